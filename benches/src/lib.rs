@@ -1,0 +1,1 @@
+//! Criterion benchmarks for Cirrus live in `benches/`.

@@ -1,0 +1,1 @@
+//! Trace readers (work in progress).

@@ -1,0 +1,1 @@
+//! Synthetic demand generators (work in progress).

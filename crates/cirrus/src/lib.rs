@@ -22,4 +22,4 @@ pub mod registry;
 pub mod simulation;
 pub mod workload;
 
-pub use cirrus_engine::SimTime;
+pub use cirrus_engine::{self as engine, RngStreams, SimTime};

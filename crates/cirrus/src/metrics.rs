@@ -1,1 +1,162 @@
-//! (work in progress)
+//! What a run measured: the summary CloudSim's `Helper.printResults` reports,
+//! plus per-interval, per-host and per-VM records. Plain data, serialisable;
+//! `cirrus-output` writes it.
+
+use serde::Serialize;
+
+/// Joules per kWh (CloudSim divides by 3600 × 1000).
+pub const JOULES_PER_KWH: f64 = 3_600_000.0;
+
+/// Headline numbers of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed the RNG streams were derived from.
+    pub seed: u64,
+    /// Number of hosts.
+    pub hosts: usize,
+    /// Number of VMs.
+    pub vms: usize,
+    /// VMs that found a host.
+    pub vms_placed: usize,
+    /// VMs retired because their demand dropped to zero (CloudSim's
+    /// "completed VMs"; only with `finish_idle_vms`).
+    pub vms_finished: usize,
+    /// Simulated time, seconds.
+    pub simulated_s: f64,
+    /// Datacenter steps taken.
+    pub steps: u64,
+    /// Events the engine processed.
+    pub events: u64,
+    /// Energy drawn by the hosts, kWh.
+    pub energy_kwh: f64,
+    /// Mean number of active hosts over the steps.
+    pub active_hosts_mean: f64,
+    /// Fewest active hosts at a step.
+    pub active_hosts_min: usize,
+    /// Most active hosts at a step.
+    pub active_hosts_max: usize,
+    /// Active→inactive transitions of hosts, counted as CloudSim's
+    /// `Helper.getTimesBeforeHostShutdown` does (every host starts "active",
+    /// so a host never used counts one shutdown at the first step).
+    pub host_shutdowns: u64,
+    /// Mean time from a host's last switch-on to its shutdown, seconds.
+    pub time_before_host_shutdown_mean_s: f64,
+    /// Sample standard deviation of that time, seconds.
+    pub time_before_host_shutdown_std_s: f64,
+    /// SLATAH: fraction of active-host time during which a host delivered less
+    /// than its VMs requested (Beloglazov & Buyya 2012; CloudSim
+    /// `getSlaTimePerActiveHost`).
+    pub slatah: f64,
+    /// CloudSim's "overall SLA violation": (requested − delivered) / requested
+    /// over all VMs, in MIPS·s.
+    pub overall_sla_violation: f64,
+    /// CloudSim's "average SLA violation": mean of (requested − delivered) /
+    /// requested over the (VM, interval) pairs that were under-served.
+    pub average_sla_violation: f64,
+    /// Total MIPS·s requested by the VMs.
+    pub requested_mips_s: f64,
+    /// Total MIPS·s delivered to the VMs.
+    pub allocated_mips_s: f64,
+}
+
+/// One datacenter step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalRecord {
+    /// Time of the step, seconds.
+    pub time_s: f64,
+    /// Hosts with non-zero utilisation after the step.
+    pub active_hosts: usize,
+    /// Mean power over the interval that ended at this step, watts.
+    pub power_w: f64,
+    /// Energy drawn since t = 0, kWh.
+    pub energy_kwh: f64,
+    /// MIPS requested by all VMs at this step.
+    pub requested_mips: f64,
+    /// MIPS delivered to all VMs at this step.
+    pub allocated_mips: f64,
+}
+
+/// One host over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostRecord {
+    /// Host id.
+    pub host: u32,
+    /// Host type name.
+    pub host_type: String,
+    /// Rack, if modelled.
+    pub rack: Option<u32>,
+    /// Energy drawn, kWh.
+    pub energy_kwh: f64,
+    /// Seconds the host was active (utilisation > 0 at the interval start).
+    pub active_s: f64,
+    /// Time-weighted mean CPU utilisation over the run.
+    pub mean_utilization: f64,
+    /// Active→inactive transitions.
+    pub shutdowns: u64,
+    /// VMs on the host at the end.
+    pub vms_at_end: usize,
+}
+
+/// One VM over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VmRecord {
+    /// VM id.
+    pub vm: u32,
+    /// VM type name.
+    pub vm_type: String,
+    /// Name of the trace it follows.
+    pub trace: String,
+    /// Host at the end (None if never placed or finished).
+    pub host: Option<u32>,
+    /// When the VM was retired for having zero demand, if it was.
+    pub finished_at_s: Option<f64>,
+    /// MIPS·s requested.
+    pub requested_mips_s: f64,
+    /// MIPS·s delivered.
+    pub allocated_mips_s: f64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunResult {
+    /// Headline numbers.
+    pub summary: Summary,
+    /// One record per datacenter step.
+    pub intervals: Vec<IntervalRecord>,
+    /// One record per host.
+    pub hosts: Vec<HostRecord>,
+    /// One record per VM.
+    pub vms: Vec<VmRecord>,
+}
+
+/// Mean and sample standard deviation (n − 1), as Apache Commons Math's
+/// `DescriptiveStatistics` (used by CloudSim's `MathUtil`) computes them;
+/// `(NaN, NaN)` for an empty slice, std 0 for a single value.
+pub fn mean_and_sample_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    if n == 1 {
+        return (mean, 0.0);
+    }
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, var.sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_statistics() {
+        let (m, s) = mean_and_sample_std(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        assert!((s - 1.290_994_448_735_805_6).abs() < 1e-15);
+        assert!(mean_and_sample_std(&[]).0.is_nan());
+        assert_eq!(mean_and_sample_std(&[5.0]), (5.0, 0.0));
+    }
+}

@@ -103,12 +103,7 @@ impl Params {
     }
 
     /// Takes an optional number that must lie in `[lo, hi]`.
-    pub fn number_in(
-        &mut self,
-        key: &str,
-        lo: f64,
-        hi: f64,
-    ) -> Result<Option<f64>, ParamError> {
+    pub fn number_in(&mut self, key: &str, lo: f64, hi: f64) -> Result<Option<f64>, ParamError> {
         match self.number(key)? {
             Some(x) if !(lo..=hi).contains(&x) => Err(ParamError::new(
                 key,

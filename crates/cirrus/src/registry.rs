@@ -68,9 +68,6 @@ pub fn placement_policies() -> &'static [Entry<dyn PlacementPolicy>] {
 }
 
 /// Builds the placement policy `name` from `params`.
-pub fn build_placement_policy(
-    name: &str,
-    params: Params,
-) -> Result<Box<dyn PlacementPolicy>, RegistryError> {
+pub fn build_placement_policy(name: &str, params: Params) -> Result<Box<dyn PlacementPolicy>, RegistryError> {
     build(placement_policies(), "placement policy", name, params)
 }

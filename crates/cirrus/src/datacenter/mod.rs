@@ -1,1 +1,549 @@
-//! (work in progress)
+//! Hosts, VMs and who runs where.
+//!
+//! [`DatacenterSpec`] is plain data (what the scenario describes);
+//! [`Datacenter`] is the mutable state of a run, kept in flat vectors indexed
+//! by [`HostId`] and [`VmId`] so that a step touches memory linearly and
+//! allocates nothing.
+
+pub mod time_shared;
+
+use std::sync::Arc;
+
+use crate::power::PowerModel;
+use crate::workload::UtilizationTrace;
+use time_shared::{CpuRequest, MIGRATION_IN_FACTOR, MIGRATION_OUT_FACTOR, MigrationRole};
+
+/// Index of a host in [`DatacenterSpec::hosts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostId(pub u32);
+
+/// Index of a VM in [`DatacenterSpec::vms`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VmId(pub u32);
+
+impl HostId {
+    /// As a vector index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl VmId {
+    /// As a vector index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A kind of physical machine.
+#[derive(Debug, Clone)]
+pub struct HostType {
+    /// Name used in scenarios and outputs.
+    pub name: String,
+    /// MIPS of one core (CloudSim: one PE).
+    pub mips_per_core: f64,
+    /// Number of cores.
+    pub cores: u32,
+    /// Memory in MB.
+    pub ram_mb: u64,
+    /// Network bandwidth in Mbit/s.
+    pub bw_mbps: f64,
+    /// Storage in MB (recorded, not a placement constraint: CloudSim's
+    /// `Host.isSuitableForVm` ignores it).
+    pub storage_mb: u64,
+    /// Power as a function of CPU utilisation.
+    pub power: Arc<dyn PowerModel>,
+    /// Name of the power model (for outputs).
+    pub power_name: String,
+}
+
+impl HostType {
+    /// Total MIPS (cores × MIPS per core).
+    #[inline]
+    pub fn total_mips(&self) -> f64 {
+        self.mips_per_core * f64::from(self.cores)
+    }
+}
+
+/// A kind of virtual machine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VmType {
+    /// Name used in scenarios and outputs.
+    pub name: String,
+    /// MIPS of each virtual core at full load.
+    pub mips: f64,
+    /// Number of virtual cores.
+    pub cores: u32,
+    /// Memory in MB.
+    pub ram_mb: u64,
+    /// Network bandwidth in Mbit/s.
+    pub bw_mbps: f64,
+    /// Image size in MB (recorded, not a placement constraint, as in CloudSim).
+    pub size_mb: u64,
+}
+
+impl VmType {
+    /// Total MIPS at full load.
+    #[inline]
+    pub fn total_mips(&self) -> f64 {
+        self.mips * f64::from(self.cores)
+    }
+}
+
+/// One host of the datacenter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostSpec {
+    /// Index into [`DatacenterSpec::host_types`].
+    pub host_type: usize,
+    /// Rack the host sits in, if racks are modelled.
+    pub rack: Option<u32>,
+}
+
+/// One VM of the datacenter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmSpec {
+    /// Index into [`DatacenterSpec::vm_types`].
+    pub vm_type: usize,
+    /// Index into [`DatacenterSpec::traces`]: the VM's CPU demand.
+    pub trace: usize,
+}
+
+/// What the datacenter is made of: plain data, no state.
+#[derive(Debug, Clone)]
+pub struct DatacenterSpec {
+    /// Kinds of host.
+    pub host_types: Vec<HostType>,
+    /// The hosts, in id order.
+    pub hosts: Vec<HostSpec>,
+    /// Kinds of VM.
+    pub vm_types: Vec<VmType>,
+    /// The VMs, in id order (the order they are submitted in).
+    pub vms: Vec<VmSpec>,
+    /// CPU-utilisation traces the VMs follow.
+    pub traces: Vec<UtilizationTrace>,
+}
+
+/// Which part of a [`DatacenterSpec`] an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecItem {
+    /// `host_types[i]`.
+    HostType(usize),
+    /// `vm_types[i]`.
+    VmType(usize),
+    /// `hosts[i]`.
+    Host(usize),
+    /// `vms[i]`.
+    Vm(usize),
+    /// The datacenter as a whole.
+    Datacenter,
+}
+
+/// An inconsistent [`DatacenterSpec`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SpecError {
+    /// What the error is about.
+    pub item: SpecItem,
+    /// The field (as named in scenarios), e.g. `"mips_per_core"`.
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl DatacenterSpec {
+    /// Checks capacities are positive and finite, indices valid, and that
+    /// every VM type fits on at least one host type.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let err = |item, field, message: String| Err(SpecError { item, field, message });
+        if self.hosts.is_empty() {
+            return err(
+                SpecItem::Datacenter,
+                "hosts",
+                "a datacenter needs at least one host".into(),
+            );
+        }
+        for (i, t) in self.host_types.iter().enumerate() {
+            let item = SpecItem::HostType(i);
+            if !(t.mips_per_core.is_finite() && t.mips_per_core > 0.0) {
+                return err(
+                    item,
+                    "mips_per_core",
+                    format!("must be a positive number, found {}", t.mips_per_core),
+                );
+            }
+            if t.cores == 0 {
+                return err(item, "cores", "must be at least 1".into());
+            }
+            if t.ram_mb == 0 {
+                return err(item, "ram_mb", "must be positive".into());
+            }
+            if !(t.bw_mbps.is_finite() && t.bw_mbps > 0.0) {
+                return err(
+                    item,
+                    "bw_mbps",
+                    format!("must be a positive number, found {}", t.bw_mbps),
+                );
+            }
+        }
+        for (i, t) in self.vm_types.iter().enumerate() {
+            let item = SpecItem::VmType(i);
+            if !(t.mips.is_finite() && t.mips > 0.0) {
+                return err(
+                    item,
+                    "mips",
+                    format!("must be a positive number, found {}", t.mips),
+                );
+            }
+            if t.cores == 0 {
+                return err(item, "cores", "must be at least 1".into());
+            }
+            if !(t.bw_mbps.is_finite() && t.bw_mbps >= 0.0) {
+                return err(
+                    item,
+                    "bw_mbps",
+                    format!("must be a non-negative number, found {}", t.bw_mbps),
+                );
+            }
+        }
+        for (i, h) in self.hosts.iter().enumerate() {
+            if h.host_type >= self.host_types.len() {
+                return err(SpecItem::Host(i), "type", format!("no host type {}", h.host_type));
+            }
+        }
+        let mut vm_type_used = vec![false; self.vm_types.len()];
+        for (i, v) in self.vms.iter().enumerate() {
+            if v.vm_type >= self.vm_types.len() {
+                return err(SpecItem::Vm(i), "type", format!("no VM type {}", v.vm_type));
+            }
+            if v.trace >= self.traces.len() {
+                return err(SpecItem::Vm(i), "trace", format!("no trace {}", v.trace));
+            }
+            vm_type_used[v.vm_type] = true;
+        }
+        let mut host_type_used = vec![false; self.host_types.len()];
+        for h in &self.hosts {
+            host_type_used[h.host_type] = true;
+        }
+        for (i, vt) in self.vm_types.iter().enumerate() {
+            if !vm_type_used[i] {
+                continue;
+            }
+            let fits = self
+                .host_types
+                .iter()
+                .enumerate()
+                .any(|(j, ht)| host_type_used[j] && type_fits(ht, vt));
+            if !fits {
+                return err(
+                    SpecItem::VmType(i),
+                    "mips",
+                    format!(
+                        "VM type \"{}\" ({} × {} MIPS, {} MB RAM, {} Mbit/s) fits on no host type in use",
+                        vt.name, vt.cores, vt.mips, vt.ram_mb, vt.bw_mbps
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Could an empty host of type `h` take a VM of type `v`?
+fn type_fits(h: &HostType, v: &VmType) -> bool {
+    v.mips <= h.mips_per_core
+        && v.total_mips() <= h.total_mips()
+        && v.ram_mb <= h.ram_mb
+        && v.bw_mbps <= h.bw_mbps
+}
+
+/// The state of a run: who runs where, what each VM asks for and gets.
+#[derive(Debug, Clone)]
+pub struct Datacenter {
+    spec: DatacenterSpec,
+    host_vms: Vec<Vec<VmId>>,
+    host_ram_free_mb: Vec<u64>,
+    host_bw_free_mbps: Vec<f64>,
+    host_available_mips: Vec<f64>,
+    host_utilization_mips: Vec<f64>,
+    host_requested_mips: Vec<f64>,
+    vm_host: Vec<Option<HostId>>,
+    vm_role: Vec<MigrationRole>,
+    vm_requested_mips_per_pe: Vec<f64>,
+    vm_allocated_mips: Vec<f64>,
+    scratch_requests: Vec<CpuRequest>,
+    scratch_allocated: Vec<f64>,
+}
+
+impl Datacenter {
+    /// An empty datacenter: all hosts idle, no VM placed. Call
+    /// [`DatacenterSpec::validate`] first.
+    pub fn new(spec: DatacenterSpec) -> Self {
+        let n_hosts = spec.hosts.len();
+        let n_vms = spec.vms.len();
+        let host_ram_free_mb = spec
+            .hosts
+            .iter()
+            .map(|h| spec.host_types[h.host_type].ram_mb)
+            .collect();
+        let host_bw_free_mbps = spec
+            .hosts
+            .iter()
+            .map(|h| spec.host_types[h.host_type].bw_mbps)
+            .collect();
+        let host_available_mips = spec
+            .hosts
+            .iter()
+            .map(|h| spec.host_types[h.host_type].total_mips())
+            .collect();
+        // A VM being instantiated asks for its full MIPS (CloudSim Vm.java:161-170).
+        let vm_requested_mips_per_pe = spec.vms.iter().map(|v| spec.vm_types[v.vm_type].mips).collect();
+        Self {
+            host_vms: vec![Vec::new(); n_hosts],
+            host_ram_free_mb,
+            host_bw_free_mbps,
+            host_available_mips,
+            host_utilization_mips: vec![0.0; n_hosts],
+            host_requested_mips: vec![0.0; n_hosts],
+            vm_host: vec![None; n_vms],
+            vm_role: vec![MigrationRole::None; n_vms],
+            vm_requested_mips_per_pe,
+            vm_allocated_mips: vec![0.0; n_vms],
+            scratch_requests: Vec::new(),
+            scratch_allocated: Vec::new(),
+            spec,
+        }
+    }
+
+    /// The immutable description.
+    pub fn spec(&self) -> &DatacenterSpec {
+        &self.spec
+    }
+
+    /// Number of hosts.
+    #[inline]
+    pub fn host_count(&self) -> usize {
+        self.spec.hosts.len()
+    }
+
+    /// Number of VMs.
+    #[inline]
+    pub fn vm_count(&self) -> usize {
+        self.spec.vms.len()
+    }
+
+    /// All host ids in order.
+    pub fn hosts(&self) -> impl Iterator<Item = HostId> + use<> {
+        (0..self.spec.hosts.len() as u32).map(HostId)
+    }
+
+    /// The type of host `h`.
+    #[inline]
+    pub fn host_type(&self, h: HostId) -> &HostType {
+        &self.spec.host_types[self.spec.hosts[h.index()].host_type]
+    }
+
+    /// The type of VM `v`.
+    #[inline]
+    pub fn vm_type(&self, v: VmId) -> &VmType {
+        &self.spec.vm_types[self.spec.vms[v.index()].vm_type]
+    }
+
+    /// The VMs on host `h`, in the order they were created there.
+    #[inline]
+    pub fn vms_on(&self, h: HostId) -> &[VmId] {
+        &self.host_vms[h.index()]
+    }
+
+    /// Where VM `v` runs.
+    #[inline]
+    pub fn host_of(&self, v: VmId) -> Option<HostId> {
+        self.vm_host[v.index()]
+    }
+
+    /// Free RAM of host `h` in MB.
+    #[inline]
+    pub fn ram_free_mb(&self, h: HostId) -> u64 {
+        self.host_ram_free_mb[h.index()]
+    }
+
+    /// MIPS the time-shared scheduler of `h` has not handed out (0 when
+    /// oversubscribed).
+    #[inline]
+    pub fn available_mips(&self, h: HostId) -> f64 {
+        self.host_available_mips[h.index()]
+    }
+
+    /// MIPS host `h` delivered at the last step (CloudSim's
+    /// `HostDynamicWorkload.getUtilizationMips`: it is *not* updated by
+    /// placements between steps, which CloudSim's PABFD relies on).
+    #[inline]
+    pub fn utilization_mips(&self, h: HostId) -> f64 {
+        self.host_utilization_mips[h.index()]
+    }
+
+    /// CPU utilisation of host `h` at the last step, in [0, 1] (CloudSim clamps
+    /// values in (1, 1.01) to 1; larger ones cannot occur with the time-shared
+    /// scheduler).
+    #[inline]
+    pub fn utilization(&self, h: HostId) -> f64 {
+        (self.host_utilization_mips[h.index()] / self.host_type(h).total_mips()).min(1.0)
+    }
+
+    /// Total MIPS requested by the VMs of `h` at the last step.
+    #[inline]
+    pub fn requested_mips(&self, h: HostId) -> f64 {
+        self.host_requested_mips[h.index()]
+    }
+
+    /// MIPS VM `v` currently asks for in total.
+    #[inline]
+    pub fn vm_requested_mips(&self, v: VmId) -> f64 {
+        self.vm_requested_mips_per_pe[v.index()] * f64::from(self.vm_type(v).cores)
+    }
+
+    /// MIPS VM `v` was given at the last allocation.
+    #[inline]
+    pub fn vm_allocated_mips(&self, v: VmId) -> f64 {
+        self.vm_allocated_mips[v.index()]
+    }
+
+    /// Migration role of VM `v` on its host.
+    #[inline]
+    pub fn vm_role(&self, v: VmId) -> MigrationRole {
+        self.vm_role[v.index()]
+    }
+
+    /// CloudSim's `Host.isSuitableForVm`: PE capacity ≥ the MIPS the VM
+    /// currently requests per PE (its full MIPS while being instantiated, its
+    /// trace-driven demand later), free MIPS ≥ its current total request, free
+    /// RAM and bandwidth.
+    pub fn is_suitable(&self, h: HostId, v: VmId) -> bool {
+        let ht = self.host_type(h);
+        let vt = self.vm_type(v);
+        ht.mips_per_core >= self.vm_requested_mips_per_pe[v.index()]
+            && self.host_available_mips[h.index()] >= self.vm_requested_mips(v)
+            && self.host_ram_free_mb[h.index()] >= vt.ram_mb
+            && self.host_bw_free_mbps[h.index()] >= vt.bw_mbps
+    }
+
+    /// Places VM `v` on host `h` (CloudSim `Host.vmCreate`): reserves RAM and
+    /// bandwidth and shares the CPU again. Returns false, changing nothing,
+    /// when RAM or bandwidth do not suffice.
+    pub fn create_vm(&mut self, h: HostId, v: VmId) -> bool {
+        debug_assert!(self.vm_host[v.index()].is_none(), "VM {v:?} is already placed");
+        let (ram, bw) = {
+            let vt = self.vm_type(v);
+            (vt.ram_mb, vt.bw_mbps)
+        };
+        let hi = h.index();
+        if self.host_ram_free_mb[hi] < ram || self.host_bw_free_mbps[hi] < bw {
+            return false;
+        }
+        self.host_ram_free_mb[hi] -= ram;
+        self.host_bw_free_mbps[hi] -= bw;
+        self.host_vms[hi].push(v);
+        self.vm_host[v.index()] = Some(h);
+        self.reallocate(h);
+        true
+    }
+
+    /// Removes VM `v` from its host (CloudSim `Host.vmDestroy`), releasing its
+    /// resources. Returns the host it was on.
+    pub fn destroy_vm(&mut self, v: VmId) -> Option<HostId> {
+        let h = self.vm_host[v.index()].take()?;
+        let hi = h.index();
+        let (ram, bw) = {
+            let vt = self.vm_type(v);
+            (vt.ram_mb, vt.bw_mbps)
+        };
+        self.host_ram_free_mb[hi] += ram;
+        self.host_bw_free_mbps[hi] += bw;
+        self.host_vms[hi].retain(|&x| x != v);
+        self.vm_allocated_mips[v.index()] = 0.0;
+        self.vm_role[v.index()] = MigrationRole::None;
+        self.reallocate(h);
+        Some(h)
+    }
+
+    /// Shares host `h`'s CPU among its VMs' current requests.
+    fn reallocate(&mut self, h: HostId) {
+        let hi = h.index();
+        let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
+        let (capacity, pe_mips) = (ht.total_mips(), ht.mips_per_core);
+        self.scratch_requests.clear();
+        for &v in &self.host_vms[hi] {
+            let vt = &self.spec.vm_types[self.spec.vms[v.index()].vm_type];
+            self.scratch_requests.push(CpuRequest {
+                mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
+                pes: vt.cores,
+                role: self.vm_role[v.index()],
+            });
+        }
+        self.scratch_allocated.clear();
+        self.scratch_allocated.resize(self.scratch_requests.len(), 0.0);
+        self.host_available_mips[hi] = time_shared::share(
+            capacity,
+            pe_mips,
+            &self.scratch_requests,
+            &mut self.scratch_allocated,
+        );
+        for (&v, &a) in self.host_vms[hi].iter().zip(&self.scratch_allocated) {
+            self.vm_allocated_mips[v.index()] = a;
+        }
+    }
+
+    /// One datacenter step at time `t_s` for host `h` (CloudSim
+    /// `HostDynamicWorkload.updateVmsProcessing`): every VM's request follows
+    /// its trace, the CPU is shared again, and the host's delivered and
+    /// requested MIPS are recorded. Returns (utilisation MIPS, requested MIPS).
+    pub fn step_host(&mut self, h: HostId, t_s: f64) -> (f64, f64) {
+        let hi = h.index();
+        for &v in &self.host_vms[hi] {
+            let spec = self.spec.vms[v.index()];
+            let u = self.spec.traces[spec.trace].utilization_at(t_s);
+            self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
+        }
+        self.reallocate(h);
+        let mut utilization = 0.0;
+        let mut requested = 0.0;
+        for &v in &self.host_vms[hi] {
+            let vi = v.index();
+            let alloc = self.vm_allocated_mips[vi];
+            let cores = f64::from(self.spec.vm_types[self.spec.vms[vi].vm_type].cores);
+            requested += self.vm_requested_mips_per_pe[vi] * cores;
+            // The source host is charged a migrating-out VM's full, undegraded
+            // share (CloudSim HostDynamicWorkload.java:121).
+            utilization += match self.vm_role[vi] {
+                MigrationRole::Out => alloc / MIGRATION_OUT_FACTOR,
+                _ => alloc,
+            };
+        }
+        self.host_utilization_mips[hi] = utilization;
+        self.host_requested_mips[hi] = requested;
+        (utilization, requested)
+    }
+
+    /// MIPS host `h` would deliver if its migrating-in VMs ran in full: what
+    /// CloudSim's PABFD uses as the base of "utilisation after allocation"
+    /// (`getMaxUtilizationAfterAllocation`).
+    pub fn potential_utilization_mips(&self, h: HostId) -> f64 {
+        let mut mips = self.host_utilization_mips[h.index()];
+        for &v in &self.host_vms[h.index()] {
+            if self.vm_role[v.index()] == MigrationRole::In {
+                mips += self.vm_allocated_mips[v.index()] * MIGRATION_OUT_FACTOR / MIGRATION_IN_FACTOR;
+            }
+        }
+        mips
+    }
+
+    /// Total MIPS the VMs on `h` currently request (what CloudSim's static
+    /// threshold compares against capacity).
+    pub fn current_requested_mips(&self, h: HostId) -> f64 {
+        self.host_vms[h.index()]
+            .iter()
+            .map(|&v| self.vm_requested_mips(v))
+            .sum()
+    }
+}

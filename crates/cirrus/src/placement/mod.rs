@@ -1,6 +1,173 @@
-//! Placement policies (work in progress).
+//! Placement policies: which host a VM goes to.
+//!
+//! A policy answers one question, [`PlacementPolicy::select_host`], given the
+//! current [`Datacenter`] and a [`PlacementContext`] (hosts to avoid, and the
+//! overload test a candidate must pass). The same policy serves initial
+//! placement and, in consolidation, the choice of migration destinations.
+
+mod first_fit;
+mod pabfd;
+
+pub use first_fit::FirstFit;
+pub use pabfd::PowerAwareBestFitDecreasing;
+
+use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::registry::Entry;
+
+/// Would a host be overloaded once a VM is added? CloudSim's PABFD asks its
+/// allocation policy's overload detector this
+/// (`isHostOverUtilizedAfterAllocation`); consolidation supplies its detector
+/// here.
+pub trait AdmissionCheck {
+    /// True when host `h` would be overloaded after receiving VM `v`.
+    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool;
+}
+
+/// Admits every host that has room.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAdmissionCheck;
+
+impl AdmissionCheck for NoAdmissionCheck {
+    fn overloaded_after(&self, _: &Datacenter, _: HostId, _: VmId) -> bool {
+        false
+    }
+}
+
+/// CloudSim's static-threshold test (THR, Beloglazov & Buyya 2012): overloaded
+/// when the MIPS requested by the host's VMs, the new one included, exceed
+/// `threshold` × capacity.
+#[derive(Debug, Clone, Copy)]
+pub struct StaticThreshold(pub f64);
+
+impl AdmissionCheck for StaticThreshold {
+    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
+        let requested = dc.current_requested_mips(h) + dc.vm_requested_mips(v);
+        requested / dc.host_type(h).total_mips() > self.0
+    }
+}
+
+/// What a policy may consult besides the datacenter.
+pub struct PlacementContext<'a> {
+    /// `excluded[h]` is true for hosts that must not be chosen; may be empty.
+    pub excluded: &'a [bool],
+    /// The overload test for candidate hosts.
+    pub admission: &'a dyn AdmissionCheck,
+}
+
+impl PlacementContext<'_> {
+    /// Is host `h` excluded?
+    #[inline]
+    pub fn is_excluded(&self, h: HostId) -> bool {
+        self.excluded.get(h.index()).copied().unwrap_or(false)
+    }
+}
+
 /// Chooses hosts for VMs.
-pub trait PlacementPolicy: Send + std::fmt::Debug {}
-/// Registered placement policies.
-pub(crate) static REGISTRY: &[Entry<dyn PlacementPolicy>] = &[];
+pub trait PlacementPolicy: Send + std::fmt::Debug {
+    /// The registered name.
+    fn name(&self) -> &'static str;
+
+    /// Puts a batch of VMs in the order this policy places them. The default
+    /// keeps the given order (an online policy); "decreasing" policies sort.
+    fn order_batch(&self, _dc: &Datacenter, _vms: &mut [VmId]) {}
+
+    /// The host for VM `v`, or `None` when no host qualifies. Must not
+    /// return an excluded host or one on which `v` is not suitable.
+    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId>;
+}
+
+/// Places `vms` one by one in the policy's batch order, creating each on the
+/// chosen host. Returns the VMs that found no host, in that order.
+pub fn place_all(
+    policy: &mut dyn PlacementPolicy,
+    dc: &mut Datacenter,
+    ctx: &PlacementContext<'_>,
+    vms: &mut [VmId],
+) -> Vec<VmId> {
+    policy.order_batch(dc, vms);
+    let mut unplaced = Vec::new();
+    for &v in vms.iter() {
+        match policy.select_host(dc, ctx, v) {
+            Some(h) if dc.create_vm(h, v) => {}
+            _ => unplaced.push(v),
+        }
+    }
+    unplaced
+}
+
+/// Registered placement policies (see [`crate::registry`]).
+pub(crate) static REGISTRY: &[Entry<dyn PlacementPolicy>] = &[
+    Entry {
+        name: "ff",
+        summary: "first fit: the lowest-id host with room (CloudSim PowerVmAllocationPolicySimple)",
+        build: first_fit::build,
+    },
+    Entry {
+        name: "pabfd",
+        summary: "power-aware best fit decreasing: least power increase (Beloglazov & Buyya, CCPE 2012)",
+        build: pabfd::build,
+    },
+];
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! A tiny datacenter for policy tests.
+    use std::sync::Arc;
+
+    use crate::datacenter::{DatacenterSpec, HostSpec, HostType, VmSpec, VmType};
+    use crate::power::PowerModel;
+    use crate::workload::UtilizationTrace;
+
+    /// Linear power between `idle` and `max` watts.
+    #[derive(Debug)]
+    pub struct Lin(pub f64, pub f64);
+    impl PowerModel for Lin {
+        fn power_watts(&self, u: f64) -> f64 {
+            self.0 + (self.1 - self.0) * u
+        }
+    }
+
+    /// Hosts of the given (MIPS per core, cores, idle W, max W); VMs of the given MIPS, 1 core, 512 MB.
+    pub fn spec(hosts: &[(f64, u32, f64, f64)], vm_mips: &[f64]) -> DatacenterSpec {
+        let host_types = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, &(mips, cores, idle, max))| HostType {
+                name: format!("h{i}"),
+                mips_per_core: mips,
+                cores,
+                ram_mb: 4096,
+                bw_mbps: 1000.0,
+                storage_mb: 0,
+                power: Arc::new(Lin(idle, max)),
+                power_name: "lin".into(),
+            })
+            .collect();
+        let vm_types = vm_mips
+            .iter()
+            .enumerate()
+            .map(|(i, &mips)| VmType {
+                name: format!("v{i}"),
+                mips,
+                cores: 1,
+                ram_mb: 512,
+                bw_mbps: 100.0,
+                size_mb: 0,
+            })
+            .collect();
+        DatacenterSpec {
+            host_types,
+            hosts: (0..hosts.len())
+                .map(|i| HostSpec {
+                    host_type: i,
+                    rack: None,
+                })
+                .collect(),
+            vm_types,
+            vms: (0..vm_mips.len())
+                .map(|i| VmSpec { vm_type: i, trace: 0 })
+                .collect(),
+            traces: vec![UtilizationTrace::new("full", 300.0, vec![1.0]).unwrap()],
+        }
+    }
+}

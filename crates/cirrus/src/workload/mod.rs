@@ -51,11 +51,7 @@ pub struct UtilizationTrace {
 impl UtilizationTrace {
     /// A trace from fractions in `[0, 1]`, one every `interval_s` seconds,
     /// the first at `t = 0`.
-    pub fn new(
-        name: impl Into<String>,
-        interval_s: f64,
-        samples: Vec<f64>,
-    ) -> Result<Self, TraceError> {
+    pub fn new(name: impl Into<String>, interval_s: f64, samples: Vec<f64>) -> Result<Self, TraceError> {
         let name = name.into();
         if !(interval_s.is_finite() && interval_s > 0.0) {
             return Err(TraceError::BadInterval { name, interval_s });

@@ -1,0 +1,205 @@
+//! `cirrus`: run, validate and list Cirrus scenarios. A thin layer: parsing is
+//! `cirrus-scenario`'s, simulating is `cirrus`'s, writing is `cirrus-output`'s.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for bad input (scenario, traces, arguments).
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a failure while running or writing results.
+const EXIT_FAILURE: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(name = "cirrus", version, about = "Discrete-event cloud datacenter simulator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write its results.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder (default: the scenario's output.dir, else results/<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed of every RNG stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario value: --set key.path=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a scenario (and read its traces) without running it.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Override a scenario value: --set key.path=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List power models, placement policies and workload formats.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            mut set,
+            json,
+        } => {
+            if let Some(seed) = seed {
+                set.push(format!("simulation.seed={seed}"));
+            }
+            run(&scenario, out, &set, json)
+        }
+        Command::Validate { scenario, set } => match cirrus_scenario::load(&scenario, &set) {
+            Ok(s) => {
+                println!(
+                    "{}: ok ({} hosts, {} VMs, {} traces)",
+                    scenario.display(),
+                    s.spec.hosts.len(),
+                    s.spec.vms.len(),
+                    s.spec.traces.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(EXIT_BAD_INPUT, &e),
+        },
+        Command::List => {
+            list();
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(code)
+}
+
+fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool) -> ExitCode {
+    let started = Instant::now();
+    let scenario = match cirrus_scenario::load(path, set) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
+    let out_dir = out.unwrap_or_else(|| scenario.output.dir.clone());
+    let selection = cirrus_output::Selection {
+        intervals: scenario.output.intervals,
+        hosts: scenario.output.hosts,
+        vms: scenario.output.vms,
+    };
+    let loaded = started.elapsed();
+    let sim = match scenario.into_simulation() {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
+    let sim_started = Instant::now();
+    let result = match sim.run() {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
+    let sim_wall = sim_started.elapsed();
+    if let Err(e) = cirrus_output::write_run(&result, &out_dir, selection) {
+        return fail(EXIT_FAILURE, &e);
+    }
+    let s = &result.summary;
+    if json {
+        match serde_json::to_string_pretty(s) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return fail(EXIT_FAILURE, &e),
+        }
+        return ExitCode::SUCCESS;
+    }
+    let events_per_s = s.events as f64 / sim_wall.as_secs_f64().max(1e-9);
+    println!("scenario      {}", s.scenario);
+    println!("hosts / VMs   {} / {} ({} placed)", s.hosts, s.vms, s.vms_placed);
+    println!("simulated     {:.1} s in {} steps", s.simulated_s, s.steps);
+    println!("energy        {:.2} kWh", s.energy_kwh);
+    println!(
+        "active hosts  mean {:.1}, min {}, max {}   {}",
+        s.active_hosts_mean,
+        s.active_hosts_min,
+        s.active_hosts_max,
+        sparkline(
+            &result
+                .intervals
+                .iter()
+                .map(|r| r.active_hosts as f64)
+                .collect::<Vec<_>>(),
+            48
+        )
+    );
+    println!("host shutdowns {}", s.host_shutdowns);
+    println!(
+        "SLATAH        {:.2} %   overall SLA violation {:.2} %",
+        s.slatah * 100.0,
+        s.overall_sla_violation * 100.0
+    );
+    println!(
+        "wall time     {:.3} s (load {:.3} s, simulate {:.3} s), {} events, {:.0} events/s",
+        started.elapsed().as_secs_f64(),
+        loaded.as_secs_f64(),
+        sim_wall.as_secs_f64(),
+        s.events,
+        events_per_s
+    );
+    println!("results       {}", out_dir.display());
+    ExitCode::SUCCESS
+}
+
+/// A one-line chart of `values`, resampled to at most `width` columns.
+fn sparkline(values: &[f64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if values.is_empty() {
+        return String::new();
+    }
+    let max = values.iter().copied().fold(f64::MIN, f64::max);
+    let min = values.iter().copied().fold(f64::MAX, f64::min);
+    let cols = width.min(values.len());
+    (0..cols)
+        .map(|c| {
+            let lo = c * values.len() / cols;
+            let hi = ((c + 1) * values.len() / cols).max(lo + 1);
+            let v = values[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
+            let level = if max > min {
+                ((v - min) / (max - min) * 7.0).round() as usize
+            } else {
+                0
+            };
+            BARS[level.min(7)]
+        })
+        .collect()
+}
+
+fn list() {
+    println!("Power models (host_types[].power.model):");
+    for e in cirrus::registry::power_models() {
+        println!("  {:<22} {}", e.name, e.summary);
+    }
+    println!("\nPlacement policies (placement.policy):");
+    for e in cirrus::registry::placement_policies() {
+        println!("  {:<22} {}", e.name, e.summary);
+    }
+    println!("\nWorkload formats (workload.format):");
+    for (name, summary) in cirrus_scenario::WORKLOAD_FORMATS {
+        println!("  {name:<22} {summary}");
+    }
+    println!("\nSynthetic distributions (workload.distribution.kind):");
+    for (name, summary) in cirrus::workload::synthetic::SyntheticDemand::KINDS {
+        println!("  {name:<22} {summary}");
+    }
+}

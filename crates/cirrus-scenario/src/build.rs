@@ -1,0 +1,615 @@
+//! From parsed TOML to the model's types, checking every value on the way.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cirrus::RngStreams;
+use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
+use cirrus::params::{ParamValue, Params};
+use cirrus::registry::{self, RegistryError};
+use cirrus::simulation::{self, SimulationConfig};
+use cirrus::workload::UtilizationTrace;
+use cirrus::workload::synthetic::SyntheticDemand;
+use toml_edit::ImDocument;
+
+use crate::error::{Origin, ScenarioError};
+use crate::locate::{line_col, span_of};
+use crate::overrides::{self, Override};
+use crate::schema::{self, Assign, ScenarioFile};
+use crate::{OutputOptions, Scenario};
+
+/// Most hosts or VMs a scenario may ask for: far beyond any published
+/// experiment, small enough that a typo (an extra few zeros) fails with a
+/// message instead of exhausting memory.
+pub(crate) const MAX_COUNT: u64 = 10_000_000;
+
+/// Workload formats this crate can read.
+pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
+    (
+        "planetlab",
+        "PlanetLab/CoMon CPU traces: a folder with one file per VM, one percent per line every 300 s",
+    ),
+    (
+        "synthetic",
+        "samples drawn from a distribution (constant, uniform, normal, beta) every interval",
+    ),
+];
+
+/// The scenario text and overrides: answers "where did the value at this key come from?".
+struct Located {
+    path: PathBuf,
+    base_dir: PathBuf,
+    text: String,
+    doc: ImDocument<String>,
+    overrides: Vec<Override>,
+}
+
+impl Located {
+    /// Where the value at `key` came from.
+    fn origin(&self, key: &str) -> Origin {
+        let overlaps = |ov: &Override| {
+            key == ov.key
+                || key.starts_with(&format!("{}.", ov.key))
+                || key.starts_with(&format!("{}[", ov.key))
+                || ov.key.starts_with(&format!("{key}."))
+        };
+        if let Some(ov) = self.overrides.iter().rev().find(|ov| overlaps(ov)) {
+            return Origin::Override {
+                argument: ov.argument.clone(),
+            };
+        }
+        let offset = span_of(&self.doc, key).map_or(0, |s| s.start);
+        let (line, column) = line_col(&self.text, offset);
+        Origin::File {
+            path: self.path.clone(),
+            line,
+            column,
+        }
+    }
+
+    fn invalid(&self, key: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            origin: self.origin(key),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A path from the scenario: relative to the scenario's folder, or to the
+    /// working directory when it came from `--set`.
+    fn resolve(&self, key: &str, raw: &str) -> PathBuf {
+        let p = Path::new(raw);
+        if p.is_absolute() || matches!(self.origin(key), Origin::Override { .. }) {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+/// A parsed scenario on its way to the model.
+pub(crate) struct Context {
+    loc: Located,
+    file: ScenarioFile,
+}
+
+impl Context {
+    pub(crate) fn parse(text: &str, path: &Path, override_args: &[String]) -> Result<Self, ScenarioError> {
+        let at_offset = |offset: usize| {
+            let (line, column) = line_col(text, offset);
+            Origin::File {
+                path: path.to_path_buf(),
+                line,
+                column,
+            }
+        };
+        let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Invalid {
+            origin: at_offset(e.span().map_or(0, |s| s.start)),
+            key: String::new(),
+            message: format!("invalid TOML: {}", e.message().trim()),
+        })?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
+            origin: at_offset(e.span().map_or(0, |s| s.start)),
+            key: String::new(),
+            message: format!("invalid TOML: {}", e.message().trim()),
+        })?;
+        let mut value = toml::Value::Table(table);
+        let mut overrides = Vec::with_capacity(override_args.len());
+        for arg in override_args {
+            let ov = overrides::parse(arg).map_err(|message| ScenarioError::Invalid {
+                origin: Origin::Override {
+                    argument: arg.clone(),
+                },
+                key: arg
+                    .split_once('=')
+                    .map_or(arg.as_str(), |(k, _)| k)
+                    .trim()
+                    .to_string(),
+                message,
+            })?;
+            overrides::apply(&mut value, &ov).map_err(|message| ScenarioError::Invalid {
+                origin: Origin::Override {
+                    argument: arg.clone(),
+                },
+                key: ov.key.clone(),
+                message,
+            })?;
+            overrides.push(ov);
+        }
+        let loc = Located {
+            path: path.to_path_buf(),
+            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            text: text.to_string(),
+            doc,
+            overrides,
+        };
+        match serde_path_to_error::deserialize::<_, ScenarioFile>(value) {
+            Ok(file) => Ok(Self { loc, file }),
+            Err(e) => {
+                let mut key = e.path().to_string();
+                if key == "." {
+                    key.clear();
+                }
+                let message = e.inner().message().trim().to_string();
+                // Point at the offending key itself, not only its table.
+                if let Some(field) = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|m| m.split('`').next())
+                {
+                    key = join(&key, field);
+                }
+                Err(loc.invalid(&key, message))
+            }
+        }
+    }
+
+    fn origin(&self, key: &str) -> Origin {
+        self.loc.origin(key)
+    }
+
+    fn invalid(&self, key: &str, message: impl Into<String>) -> ScenarioError {
+        self.loc.invalid(key, message)
+    }
+
+    fn resolve(&self, key: &str, raw: &str) -> PathBuf {
+        self.loc.resolve(key, raw)
+    }
+
+    pub(crate) fn build(self) -> Result<Scenario, ScenarioError> {
+        let f = &self.file;
+        let sim = &f.simulation;
+        self.positive("simulation.duration_s", sim.duration_s)?;
+        self.positive("simulation.scheduling_interval_s", sim.scheduling_interval_s)?;
+        if !(sim.step_offset_s.is_finite() && sim.step_offset_s >= 0.0) {
+            return Err(self.invalid(
+                "simulation.step_offset_s",
+                format!("expected a number >= 0, found {}", sim.step_offset_s),
+            ));
+        }
+        if sim.name.trim().is_empty() {
+            return Err(self.invalid("simulation.name", "must not be empty"));
+        }
+
+        let host_types = self.host_types()?;
+        let hosts = self.hosts(&host_types)?;
+        let vm_types = self.vm_types()?;
+        let traces = self.traces()?;
+        let vms = self.vms(&vm_types, traces.len())?;
+        let placement = self.placement()?;
+
+        let spec = DatacenterSpec {
+            host_types,
+            hosts,
+            vm_types,
+            vms,
+            traces,
+        };
+        spec.validate().map_err(|e| self.spec_error(e))?;
+
+        let energy = &f.energy;
+        let config = SimulationConfig {
+            name: sim.name.clone(),
+            seed: sim.seed,
+            duration_s: sim.duration_s,
+            scheduling_interval_s: sim.scheduling_interval_s,
+            step_offset_s: sim.step_offset_s,
+            step_at_end: sim.step_at_end,
+            energy: match energy.accounting {
+                schema::Accounting::PowerAware => simulation::EnergyAccounting::PowerAware,
+                schema::Accounting::NonPowerAware => simulation::EnergyAccounting::NonPowerAware,
+            },
+            off_rule: match energy.off_rule {
+                schema::OffRule::ZeroUtilization => simulation::OffRule::ZeroUtilization,
+                schema::OffRule::NoVms => simulation::OffRule::NoVms,
+                schema::OffRule::Never => simulation::OffRule::Never,
+            },
+            integration: match energy.integration {
+                schema::Integration::Trapezoid => simulation::Integration::Trapezoid,
+                schema::Integration::Step => simulation::Integration::Step,
+            },
+            initial_placement: match f.placement.initial {
+                schema::Initial::Online => simulation::InitialPlacement::Online,
+                schema::Initial::Batch => simulation::InitialPlacement::Batch,
+            },
+            admission_threshold: f.placement.admission_threshold,
+            allow_unplaced: f.placement.allow_unplaced,
+            finish_idle_vms: sim.finish_idle_vms,
+        };
+        let output = OutputOptions {
+            dir: f
+                .output
+                .dir
+                .as_ref()
+                .map_or_else(|| Path::new("results").join(&sim.name), PathBuf::from),
+            intervals: f.output.intervals,
+            hosts: f.output.hosts,
+            vms: f.output.vms,
+        };
+        Ok(Scenario {
+            path: self.loc.path,
+            file: self.file,
+            spec,
+            config,
+            placement,
+            output,
+        })
+    }
+
+    fn positive(&self, key: &str, x: f64) -> Result<(), ScenarioError> {
+        if x.is_finite() && x > 0.0 {
+            Ok(())
+        } else {
+            Err(self.invalid(key, format!("expected a positive number, found {x}")))
+        }
+    }
+
+    fn count(&self, key: &str, n: u64) -> Result<usize, ScenarioError> {
+        if n == 0 {
+            return Err(self.invalid(key, "must be at least 1"));
+        }
+        if n > MAX_COUNT {
+            return Err(self.invalid(
+                key,
+                format!("{n} is more than the {MAX_COUNT} this version supports"),
+            ));
+        }
+        Ok(n as usize)
+    }
+
+    fn host_types(&self) -> Result<Vec<HostType>, ScenarioError> {
+        let sections = &self.file.host_types;
+        if sections.is_empty() {
+            return Err(self.invalid("host_types", "at least one [[host_types]] is needed"));
+        }
+        let mut out = Vec::with_capacity(sections.len());
+        for (i, t) in sections.iter().enumerate() {
+            let k = |field: &str| format!("host_types[{i}].{field}");
+            if sections[..i].iter().any(|o| o.name == t.name) {
+                return Err(self.invalid(&k("name"), format!("duplicate host type name \"{}\"", t.name)));
+            }
+            self.positive(&k("mips_per_core"), t.mips_per_core)?;
+            self.positive(&k("bw_mbps"), t.bw_mbps)?;
+            if t.cores == 0 {
+                return Err(self.invalid(&k("cores"), "expected at least 1 core"));
+            }
+            if t.ram_mb == 0 {
+                return Err(self.invalid(&k("ram_mb"), "expected a positive amount of RAM"));
+            }
+            let (power_name, power) = self.power_model(&k("power"), &t.power)?;
+            out.push(HostType {
+                name: t.name.clone(),
+                mips_per_core: t.mips_per_core,
+                cores: t.cores,
+                ram_mb: t.ram_mb,
+                bw_mbps: t.bw_mbps,
+                storage_mb: t.storage_mb,
+                power: Arc::from(power),
+                power_name,
+            });
+        }
+        Ok(out)
+    }
+
+    fn power_model(
+        &self,
+        key: &str,
+        table: &toml::Table,
+    ) -> Result<(String, Box<dyn cirrus::power::PowerModel>), ScenarioError> {
+        let model_key = format!("{key}.model");
+        let name = match table.get("model") {
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(_) => {
+                return Err(self.invalid(
+                    &model_key,
+                    "expected a string naming a power model (see `cirrus list`)",
+                ));
+            }
+            None => return Err(self.invalid(key, "missing `model` (see `cirrus list` for power models)")),
+        };
+        let mut rest = table.clone();
+        rest.remove("model");
+        let params = self.params(key, &rest)?;
+        let model =
+            registry::build_power_model(&name, params).map_err(|e| self.registry_error(key, "model", e))?;
+        Ok((name, model))
+    }
+
+    fn registry_error(&self, table_key: &str, name_field: &str, e: RegistryError) -> ScenarioError {
+        match e {
+            RegistryError::UnknownName { .. } => self.invalid(&join(table_key, name_field), e.to_string()),
+            RegistryError::Param(p) => self.invalid(&join(table_key, &p.key), p.message),
+        }
+    }
+
+    /// A TOML table of parameters as model-side [`Params`].
+    fn params(&self, key: &str, table: &toml::Table) -> Result<Params, ScenarioError> {
+        let mut params = Params::new();
+        for (k, v) in table {
+            let value = match v {
+                toml::Value::Integer(i) => ParamValue::Number(*i as f64),
+                toml::Value::Float(x) => ParamValue::Number(*x),
+                toml::Value::String(s) => ParamValue::Text(s.clone()),
+                toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                toml::Value::Array(a) => {
+                    let mut list = Vec::with_capacity(a.len());
+                    for (j, item) in a.iter().enumerate() {
+                        match item {
+                            toml::Value::Integer(i) => list.push(*i as f64),
+                            toml::Value::Float(x) => list.push(*x),
+                            _ => {
+                                return Err(
+                                    self.invalid(&format!("{}[{j}]", join(key, k)), "expected a number")
+                                );
+                            }
+                        }
+                    }
+                    ParamValue::List(list)
+                }
+                _ => {
+                    return Err(self.invalid(
+                        &join(key, k),
+                        "expected a number, string, boolean or list of numbers",
+                    ));
+                }
+            };
+            params.insert(k.clone(), value);
+        }
+        Ok(params)
+    }
+
+    fn type_index(
+        &self,
+        key: &str,
+        names: &[String],
+        wanted: &str,
+        kind: &str,
+    ) -> Result<usize, ScenarioError> {
+        names.iter().position(|n| n == wanted).ok_or_else(|| {
+            self.invalid(
+                key,
+                format!("unknown {kind} \"{wanted}\"; known: {}", names.join(", ")),
+            )
+        })
+    }
+
+    fn hosts(&self, host_types: &[HostType]) -> Result<Vec<HostSpec>, ScenarioError> {
+        let h = &self.file.hosts;
+        let n = self.count("hosts.count", h.count)?;
+        if h.types.is_empty() {
+            return Err(self.invalid("hosts.types", "name at least one host type"));
+        }
+        let names: Vec<String> = host_types.iter().map(|t| t.name.clone()).collect();
+        let mut type_ids = Vec::with_capacity(h.types.len());
+        for (j, name) in h.types.iter().enumerate() {
+            type_ids.push(self.type_index(&format!("hosts.types[{j}]"), &names, name, "host type")?);
+        }
+        let per_rack = match h.hosts_per_rack {
+            Some(0) => return Err(self.invalid("hosts.hosts_per_rack", "must be at least 1")),
+            other => other,
+        };
+        Ok((0..n)
+            .map(|i| HostSpec {
+                host_type: type_ids[assign(h.assign, i, n, type_ids.len())],
+                rack: per_rack.map(|k| (i as u64 / k) as u32),
+            })
+            .collect())
+    }
+
+    fn vm_types(&self) -> Result<Vec<VmType>, ScenarioError> {
+        let sections = &self.file.vm_types;
+        if sections.is_empty() {
+            return Err(self.invalid("vm_types", "at least one [[vm_types]] is needed"));
+        }
+        let mut out = Vec::with_capacity(sections.len());
+        for (i, t) in sections.iter().enumerate() {
+            let k = |field: &str| format!("vm_types[{i}].{field}");
+            if sections[..i].iter().any(|o| o.name == t.name) {
+                return Err(self.invalid(&k("name"), format!("duplicate VM type name \"{}\"", t.name)));
+            }
+            self.positive(&k("mips"), t.mips)?;
+            if t.cores == 0 {
+                return Err(self.invalid(&k("cores"), "expected at least 1 core"));
+            }
+            if !(t.bw_mbps.is_finite() && t.bw_mbps >= 0.0) {
+                return Err(self.invalid(
+                    &k("bw_mbps"),
+                    format!("expected a number >= 0, found {}", t.bw_mbps),
+                ));
+            }
+            out.push(VmType {
+                name: t.name.clone(),
+                mips: t.mips,
+                cores: t.cores,
+                ram_mb: t.ram_mb,
+                bw_mbps: t.bw_mbps,
+                size_mb: t.size_mb,
+            });
+        }
+        Ok(out)
+    }
+
+    fn vms(&self, vm_types: &[VmType], n_traces: usize) -> Result<Vec<VmSpec>, ScenarioError> {
+        let v = &self.file.vms;
+        let n = match v.count {
+            Some(c) => self.count("vms.count", c)?,
+            None => n_traces,
+        };
+        let names: Vec<String> = vm_types.iter().map(|t| t.name.clone()).collect();
+        let type_ids: Vec<usize> = match &v.types {
+            None => (0..vm_types.len()).collect(),
+            Some(list) if list.is_empty() => {
+                return Err(self.invalid("vms.types", "name at least one VM type"));
+            }
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .map(|(j, name)| self.type_index(&format!("vms.types[{j}]"), &names, name, "VM type"))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok((0..n)
+            .map(|i| VmSpec {
+                vm_type: type_ids[assign(v.assign, i, n, type_ids.len())],
+                trace: i % n_traces,
+            })
+            .collect())
+    }
+
+    fn traces(&self) -> Result<Vec<UtilizationTrace>, ScenarioError> {
+        let w = &self.file.workload;
+        match w.format.as_str() {
+            "planetlab" => {
+                for (field, present) in [
+                    ("distribution", w.distribution.is_some()),
+                    ("interval_s", w.interval_s.is_some()),
+                ] {
+                    if present {
+                        return Err(
+                            self.invalid(&format!("workload.{field}"), "not used by the planetlab format")
+                        );
+                    }
+                }
+                let raw = w
+                    .path
+                    .as_deref()
+                    .ok_or_else(|| self.invalid("workload", "missing `path` (the trace folder)"))?;
+                let dir = self.resolve("workload.path", raw);
+                let order = w.order.as_deref().map(|o| self.resolve("workload.order", o));
+                cirrus_traces::read_planetlab(&dir, order.as_deref()).map_err(|trace| {
+                    let key = if order.as_deref() == Some(trace.path.as_path()) {
+                        "workload.order"
+                    } else {
+                        "workload.path"
+                    };
+                    ScenarioError::Trace {
+                        origin: self.origin(key),
+                        key: key.to_string(),
+                        trace: Box::new(trace),
+                    }
+                })
+            }
+            "synthetic" => {
+                for (field, present) in [("path", w.path.is_some()), ("order", w.order.is_some())] {
+                    if present {
+                        return Err(
+                            self.invalid(&format!("workload.{field}"), "not used by the synthetic format")
+                        );
+                    }
+                }
+                let Some(count) = self.file.vms.count else {
+                    return Err(self.invalid("vms.count", "a synthetic workload needs vms.count"));
+                };
+                let n = self.count("vms.count", count)?;
+                let table = w.distribution.as_ref().ok_or_else(|| {
+                    self.invalid("workload", "missing `distribution` ({ kind = \"normal\", … })")
+                })?;
+                let kind = match table.get("kind") {
+                    Some(toml::Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(self.invalid(
+                            "workload.distribution.kind",
+                            "expected a string naming a distribution",
+                        ));
+                    }
+                };
+                let mut rest = table.clone();
+                rest.remove("kind");
+                let params = self.params("workload.distribution", &rest)?;
+                let demand = SyntheticDemand::from_params(&kind, params).map_err(|e| {
+                    let key = if e.key == "distribution" {
+                        "workload.distribution.kind".to_string()
+                    } else {
+                        join("workload.distribution", &e.key)
+                    };
+                    self.invalid(&key, e.message)
+                })?;
+                let sim = &self.file.simulation;
+                let interval = w.interval_s.unwrap_or(sim.scheduling_interval_s);
+                self.positive("workload.interval_s", interval)?;
+                let samples = (sim.duration_s / interval).ceil() as usize + 1;
+                if samples as u64 > MAX_COUNT {
+                    return Err(self.invalid(
+                        "workload.interval_s",
+                        format!("{samples} samples per VM is too many"),
+                    ));
+                }
+                Ok(demand.generate(n, interval, samples, &RngStreams::new(sim.seed)))
+            }
+            other => Err(self.invalid(
+                "workload.format",
+                format!(
+                    "unknown workload format \"{other}\"; known: {}",
+                    WORKLOAD_FORMATS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn placement(&self) -> Result<Box<dyn cirrus::placement::PlacementPolicy>, ScenarioError> {
+        let p = &self.file.placement;
+        if let Some(t) = p.admission_threshold
+            && !(t.is_finite() && t > 0.0)
+        {
+            return Err(self.invalid(
+                "placement.admission_threshold",
+                format!("expected a positive number, found {t}"),
+            ));
+        }
+        let params = self.params("placement.params", &p.params)?;
+        registry::build_placement_policy(&p.policy, params).map_err(|e| match e {
+            RegistryError::UnknownName { .. } => self.invalid("placement.policy", e.to_string()),
+            RegistryError::Param(pe) => self.invalid(&join("placement.params", &pe.key), pe.message),
+        })
+    }
+
+    fn spec_error(&self, e: SpecError) -> ScenarioError {
+        let key = match e.item {
+            SpecItem::HostType(i) => format!("host_types[{i}].{}", e.field),
+            SpecItem::VmType(i) => format!("vm_types[{i}].{}", e.field),
+            SpecItem::Host(_) => "hosts".to_string(),
+            SpecItem::Vm(_) => "vms".to_string(),
+            SpecItem::Datacenter => e.field.to_string(),
+        };
+        self.invalid(&key, e.message)
+    }
+}
+
+/// Index of the type item `i` of `n` gets under `mode`, with `t` types.
+fn assign(mode: Assign, i: usize, n: usize, t: usize) -> usize {
+    match mode {
+        Assign::RoundRobin => i % t,
+        // CloudSim Helper.createVmList: i / ceil(n / T).
+        Assign::Blocks => (i / n.div_ceil(t)).min(t - 1),
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}

@@ -1,0 +1,291 @@
+//! The scenario file format, as serde types. Unknown keys are errors
+//! (`deny_unknown_fields` everywhere). See `docs/SCENARIOS.md` for the
+//! reference with examples.
+
+use serde::Deserialize;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Time, seed and name.
+    pub simulation: SimulationSection,
+    /// How energy is accounted.
+    #[serde(default)]
+    pub energy: EnergySection,
+    /// Kinds of host (`[[host_types]]`).
+    pub host_types: Vec<HostTypeSection>,
+    /// How many hosts, of which types.
+    pub hosts: HostsSection,
+    /// Kinds of VM (`[[vm_types]]`).
+    pub vm_types: Vec<VmTypeSection>,
+    /// How many VMs, of which types.
+    #[serde(default)]
+    pub vms: VmsSection,
+    /// What the VMs demand.
+    pub workload: WorkloadSection,
+    /// Initial placement.
+    #[serde(default)]
+    pub placement: PlacementSection,
+    /// What to write.
+    #[serde(default)]
+    pub output: OutputSection,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSection {
+    /// Scenario name, used in outputs and as the default output folder.
+    pub name: String,
+    /// Simulated seconds.
+    pub duration_s: f64,
+    /// Seconds between datacenter steps.
+    pub scheduling_interval_s: f64,
+    /// Offset of the step grid (CloudSim: 0.1).
+    #[serde(default)]
+    pub step_offset_s: f64,
+    /// Add a last step at `duration_s` (CloudSim: false).
+    #[serde(default = "yes")]
+    pub step_at_end: bool,
+    /// Seed of every RNG stream.
+    #[serde(default)]
+    pub seed: u64,
+    /// Retire VMs whose demand is exactly 0 at a step (CloudSim: true).
+    #[serde(default)]
+    pub finish_idle_vms: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[energy]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnergySection {
+    /// `power-aware` or `non-power-aware`.
+    #[serde(default)]
+    pub accounting: Accounting,
+    /// `zero-utilization`, `no-vms` or `never`.
+    #[serde(default)]
+    pub off_rule: OffRule,
+    /// `trapezoid` or `step`.
+    #[serde(default)]
+    pub integration: Integration,
+}
+
+/// Energy accounting mode.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Accounting {
+    /// Power follows utilisation.
+    #[default]
+    PowerAware,
+    /// Every host at full power (CloudSim NPA).
+    NonPowerAware,
+}
+
+/// When a host is off.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffRule {
+    /// CloudSim: utilisation 0 ⇒ off.
+    #[default]
+    ZeroUtilization,
+    /// Off only without VMs.
+    NoVms,
+    /// Never off.
+    Never,
+}
+
+/// Energy integration.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Integration {
+    /// CloudSim's trapezoid.
+    #[default]
+    Trapezoid,
+    /// Power at the interval start × Δt.
+    Step,
+}
+
+/// `[[host_types]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostTypeSection {
+    /// Unique name.
+    pub name: String,
+    /// MIPS of one core.
+    pub mips_per_core: f64,
+    /// Cores.
+    pub cores: u32,
+    /// RAM in MB.
+    pub ram_mb: u64,
+    /// Bandwidth in Mbit/s.
+    pub bw_mbps: f64,
+    /// Storage in MB.
+    #[serde(default)]
+    pub storage_mb: u64,
+    /// `{ model = "NAME", ...parameters }`.
+    pub power: toml::Table,
+}
+
+/// How hosts or VMs get their types.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assign {
+    /// Item i gets type `i mod T` (CloudSim's hosts).
+    #[default]
+    RoundRobin,
+    /// Item i gets type `i / ceil(n / T)` (CloudSim's VMs).
+    Blocks,
+}
+
+/// `[hosts]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostsSection {
+    /// Number of hosts.
+    pub count: u64,
+    /// Host type names, in assignment order.
+    pub types: Vec<String>,
+    /// How types are assigned.
+    #[serde(default)]
+    pub assign: Assign,
+    /// Hosts per rack (rack r holds hosts `r·k .. r·k + k − 1`); no racks if absent.
+    pub hosts_per_rack: Option<u64>,
+}
+
+/// `[vms]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmsSection {
+    /// Number of VMs; defaults to the number of traces.
+    pub count: Option<u64>,
+    /// VM type names, in assignment order; defaults to all `[[vm_types]]` in file order.
+    pub types: Option<Vec<String>>,
+    /// How types are assigned (default: blocks, as CloudSim).
+    #[serde(default = "blocks")]
+    pub assign: Assign,
+}
+
+fn blocks() -> Assign {
+    Assign::Blocks
+}
+
+/// `[[vm_types]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmTypeSection {
+    /// Unique name.
+    pub name: String,
+    /// MIPS per virtual core.
+    pub mips: f64,
+    /// Virtual cores.
+    #[serde(default = "one")]
+    pub cores: u32,
+    /// RAM in MB.
+    pub ram_mb: u64,
+    /// Bandwidth in Mbit/s.
+    #[serde(default)]
+    pub bw_mbps: f64,
+    /// Image size in MB.
+    #[serde(default)]
+    pub size_mb: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `[workload]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// `planetlab` or `synthetic`.
+    pub format: String,
+    /// PlanetLab: the trace directory (relative to the scenario file).
+    pub path: Option<String>,
+    /// PlanetLab: optional order file (`index<TAB>filename`).
+    pub order: Option<String>,
+    /// Synthetic: `{ kind = "normal", mean = 0.3, std_dev = 0.1 }`.
+    pub distribution: Option<toml::Table>,
+    /// Synthetic: seconds between samples (default: the scheduling interval).
+    pub interval_s: Option<f64>,
+}
+
+/// `[placement]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementSection {
+    /// Policy name (`cirrus list`).
+    #[serde(default = "ff")]
+    pub policy: String,
+    /// Policy parameters.
+    #[serde(default)]
+    pub params: toml::Table,
+    /// `online` (CloudSim) or `batch`.
+    #[serde(default)]
+    pub initial: Initial,
+    /// Static overload threshold a host must stay under when receiving a VM.
+    pub admission_threshold: Option<f64>,
+    /// Leave VMs that fit nowhere out of the run instead of failing.
+    #[serde(default)]
+    pub allow_unplaced: bool,
+}
+
+impl Default for PlacementSection {
+    fn default() -> Self {
+        Self {
+            policy: ff(),
+            params: toml::Table::new(),
+            initial: Initial::Online,
+            admission_threshold: None,
+            allow_unplaced: false,
+        }
+    }
+}
+
+fn ff() -> String {
+    "ff".into()
+}
+
+/// Initial placement mode.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Initial {
+    /// VMs one by one in id order.
+    #[default]
+    Online,
+    /// All VMs as one batch in the policy's order.
+    Batch,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// Output folder (relative to the working directory); default `results/<name>`.
+    pub dir: Option<String>,
+    /// Write `intervals.csv`.
+    #[serde(default = "yes")]
+    pub intervals: bool,
+    /// Write `hosts.csv`.
+    #[serde(default = "yes")]
+    pub hosts: bool,
+    /// Write `vms.csv`.
+    #[serde(default = "yes")]
+    pub vms: bool,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            intervals: true,
+            hosts: true,
+            vms: true,
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! CPU sharing on a host, as CloudSim's `VmSchedulerTimeSharedOverSubscription`
+//! does it (CloudSim 4.0, `VmSchedulerTimeShared.java:78-118`,
+//! `VmSchedulerTimeSharedOverSubscription.java:50-170`).
+//!
+//! Each VM asks for `mips_per_pe` on each of its PEs, capped at the host's PE
+//! capacity. VMs are admitted in host order while the running total fits; as
+//! soon as one does not, every VM is scaled by `capacity / Σ requested` and
+//! rounded down to a whole MIPS, and the host has no MIPS left. A VM migrating
+//! out gets 90 % of its share, one migrating in is charged (and gets) 10 %.
+
+/// CloudSim's migration overhead: a migrating-out VM runs at 90 % of what it
+/// requests (`VmSchedulerTimeShared`: "performance degradation due to migration").
+pub const MIGRATION_OUT_FACTOR: f64 = 0.9;
+/// CloudSim's destination charge for a migrating-in VM: 10 % of its request.
+pub const MIGRATION_IN_FACTOR: f64 = 0.1;
+
+/// A VM's role in a live migration on one host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MigrationRole {
+    /// Not migrating.
+    #[default]
+    None,
+    /// Leaving this host.
+    Out,
+    /// Arriving on this host (capacity reserved, VM still runs at the source).
+    In,
+}
+
+/// What one VM asks of the host's CPU.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CpuRequest {
+    /// MIPS requested on each PE.
+    pub mips_per_pe: f64,
+    /// Number of PEs.
+    pub pes: u32,
+    /// Migration role on this host.
+    pub role: MigrationRole,
+}
+
+impl CpuRequest {
+    /// Requested MIPS after capping each PE at `pe_mips`, before migration factors.
+    #[inline]
+    pub fn capped_total(&self, pe_mips: f64) -> f64 {
+        self.mips_per_pe.min(pe_mips) * f64::from(self.pes)
+    }
+
+    /// What admission charges against the host: the capped total, and 10 % of
+    /// it for a migrating-in VM.
+    #[inline]
+    fn charged(&self, pe_mips: f64) -> f64 {
+        let total = self.capped_total(pe_mips);
+        if self.role == MigrationRole::In {
+            total * MIGRATION_IN_FACTOR
+        } else {
+            total
+        }
+    }
+}
+
+/// Shares `capacity_mips` (PEs of `pe_mips` each) among `requests`, writing
+/// each VM's total allocated MIPS into `allocated` and returning the MIPS left
+/// available (0 once the host is oversubscribed). No allocation.
+pub fn share(capacity_mips: f64, pe_mips: f64, requests: &[CpuRequest], allocated: &mut [f64]) -> f64 {
+    debug_assert_eq!(requests.len(), allocated.len());
+    let mut available = capacity_mips;
+    let mut oversubscribed = false;
+    for r in requests {
+        let charged = r.charged(pe_mips);
+        if available >= charged {
+            available -= charged;
+        } else {
+            oversubscribed = true;
+            break;
+        }
+    }
+    if !oversubscribed {
+        for (r, out) in requests.iter().zip(allocated.iter_mut()) {
+            let per_pe = r.mips_per_pe.min(pe_mips);
+            let per_pe = match r.role {
+                MigrationRole::None => per_pe,
+                MigrationRole::Out => per_pe * MIGRATION_OUT_FACTOR,
+                MigrationRole::In => per_pe * MIGRATION_IN_FACTOR,
+            };
+            *out = per_pe * f64::from(r.pes);
+        }
+        return available;
+    }
+    let required: f64 = requests.iter().map(|r| r.charged(pe_mips)).sum();
+    let scaling = capacity_mips / required;
+    for (r, out) in requests.iter().zip(allocated.iter_mut()) {
+        let per_pe = r.mips_per_pe.min(pe_mips);
+        // Same operation order as CloudSim, then Math.floor per PE.
+        let per_pe = match r.role {
+            MigrationRole::None => per_pe * scaling,
+            MigrationRole::Out => per_pe * scaling * MIGRATION_OUT_FACTOR,
+            MigrationRole::In => per_pe * MIGRATION_IN_FACTOR * scaling,
+        };
+        *out = per_pe.floor() * f64::from(r.pes);
+    }
+    0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn req(mips: f64) -> CpuRequest {
+        CpuRequest {
+            mips_per_pe: mips,
+            pes: 1,
+            role: MigrationRole::None,
+        }
+    }
+
+    #[test]
+    fn each_vm_gets_its_request_while_capacity_lasts() {
+        let mut out = [0.0; 2];
+        let left = share(3720.0, 1860.0, &[req(1000.0), req(500.0)], &mut out);
+        assert_eq!(out, [1000.0, 500.0]);
+        assert_eq!(left, 2220.0);
+    }
+
+    #[test]
+    fn requests_are_capped_at_pe_capacity() {
+        let mut out = [0.0; 1];
+        share(3720.0, 1860.0, &[req(2500.0)], &mut out);
+        assert_eq!(out, [1860.0]);
+    }
+
+    #[test]
+    fn oversubscription_scales_everyone_and_floors() {
+        let mut out = [0.0; 3];
+        let left = share(3000.0, 1500.0, &[req(1500.0), req(1500.0), req(1000.0)], &mut out);
+        // scale = 3000 / 4000 = 0.75
+        assert_eq!(out, [1125.0, 1125.0, 750.0]);
+        assert_eq!(left, 0.0);
+        let mut out = [0.0; 2];
+        share(1000.0, 1000.0, &[req(700.0), req(800.0)], &mut out);
+        // scale = 2/3: 466.67 -> 466, 533.33 -> 533
+        assert_eq!(out, [466.0, 533.0]);
+    }
+
+    #[test]
+    fn migration_factors() {
+        let mut out = [0.0; 2];
+        let reqs = [
+            CpuRequest {
+                mips_per_pe: 1000.0,
+                pes: 1,
+                role: MigrationRole::Out,
+            },
+            CpuRequest {
+                mips_per_pe: 1000.0,
+                pes: 1,
+                role: MigrationRole::In,
+            },
+        ];
+        let left = share(3000.0, 1500.0, &reqs, &mut out);
+        assert_eq!(out, [900.0, 100.0]);
+        assert_eq!(left, 1900.0);
+    }
+
+    proptest! {
+        #[test]
+        fn never_allocates_more_than_capacity(
+            reqs in proptest::collection::vec((0.0f64..3000.0, 1u32..4), 0..12),
+            pe_mips in 500.0f64..3000.0,
+            pes in 1u32..8,
+        ) {
+            let capacity = pe_mips * f64::from(pes);
+            let requests: Vec<CpuRequest> = reqs
+                .iter()
+                .map(|&(m, p)| CpuRequest { mips_per_pe: m, pes: p, role: MigrationRole::None })
+                .collect();
+            let mut out = vec![0.0; requests.len()];
+            let left = share(capacity, pe_mips, &requests, &mut out);
+            let total: f64 = out.iter().sum();
+            prop_assert!(total <= capacity * (1.0 + 1e-12));
+            prop_assert!(left >= 0.0);
+            for (r, a) in requests.iter().zip(&out) {
+                prop_assert!(*a <= r.capped_total(pe_mips) + 1e-9);
+                prop_assert!(*a >= 0.0);
+            }
+        }
+    }
+}

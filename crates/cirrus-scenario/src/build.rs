@@ -106,12 +106,12 @@ impl Context {
         let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Invalid {
             origin: at_offset(e.span().map_or(0, |s| s.start)),
             key: String::new(),
-            message: format!("invalid TOML: {}", e.message().trim()),
+            message: format!("invalid TOML: {}", one_line(e.message())),
         })?;
         let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
             origin: at_offset(e.span().map_or(0, |s| s.start)),
             key: String::new(),
-            message: format!("invalid TOML: {}", e.message().trim()),
+            message: format!("invalid TOML: {}", one_line(e.message())),
         })?;
         let mut value = toml::Value::Table(table);
         let mut overrides = Vec::with_capacity(override_args.len());
@@ -151,10 +151,16 @@ impl Context {
                     key.clear();
                 }
                 let message = e.inner().message().trim().to_string();
-                // Point at the offending key itself, not only its table.
-                if let Some(field) = message
-                    .strip_prefix("unknown field `")
-                    .and_then(|m| m.split('`').next())
+                // Point at the offending key itself, not only its table. The
+                // path of an unknown field already ends with it; that of a
+                // missing field stops at its table.
+                let field = ["unknown field `", "missing field `"]
+                    .iter()
+                    .find_map(|prefix| message.strip_prefix(prefix))
+                    .and_then(|m| m.split('`').next());
+                if let Some(field) = field
+                    && key != field
+                    && !key.ends_with(&format!(".{field}"))
                 {
                     key = join(&key, field);
                 }
@@ -195,6 +201,7 @@ impl Context {
         let vm_types = self.vm_types()?;
         let traces = self.traces()?;
         let vms = self.vms(&vm_types, traces.len())?;
+        self.check_vm_types_fit(&host_types, &hosts, &vm_types, &vms)?;
         let placement = self.placement()?;
 
         let spec = DatacenterSpec {
@@ -474,6 +481,87 @@ impl Context {
             .collect())
     }
 
+    /// Every VM type in use must fit on an empty host of some type in use
+    /// (as [`DatacenterSpec::validate`] checks); the error names the resource
+    /// that no host type in use offers enough of.
+    fn check_vm_types_fit(
+        &self,
+        host_types: &[HostType],
+        hosts: &[HostSpec],
+        vm_types: &[VmType],
+        vms: &[VmSpec],
+    ) -> Result<(), ScenarioError> {
+        let mut host_type_used = vec![false; host_types.len()];
+        for h in hosts {
+            host_type_used[h.host_type] = true;
+        }
+        let in_use: Vec<&HostType> = host_types
+            .iter()
+            .zip(&host_type_used)
+            .filter_map(|(t, &used)| used.then_some(t))
+            .collect();
+        let mut vm_type_used = vec![false; vm_types.len()];
+        for v in vms {
+            vm_type_used[v.vm_type] = true;
+        }
+        let most = |f: fn(&HostType) -> f64| in_use.iter().map(|h| f(h)).fold(0.0, f64::max);
+        for (i, vt) in vm_types.iter().enumerate() {
+            if !vm_type_used[i] {
+                continue;
+            }
+            // (field, fits on host, what the VM needs, the most a host type in use offers)
+            let resources: [(&str, &dyn Fn(&HostType) -> bool, String, String); 4] = [
+                (
+                    "mips",
+                    &|h| vt.mips <= h.mips_per_core,
+                    format!("{} MIPS per core", vt.mips),
+                    format!("{} MIPS per core", most(|h| h.mips_per_core)),
+                ),
+                (
+                    "cores",
+                    &|h| vt.total_mips() <= h.total_mips(),
+                    format!("{} × {} = {} MIPS in all", vt.cores, vt.mips, vt.total_mips()),
+                    format!("{} MIPS in all", most(HostType::total_mips)),
+                ),
+                (
+                    "ram_mb",
+                    &|h| vt.ram_mb <= h.ram_mb,
+                    format!("{} MB RAM", vt.ram_mb),
+                    format!("{} MB", most(|h| h.ram_mb as f64)),
+                ),
+                (
+                    "bw_mbps",
+                    &|h| vt.bw_mbps <= h.bw_mbps,
+                    format!("{} Mbit/s", vt.bw_mbps),
+                    format!("{} Mbit/s", most(|h| h.bw_mbps)),
+                ),
+            ];
+            if in_use.iter().any(|h| resources.iter().all(|(_, fits, _, _)| fits(h))) {
+                continue;
+            }
+            return Err(
+                match resources.iter().find(|(_, fits, _, _)| !in_use.iter().any(|h| fits(h))) {
+                    Some((field, _, needs, offered)) => self.invalid(
+                        &format!("vm_types[{i}].{field}"),
+                        format!(
+                            "VM type \"{}\" needs {needs}, more than any host type in use offers \
+                             (at most {offered})",
+                            vt.name
+                        ),
+                    ),
+                    None => self.invalid(
+                        &format!("vm_types[{i}]"),
+                        format!(
+                            "VM type \"{}\" fits on no host type in use: each lacks MIPS, RAM or bandwidth",
+                            vt.name
+                        ),
+                    ),
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn traces(&self) -> Result<Vec<UtilizationTrace>, ScenarioError> {
         let w = &self.file.workload;
         match w.format.as_str() {
@@ -612,4 +700,10 @@ fn join(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
+}
+
+/// A multi-line parser message on one line, so that errors keep the
+/// `file:line:col: message` shape.
+fn one_line(message: &str) -> String {
+    message.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }

@@ -11,7 +11,10 @@ use cirrus::registry::build_placement_policy;
 use cirrus::simulation::Simulation;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-const DVFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/planetlab-20110303-dvfs.toml");
+const DVFS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../scenarios/planetlab-20110303-dvfs.toml"
+);
 
 fn dvfs(c: &mut Criterion) {
     let scenario = cirrus_scenario::load(Path::new(DVFS), &[]).expect("the shipped scenario loads");
@@ -31,7 +34,12 @@ fn dvfs(c: &mut Criterion) {
     group.bench_function("load+run", |b| {
         b.iter(|| {
             let s = cirrus_scenario::load(Path::new(DVFS), &[]).expect("loads");
-            s.into_simulation().expect("valid").run().expect("runs").summary.energy_kwh
+            s.into_simulation()
+                .expect("valid")
+                .run()
+                .expect("runs")
+                .summary
+                .energy_kwh
         })
     });
     group.finish();

@@ -113,9 +113,11 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     let sim_wall = sim_started.elapsed();
+    let write_started = Instant::now();
     if let Err(e) = cirrus_output::write_run(&result, &out_dir, selection) {
         return fail(EXIT_FAILURE, &e);
     }
+    let write_wall = write_started.elapsed();
     let s = &result.summary;
     if json {
         match serde_json::to_string_pretty(s) {
@@ -124,9 +126,12 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         }
         return ExitCode::SUCCESS;
     }
-    let events_per_s = s.events as f64 / sim_wall.as_secs_f64().max(1e-9);
+    let sim_s = sim_wall.as_secs_f64().max(1e-9);
     println!("scenario      {}", s.scenario);
-    println!("hosts / VMs   {} / {} ({} placed)", s.hosts, s.vms, s.vms_placed);
+    println!(
+        "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
+        s.hosts, s.vms, s.vms_placed, s.vms_finished
+    );
     println!("simulated     {:.1} s in {} steps", s.simulated_s, s.steps);
     println!("energy        {:.2} kWh", s.energy_kwh);
     println!(
@@ -150,12 +155,18 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         s.overall_sla_violation * 100.0
     );
     println!(
-        "wall time     {:.3} s (load {:.3} s, simulate {:.3} s), {} events, {:.0} events/s",
+        "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
         started.elapsed().as_secs_f64(),
         loaded.as_secs_f64(),
         sim_wall.as_secs_f64(),
+        write_wall.as_secs_f64(),
+    );
+    println!(
+        "throughput    {} events ({:.0}/s), {} VM-steps ({:.2} M/s)",
         s.events,
-        events_per_s
+        s.events as f64 / sim_s,
+        s.vm_steps,
+        s.vm_steps as f64 / sim_s / 1e6
     );
     println!("results       {}", out_dir.display());
     ExitCode::SUCCESS

@@ -536,11 +536,17 @@ impl Context {
                     format!("{} Mbit/s", most(|h| h.bw_mbps)),
                 ),
             ];
-            if in_use.iter().any(|h| resources.iter().all(|(_, fits, _, _)| fits(h))) {
+            if in_use
+                .iter()
+                .any(|h| resources.iter().all(|(_, fits, _, _)| fits(h)))
+            {
                 continue;
             }
             return Err(
-                match resources.iter().find(|(_, fits, _, _)| !in_use.iter().any(|h| fits(h))) {
+                match resources
+                    .iter()
+                    .find(|(_, fits, _, _)| !in_use.iter().any(|h| fits(h)))
+                {
                     Some((field, _, needs, offered)) => self.invalid(
                         &format!("vm_types[{i}].{field}"),
                         format!(
@@ -705,5 +711,10 @@ fn join(prefix: &str, key: &str) -> String {
 /// A multi-line parser message on one line, so that errors keep the
 /// `file:line:col: message` shape.
 fn one_line(message: &str) -> String {
-    message.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+    message
+        .split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -29,6 +29,8 @@ pub struct Summary {
     pub steps: u64,
     /// Events the engine processed.
     pub events: u64,
+    /// VM-steps simulated: Σ over steps of the VMs placed at that step.
+    pub vm_steps: u64,
     /// Energy drawn by the hosts, kWh.
     pub energy_kwh: f64,
     /// Mean number of active hosts over the steps.

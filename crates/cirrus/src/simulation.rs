@@ -181,6 +181,7 @@ pub struct Simulation {
     streams: RngStreams,
     last_step_s: f64,
     steps: u64,
+    vm_steps: u64,
     energy_j: f64,
     host_acc: HostAccumulators,
     vm_prev_requested: Vec<f64>,
@@ -233,6 +234,7 @@ impl Simulation {
             streams,
             last_step_s: 0.0,
             steps: 0,
+            vm_steps: 0,
             energy_j: 0.0,
             host_acc: HostAccumulators {
                 energy_j: vec![0.0; n_hosts],
@@ -379,6 +381,7 @@ impl Simulation {
                 active_hosts += 1;
             }
             requested_total += requested;
+            self.vm_steps += self.dc.vms_on(h).len() as u64;
             allocated_total += util_mips;
             for &v in self.dc.vms_on(h) {
                 let vi = v.index();
@@ -527,6 +530,7 @@ impl Simulation {
                 simulated_s: simulated,
                 steps: self.steps,
                 events,
+                vm_steps: self.vm_steps,
                 energy_kwh: self.energy_j / JOULES_PER_KWH,
                 active_hosts_mean: active_mean,
                 active_hosts_min: active_min,

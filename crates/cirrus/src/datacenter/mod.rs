@@ -226,25 +226,38 @@ impl DatacenterSpec {
         for h in &self.hosts {
             host_type_used[h.host_type] = true;
         }
+        let used: Vec<&HostType> = self
+            .host_types
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| host_type_used[*j])
+            .map(|(_, ht)| ht)
+            .collect();
         for (i, vt) in self.vm_types.iter().enumerate() {
             if !vm_type_used[i] {
                 continue;
             }
-            let fits = self
-                .host_types
-                .iter()
-                .enumerate()
-                .any(|(j, ht)| host_type_used[j] && type_fits(ht, vt));
-            if !fits {
-                return err(
-                    SpecItem::VmType(i),
-                    "mips",
-                    format!(
-                        "VM type \"{}\" ({} × {} MIPS, {} MB RAM, {} Mbit/s) fits on no host type in use",
-                        vt.name, vt.cores, vt.mips, vt.ram_mb, vt.bw_mbps
-                    ),
-                );
+            if used.iter().any(|ht| type_fits(ht, vt)) {
+                continue;
             }
+            // Name the dimension no host can satisfy, in CloudSim's check order.
+            let field = if !used.iter().any(|ht| vt.mips <= ht.mips_per_core) {
+                "mips"
+            } else if !used.iter().any(|ht| vt.ram_mb <= ht.ram_mb) {
+                "ram_mb"
+            } else if !used.iter().any(|ht| vt.bw_mbps <= ht.bw_mbps) {
+                "bw_mbps"
+            } else {
+                "cores"
+            };
+            return err(
+                SpecItem::VmType(i),
+                field,
+                format!(
+                    "VM type \"{}\" ({} x {} MIPS, {} MB RAM, {} Mbit/s) is larger than every host in use",
+                    vt.name, vt.cores, vt.mips, vt.ram_mb, vt.bw_mbps
+                ),
+            );
         }
         Ok(())
     }

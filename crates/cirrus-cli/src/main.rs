@@ -25,7 +25,7 @@ enum Command {
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Output folder (default: the scenario's output.dir, else results/<name>).
+        /// Output folder (default: the scenario's `output.dir`, else `results/<name>`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of every RNG stream (overrides simulation.seed).

@@ -317,7 +317,7 @@ fn vm_larger_than_every_host() {
     let line = line_of(&case.text, "ram_mb = 999999");
     let stderr = case.run_fails(&[]);
     assert_starts(&stderr, &case.at(line, 1, "vm_types[3].ram_mb"));
-    assert_contains(&stderr, &["\"micro\"", "999999 MB", "at most 4096 MB"]);
+    assert_contains(&stderr, &["\"micro\"", "999999 MB", "at most 4096 MB RAM"]);
 }
 
 #[test]
@@ -504,6 +504,21 @@ fn huge_count_is_refused_quickly() {
         assert_contains(&stderr, &["100000000000", "more than the 10000000"]);
         assert!(took < Duration::from_secs(5), "refusing took {took:?}");
     }
+}
+
+#[test]
+fn too_many_steps_are_refused_quickly() {
+    let case = Case::new(replace_once(
+        &dvfs_text(),
+        "scheduling_interval_s = 300.0",
+        "scheduling_interval_s = 0.000001",
+    ));
+    let line = line_of(&case.text, "scheduling_interval_s = 0.000001");
+    let started = Instant::now();
+    let stderr = case.run_fails(&[]);
+    assert_starts(&stderr, &case.at(line, 1, "simulation.scheduling_interval_s"));
+    assert_contains(&stderr, &["steps", "more than the 10000000"]);
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]

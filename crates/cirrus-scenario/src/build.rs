@@ -23,6 +23,10 @@ use crate::{OutputOptions, Scenario};
 /// message instead of exhausting memory.
 pub(crate) const MAX_COUNT: u64 = 10_000_000;
 
+/// Most datacenter steps a run may take: a year at a 3 s interval. Each step
+/// keeps one interval record, so the bound also caps that memory (~0.5 GB).
+pub(crate) const MAX_STEPS: u64 = 10_000_000;
+
 /// Workload formats this crate can read.
 pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
     (
@@ -194,6 +198,16 @@ impl Context {
         }
         if sim.name.trim().is_empty() {
             return Err(self.invalid("simulation.name", "must not be empty"));
+        }
+        let steps = sim.duration_s / sim.scheduling_interval_s;
+        if steps > MAX_STEPS as f64 {
+            return Err(self.invalid(
+                "simulation.scheduling_interval_s",
+                format!(
+                    "{} s over {} s is {steps:.3e} steps, more than the {MAX_STEPS} this version supports",
+                    sim.scheduling_interval_s, sim.duration_s
+                ),
+            ));
         }
 
         let host_types = self.host_types()?;
@@ -504,66 +518,48 @@ impl Context {
         for v in vms {
             vm_type_used[v.vm_type] = true;
         }
-        let most = |f: fn(&HostType) -> f64| in_use.iter().map(|h| f(h)).fold(0.0, f64::max);
+        /// How much of a resource a host type offers.
+        type Offer = fn(&HostType) -> f64;
         for (i, vt) in vm_types.iter().enumerate() {
             if !vm_type_used[i] {
                 continue;
             }
-            // (field, fits on host, what the VM needs, the most a host type in use offers)
-            let resources: [(&str, &dyn Fn(&HostType) -> bool, String, String); 4] = [
-                (
-                    "mips",
-                    &|h| vt.mips <= h.mips_per_core,
-                    format!("{} MIPS per core", vt.mips),
-                    format!("{} MIPS per core", most(|h| h.mips_per_core)),
-                ),
-                (
-                    "cores",
-                    &|h| vt.total_mips() <= h.total_mips(),
-                    format!("{} × {} = {} MIPS in all", vt.cores, vt.mips, vt.total_mips()),
-                    format!("{} MIPS in all", most(HostType::total_mips)),
-                ),
-                (
-                    "ram_mb",
-                    &|h| vt.ram_mb <= h.ram_mb,
-                    format!("{} MB RAM", vt.ram_mb),
-                    format!("{} MB", most(|h| h.ram_mb as f64)),
-                ),
-                (
-                    "bw_mbps",
-                    &|h| vt.bw_mbps <= h.bw_mbps,
-                    format!("{} Mbit/s", vt.bw_mbps),
-                    format!("{} Mbit/s", most(|h| h.bw_mbps)),
-                ),
+            // (field, what the VM needs, what a host offers, unit), in the
+            // order the model checks them.
+            let resources: [(&str, f64, Offer, &str); 4] = [
+                ("mips", vt.mips, |h| h.mips_per_core, "MIPS per core"),
+                ("ram_mb", vt.ram_mb as f64, |h| h.ram_mb as f64, "MB RAM"),
+                ("bw_mbps", vt.bw_mbps, |h| h.bw_mbps, "Mbit/s"),
+                ("cores", vt.total_mips(), HostType::total_mips, "MIPS in all"),
             ];
-            if in_use
-                .iter()
-                .any(|h| resources.iter().all(|(_, fits, _, _)| fits(h)))
-            {
+            let fits = |h: &HostType| resources.iter().all(|&(_, need, offer, _)| need <= offer(h));
+            if in_use.iter().any(|h| fits(h)) {
                 continue;
             }
-            return Err(
-                match resources
-                    .iter()
-                    .find(|(_, fits, _, _)| !in_use.iter().any(|h| fits(h)))
-                {
-                    Some((field, _, needs, offered)) => self.invalid(
+            let lacking = resources
+                .iter()
+                .find(|&&(_, need, offer, _)| in_use.iter().all(|h| need > offer(h)));
+            return Err(match lacking {
+                Some(&(field, need, offer, unit)) => {
+                    let most = in_use.iter().map(|h| offer(h)).fold(0.0, f64::max);
+                    self.invalid(
                         &format!("vm_types[{i}].{field}"),
                         format!(
-                            "VM type \"{}\" needs {needs}, more than any host type in use offers \
-                             (at most {offered})",
+                            "VM type \"{}\" needs {need} {unit}, more than any host type in use offers \
+                             (at most {most} {unit})",
                             vt.name
                         ),
+                    )
+                }
+                None => self.invalid(
+                    &format!("vm_types[{i}]"),
+                    format!(
+                        "VM type \"{}\" fits on no host type in use: each lacks some of the MIPS, RAM or \
+                         bandwidth it needs",
+                        vt.name
                     ),
-                    None => self.invalid(
-                        &format!("vm_types[{i}]"),
-                        format!(
-                            "VM type \"{}\" fits on no host type in use: each lacks MIPS, RAM or bandwidth",
-                            vt.name
-                        ),
-                    ),
-                },
-            );
+                ),
+            });
         }
         Ok(())
     }

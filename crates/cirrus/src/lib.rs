@@ -12,6 +12,48 @@
 //!
 //! A run flows one way: spec → [`Simulation`](simulation::Simulation) →
 //! [`RunResult`](metrics::RunResult).
+//!
+//! # A scenario in code
+//!
+//! Two HP ML110 G5 hosts, three VMs following one synthetic trace, first-fit
+//! placement, one simulated hour at a five-minute step:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, VmSpec, VmType};
+//! use cirrus::power::SpecPowerTable;
+//! use cirrus::registry::build_placement_policy;
+//! use cirrus::simulation::{Simulation, SimulationConfig};
+//! use cirrus::workload::UtilizationTrace;
+//!
+//! let g5 = HostType {
+//!     name: "hp-ml110-g5".into(),
+//!     mips_per_core: 2660.0,
+//!     cores: 2,
+//!     ram_mb: 4096,
+//!     bw_mbps: 1000.0,
+//!     storage_mb: 1_000_000,
+//!     power: Arc::new(SpecPowerTable::hp_ml110_g5()),
+//!     power_name: "spec-hp-ml110-g5".into(),
+//! };
+//! let small = VmType { name: "small".into(), mips: 1000.0, cores: 1, ram_mb: 1740, bw_mbps: 100.0, size_mb: 2500 };
+//! let spec = DatacenterSpec {
+//!     host_types: vec![g5],
+//!     hosts: vec![HostSpec { host_type: 0, rack: None }; 2],
+//!     vm_types: vec![small],
+//!     vms: vec![VmSpec { vm_type: 0, trace: 0 }; 3],
+//!     traces: vec![UtilizationTrace::new("half", 300.0, vec![0.5; 13])?],
+//! };
+//! let config = SimulationConfig { duration_s: 3600.0, ..SimulationConfig::default() };
+//! let policy = build_placement_policy("ff", Default::default())?;
+//! let result = Simulation::new(spec, config, policy)?.run()?;
+//!
+//! // Two VMs fit in the first host's RAM, the third opens the second host.
+//! assert_eq!(result.summary.active_hosts_max, 2);
+//! assert_eq!(result.summary.steps, 12);
+//! assert!(result.summary.energy_kwh > 0.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod datacenter;
 pub mod metrics;

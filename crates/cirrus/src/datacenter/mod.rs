@@ -455,9 +455,9 @@ impl Datacenter {
             return false;
         }
         self.host_ram_free_mb[hi] -= ram;
-        self.host_bw_free_mbps[hi] -= bw;
         self.host_vms[hi].push(v);
         self.vm_host[v.index()] = Some(h);
+        self.update_bw_free(hi);
         self.reallocate(h);
         true
     }
@@ -467,17 +467,27 @@ impl Datacenter {
     pub fn destroy_vm(&mut self, v: VmId) -> Option<HostId> {
         let h = self.vm_host[v.index()].take()?;
         let hi = h.index();
-        let (ram, bw) = {
-            let vt = self.vm_type(v);
-            (vt.ram_mb, vt.bw_mbps)
-        };
-        self.host_ram_free_mb[hi] += ram;
-        self.host_bw_free_mbps[hi] += bw;
+        self.host_ram_free_mb[hi] += self.vm_type(v).ram_mb;
         self.host_vms[hi].retain(|&x| x != v);
+        self.update_bw_free(hi);
         self.vm_allocated_mips[v.index()] = 0.0;
         self.vm_role[v.index()] = MigrationRole::None;
         self.reallocate(h);
         Some(h)
+    }
+
+    /// Sets host `hi`'s free bandwidth to its capacity minus its VMs'
+    /// reservations, summed afresh. Not updated incrementally: `f64` additions
+    /// and subtractions do not cancel exactly (175.6 − 175.6/6 + 175.6/6 is
+    /// 175.59999999999997), so a host would drift with its history, and an
+    /// emptied host could refuse a VM that a new one takes.
+    fn update_bw_free(&mut self, hi: usize) {
+        let capacity = self.spec.host_types[self.spec.hosts[hi].host_type].bw_mbps;
+        let used: f64 = self.host_vms[hi]
+            .iter()
+            .map(|v| self.spec.vm_types[self.spec.vms[v.index()].vm_type].bw_mbps)
+            .sum();
+        self.host_bw_free_mbps[hi] = (capacity - used).max(0.0);
     }
 
     /// Shares host `h`'s CPU among its VMs' current requests.

@@ -111,6 +111,11 @@ impl UtilizationTrace {
         }
         let time1 = (t / interval).floor();
         let time2 = (t / interval).ceil();
+        if time1 == time2 {
+            // `t % interval != 0` but `t / interval` rounded to a whole number
+            // (e.g. t = 1.0, interval = 0.1): the sample itself, not 0/0.
+            return slot(time1);
+        }
         let u1 = slot(time1);
         let u2 = slot(time2);
         let delta = (u2 - u1) / ((time2 - time1) * interval);
@@ -141,6 +146,13 @@ mod tests {
         // CloudSim's first datacenter step is at 300.1 s.
         let expected = 0.5 + (0.2 - 0.5) / 300.0 * 0.1;
         assert!((t.utilization_at(300.1) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sub_second_intervals_do_not_divide_by_zero() {
+        let t = UtilizationTrace::new("fine", 0.1, vec![0.2; 1000]).unwrap();
+        assert_eq!(t.utilization_at(1.0), 0.2);
+        assert_eq!(t.utilization_at(87.9), 0.2);
     }
 
     #[test]

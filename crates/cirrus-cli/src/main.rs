@@ -132,7 +132,10 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
         s.hosts, s.vms, s.vms_placed, s.vms_finished
     );
-    println!("simulated     {:.1} s in {} steps", s.simulated_s, s.steps);
+    println!(
+        "simulated     {:.1} s in {} steps (last at {:.1} s)",
+        s.simulated_s, s.steps, s.last_step_s
+    );
     println!("energy        {:.2} kWh", s.energy_kwh);
     println!(
         "active hosts  mean {:.1}, min {}, max {}   {}",

@@ -23,8 +23,12 @@ pub struct Summary {
     /// VMs retired because their demand dropped to zero (CloudSim's
     /// "completed VMs"; only with `finish_idle_vms`).
     pub vms_finished: usize,
-    /// Simulated time, seconds.
+    /// Simulated time, seconds: the run's horizon (CloudSim's "Total
+    /// simulation time").
     pub simulated_s: f64,
+    /// Time of the last datacenter step, seconds (energy is accounted up to
+    /// here; CloudSim's day ends its accounting at 86 100.1 s).
+    pub last_step_s: f64,
     /// Datacenter steps taken.
     pub steps: u64,
     /// Events the engine processed.

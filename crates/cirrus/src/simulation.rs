@@ -484,11 +484,7 @@ impl Simulation {
         let requested: f64 = self.vm_requested_mips_s.iter().sum();
         let allocated: f64 = self.vm_allocated_mips_s.iter().sum();
         let ratio = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
-        let simulated = self.last_step_s.max(if self.config.step_at_end {
-            self.config.duration_s
-        } else {
-            0.0
-        });
+
         let spec = self.dc.spec();
         let hosts = self
             .dc
@@ -527,7 +523,8 @@ impl Simulation {
                 vms: self.dc.vm_count(),
                 vms_placed: self.vms_placed,
                 vms_finished: self.vm_finished_at_s.iter().filter(|f| f.is_some()).count(),
-                simulated_s: simulated,
+                simulated_s: self.config.duration_s,
+                last_step_s: self.last_step_s,
                 steps: self.steps,
                 events,
                 vm_steps: self.vm_steps,

@@ -106,14 +106,14 @@ impl UtilizationTrace {
             self.samples[i.min(last)]
         };
         let interval = self.interval_s;
-        if t % interval == 0.0 {
-            return slot(t / interval);
-        }
         let time1 = (t / interval).floor();
         let time2 = (t / interval).ceil();
+        // CloudSim first tests `t % interval == 0` and returns the sample. That
+        // case implies `t / interval` is a whole number, so `floor == ceil`
+        // covers it without the (slow) `fmod`, and also covers times where
+        // the quotient merely rounds to a whole number (interval 0.1 s,
+        // t = 1 s), where CloudSim's interpolation would divide 0 by 0.
         if time1 == time2 {
-            // `t % interval != 0` but `t / interval` rounded to a whole number
-            // (e.g. t = 1.0, interval = 0.1): the sample itself, not 0/0.
             return slot(time1);
         }
         let u1 = slot(time1);

@@ -78,6 +78,9 @@ pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// Serialises one table of a run.
+type CsvOf = fn(&RunResult) -> Result<Vec<u8>, csv::Error>;
+
 /// The files written for a run, in writing order.
 pub fn write_run(result: &RunResult, dir: &Path, selection: Selection) -> Result<Vec<PathBuf>, OutputError> {
     std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
@@ -87,20 +90,20 @@ pub fn write_run(result: &RunResult, dir: &Path, selection: Selection) -> Result
         std::fs::remove_file(&summary_path).map_err(|e| err(&summary_path, e))?;
     }
     let mut written = Vec::new();
-    let mut csv_file = |name: &str, bytes: Result<Vec<u8>, csv::Error>| -> Result<(), OutputError> {
+    let files: [(&str, bool, CsvOf); 3] = [
+        ("intervals.csv", selection.intervals, |r| csv_bytes(&r.intervals)),
+        ("hosts.csv", selection.hosts, |r| csv_bytes(&r.hosts)),
+        ("vms.csv", selection.vms, |r| csv_bytes(&r.vms)),
+    ];
+    for (name, selected, bytes) in files {
         let path = dir.join(name);
-        write_atomic(&path, &bytes.map_err(|e| err(&path, e))?)?;
-        written.push(path);
-        Ok(())
-    };
-    if selection.intervals {
-        csv_file("intervals.csv", csv_bytes(&result.intervals))?;
-    }
-    if selection.hosts {
-        csv_file("hosts.csv", csv_bytes(&result.hosts))?;
-    }
-    if selection.vms {
-        csv_file("vms.csv", csv_bytes(&result.vms))?;
+        if selected {
+            write_atomic(&path, &bytes(result).map_err(|e| err(&path, e))?)?;
+            written.push(path);
+        } else if path.is_file() {
+            // A file left by an earlier run would pass for this run's.
+            std::fs::remove_file(&path).map_err(|e| err(&path, e))?;
+        }
     }
     let mut json = serde_json::to_vec_pretty(&result.summary).map_err(|e| err(&summary_path, e))?;
     json.push(b'\n');

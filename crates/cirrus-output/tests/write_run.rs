@@ -84,8 +84,9 @@ fn writes_every_selected_file_with_headers() {
 }
 
 #[test]
-fn deselected_files_are_not_written() {
+fn deselected_files_are_not_written_and_stale_ones_removed() {
     let dir = tempfile::tempdir().unwrap();
+    write_run(&result(), dir.path(), Selection::default()).unwrap();
     let only_summary = Selection {
         intervals: false,
         hosts: false,

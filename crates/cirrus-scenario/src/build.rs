@@ -234,6 +234,7 @@ impl Context {
             duration_s: sim.duration_s,
             scheduling_interval_s: sim.scheduling_interval_s,
             step_offset_s: sim.step_offset_s,
+            step_at_start: sim.step_at_start,
             step_at_end: sim.step_at_end,
             energy: match energy.accounting {
                 schema::Accounting::PowerAware => simulation::EnergyAccounting::PowerAware,
@@ -316,6 +317,9 @@ impl Context {
             if t.ram_mb == 0 {
                 return Err(self.invalid(&k("ram_mb"), "expected a positive amount of RAM"));
             }
+            if !(t.off_w.is_finite() && t.off_w >= 0.0) {
+                return Err(self.invalid(&k("off_w"), format!("expected a number >= 0, found {}", t.off_w)));
+            }
             let (power_name, power) = self.power_model(&k("power"), &t.power)?;
             out.push(HostType {
                 name: t.name.clone(),
@@ -326,6 +330,7 @@ impl Context {
                 storage_mb: t.storage_mb,
                 power: Arc::from(power),
                 power_name,
+                off_power_w: t.off_w,
             });
         }
         Ok(out)

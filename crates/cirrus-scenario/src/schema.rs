@@ -45,6 +45,9 @@ pub struct SimulationSection {
     /// Offset of the step grid (CloudSim: 0.1).
     #[serde(default)]
     pub step_offset_s: f64,
+    /// Take a step at t = 0 after initial placement (CloudSim: false).
+    #[serde(default = "yes")]
+    pub step_at_start: bool,
     /// Add a last step at `duration_s` (CloudSim: false).
     #[serde(default = "yes")]
     pub step_at_end: bool,
@@ -129,6 +132,9 @@ pub struct HostTypeSection {
     pub storage_mb: u64,
     /// `{ model = "NAME", ...parameters }`.
     pub power: toml::Table,
+    /// Watts drawn while off (standby); 0 = CloudSim's switched-off host.
+    #[serde(default)]
+    pub off_w: f64,
 }
 
 /// How hosts or VMs get their types.

@@ -111,7 +111,7 @@ fn unknown_nested_key() {
     assert_eq!(
         message(&with("seed = 1\n", "seed = 1\nsped = 1\n"), &[]),
         "x.toml:6:1: simulation.sped: unknown field `sped`, expected one of `name`, `duration_s`, \
-         `scheduling_interval_s`, `step_offset_s`, `step_at_end`, `seed`, `finish_idle_vms`"
+         `scheduling_interval_s`, `step_offset_s`, `step_at_start`, `step_at_end`, `seed`, `finish_idle_vms`"
     );
 }
 

@@ -35,6 +35,7 @@
 //!     storage_mb: 1_000_000,
 //!     power: Arc::new(SpecPowerTable::hp_ml110_g5()),
 //!     power_name: "spec-hp-ml110-g5".into(),
+//!     off_power_w: 0.0,
 //! };
 //! let small = VmType { name: "small".into(), mips: 1000.0, cores: 1, ram_mb: 1740, bw_mbps: 100.0, size_mb: 2500 };
 //! let spec = DatacenterSpec {
@@ -50,7 +51,8 @@
 //!
 //! // Two VMs fit in the first host's RAM, the third opens the second host.
 //! assert_eq!(result.summary.active_hosts_max, 2);
-//! assert_eq!(result.summary.steps, 12);
+//! // A step right after placement (t = 0), then one every 300 s up to 3600 s.
+//! assert_eq!(result.summary.steps, 13);
 //! assert!(result.summary.energy_kwh > 0.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -74,7 +74,8 @@ pub struct IntervalRecord {
     pub time_s: f64,
     /// Hosts with non-zero utilisation after the step.
     pub active_hosts: usize,
-    /// Mean power over the interval that ended at this step, watts.
+    /// Mean power over the interval that ended at this step, watts (0 for a
+    /// step at t = 0, which ends no interval).
     pub power_w: f64,
     /// Energy drawn since t = 0, kWh.
     pub energy_kwh: f64,

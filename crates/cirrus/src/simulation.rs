@@ -20,7 +20,7 @@ use crate::placement::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OffRule {
     /// CloudSim: a host whose utilisation was 0 at the start of the interval is
-    /// off, even if it hosts idle VMs (`PowerHost.getEnergyLinearInterpolation`
+    /// off (drawing its type's `off_power_w`, 0 W in CloudSim), even if it hosts idle VMs (`PowerHost.getEnergyLinearInterpolation`
     /// returns 0 when the previous utilisation is 0).
     #[default]
     ZeroUtilization,
@@ -78,6 +78,11 @@ pub struct SimulationConfig {
     /// `offset + k × interval`. CloudSim submits cloudlets 0.1 s in
     /// (`CloudSim.minTimeBetweenEvents`), so its steps are at 300.1, 600.1, …
     pub step_offset_s: f64,
+    /// Take a step at t = 0, right after initial placement, so the first
+    /// interval is charged at the utilisation the VMs actually have. CloudSim
+    /// does not: its hosts start at utilisation 0, so with its off rule the
+    /// first interval costs nothing.
+    pub step_at_start: bool,
     /// Add a final step at `duration_s` if the last regular step is earlier.
     /// CloudSim does not (its energy stops at 86 100.1 s of a 86 400 s day).
     pub step_at_end: bool,
@@ -112,6 +117,7 @@ impl Default for SimulationConfig {
             duration_s: 86_400.0,
             scheduling_interval_s: 300.0,
             step_offset_s: 0.0,
+            step_at_start: true,
             step_at_end: true,
             energy: EnergyAccounting::PowerAware,
             off_rule: OffRule::ZeroUtilization,
@@ -291,6 +297,12 @@ impl Simulation {
                 .schedule_at(duration, Event::Step)
                 .expect("duration is positive");
         }
+        if self.config.step_at_start {
+            engine
+                .scheduler()
+                .schedule_at(SimTime::ZERO, Event::Step)
+                .expect("t = 0 is not in the past");
+        }
         let stats = engine.run(&mut self, duration);
         Ok(self.finish(stats.events))
     }
@@ -453,7 +465,7 @@ impl Simulation {
             OffRule::Never => false,
         };
         if off {
-            return 0.0;
+            return self.dc.host_type(h).off_power_w * dt;
         }
         match self.config.integration {
             Integration::Trapezoid => {
@@ -553,6 +565,10 @@ impl Handler<Event> for Simulation {
         match event {
             Event::Step => {
                 self.step(now.secs());
+                if now == SimTime::ZERO && self.config.step_at_start {
+                    // The regular grid was scheduled by `run`.
+                    return;
+                }
                 let next = now.secs() + self.config.scheduling_interval_s;
                 if next <= self.config.duration_s {
                     sched
@@ -565,5 +581,111 @@ impl Handler<Event> for Simulation {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::test_support::spec;
+    use crate::registry::build_placement_policy;
+    use crate::workload::UtilizationTrace;
+
+    /// One-hour runs at a 300 s step, no offset: steps at 300, 600, …, 3600.
+    fn config() -> SimulationConfig {
+        SimulationConfig {
+            duration_s: 3600.0,
+            ..SimulationConfig::default()
+        }
+    }
+
+    fn run(spec: DatacenterSpec, config: SimulationConfig) -> RunResult {
+        let policy = build_placement_policy("ff", Default::default()).unwrap();
+        Simulation::new(spec, config, policy).unwrap().run().unwrap()
+    }
+
+    #[test]
+    fn an_off_host_draws_its_off_power() {
+        // Host 0 (idle 50 W, max 100 W) takes the VM at full load; host 1 stays empty.
+        let mut s = spec(&[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 50.0, 100.0)], &[1000.0]);
+        s.host_types[1].off_power_w = 7.0;
+        let step = SimulationConfig {
+            integration: Integration::Step,
+            ..config()
+        };
+        let r = run(s.clone(), step.clone());
+        assert!((r.hosts[0].energy_kwh * JOULES_PER_KWH - 100.0 * 3600.0).abs() < 1e-6);
+        assert!((r.hosts[1].energy_kwh * JOULES_PER_KWH - 7.0 * 3600.0).abs() < 1e-6);
+        // Without the step at t = 0, every host starts at u = 0, so off, as in CloudSim.
+        let r = run(
+            s,
+            SimulationConfig {
+                step_at_start: false,
+                ..step
+            },
+        );
+        assert!((r.hosts[0].energy_kwh * JOULES_PER_KWH - 100.0 * 3300.0).abs() < 1e-6);
+        assert!((r.hosts[1].energy_kwh * JOULES_PER_KWH - 7.0 * 3600.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn non_power_aware_charges_full_power_for_every_host_all_the_time() {
+        let s = spec(&[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 40.0, 80.0)], &[500.0]);
+        let r = run(
+            s,
+            SimulationConfig {
+                energy: EnergyAccounting::NonPowerAware,
+                ..config()
+            },
+        );
+        assert!((r.summary.energy_kwh * JOULES_PER_KWH - 180.0 * 3600.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn idle_vms_are_retired_only_when_asked() {
+        let mut s = spec(&[(1000.0, 2, 50.0, 100.0)], &[500.0, 500.0]);
+        s.traces = vec![
+            UtilizationTrace::new("busy", 300.0, vec![0.5; 13]).unwrap(),
+            UtilizationTrace::new("stops", 300.0, vec![0.5, 0.5, 0.0, 0.0, 0.0]).unwrap(),
+        ];
+        s.vms[1].trace = 1;
+        let kept = run(s.clone(), config());
+        assert_eq!(kept.summary.vms_finished, 0);
+        let retired = run(
+            s,
+            SimulationConfig {
+                finish_idle_vms: true,
+                ..config()
+            },
+        );
+        assert_eq!(retired.summary.vms_finished, 1);
+        assert_eq!(retired.vms[1].finished_at_s, Some(600.0));
+        assert_eq!(retired.vms[1].host, None);
+        assert_eq!(retired.hosts[0].vms_at_end, 1);
+    }
+
+    #[test]
+    fn cloudsim_step_grid() {
+        let grid = SimulationConfig {
+            step_offset_s: 0.1,
+            duration_s: 1200.0,
+            ..config()
+        };
+        let s = spec(&[(1000.0, 1, 50.0, 100.0)], &[500.0]);
+        let r = run(
+            s.clone(),
+            SimulationConfig {
+                step_at_start: false,
+                step_at_end: false,
+                ..grid.clone()
+            },
+        );
+        let times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
+        assert_eq!(times, [300.1, 600.1, 900.1]);
+        assert_eq!(r.summary.last_step_s, 900.1);
+        assert_eq!(r.summary.simulated_s, 1200.0);
+        let r = run(s, grid);
+        let times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
+        assert_eq!(times, [0.0, 300.1, 600.1, 900.1, 1200.0]);
     }
 }

@@ -247,6 +247,7 @@ fn build_spec(plan: &SpecPlan, wild: bool, constant: bool) -> DatacenterSpec {
                 storage_mb: 0,
                 power,
                 power_name,
+                off_power_w: 0.0,
             }
         })
         .collect();
@@ -768,6 +769,7 @@ struct ConfigPlan {
     interval_s: f64,
     duration_intervals: f64,
     step_offset_s: f64,
+    step_at_start: bool,
     step_at_end: bool,
     energy: EnergyAccounting,
     off_rule: OffRule,
@@ -785,6 +787,7 @@ fn config_plan() -> impl Strategy<Value = ConfigPlan> {
             prop_oneof![(1u32..=30).prop_map(f64::from), 0.05..30.0f64],
             prop_oneof![Just(0.0), Just(0.1)],
             any::<bool>(),
+            any::<bool>(),
         ),
         (
             prop_oneof![3 => Just(EnergyAccounting::PowerAware), 1 => Just(EnergyAccounting::NonPowerAware)],
@@ -801,13 +804,14 @@ fn config_plan() -> impl Strategy<Value = ConfigPlan> {
     )
         .prop_map(
             |(
-                (seed, interval_s, duration_intervals, step_offset_s, step_at_end),
+                (seed, interval_s, duration_intervals, step_offset_s, step_at_start, step_at_end),
                 (energy, off_rule, integration, initial_placement, admission_threshold, finish_idle_vms),
             )| ConfigPlan {
                 seed,
                 interval_s,
                 duration_intervals,
                 step_offset_s,
+                step_at_start,
                 step_at_end,
                 energy,
                 off_rule,
@@ -826,6 +830,7 @@ fn build_config(p: &ConfigPlan) -> SimulationConfig {
         duration_s: p.interval_s * p.duration_intervals,
         scheduling_interval_s: p.interval_s,
         step_offset_s: p.step_offset_s,
+        step_at_start: p.step_at_start,
         step_at_end: p.step_at_end,
         energy: p.energy,
         off_rule: p.off_rule,
@@ -850,6 +855,9 @@ fn run(spec: DatacenterSpec, config: SimulationConfig, policy: &str) -> RunResul
 /// step falls short of it.
 fn expected_step_times(c: &SimulationConfig) -> Vec<f64> {
     let mut times = Vec::new();
+    if c.step_at_start {
+        times.push(0.0);
+    }
     let first = c.step_offset_s + c.scheduling_interval_s;
     let mut next = if first <= c.duration_s {
         Some(first)
@@ -1036,7 +1044,8 @@ fn check_run(
     } else if constant && config.off_rule == OffRule::Never {
         // Constant demand, hosts never off: a closed form. Before the first
         // step no utilisation has been measured (CloudSim's hosts start at 0),
-        // so the first interval is charged at P(0).
+        // so the first interval is charged at P(0); with a step at t = 0 that
+        // interval is empty.
         let utils = constant_utilizations(spec, config, policy, r);
         let t_first = times.first().copied().unwrap_or(0.0);
         let mut expected = 0.0;
@@ -1215,6 +1224,7 @@ fn an_emptied_host_gets_all_its_bandwidth_back() {
         storage_mb: 0,
         power,
         power_name,
+        off_power_w: 0.0,
     };
     let vm_type = |name: &str, bw_mbps| VmType {
         name: name.into(),

@@ -57,6 +57,10 @@ pub struct HostType {
     pub power: Arc<dyn PowerModel>,
     /// Name of the power model (for outputs).
     pub power_name: String,
+    /// Watts drawn while the host counts as off: 0 is CloudSim's switched-off
+    /// host; a few watts model a standby (S3) state or a BMC that stays
+    /// powered (`reference/models.md` C.3 suggests 5–15 W for S3).
+    pub off_power_w: f64,
 }
 
 impl HostType {
@@ -178,6 +182,13 @@ impl DatacenterSpec {
             }
             if t.ram_mb == 0 {
                 return err(item, "ram_mb", "must be positive".into());
+            }
+            if !(t.off_power_w.is_finite() && t.off_power_w >= 0.0) {
+                return err(
+                    item,
+                    "off_w",
+                    format!("must be a number >= 0, found {}", t.off_power_w),
+                );
             }
             if !(t.bw_mbps.is_finite() && t.bw_mbps > 0.0) {
                 return err(

@@ -141,6 +141,7 @@ pub(crate) mod test_support {
                 storage_mb: 0,
                 power: Arc::new(Lin(idle, max)),
                 power_name: "lin".into(),
+                off_power_w: 0.0,
             })
             .collect();
         let vm_types = vm_mips

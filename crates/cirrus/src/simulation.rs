@@ -8,7 +8,7 @@
 use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime};
 
 use crate::datacenter::time_shared::MigrationRole;
-use crate::datacenter::{Datacenter, DatacenterSpec, SpecError, VmId};
+use crate::datacenter::{Datacenter, DatacenterSpec, HostId, SpecError, VmId};
 use crate::metrics::{
     HostRecord, IntervalRecord, JOULES_PER_KWH, RunResult, Summary, VmRecord, mean_and_sample_std,
 };
@@ -355,10 +355,9 @@ impl Simulation {
         let mut allocated_total = 0.0;
         for h in self.dc.hosts() {
             let hi = h.index();
-            let total_mips = self.dc.host_type(h).total_mips();
             let (util_mips, requested) = self.dc.step_host(h, t);
             let u_prev = self.host_acc.prev_utilization[hi];
-            let u_now = (util_mips / total_mips).min(1.0);
+            let u_now = self.dc.utilization(h);
             let has_vms = !self.dc.vms_on(h).is_empty();
             // Energy of the interval that ends now.
             let e = if dt > 0.0 {
@@ -447,15 +446,9 @@ impl Simulation {
         }
     }
 
-    fn interval_energy_j(
-        &self,
-        h: crate::datacenter::HostId,
-        u_prev: f64,
-        u_now: f64,
-        had_vms: bool,
-        dt: f64,
-    ) -> f64 {
-        let power = &self.dc.host_type(h).power;
+    fn interval_energy_j(&self, h: HostId, u_prev: f64, u_now: f64, had_vms: bool, dt: f64) -> f64 {
+        let host_type = self.dc.host_type(h);
+        let power = &host_type.power;
         if self.config.energy == EnergyAccounting::NonPowerAware {
             return power.max_power_watts() * dt;
         }
@@ -465,7 +458,7 @@ impl Simulation {
             OffRule::Never => false,
         };
         if off {
-            return self.dc.host_type(h).off_power_w * dt;
+            return host_type.off_power_w * dt;
         }
         match self.config.integration {
             Integration::Trapezoid => {

@@ -101,6 +101,7 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         intervals: scenario.output.intervals,
         hosts: scenario.output.hosts,
         vms: scenario.output.vms,
+        migrations: scenario.output.migrations,
     };
     let loaded = started.elapsed();
     let sim = match scenario.into_simulation() {

@@ -11,7 +11,13 @@ use tempfile::TempDir;
 const CIRRUS: &str = env!("CARGO_BIN_EXE_cirrus");
 
 /// Every file a run writes by default.
-const OUTPUTS: [&str; 4] = ["summary.json", "intervals.csv", "hosts.csv", "vms.csv"];
+const OUTPUTS: [&str; 5] = [
+    "summary.json",
+    "intervals.csv",
+    "hosts.csv",
+    "vms.csv",
+    "migrations.csv",
+];
 
 fn dvfs_scenario() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/planetlab-20110303-dvfs.toml")

@@ -1,7 +1,7 @@
 //! # Cirrus outputs
 //!
-//! Writes a [`RunResult`] as `summary.json`, `intervals.csv`, `hosts.csv` and
-//! `vms.csv`. Every file is written to a temporary file in the target folder
+//! Writes a [`RunResult`] as `summary.json`, `intervals.csv`, `hosts.csv`,
+//! `vms.csv` and `migrations.csv`. Every file is written to a temporary file in the target folder
 //! and renamed into place, and `summary.json` goes last: a folder holding a
 //! `summary.json` holds a complete run, and an interrupted write never leaves a
 //! half-written file under a final name. Numbers are printed with Rust's
@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cirrus::metrics::RunResult;
+use cirrus::metrics::{MigrationRecord, RunResult};
 use serde::Serialize;
 
 /// Which files to write.
@@ -22,6 +22,8 @@ pub struct Selection {
     pub hosts: bool,
     /// `vms.csv`.
     pub vms: bool,
+    /// `migrations.csv`.
+    pub migrations: bool,
 }
 
 impl Default for Selection {
@@ -30,6 +32,7 @@ impl Default for Selection {
             intervals: true,
             hosts: true,
             vms: true,
+            migrations: true,
         }
     }
 }
@@ -78,6 +81,17 @@ pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// As [`csv_bytes`], but an empty table still gets its `header` row, so a
+/// reader can tell "no rows" from "no file".
+pub fn csv_bytes_with_header<T: Serialize>(rows: &[T], header: &[&str]) -> Result<Vec<u8>, csv::Error> {
+    if !rows.is_empty() {
+        return csv_bytes(rows);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// Serialises one table of a run.
 type CsvOf = fn(&RunResult) -> Result<Vec<u8>, csv::Error>;
 
@@ -90,10 +104,13 @@ pub fn write_run(result: &RunResult, dir: &Path, selection: Selection) -> Result
         std::fs::remove_file(&summary_path).map_err(|e| err(&summary_path, e))?;
     }
     let mut written = Vec::new();
-    let files: [(&str, bool, CsvOf); 3] = [
+    let files: [(&str, bool, CsvOf); 4] = [
         ("intervals.csv", selection.intervals, |r| csv_bytes(&r.intervals)),
         ("hosts.csv", selection.hosts, |r| csv_bytes(&r.hosts)),
         ("vms.csv", selection.vms, |r| csv_bytes(&r.vms)),
+        ("migrations.csv", selection.migrations, |r| {
+            csv_bytes_with_header(&r.migrations, MigrationRecord::COLUMNS)
+        }),
     ];
     for (name, selected, bytes) in files {
         let path = dir.join(name);

@@ -1,6 +1,6 @@
 //! Writing a run: the files, their headers, and what a failed write leaves.
 
-use cirrus::metrics::{HostRecord, IntervalRecord, RunResult, Summary, VmRecord};
+use cirrus::metrics::{HostRecord, IntervalRecord, MigrationRecord, RunResult, Summary, VmRecord};
 use cirrus_output::{Selection, write_run};
 
 fn result() -> RunResult {
@@ -29,6 +29,17 @@ fn result() -> RunResult {
             average_sla_violation: 0.0,
             requested_mips_s: 300_000.0,
             allocated_mips_s: 300_000.0,
+            migrations: 1,
+            migrations_overload: 1,
+            migrations_underload: 0,
+            pdm: 0.001,
+            pdm_per_vm_mean: 0.001,
+            slav: 0.0,
+            esv: 0.0,
+            time_before_vm_migration_mean_s: 13.92,
+            time_before_vm_migration_std_s: f64::NAN,
+            migration_downtime_s: 0.0,
+            consolidation_rounds: 2,
         },
         intervals: vec![IntervalRecord {
             time_s: 300.0,
@@ -37,6 +48,9 @@ fn result() -> RunResult {
             energy_kwh: 0.01,
             requested_mips: 1000.0,
             allocated_mips: 1000.0,
+            overloaded_hosts: 1,
+            migrations: 1,
+            sla_violation_s: 13.92,
         }],
         hosts: vec![HostRecord {
             host: 0,
@@ -56,6 +70,18 @@ fn result() -> RunResult {
             finished_at_s: None,
             requested_mips_s: 300_000.0,
             allocated_mips_s: 300_000.0,
+            migrations: 1,
+        }],
+        migrations: vec![MigrationRecord {
+            start_s: 300.1,
+            end_s: 314.02,
+            vm: 0,
+            source: 1,
+            target: 0,
+            duration_s: 13.92,
+            downtime_s: 0.0,
+            data_mb: 870.0,
+            reason: "overload",
         }],
     }
 }
@@ -68,14 +94,29 @@ fn writes_every_selected_file_with_headers() {
         .iter()
         .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["intervals.csv", "hosts.csv", "vms.csv", "summary.json"]);
+    assert_eq!(
+        names,
+        [
+            "intervals.csv",
+            "hosts.csv",
+            "vms.csv",
+            "migrations.csv",
+            "summary.json"
+        ]
+    );
     let intervals = std::fs::read_to_string(dir.path().join("intervals.csv")).unwrap();
     assert_eq!(
         intervals,
-        "time_s,active_hosts,power_w,energy_kwh,requested_mips,allocated_mips\n300.0,1,120.5,0.01,1000.0,1000.0\n"
+        "time_s,active_hosts,power_w,energy_kwh,requested_mips,allocated_mips,overloaded_hosts,migrations,sla_violation_s\n\
+         300.0,1,120.5,0.01,1000.0,1000.0,1,1,13.92\n"
     );
     let vms = std::fs::read_to_string(dir.path().join("vms.csv")).unwrap();
-    assert!(vms.contains("0,small,a b,0,,300000.0,300000.0"), "{vms}");
+    assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");
+    let migrations = std::fs::read_to_string(dir.path().join("migrations.csv")).unwrap();
+    assert!(
+        migrations.ends_with("300.1,314.02,0,1,0,13.92,0.0,870.0,overload\n"),
+        "{migrations}"
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["scenario"], "tiny");
@@ -91,6 +132,7 @@ fn deselected_files_are_not_written_and_stale_ones_removed() {
         intervals: false,
         hosts: false,
         vms: false,
+        migrations: false,
     };
     write_run(&result(), dir.path(), only_summary).unwrap();
     let mut names: Vec<_> = std::fs::read_dir(dir.path())
@@ -124,4 +166,22 @@ fn an_output_path_that_is_a_file_is_an_error() {
     std::fs::write(&file, b"x").unwrap();
     let err = write_run(&result(), &file, Selection::default()).unwrap_err();
     assert!(err.to_string().contains("taken"), "{err}");
+}
+
+#[test]
+fn an_empty_migration_table_still_has_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = result();
+    let with_rows = cirrus_output::csv_bytes(&r.migrations).unwrap();
+    let header = String::from_utf8(with_rows)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(header, MigrationRecord::COLUMNS.join(","));
+    r.migrations.clear();
+    write_run(&r, dir.path(), Selection::default()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("migrations.csv")).unwrap();
+    assert_eq!(text.trim_end(), header);
 }

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cirrus::RngStreams;
+use cirrus::consolidation::Consolidation;
 use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, RegistryError};
-use cirrus::simulation::{self, SimulationConfig};
+use cirrus::simulation::{self, CloudSimQuirks, SimulationConfig};
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
 use toml_edit::ImDocument;
@@ -217,6 +218,7 @@ impl Context {
         let vms = self.vms(&vm_types, traces.len())?;
         self.check_vm_types_fit(&host_types, &hosts, &vm_types, &vms)?;
         let placement = self.placement()?;
+        let consolidation = self.consolidation()?;
 
         let spec = DatacenterSpec {
             host_types,
@@ -256,6 +258,10 @@ impl Context {
             admission_threshold: f.placement.admission_threshold,
             allow_unplaced: f.placement.allow_unplaced,
             finish_idle_vms: sim.finish_idle_vms,
+            quirks: CloudSimQuirks {
+                memory_only_at_creation: f.cloudsim_quirks.memory_only_at_creation,
+                initial_admission_new_vm_only: f.cloudsim_quirks.initial_admission_new_vm_only,
+            },
         };
         let output = OutputOptions {
             dir: f
@@ -266,6 +272,7 @@ impl Context {
             intervals: f.output.intervals,
             hosts: f.output.hosts,
             vms: f.output.vms,
+            migrations: f.output.migrations,
         };
         Ok(Scenario {
             path: self.loc.path,
@@ -273,8 +280,62 @@ impl Context {
             spec,
             config,
             placement,
+            consolidation,
             output,
         })
+    }
+
+    /// A `name` plus parameters table, as a registered object.
+    fn named<T: ?Sized>(
+        &self,
+        key: &str,
+        table: &toml::Table,
+        build: fn(&str, Params) -> Result<Box<T>, RegistryError>,
+    ) -> Result<Box<T>, ScenarioError> {
+        let name = match table.get("name") {
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(_) => return Err(self.invalid(&join(key, "name"), "expected a string (see `cirrus list`)")),
+            None => return Err(self.invalid(key, "missing `name` (see `cirrus list`)")),
+        };
+        let mut rest = table.clone();
+        rest.remove("name");
+        let params = self.params(key, &rest)?;
+        build(&name, params).map_err(|e| self.registry_error(key, "name", e))
+    }
+
+    fn consolidation(&self) -> Result<Option<Consolidation>, ScenarioError> {
+        let Some(c) = &self.file.consolidation else {
+            return Ok(None);
+        };
+        let detector = self.named(
+            "consolidation.detector",
+            &c.detector,
+            registry::build_overload_detector,
+        )?;
+        let selection = self.named(
+            "consolidation.selection",
+            &c.selection,
+            registry::build_vm_selection,
+        )?;
+        let default_placement: toml::Table = [("name".to_string(), toml::Value::from("pabfd"))]
+            .into_iter()
+            .collect();
+        let placement = self.named(
+            "consolidation.placement",
+            c.placement.as_ref().unwrap_or(&default_placement),
+            registry::build_placement_policy,
+        )?;
+        let default_migration: toml::Table = [("name".to_string(), toml::Value::from("cloudsim"))]
+            .into_iter()
+            .collect();
+        let migration = self.named(
+            "consolidation.migration",
+            c.migration.as_ref().unwrap_or(&default_migration),
+            registry::build_migration_model,
+        )?;
+        let mut consolidation = Consolidation::new(detector, selection, placement, migration);
+        consolidation.underload = c.underload;
+        Ok(Some(consolidation))
     }
 
     fn positive(&self, key: &str, x: f64) -> Result<(), ScenarioError> {

@@ -18,6 +18,7 @@ pub mod schema;
 
 use std::path::{Path, PathBuf};
 
+use cirrus::consolidation::Consolidation;
 use cirrus::datacenter::DatacenterSpec;
 use cirrus::placement::PlacementPolicy;
 use cirrus::simulation::{SimError, Simulation, SimulationConfig};
@@ -36,6 +37,8 @@ pub struct OutputOptions {
     pub hosts: bool,
     /// Write `vms.csv`.
     pub vms: bool,
+    /// Write `migrations.csv`.
+    pub migrations: bool,
 }
 
 /// A loaded, validated scenario, ready to run.
@@ -51,6 +54,8 @@ pub struct Scenario {
     pub config: SimulationConfig,
     /// The initial-placement policy.
     pub placement: Box<dyn PlacementPolicy>,
+    /// Dynamic consolidation, if configured.
+    pub consolidation: Option<Consolidation>,
     /// What to write.
     pub output: OutputOptions,
 }
@@ -58,7 +63,11 @@ pub struct Scenario {
 impl Scenario {
     /// Turns the scenario into a [`Simulation`].
     pub fn into_simulation(self) -> Result<Simulation, SimError> {
-        Simulation::new(self.spec, self.config, self.placement)
+        let sim = Simulation::new(self.spec, self.config, self.placement)?;
+        Ok(match self.consolidation {
+            Some(c) => sim.with_consolidation(c),
+            None => sim,
+        })
     }
 }
 

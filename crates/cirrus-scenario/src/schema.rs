@@ -27,6 +27,11 @@ pub struct ScenarioFile {
     /// Initial placement.
     #[serde(default)]
     pub placement: PlacementSection,
+    /// Dynamic consolidation (absent: VMs never migrate).
+    pub consolidation: Option<ConsolidationSection>,
+    /// CloudSim behaviours kept for compatibility.
+    #[serde(default)]
+    pub cloudsim_quirks: QuirksSection,
     /// What to write.
     #[serde(default)]
     pub output: OutputSection,
@@ -257,6 +262,35 @@ fn ff() -> String {
     "ff".into()
 }
 
+/// `[consolidation]`: the loop of Beloglazov & Buyya (CCPE 2012).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsolidationSection {
+    /// `[consolidation.detector]`: overload detector (`name` + its parameters).
+    pub detector: toml::Table,
+    /// `[consolidation.selection]`: VM selection policy (`name` + parameters).
+    pub selection: toml::Table,
+    /// `[consolidation.placement]`: destination policy; default PABFD.
+    pub placement: Option<toml::Table>,
+    /// `[consolidation.migration]`: migration model; default `cloudsim`.
+    pub migration: Option<toml::Table>,
+    /// Also empty under-utilised hosts (CloudSim: true).
+    #[serde(default = "yes")]
+    pub underload: bool,
+}
+
+/// `[cloudsim_quirks]`: see `cirrus::simulation::CloudSimQuirks`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuirksSection {
+    /// VMs reserve RAM and bandwidth only until the first consolidation round.
+    #[serde(default)]
+    pub memory_only_at_creation: bool,
+    /// Initial placement's overload test sees only the VM being placed.
+    #[serde(default)]
+    pub initial_admission_new_vm_only: bool,
+}
+
 /// Initial placement mode.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -283,6 +317,9 @@ pub struct OutputSection {
     /// Write `vms.csv`.
     #[serde(default = "yes")]
     pub vms: bool,
+    /// Write `migrations.csv`.
+    #[serde(default = "yes")]
+    pub migrations: bool,
 }
 
 impl Default for OutputSection {
@@ -292,6 +329,7 @@ impl Default for OutputSection {
             intervals: true,
             hosts: true,
             vms: true,
+            migrations: true,
         }
     }
 }

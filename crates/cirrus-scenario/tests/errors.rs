@@ -120,7 +120,8 @@ fn unknown_top_level_key() {
     assert_eq!(
         message(&format!("colour = 1\n{BASE}"), &[]),
         "x.toml:1:1: colour: unknown field `colour`, expected one of `simulation`, `energy`, \
-         `host_types`, `hosts`, `vm_types`, `vms`, `workload`, `placement`, `output`"
+         `host_types`, `hosts`, `vm_types`, `vms`, `workload`, `placement`, `consolidation`, \
+         `cloudsim_quirks`, `output`"
     );
 }
 

@@ -57,8 +57,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod consolidation;
 pub mod datacenter;
 pub mod metrics;
+pub mod migration;
 pub mod params;
 pub mod placement;
 pub mod power;

@@ -65,6 +65,32 @@ pub struct Summary {
     pub requested_mips_s: f64,
     /// Total MIPS·s delivered to the VMs.
     pub allocated_mips_s: f64,
+    /// Live migrations started.
+    pub migrations: u64,
+    /// Of which to relieve an overloaded host.
+    pub migrations_overload: u64,
+    /// Of which to empty an under-utilised host.
+    pub migrations_underload: u64,
+    /// PDM as CloudSim computes it (`Helper.getSlaMetrics`,
+    /// "underallocated_migration"): MIPS·s VMs missed while migrating, over
+    /// all MIPS·s requested, summed over VMs.
+    pub pdm: f64,
+    /// PDM as the paper defines it (Beloglazov & Buyya 2012, eq. 8): the mean
+    /// over VMs that ran of each VM's missed-while-migrating / requested.
+    pub pdm_per_vm_mean: f64,
+    /// SLAV = SLATAH × PDM (CloudSim's printed "SLA"), with CloudSim's PDM.
+    pub slav: f64,
+    /// ESV = energy (kWh) × SLAV.
+    pub esv: f64,
+    /// Mean duration of a VM's migration, seconds (CloudSim's "time before a
+    /// VM migration", which measures in-migration periods).
+    pub time_before_vm_migration_mean_s: f64,
+    /// Sample standard deviation of that duration, seconds.
+    pub time_before_vm_migration_std_s: f64,
+    /// Total time VMs were suspended by migrations, seconds.
+    pub migration_downtime_s: f64,
+    /// Planning rounds of the consolidation loop.
+    pub consolidation_rounds: u64,
 }
 
 /// One datacenter step.
@@ -83,6 +109,51 @@ pub struct IntervalRecord {
     pub requested_mips: f64,
     /// MIPS delivered to all VMs at this step.
     pub allocated_mips: f64,
+    /// Hosts the overload detector flagged at this step.
+    pub overloaded_hosts: usize,
+    /// Migrations started at this step.
+    pub migrations: usize,
+    /// Host-seconds of SLA violation (an active host delivering less than
+    /// requested) in the interval that ended at this step.
+    pub sla_violation_s: f64,
+}
+
+/// One live migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrationRecord {
+    /// When it started, seconds.
+    pub start_s: f64,
+    /// When the VM was running at the target, seconds (NaN if the run ended first).
+    pub end_s: f64,
+    /// The VM.
+    pub vm: u32,
+    /// Host it left.
+    pub source: u32,
+    /// Host it went to.
+    pub target: u32,
+    /// Planned duration, seconds.
+    pub duration_s: f64,
+    /// Time the VM was suspended, seconds.
+    pub downtime_s: f64,
+    /// Data sent, MB.
+    pub data_mb: f64,
+    /// "overload" or "underload".
+    pub reason: &'static str,
+}
+
+impl MigrationRecord {
+    /// The CSV columns, in field order (for a header over zero rows).
+    pub const COLUMNS: &'static [&'static str] = &[
+        "start_s",
+        "end_s",
+        "vm",
+        "source",
+        "target",
+        "duration_s",
+        "downtime_s",
+        "data_mb",
+        "reason",
+    ];
 }
 
 /// One host over the run.
@@ -123,6 +194,8 @@ pub struct VmRecord {
     pub requested_mips_s: f64,
     /// MIPS·s delivered.
     pub allocated_mips_s: f64,
+    /// Times it was migrated.
+    pub migrations: u32,
 }
 
 /// Everything a run produced.
@@ -136,6 +209,8 @@ pub struct RunResult {
     pub hosts: Vec<HostRecord>,
     /// One record per VM.
     pub vms: Vec<VmRecord>,
+    /// One record per live migration, in start order.
+    pub migrations: Vec<MigrationRecord>,
 }
 
 /// Mean and sample standard deviation (n − 1), as Apache Commons Math's

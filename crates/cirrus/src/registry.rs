@@ -3,6 +3,9 @@
 //!
 //! Adding a model or policy is one file in its module plus one line here.
 
+use crate::consolidation::overload::{self, OverloadDetector};
+use crate::consolidation::selection::{self, VmSelection};
+use crate::migration::{self, MigrationModel};
 use crate::params::{ParamError, Params};
 use crate::placement::{self, PlacementPolicy};
 use crate::power::{self, PowerModel};
@@ -70,4 +73,37 @@ pub fn placement_policies() -> &'static [Entry<dyn PlacementPolicy>] {
 /// Builds the placement policy `name` from `params`.
 pub fn build_placement_policy(name: &str, params: Params) -> Result<Box<dyn PlacementPolicy>, RegistryError> {
     build(placement_policies(), "placement policy", name, params)
+}
+
+/// Every overload detector, by name.
+pub fn overload_detectors() -> &'static [Entry<dyn OverloadDetector>] {
+    overload::REGISTRY
+}
+
+/// Builds the overload detector `name` from `params`.
+pub fn build_overload_detector(
+    name: &str,
+    params: Params,
+) -> Result<Box<dyn OverloadDetector>, RegistryError> {
+    build(overload_detectors(), "overload detector", name, params)
+}
+
+/// Every VM-selection policy, by name.
+pub fn vm_selections() -> &'static [Entry<dyn VmSelection>] {
+    selection::REGISTRY
+}
+
+/// Builds the VM-selection policy `name` from `params`.
+pub fn build_vm_selection(name: &str, params: Params) -> Result<Box<dyn VmSelection>, RegistryError> {
+    build(vm_selections(), "VM selection policy", name, params)
+}
+
+/// Every migration model, by name.
+pub fn migration_models() -> &'static [Entry<dyn MigrationModel>] {
+    migration::REGISTRY
+}
+
+/// Builds the migration model `name` from `params`.
+pub fn build_migration_model(name: &str, params: Params) -> Result<Box<dyn MigrationModel>, RegistryError> {
+    build(migration_models(), "migration model", name, params)
 }

@@ -3,14 +3,28 @@
 //!
 //! Each step does what CloudSim's `PowerDatacenter.updateCloudletProcessing`
 //! does: every host re-shares its CPU among its VMs' trace-driven requests,
-//! then the energy of the interval since the previous step is added.
+//! the energy of the interval since the previous processing is added, VMs
+//! whose demand dropped to zero may be retired, and then the consolidation
+//! policy, if any, plans migrations, which start at once. A migration's
+//! completion is an event of its own, at which the datacenter is processed
+//! again (before and after the VM moves), as CloudSim's
+//! `PowerDatacenter.processVmMigrate` does.
+//!
+//! Hosts and VMs keep a *state history* the way CloudSim does: an entry per
+//! processing instant, a later entry at the same instant replacing the
+//! earlier one; SLA metrics and shutdown counts are computed over those
+//! entries, each holding until the next.
 
-use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime};
+use std::collections::BTreeMap;
 
-use crate::datacenter::time_shared::MigrationRole;
+use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime, StreamRng};
+
+use crate::consolidation::history::VmHistories;
+use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, SpecError, VmId};
 use crate::metrics::{
-    HostRecord, IntervalRecord, JOULES_PER_KWH, RunResult, Summary, VmRecord, mean_and_sample_std,
+    HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord,
+    mean_and_sample_std,
 };
 use crate::placement::{
     AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, StaticThreshold, place_all,
@@ -107,6 +121,35 @@ pub struct SimulationConfig {
     /// 15 % of samples are 0, it retires a large share of the VMs during the day,
     /// which is why CloudSim's "Dvfs" day costs 765 kWh rather than ~930.
     pub finish_idle_vms: bool,
+    /// CloudSim behaviours kept for compatibility; see [`CloudSimQuirks`].
+    pub quirks: CloudSimQuirks,
+}
+
+/// Behaviours of CloudSim 3.0/4.0 that its published PlanetLab numbers depend
+/// on but that a model of a real datacenter would not have. The
+/// CloudSim-compatible scenarios switch them all on; each is off by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CloudSimQuirks {
+    /// VMs hold RAM and bandwidth only from initial placement until the
+    /// first consolidation round. CloudSim's PlanetLab cloudlets use
+    /// `UtilizationModelNull` for RAM and bandwidth, so once a VM is
+    /// instantiated `Vm.getCurrentRequestedRam()` is 0, and
+    /// `restoreAllocation` re-creates every VM with that: memory never
+    /// constrains consolidation, and hosts take as many VMs as their CPU
+    /// allows.
+    pub memory_only_at_creation: bool,
+    /// During initial placement, the overload test of a candidate host sees
+    /// only the VM being placed: CloudSim's VMs already created there request
+    /// nothing until their cloudlets are submitted 0.1 s later.
+    pub initial_admission_new_vm_only: bool,
+}
+
+impl CloudSimQuirks {
+    /// All quirks on.
+    pub const ALL: Self = Self {
+        memory_only_at_creation: true,
+        initial_admission_new_vm_only: true,
+    };
 }
 
 impl Default for SimulationConfig {
@@ -126,6 +169,7 @@ impl Default for SimulationConfig {
             admission_threshold: None,
             allow_unplaced: false,
             finish_idle_vms: false,
+            quirks: CloudSimQuirks::default(),
         }
     }
 }
@@ -157,25 +201,55 @@ pub enum SimError {
 /// Events of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// A datacenter step: update VM demand, share CPUs, account energy.
+    /// A datacenter step: update VM demand, share CPUs, account energy,
+    /// consolidate.
     Step,
+    /// Live migrations end now (all those due at this instant, in start order).
+    MigrationsDone,
 }
 
-/// Per-host accumulators, in flat vectors.
+/// Per-host state-history bookkeeping (CloudSim `HostStateHistoryEntry`).
 #[derive(Debug, Clone, Default)]
-struct HostAccumulators {
-    energy_j: Vec<f64>,
+struct HostLedger {
+    has_entry: Vec<bool>,
+    entry_t: Vec<f64>,
+    entry_alloc: Vec<f64>,
+    entry_req: Vec<f64>,
+    entry_active: Vec<bool>,
+    /// `active` of the last entry already superseded (CloudSim assumes true before the first).
+    committed_active: Vec<bool>,
+    last_switched_on_s: Vec<f64>,
     active_s: Vec<f64>,
-    utilization_s: Vec<f64>,
     violation_s: Vec<f64>,
     shutdowns: Vec<u64>,
-    /// Was the host active at the previous step (CloudSim assumes active at t = 0).
-    prev_active: Vec<bool>,
-    /// Did it deliver less than requested at the previous step.
-    prev_violating: Vec<bool>,
+    energy_j: Vec<f64>,
+    utilization_s: Vec<f64>,
+    /// Utilisation at the host's last processing (CloudSim `previousUtilizationMips`).
     prev_utilization: Vec<f64>,
     had_vms: Vec<bool>,
-    last_switched_on_s: Vec<f64>,
+}
+
+/// Per-VM state-history bookkeeping (CloudSim `VmStateHistoryEntry`).
+#[derive(Debug, Clone, Default)]
+struct VmLedger {
+    has_entry: Vec<bool>,
+    entry_t: Vec<f64>,
+    entry_alloc: Vec<f64>,
+    entry_req: Vec<f64>,
+    entry_in_migration: Vec<bool>,
+    committed_in_migration: Vec<bool>,
+    migration_started_s: Vec<f64>,
+    requested_mips_s: Vec<f64>,
+    allocated_mips_s: Vec<f64>,
+    missed_in_migration_mips_s: Vec<f64>,
+    migrations: Vec<u32>,
+}
+
+/// What the current interval (between two regular steps) accumulated.
+#[derive(Debug, Clone, Copy, Default)]
+struct IntervalAcc {
+    energy_j: f64,
+    violation_s: f64,
 }
 
 /// A simulation run, ready to go.
@@ -184,23 +258,33 @@ pub struct Simulation {
     dc: Datacenter,
     config: SimulationConfig,
     placement: Box<dyn PlacementPolicy>,
+    consolidation: Option<Consolidation>,
     streams: RngStreams,
+    selection_rng: StreamRng,
+    histories: VmHistories,
+    last_process_s: f64,
     last_step_s: f64,
     steps: u64,
     vm_steps: u64,
     energy_j: f64,
-    host_acc: HostAccumulators,
-    vm_prev_requested: Vec<f64>,
-    vm_prev_allocated: Vec<f64>,
-    vm_has_prev: Vec<bool>,
-    vm_requested_mips_s: Vec<f64>,
-    vm_allocated_mips_s: Vec<f64>,
+    hosts: HostLedger,
+    vms: VmLedger,
     under_served_fractions_sum: f64,
     under_served_count: u64,
     shutdown_durations_s: Vec<f64>,
+    migration_durations_s: Vec<f64>,
     intervals: Vec<IntervalRecord>,
+    interval: IntervalAcc,
     vms_placed: usize,
     vm_finished_at_s: Vec<Option<f64>>,
+    migrations: Vec<MigrationRecord>,
+    /// Migrations in flight by completion instant (`f64` bits, positive
+    /// times order like their bits), each list in start order.
+    due: BTreeMap<u64, Vec<u32>>,
+    consolidation_rounds: u64,
+    planned: Vec<PlannedMigration>,
+    touched: Vec<bool>,
+    touched_list: Vec<HostId>,
     scratch_vms: Vec<VmId>,
 }
 
@@ -237,37 +321,69 @@ impl Simulation {
         Ok(Self {
             dc: Datacenter::new(spec),
             placement,
+            consolidation: None,
+            selection_rng: streams.stream("vm-selection"),
             streams,
+            histories: VmHistories::new(n_vms),
+            last_process_s: 0.0,
             last_step_s: 0.0,
             steps: 0,
             vm_steps: 0,
             energy_j: 0.0,
-            host_acc: HostAccumulators {
-                energy_j: vec![0.0; n_hosts],
+            hosts: HostLedger {
+                has_entry: vec![false; n_hosts],
+                entry_t: vec![0.0; n_hosts],
+                entry_alloc: vec![0.0; n_hosts],
+                entry_req: vec![0.0; n_hosts],
+                entry_active: vec![false; n_hosts],
+                committed_active: vec![true; n_hosts],
+                last_switched_on_s: vec![0.0; n_hosts],
                 active_s: vec![0.0; n_hosts],
-                utilization_s: vec![0.0; n_hosts],
                 violation_s: vec![0.0; n_hosts],
                 shutdowns: vec![0; n_hosts],
-                prev_active: vec![true; n_hosts],
-                prev_violating: vec![false; n_hosts],
+                energy_j: vec![0.0; n_hosts],
+                utilization_s: vec![0.0; n_hosts],
                 prev_utilization: vec![0.0; n_hosts],
                 had_vms: vec![false; n_hosts],
-                last_switched_on_s: vec![0.0; n_hosts],
             },
-            vm_prev_requested: vec![0.0; n_vms],
-            vm_prev_allocated: vec![0.0; n_vms],
-            vm_has_prev: vec![false; n_vms],
-            vm_requested_mips_s: vec![0.0; n_vms],
-            vm_allocated_mips_s: vec![0.0; n_vms],
+            vms: VmLedger {
+                has_entry: vec![false; n_vms],
+                entry_t: vec![0.0; n_vms],
+                entry_alloc: vec![0.0; n_vms],
+                entry_req: vec![0.0; n_vms],
+                entry_in_migration: vec![false; n_vms],
+                committed_in_migration: vec![false; n_vms],
+                migration_started_s: vec![0.0; n_vms],
+                requested_mips_s: vec![0.0; n_vms],
+                allocated_mips_s: vec![0.0; n_vms],
+                missed_in_migration_mips_s: vec![0.0; n_vms],
+                migrations: vec![0; n_vms],
+            },
             under_served_fractions_sum: 0.0,
             under_served_count: 0,
             shutdown_durations_s: Vec::new(),
+            migration_durations_s: Vec::new(),
             intervals: Vec::with_capacity(steps_expected.min(1 << 20)),
+            interval: IntervalAcc::default(),
             vms_placed: 0,
             vm_finished_at_s: vec![None; n_vms],
+            migrations: Vec::new(),
+            due: BTreeMap::new(),
+            consolidation_rounds: 0,
+            planned: Vec::new(),
+            touched: vec![false; n_hosts],
+            touched_list: Vec::new(),
             scratch_vms: Vec::new(),
             config,
         })
+    }
+
+    /// Adds dynamic consolidation, run at every regular step (not at the
+    /// optional step at t = 0). Its overload detector also screens hosts
+    /// during initial placement, as in CloudSim.
+    pub fn with_consolidation(mut self, consolidation: Consolidation) -> Self {
+        self.consolidation = Some(consolidation);
+        self
     }
 
     /// The RNG streams of this run (for policies that need randomness).
@@ -283,6 +399,9 @@ impl Simulation {
     /// Places the VMs, runs to `duration_s` and returns the measurements.
     pub fn run(mut self) -> Result<RunResult, SimError> {
         self.place_initial()?;
+        if self.config.quirks.memory_only_at_creation {
+            self.dc.set_reserve_memory(false);
+        }
         let mut engine: Engine<Event> = Engine::new();
         let first = self.config.step_offset_s + self.config.scheduling_interval_s;
         let duration = SimTime::from_secs(self.config.duration_s);
@@ -309,9 +428,20 @@ impl Simulation {
 
     fn place_initial(&mut self) -> Result<(), SimError> {
         let threshold = self.config.admission_threshold.map(StaticThreshold);
-        let admission: &dyn AdmissionCheck = match &threshold {
-            Some(t) => t,
-            None => &NoAdmissionCheck,
+        let detector_admission = self.consolidation.as_ref().map(|c| DetectorAdmission {
+            detector: c.detector.as_ref(),
+            view: LoadView {
+                histories: &self.histories,
+                migration: c.migration.as_ref(),
+                migration_times: &c.migration_times,
+                scheduling_interval_s: self.config.scheduling_interval_s,
+            },
+            new_vm_only: self.config.quirks.initial_admission_new_vm_only,
+        });
+        let admission: &dyn AdmissionCheck = match (&detector_admission, &threshold) {
+            (Some(d), _) => d,
+            (None, Some(t)) => t,
+            (None, None) => &NoAdmissionCheck,
         };
         let ctx = PlacementContext {
             excluded: &[],
@@ -346,99 +476,342 @@ impl Simulation {
         Ok(())
     }
 
-    /// One datacenter step at `t`.
+    /// CloudSim's `updateCloudetProcessingWithoutSchedulingFutureEventsForce`
+    /// at `t`: every host steps and records its state, the energy since the
+    /// last processing is added, and (if configured) VMs with zero demand
+    /// are retired.
+    fn process(&mut self, t: f64) {
+        let dt = t - self.last_process_s;
+        // PowerVm records a history sample when (t − offset) is a whole number
+        // of intervals, tested on the same f64 values as CloudSim.
+        let history_instant = (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0;
+        let mut energy_j = 0.0;
+        for h in self.dc.hosts() {
+            let hi = h.index();
+            if self.is_idle(h) {
+                // Nothing to share and nothing recorded changes: an idle
+                // entry that repeats the last one adds nothing to any metric.
+                if dt > 0.0 {
+                    let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
+                    energy_j += e;
+                    self.hosts.energy_j[hi] += e;
+                }
+                continue;
+            }
+            let (util_mips, requested) = self.dc.step_host(h, t);
+            let u_prev = self.hosts.prev_utilization[hi];
+            let u_now = self.dc.utilization(h);
+            if dt > 0.0 {
+                let e = self.interval_energy_j(h, u_prev, u_now, self.hosts.had_vms[hi], dt);
+                energy_j += e;
+                self.hosts.energy_j[hi] += e;
+                self.hosts.utilization_s[hi] += u_prev * dt;
+            }
+            self.record_host(h, t, util_mips, requested);
+            if history_instant {
+                for &v in self.dc.vms_on(h) {
+                    self.histories.record(v, t, self.dc.vm_cpu_fraction(v));
+                }
+            }
+        }
+        self.energy_j += energy_j;
+        self.interval.energy_j += energy_j;
+        self.last_process_s = t;
+        if self.config.finish_idle_vms {
+            self.finish_idle_vms(t);
+        }
+    }
+
+    /// Host `h` has no VM, delivered nothing at its last processing and its
+    /// last state entry says so.
+    fn is_idle(&self, h: HostId) -> bool {
+        let hi = h.index();
+        self.dc.vms_on(h).is_empty()
+            && self.dc.utilization_mips(h) == 0.0
+            && self.hosts.has_entry[hi]
+            && !self.hosts.entry_active[hi]
+            && self.hosts.entry_alloc[hi] == 0.0
+            && self.hosts.entry_req[hi] == 0.0
+            && self.hosts.prev_utilization[hi] == 0.0
+            && !self.hosts.had_vms[hi]
+    }
+
+    /// Records host `h`'s state at `t` (and that of the VMs running on it),
+    /// replacing an entry already made at `t`.
+    fn record_host(&mut self, h: HostId, t: f64, util_mips: f64, requested: f64) {
+        let hi = h.index();
+        let l = &mut self.hosts;
+        if l.has_entry[hi] && l.entry_t[hi] != t {
+            Self::commit_host(l, &mut self.shutdown_durations_s, &mut self.interval, hi, t);
+        }
+        l.has_entry[hi] = true;
+        l.entry_t[hi] = t;
+        l.entry_alloc[hi] = util_mips;
+        l.entry_req[hi] = requested;
+        l.entry_active[hi] = util_mips > 0.0;
+        l.prev_utilization[hi] = self.dc.utilization(h);
+        l.had_vms[hi] = !self.dc.vms_on(h).is_empty();
+        for i in 0..self.dc.vms_on(h).len() {
+            let v = self.dc.vms_on(h)[i];
+            if self.dc.is_incoming(h, v) {
+                // CloudSim records a migrating VM at its source only.
+                continue;
+            }
+            let (alloc, req, in_mig) = (
+                self.dc.vm_allocated_mips(v),
+                self.dc.vm_requested_mips(v),
+                self.dc.in_migration(v),
+            );
+            self.record_vm(v, t, alloc, req, in_mig);
+        }
+    }
+
+    /// Closes host `hi`'s current entry, superseded at `t_next`.
+    fn commit_host(
+        l: &mut HostLedger,
+        shutdowns: &mut Vec<f64>,
+        acc: &mut IntervalAcc,
+        hi: usize,
+        t_next: f64,
+    ) {
+        let dt = t_next - l.entry_t[hi];
+        // CloudSim getSlaTimePerActiveHost: the previous entry's state holds until the next.
+        if l.entry_active[hi] {
+            l.active_s[hi] += dt;
+            if l.entry_alloc[hi] < l.entry_req[hi] {
+                l.violation_s[hi] += dt;
+                acc.violation_s += dt;
+            }
+        }
+        Self::transition_host(l, shutdowns, hi);
+    }
+
+    /// CloudSim getTimesBeforeHostShutdown, one entry at a time.
+    fn transition_host(l: &mut HostLedger, shutdowns: &mut Vec<f64>, hi: usize) {
+        let (t, active) = (l.entry_t[hi], l.entry_active[hi]);
+        if l.committed_active[hi] && !active {
+            l.shutdowns[hi] += 1;
+            shutdowns.push(t - l.last_switched_on_s[hi]);
+        }
+        if !l.committed_active[hi] && active {
+            l.last_switched_on_s[hi] = t;
+        }
+        l.committed_active[hi] = active;
+    }
+
+    fn record_vm(&mut self, v: VmId, t: f64, alloc: f64, req: f64, in_migration: bool) {
+        let vi = v.index();
+        if self.vms.has_entry[vi] && self.vms.entry_t[vi] != t {
+            self.commit_vm(vi, t);
+        }
+        let l = &mut self.vms;
+        l.has_entry[vi] = true;
+        l.entry_t[vi] = t;
+        l.entry_alloc[vi] = alloc;
+        l.entry_req[vi] = req;
+        l.entry_in_migration[vi] = in_migration;
+    }
+
+    /// Closes VM `vi`'s current entry, superseded at `t_next` (CloudSim
+    /// `Helper.getSlaMetrics`).
+    fn commit_vm(&mut self, vi: usize, t_next: f64) {
+        let l = &mut self.vms;
+        let dt = t_next - l.entry_t[vi];
+        let (alloc, req) = (l.entry_alloc[vi], l.entry_req[vi]);
+        l.requested_mips_s[vi] += req * dt;
+        l.allocated_mips_s[vi] += alloc * dt;
+        if alloc < req {
+            self.under_served_fractions_sum += (req - alloc) / req;
+            self.under_served_count += 1;
+            if l.entry_in_migration[vi] {
+                l.missed_in_migration_mips_s[vi] += (req - alloc) * dt;
+            }
+        }
+        Self::transition_vm(l, &mut self.migration_durations_s, vi);
+    }
+
+    /// CloudSim getTimesBeforeVmMigration, one entry at a time.
+    fn transition_vm(l: &mut VmLedger, durations: &mut Vec<f64>, vi: usize) {
+        let (t, in_mig) = (l.entry_t[vi], l.entry_in_migration[vi]);
+        if l.committed_in_migration[vi] && !in_mig {
+            durations.push(t - l.migration_started_s[vi]);
+        }
+        if !l.committed_in_migration[vi] && in_mig {
+            l.migration_started_s[vi] = t;
+        }
+        l.committed_in_migration[vi] = in_mig;
+    }
+
+    /// A regular step at `t`: process, consolidate, start the migrations.
     fn step(&mut self, t: f64) {
-        let dt = t - self.last_step_s;
-        let mut interval_energy_j = 0.0;
+        let interval_s = t - self.last_step_s;
+        self.process(t);
+        let mut overloaded_hosts = 0;
+        let mut started = 0;
+        let regular = !(t == 0.0 && self.config.step_at_start);
+        if regular && let Some(c) = self.consolidation.as_mut() {
+            self.planned.clear();
+            let stats = c.plan(
+                &mut self.dc,
+                &self.histories,
+                self.config.scheduling_interval_s,
+                &mut self.selection_rng,
+                &mut self.planned,
+            );
+            self.consolidation_rounds += 1;
+            overloaded_hosts = stats.overloaded_hosts;
+            started = self.planned.len();
+            self.start_migrations(t);
+        }
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
         let mut allocated_total = 0.0;
         for h in self.dc.hosts() {
-            let hi = h.index();
-            let (util_mips, requested) = self.dc.step_host(h, t);
-            let u_prev = self.host_acc.prev_utilization[hi];
-            let u_now = self.dc.utilization(h);
-            let has_vms = !self.dc.vms_on(h).is_empty();
-            // Energy of the interval that ends now.
-            let e = if dt > 0.0 {
-                self.interval_energy_j(h, u_prev, u_now, self.host_acc.had_vms[hi], dt)
-            } else {
-                0.0
-            };
-            interval_energy_j += e;
-            self.host_acc.energy_j[hi] += e;
-            self.host_acc.utilization_s[hi] += u_prev * dt;
-            // CloudSim's host state history: SLA time counts the previous entry's state.
-            if self.steps > 0 && self.host_acc.prev_active[hi] {
-                self.host_acc.active_s[hi] += dt;
-                if self.host_acc.prev_violating[hi] {
-                    self.host_acc.violation_s[hi] += dt;
-                }
-            }
-            let active = util_mips > 0.0;
-            if self.host_acc.prev_active[hi] && !active {
-                self.host_acc.shutdowns[hi] += 1;
-                self.shutdown_durations_s
-                    .push(t - self.host_acc.last_switched_on_s[hi]);
-            }
-            if !self.host_acc.prev_active[hi] && active {
-                self.host_acc.last_switched_on_s[hi] = t;
-            }
-            self.host_acc.prev_active[hi] = active;
-            self.host_acc.prev_violating[hi] = util_mips < requested;
-            self.host_acc.prev_utilization[hi] = u_now;
-            self.host_acc.had_vms[hi] = has_vms;
-            if active {
+            if self.dc.utilization_mips(h) > 0.0 {
                 active_hosts += 1;
             }
-            requested_total += requested;
+            requested_total += self.dc.requested_mips(h);
+            allocated_total += self.dc.utilization_mips(h);
             self.vm_steps += self.dc.vms_on(h).len() as u64;
-            allocated_total += util_mips;
-            for &v in self.dc.vms_on(h) {
-                let vi = v.index();
-                let req = self.dc.vm_requested_mips(v);
-                let alloc = self.dc.vm_allocated_mips(v);
-                if self.vm_has_prev[vi] {
-                    let (pr, pa) = (self.vm_prev_requested[vi], self.vm_prev_allocated[vi]);
-                    self.vm_requested_mips_s[vi] += pr * dt;
-                    self.vm_allocated_mips_s[vi] += pa * dt;
-                    if pa < pr {
-                        self.under_served_fractions_sum += (pr - pa) / pr;
-                        self.under_served_count += 1;
-                    }
-                }
-                self.vm_prev_requested[vi] = req;
-                self.vm_prev_allocated[vi] = alloc;
-                self.vm_has_prev[vi] = true;
-            }
-        }
-        self.energy_j += interval_energy_j;
-        if self.config.finish_idle_vms {
-            self.finish_idle_vms(t);
         }
         self.intervals.push(IntervalRecord {
             time_s: t,
             active_hosts,
-            power_w: if dt > 0.0 { interval_energy_j / dt } else { 0.0 },
+            power_w: if interval_s > 0.0 {
+                self.interval.energy_j / interval_s
+            } else {
+                0.0
+            },
             energy_kwh: self.energy_j / JOULES_PER_KWH,
             requested_mips: requested_total,
             allocated_mips: allocated_total,
+            overloaded_hosts,
+            migrations: started,
+            sla_violation_s: self.interval.violation_s,
         });
+        self.interval = IntervalAcc::default();
         self.steps += 1;
         self.last_step_s = t;
     }
 
-    /// Removes the VMs that requested nothing at this step (see
-    /// [`SimulationConfig::finish_idle_vms`]).
+    /// Starts the planned migrations at `t` (CloudSim: `addMigratingInVm`,
+    /// then a `VM_MIGRATE` event after the migration time) and records the
+    /// new state of every host involved.
+    fn start_migrations(&mut self, t: f64) {
+        let Some(c) = self.consolidation.as_ref() else {
+            return;
+        };
+        for i in 0..self.planned.len() {
+            let m = self.planned[i];
+            let Some(source) = self.dc.host_of(m.vm) else {
+                continue;
+            };
+            let plan = c.migration.plan(&self.dc, m.vm, source, m.target);
+            self.dc.start_migration(m.vm, m.target);
+            for h in [m.target, source] {
+                if !self.touched[h.index()] {
+                    self.touched[h.index()] = true;
+                    self.touched_list.push(h);
+                }
+            }
+            let end = t + plan.duration_s;
+            let id = self.migrations.len() as u32;
+            self.migrations.push(MigrationRecord {
+                start_s: t,
+                end_s: end,
+                vm: m.vm.0,
+                source: source.0,
+                target: m.target.0,
+                duration_s: plan.duration_s,
+                downtime_s: plan.downtime_s,
+                data_mb: plan.data_mb,
+                reason: m.reason.as_str(),
+            });
+            self.vms.migrations[m.vm.index()] += 1;
+            self.due.entry(end.to_bits()).or_default().push(id);
+        }
+        // Hosts are processed again at the same instant: their entries at `t`
+        // are replaced and the next interval's energy starts from the new shares.
+        for i in 0..self.touched_list.len() {
+            let h = self.touched_list[i];
+            self.touched[h.index()] = false;
+            let (util, req) = self.dc.step_host(h, t);
+            self.record_host(h, t, util, req);
+        }
+        self.touched_list.clear();
+    }
+
+    /// Completes the migrations due at `t`.
+    fn complete_migrations(&mut self, t: f64) {
+        let Some(ids) = self.due.remove(&t.to_bits()) else {
+            return;
+        };
+        if t > self.last_process_s {
+            self.process(t);
+        }
+        for &id in &ids {
+            let m = &self.migrations[id as usize];
+            let (vm, target) = (VmId(m.vm), HostId(m.target));
+            if let Some(source) = self.dc.complete_migration(vm, target) {
+                self.touch(source);
+            }
+            self.touch(target);
+        }
+        // CloudSim processes every host again at the same instant; only the
+        // hosts the moves touched can change (same requests, same shares
+        // elsewhere), so only they are stepped again.
+        for i in 0..self.touched_list.len() {
+            let h = self.touched_list[i];
+            self.touched[h.index()] = false;
+            let (util, req) = self.dc.step_host(h, t);
+            self.record_host(h, t, util, req);
+        }
+        if self.config.finish_idle_vms {
+            self.finish_idle_vms_on(t);
+        }
+        self.touched_list.clear();
+    }
+
+    fn touch(&mut self, h: HostId) {
+        if !self.touched[h.index()] {
+            self.touched[h.index()] = true;
+            self.touched_list.push(h);
+        }
+    }
+
+    /// Removes the VMs that requested nothing at this processing (see
+    /// [`SimulationConfig::finish_idle_vms`]); migrating VMs are kept.
     fn finish_idle_vms(&mut self, t: f64) {
         self.scratch_vms.clear();
         for h in self.dc.hosts() {
+            self.collect_idle_vms(h);
+        }
+        self.retire_collected(t);
+    }
+
+    /// As [`finish_idle_vms`](Self::finish_idle_vms), on the touched hosts only.
+    fn finish_idle_vms_on(&mut self, t: f64) {
+        self.scratch_vms.clear();
+        for i in 0..self.touched_list.len() {
+            self.collect_idle_vms(self.touched_list[i]);
+        }
+        self.retire_collected(t);
+    }
+
+    fn collect_idle_vms(&mut self, h: HostId) {
+        {
             for &v in self.dc.vms_on(h) {
-                if self.dc.vm_requested_mips(v) == 0.0 && self.dc.vm_role(v) == MigrationRole::None {
+                if self.dc.vm_requested_mips(v) == 0.0
+                    && !self.dc.in_migration(v)
+                    && self.dc.host_of(v) == Some(h)
+                {
                     self.scratch_vms.push(v);
                 }
             }
         }
+    }
+
+    fn retire_collected(&mut self, t: f64) {
         for i in 0..self.scratch_vms.len() {
             let v = self.scratch_vms[i];
             self.dc.destroy_vm(v);
@@ -471,7 +844,23 @@ impl Simulation {
         }
     }
 
-    fn finish(self, events: u64) -> RunResult {
+    fn finish(mut self, events: u64) -> RunResult {
+        // The last entries are never superseded: they count for transitions only.
+        for hi in 0..self.dc.host_count() {
+            if self.hosts.has_entry[hi] {
+                Self::transition_host(&mut self.hosts, &mut self.shutdown_durations_s, hi);
+            }
+        }
+        for vi in 0..self.dc.vm_count() {
+            if self.vms.has_entry[vi] {
+                Self::transition_vm(&mut self.vms, &mut self.migration_durations_s, vi);
+            }
+        }
+        for m in &mut self.migrations {
+            if m.end_s > self.config.duration_s {
+                m.end_s = f64::NAN;
+            }
+        }
         let n_steps = self.intervals.len();
         let (active_mean, active_min, active_max) = if n_steps == 0 {
             (0.0, 0, 0)
@@ -484,11 +873,24 @@ impl Simulation {
             )
         };
         let (shutdown_mean, shutdown_std) = mean_and_sample_std(&self.shutdown_durations_s);
-        let active_total: f64 = self.host_acc.active_s.iter().sum();
-        let violation_total: f64 = self.host_acc.violation_s.iter().sum();
-        let requested: f64 = self.vm_requested_mips_s.iter().sum();
-        let allocated: f64 = self.vm_allocated_mips_s.iter().sum();
+        let (migration_mean, migration_std) = mean_and_sample_std(&self.migration_durations_s);
+        let active_total: f64 = self.hosts.active_s.iter().sum();
+        let violation_total: f64 = self.hosts.violation_s.iter().sum();
+        let requested: f64 = self.vms.requested_mips_s.iter().sum();
+        let allocated: f64 = self.vms.allocated_mips_s.iter().sum();
+        let missed: f64 = self.vms.missed_in_migration_mips_s.iter().sum();
         let ratio = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
+        let (pdm_sum, pdm_vms) = self
+            .vms
+            .requested_mips_s
+            .iter()
+            .zip(&self.vms.missed_in_migration_mips_s)
+            .filter(|(r, _)| **r > 0.0)
+            .fold((0.0, 0usize), |(s, n), (r, m)| (s + m / r, n + 1));
+        let slatah = ratio(violation_total, active_total);
+        let pdm = ratio(missed, requested);
+        let energy_kwh = self.energy_j / JOULES_PER_KWH;
+        let overload_moves = self.migrations.iter().filter(|m| m.reason == "overload").count() as u64;
 
         let spec = self.dc.spec();
         let hosts = self
@@ -500,10 +902,10 @@ impl Simulation {
                     host: h.0,
                     host_type: self.dc.host_type(h).name.clone(),
                     rack: spec.hosts[hi].rack,
-                    energy_kwh: self.host_acc.energy_j[hi] / JOULES_PER_KWH,
-                    active_s: self.host_acc.active_s[hi],
-                    mean_utilization: ratio(self.host_acc.utilization_s[hi], self.last_step_s),
-                    shutdowns: self.host_acc.shutdowns[hi],
+                    energy_kwh: self.hosts.energy_j[hi] / JOULES_PER_KWH,
+                    active_s: self.hosts.active_s[hi],
+                    mean_utilization: ratio(self.hosts.utilization_s[hi], self.last_process_s),
+                    shutdowns: self.hosts.shutdowns[hi],
                     vms_at_end: self.dc.vms_on(h).len(),
                 }
             })
@@ -516,10 +918,12 @@ impl Simulation {
                 trace: spec.traces[spec.vms[v.index()].trace].name().to_string(),
                 host: self.dc.host_of(v).map(|h| h.0),
                 finished_at_s: self.vm_finished_at_s[v.index()],
-                requested_mips_s: self.vm_requested_mips_s[v.index()],
-                allocated_mips_s: self.vm_allocated_mips_s[v.index()],
+                requested_mips_s: self.vms.requested_mips_s[v.index()],
+                allocated_mips_s: self.vms.allocated_mips_s[v.index()],
+                migrations: self.vms.migrations[v.index()],
             })
             .collect();
+        let n_migrations = self.migrations.len() as u64;
         RunResult {
             summary: Summary {
                 scenario: self.config.name.clone(),
@@ -533,22 +937,34 @@ impl Simulation {
                 steps: self.steps,
                 events,
                 vm_steps: self.vm_steps,
-                energy_kwh: self.energy_j / JOULES_PER_KWH,
+                energy_kwh,
                 active_hosts_mean: active_mean,
                 active_hosts_min: active_min,
                 active_hosts_max: active_max,
-                host_shutdowns: self.host_acc.shutdowns.iter().sum(),
+                host_shutdowns: self.hosts.shutdowns.iter().sum(),
                 time_before_host_shutdown_mean_s: shutdown_mean,
                 time_before_host_shutdown_std_s: shutdown_std,
-                slatah: ratio(violation_total, active_total),
+                slatah,
                 overall_sla_violation: ratio(requested - allocated, requested),
                 average_sla_violation: ratio(self.under_served_fractions_sum, self.under_served_count as f64),
                 requested_mips_s: requested,
                 allocated_mips_s: allocated,
+                migrations: n_migrations,
+                migrations_overload: overload_moves,
+                migrations_underload: n_migrations - overload_moves,
+                pdm,
+                pdm_per_vm_mean: ratio(pdm_sum, pdm_vms as f64),
+                slav: slatah * pdm,
+                esv: energy_kwh * slatah * pdm,
+                time_before_vm_migration_mean_s: migration_mean,
+                time_before_vm_migration_std_s: migration_std,
+                migration_downtime_s: self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s),
+                consolidation_rounds: self.consolidation_rounds,
             },
             intervals: self.intervals,
             hosts,
             vms,
+            migrations: self.migrations,
         }
     }
 }
@@ -558,6 +974,7 @@ impl Handler<Event> for Simulation {
         match event {
             Event::Step => {
                 self.step(now.secs());
+                self.schedule_completions(now, sched);
                 if now == SimTime::ZERO && self.config.step_at_start {
                     // The regular grid was scheduled by `run`.
                     return;
@@ -572,6 +989,27 @@ impl Handler<Event> for Simulation {
                         .schedule_at(SimTime::from_secs(self.config.duration_s), Event::Step)
                         .expect("the end lies ahead");
                 }
+            }
+            Event::MigrationsDone => self.complete_migrations(now.secs()),
+        }
+    }
+}
+
+impl Simulation {
+    /// Schedules one `MigrationsDone` event per completion instant that the
+    /// last step created.
+    fn schedule_completions(&mut self, now: SimTime, sched: &mut Scheduler<Event>) {
+        let now_s = now.secs();
+        for (&bits, ids) in &self.due {
+            let at = f64::from_bits(bits);
+            // Instants whose first migration started now are new.
+            if ids
+                .first()
+                .is_some_and(|&id| self.migrations[id as usize].start_s == now_s)
+            {
+                sched
+                    .schedule_at(SimTime::from_secs(at.max(now_s)), Event::MigrationsDone)
+                    .expect("migrations end after they start");
             }
         }
     }

@@ -602,7 +602,7 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 /// PABFD's documented cost of putting `v` on `h`: the power increase from the
-/// host's measured utilisation to that plus the VM's demand.
+/// power measured at the last step to that of its current shares plus the VM's demand.
 fn pabfd_power_increase(dc: &Datacenter, h: HostId, v: VmId) -> f64 {
     let ht = dc.host_type(h);
     let after = ((dc.potential_utilization_mips(h) + dc.vm_requested_mips(v)) / ht.total_mips()).min(1.0);
@@ -701,7 +701,7 @@ proptest! {
                     !ctx.is_excluded(h)
                         && before.is_suitable(h, v)
                         && !(is_pabfd
-                            && before.utilization_mips(h) != 0.0
+                            && before.potential_utilization_mips(h) != 0.0
                             && admission.overloaded_after(&before, h, v))
                 })
                 .collect();
@@ -839,6 +839,7 @@ fn build_config(p: &ConfigPlan) -> SimulationConfig {
         admission_threshold: p.admission_threshold,
         allow_unplaced: true,
         finish_idle_vms: p.finish_idle_vms,
+        quirks: Default::default(),
     }
 }
 
@@ -1125,7 +1126,11 @@ proptest! {
 /// when no host ever shut down)?
 fn has_nan(r: &RunResult) -> bool {
     let s = &r.summary;
-    s.time_before_host_shutdown_mean_s.is_nan() || s.time_before_host_shutdown_std_s.is_nan()
+    s.time_before_host_shutdown_mean_s.is_nan()
+        || s.time_before_host_shutdown_std_s.is_nan()
+        || s.time_before_vm_migration_mean_s.is_nan()
+        || s.time_before_vm_migration_std_s.is_nan()
+        || r.migrations.iter().any(|m| m.end_s.is_nan())
 }
 
 fn synthetic_demand() -> impl Strategy<Value = SyntheticDemand> {

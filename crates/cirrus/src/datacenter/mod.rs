@@ -282,20 +282,63 @@ fn type_fits(h: &HostType, v: &VmType) -> bool {
         && v.bw_mbps <= h.bw_mbps
 }
 
+/// One VM's place on a host: what the host reserved for it and gave it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    /// MIPS the host's scheduler allocated to the VM at the last sharing.
+    alloc_mips: f64,
+    /// RAM reserved for the VM on this host.
+    ram_mb: u64,
+    /// Bandwidth reserved for the VM on this host.
+    bw_mbps: f64,
+    /// The VM is migrating in: capacity is reserved, it still runs at the source.
+    incoming: bool,
+}
+
+/// A reversible change made while a consolidation policy plans (see
+/// [`Datacenter::begin_tentative`]).
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Created {
+        host: HostId,
+        vm: VmId,
+        prev_home: Option<HostId>,
+    },
+    Destroyed {
+        host: HostId,
+        vm: VmId,
+        index: usize,
+        slot: Slot,
+        prev_home: Option<HostId>,
+    },
+}
+
 /// The state of a run: who runs where, what each VM asks for and gets.
+///
+/// Each host keeps its VMs in the order they arrived (CloudSim's
+/// `Host.getVmList()`), VMs migrating in included: the order decides ties in
+/// VM selection, and the list is what overload detectors sum over.
 #[derive(Debug, Clone)]
 pub struct Datacenter {
     spec: DatacenterSpec,
     host_vms: Vec<Vec<VmId>>,
+    host_slots: Vec<Vec<Slot>>,
     host_ram_free_mb: Vec<u64>,
     host_bw_free_mbps: Vec<f64>,
     host_available_mips: Vec<f64>,
     host_utilization_mips: Vec<f64>,
     host_requested_mips: Vec<f64>,
+    host_version: Vec<u64>,
+    host_power_w: Vec<f64>,
     vm_host: Vec<Option<HostId>>,
-    vm_role: Vec<MigrationRole>,
+    vm_in_migration: Vec<bool>,
+    vm_cpu_fraction: Vec<f64>,
     vm_requested_mips_per_pe: Vec<f64>,
     vm_allocated_mips: Vec<f64>,
+    reserve_memory: bool,
+    tentative: Option<Vec<Change>>,
+    touched: Vec<bool>,
+    touched_list: Vec<HostId>,
     scratch_requests: Vec<CpuRequest>,
     scratch_allocated: Vec<f64>,
 }
@@ -325,15 +368,27 @@ impl Datacenter {
         let vm_requested_mips_per_pe = spec.vms.iter().map(|v| spec.vm_types[v.vm_type].mips).collect();
         Self {
             host_vms: vec![Vec::new(); n_hosts],
+            host_slots: vec![Vec::new(); n_hosts],
             host_ram_free_mb,
             host_bw_free_mbps,
             host_available_mips,
             host_utilization_mips: vec![0.0; n_hosts],
             host_requested_mips: vec![0.0; n_hosts],
+            host_version: vec![0; n_hosts],
+            host_power_w: spec
+                .hosts
+                .iter()
+                .map(|h| spec.host_types[h.host_type].power.power_watts(0.0))
+                .collect(),
             vm_host: vec![None; n_vms],
-            vm_role: vec![MigrationRole::None; n_vms],
+            vm_in_migration: vec![false; n_vms],
+            vm_cpu_fraction: vec![1.0; n_vms],
             vm_requested_mips_per_pe,
             vm_allocated_mips: vec![0.0; n_vms],
+            reserve_memory: true,
+            tentative: None,
+            touched: vec![false; n_hosts],
+            touched_list: Vec::new(),
             scratch_requests: Vec::new(),
             scratch_allocated: Vec::new(),
             spec,
@@ -374,16 +429,31 @@ impl Datacenter {
         &self.spec.vm_types[self.spec.vms[v.index()].vm_type]
     }
 
-    /// The VMs on host `h`, in the order they were created there.
+    /// The VMs on host `h` in arrival order, VMs migrating in included
+    /// (CloudSim's `Host.getVmList()`).
     #[inline]
     pub fn vms_on(&self, h: HostId) -> &[VmId] {
         &self.host_vms[h.index()]
     }
 
-    /// Where VM `v` runs.
+    /// Is VM `v` migrating in to host `h` (listed there, still running elsewhere)?
+    #[inline]
+    pub fn is_incoming(&self, h: HostId, v: VmId) -> bool {
+        self.slot_index(h, v)
+            .is_some_and(|i| self.host_slots[h.index()][i].incoming)
+    }
+
+    /// The host VM `v` runs on (CloudSim's `vmTable`); during a migration,
+    /// the source.
     #[inline]
     pub fn host_of(&self, v: VmId) -> Option<HostId> {
         self.vm_host[v.index()]
+    }
+
+    /// Is VM `v` being live-migrated?
+    #[inline]
+    pub fn in_migration(&self, v: VmId) -> bool {
+        self.vm_in_migration[v.index()]
     }
 
     /// Free RAM of host `h` in MB.
@@ -399,9 +469,9 @@ impl Datacenter {
         self.host_available_mips[h.index()]
     }
 
-    /// MIPS host `h` delivered at the last step (CloudSim's
-    /// `HostDynamicWorkload.getUtilizationMips`: it is *not* updated by
-    /// placements between steps, which CloudSim's PABFD relies on).
+    /// MIPS host `h` delivered at its last step (CloudSim's
+    /// `HostDynamicWorkload.getUtilizationMips`): placements since that step
+    /// do not change it.
     #[inline]
     pub fn utilization_mips(&self, h: HostId) -> f64 {
         self.host_utilization_mips[h.index()]
@@ -413,6 +483,13 @@ impl Datacenter {
     #[inline]
     pub fn utilization(&self, h: HostId) -> f64 {
         (self.host_utilization_mips[h.index()] / self.host_type(h).total_mips()).min(1.0)
+    }
+
+    /// Power of host `h` at its utilisation of the last step, watts
+    /// (CloudSim `PowerHost.getPower()`; its idle power before the first step).
+    #[inline]
+    pub fn power_watts(&self, h: HostId) -> f64 {
+        self.host_power_w[h.index()]
     }
 
     /// Total MIPS requested by the VMs of `h` at the last step.
@@ -427,78 +504,316 @@ impl Datacenter {
         self.vm_requested_mips_per_pe[v.index()] * f64::from(self.vm_type(v).cores)
     }
 
-    /// MIPS VM `v` was given at the last allocation.
+    /// The fraction of its capacity VM `v` asked for at its last update: its
+    /// trace value (1 while being instantiated).
+    #[inline]
+    pub fn vm_cpu_fraction(&self, v: VmId) -> f64 {
+        self.vm_cpu_fraction[v.index()]
+    }
+
+    /// MIPS VM `v` was given on the host it runs on at the last sharing.
     #[inline]
     pub fn vm_allocated_mips(&self, v: VmId) -> f64 {
         self.vm_allocated_mips[v.index()]
     }
 
-    /// Migration role of VM `v` on its host.
+    /// Migration role of VM `v` on the host it runs on.
     #[inline]
     pub fn vm_role(&self, v: VmId) -> MigrationRole {
-        self.vm_role[v.index()]
+        if self.vm_in_migration[v.index()] && self.vm_host[v.index()].is_some() {
+            MigrationRole::Out
+        } else {
+            MigrationRole::None
+        }
+    }
+
+    /// RAM and bandwidth a VM placed from now on reserves. CloudSim reserves
+    /// them only while a VM is being instantiated; afterwards a VM asks for
+    /// `UtilizationModelNull × RAM = 0` (`Vm.getCurrentRequestedRam`), so
+    /// neither constrains consolidation. `false` reproduces that quirk and
+    /// releases what placed VMs hold.
+    pub fn set_reserve_memory(&mut self, reserve: bool) {
+        self.reserve_memory = reserve;
+        if reserve {
+            return;
+        }
+        for hi in 0..self.host_count() {
+            for s in &mut self.host_slots[hi] {
+                s.ram_mb = 0;
+                s.bw_mbps = 0.0;
+            }
+            self.update_memory_free(hi);
+        }
+    }
+
+    /// Changes whenever host `h`'s VM list changes (for caches of per-host sums).
+    #[inline]
+    pub fn host_version(&self, h: HostId) -> u64 {
+        self.host_version[h.index()]
+    }
+
+    fn slot_index(&self, h: HostId, v: VmId) -> Option<usize> {
+        self.host_vms[h.index()].iter().position(|&x| x == v)
+    }
+
+    fn memory_request(&self, v: VmId) -> (u64, f64) {
+        if self.reserve_memory {
+            let vt = self.vm_type(v);
+            (vt.ram_mb, vt.bw_mbps)
+        } else {
+            (0, 0.0)
+        }
     }
 
     /// CloudSim's `Host.isSuitableForVm`: PE capacity ≥ the MIPS the VM
     /// currently requests per PE (its full MIPS while being instantiated, its
     /// trace-driven demand later), free MIPS ≥ its current total request, free
-    /// RAM and bandwidth.
+    /// RAM and bandwidth for what it would reserve.
     pub fn is_suitable(&self, h: HostId, v: VmId) -> bool {
         let ht = self.host_type(h);
-        let vt = self.vm_type(v);
+        let (ram, bw) = self.memory_request(v);
         ht.mips_per_core >= self.vm_requested_mips_per_pe[v.index()]
             && self.host_available_mips[h.index()] >= self.vm_requested_mips(v)
-            && self.host_ram_free_mb[h.index()] >= vt.ram_mb
-            && self.host_bw_free_mbps[h.index()] >= vt.bw_mbps
+            && self.host_ram_free_mb[h.index()] >= ram
+            && self.host_bw_free_mbps[h.index()] >= bw
     }
 
     /// Places VM `v` on host `h` (CloudSim `Host.vmCreate`): reserves RAM and
-    /// bandwidth and shares the CPU again. Returns false, changing nothing,
-    /// when RAM or bandwidth do not suffice.
+    /// bandwidth, appends it to the host's list and shares the CPU again.
+    /// Returns false, changing nothing, when RAM or bandwidth do not suffice.
+    ///
+    /// While planning (see [`begin_tentative`](Self::begin_tentative)) a VM
+    /// may be listed on a second host, as CloudSim's planner does it.
     pub fn create_vm(&mut self, h: HostId, v: VmId) -> bool {
-        debug_assert!(self.vm_host[v.index()].is_none(), "VM {v:?} is already placed");
-        let (ram, bw) = {
-            let vt = self.vm_type(v);
-            (vt.ram_mb, vt.bw_mbps)
-        };
+        let (ram, bw) = self.memory_request(v);
         let hi = h.index();
         if self.host_ram_free_mb[hi] < ram || self.host_bw_free_mbps[hi] < bw {
             return false;
         }
-        self.host_ram_free_mb[hi] -= ram;
-        self.host_vms[hi].push(v);
+        let prev_home = self.vm_host[v.index()];
+        self.insert_slot(
+            h,
+            self.host_vms[hi].len(),
+            v,
+            Slot {
+                alloc_mips: 0.0,
+                ram_mb: ram,
+                bw_mbps: bw,
+                incoming: false,
+            },
+        );
         self.vm_host[v.index()] = Some(h);
-        self.update_bw_free(hi);
+        if let Some(log) = &mut self.tentative {
+            log.push(Change::Created {
+                host: h,
+                vm: v,
+                prev_home,
+            });
+        }
         self.reallocate(h);
         true
     }
 
-    /// Removes VM `v` from its host (CloudSim `Host.vmDestroy`), releasing its
-    /// resources. Returns the host it was on.
+    /// Removes VM `v` from the host it runs on (CloudSim `Host.vmDestroy`),
+    /// releasing its resources. Returns the host it was on.
     pub fn destroy_vm(&mut self, v: VmId) -> Option<HostId> {
-        let h = self.vm_host[v.index()].take()?;
-        let hi = h.index();
-        self.host_ram_free_mb[hi] += self.vm_type(v).ram_mb;
-        self.host_vms[hi].retain(|&x| x != v);
-        self.update_bw_free(hi);
-        self.vm_allocated_mips[v.index()] = 0.0;
-        self.vm_role[v.index()] = MigrationRole::None;
-        self.reallocate(h);
+        let h = self.vm_host[v.index()]?;
+        self.destroy_vm_on(h, v);
         Some(h)
     }
 
-    /// Sets host `hi`'s free bandwidth to its capacity minus its VMs'
+    /// Removes VM `v` from host `h`'s list (CloudSim `Host.vmDestroy` on that
+    /// host). Returns false if it was not listed there.
+    pub fn destroy_vm_on(&mut self, h: HostId, v: VmId) -> bool {
+        let Some(index) = self.slot_index(h, v) else {
+            return false;
+        };
+        let slot = self.remove_slot(h, index);
+        let prev_home = self.vm_host[v.index()];
+        // CloudSim's vmDestroy forgets the VM's host whichever list it left.
+        self.vm_host[v.index()] = None;
+        self.vm_allocated_mips[v.index()] = 0.0;
+        if let Some(log) = &mut self.tentative {
+            log.push(Change::Destroyed {
+                host: h,
+                vm: v,
+                index,
+                slot,
+                prev_home,
+            });
+        }
+        self.reallocate(h);
+        true
+    }
+
+    fn insert_slot(&mut self, h: HostId, index: usize, v: VmId, slot: Slot) {
+        let hi = h.index();
+        self.host_vms[hi].insert(index, v);
+        self.host_slots[hi].insert(index, slot);
+        self.host_version[hi] += 1;
+        self.update_memory_free(hi);
+    }
+
+    fn remove_slot(&mut self, h: HostId, index: usize) -> Slot {
+        let hi = h.index();
+        self.host_vms[hi].remove(index);
+        let slot = self.host_slots[hi].remove(index);
+        self.host_version[hi] += 1;
+        self.update_memory_free(hi);
+        slot
+    }
+
+    /// Starts recording placements and removals so that
+    /// [`rollback`](Self::rollback) can undo them: CloudSim's consolidation
+    /// plans on the live allocation and restores it afterwards
+    /// (`saveAllocation`/`restoreAllocation`).
+    pub fn begin_tentative(&mut self) {
+        debug_assert!(self.tentative.is_none(), "nested tentative planning");
+        self.tentative = Some(Vec::new());
+    }
+
+    /// Undoes every change since [`begin_tentative`](Self::begin_tentative),
+    /// leaving host lists, reservations and CPU shares exactly as they were.
+    pub fn rollback(&mut self) {
+        let Some(mut log) = self.tentative.take() else {
+            return;
+        };
+        while let Some(change) = log.pop() {
+            match change {
+                Change::Created { host, vm, prev_home } => {
+                    if let Some(i) = self.slot_index(host, vm) {
+                        self.remove_slot(host, i);
+                    }
+                    self.vm_host[vm.index()] = prev_home;
+                    self.touch(host);
+                }
+                Change::Destroyed {
+                    host,
+                    vm,
+                    index,
+                    slot,
+                    prev_home,
+                } => {
+                    self.insert_slot(host, index, vm, slot);
+                    self.vm_host[vm.index()] = prev_home;
+                    self.touch(host);
+                }
+            }
+        }
+        for i in 0..self.touched_list.len() {
+            let h = self.touched_list[i];
+            self.touched[h.index()] = false;
+            self.reallocate(h);
+        }
+        self.touched_list.clear();
+        for v in 0..self.vm_count() {
+            if let Some(h) = self.vm_host[v] {
+                let i = self
+                    .slot_index(h, VmId(v as u32))
+                    .expect("a VM is listed on its host");
+                self.vm_allocated_mips[v] = self.host_slots[h.index()][i].alloc_mips;
+            }
+        }
+    }
+
+    fn touch(&mut self, h: HostId) {
+        if !self.touched[h.index()] {
+            self.touched[h.index()] = true;
+            self.touched_list.push(h);
+        }
+    }
+
+    /// Starts a live migration of VM `v` to `target` (CloudSim
+    /// `Host.addMigratingInVm`): the target lists the VM as migrating in and
+    /// reserves its memory and 10 % of its CPU; at the source it runs at 90 %.
+    /// Step both hosts again to record the new shares.
+    pub fn start_migration(&mut self, v: VmId, target: HostId) {
+        let (ram, bw) = self.memory_request(v);
+        self.vm_in_migration[v.index()] = true;
+        if self.is_incoming(target, v) {
+            return;
+        }
+        let ti = target.index();
+        self.insert_slot(
+            target,
+            self.host_vms[ti].len(),
+            v,
+            Slot {
+                alloc_mips: 0.0,
+                ram_mb: ram,
+                bw_mbps: bw,
+                incoming: true,
+            },
+        );
+        self.reallocate(target);
+        if let Some(home) = self.vm_host[v.index()] {
+            self.reallocate(home);
+        }
+    }
+
+    /// Completes a migration of VM `v` to `target` (CloudSim
+    /// `Datacenter.processVmMigrate`): the VM leaves the host it ran on, its
+    /// reservation on the target becomes a regular placement at the end of
+    /// the target's list. Returns the host it left.
+    pub fn complete_migration(&mut self, v: VmId, target: HostId) -> Option<HostId> {
+        let source = self.vm_host[v.index()];
+        if let Some(s) = source {
+            if let Some(i) = self.slot_index(s, v) {
+                self.remove_slot(s, i);
+            }
+            self.reallocate(s);
+        }
+        if let Some(i) = self.slot_index(target, v)
+            && self.host_slots[target.index()][i].incoming
+        {
+            self.remove_slot(target, i);
+        }
+        self.vm_in_migration[v.index()] = false;
+        self.vm_host[v.index()] = None;
+        if !self.create_vm(target, v) {
+            // Memory was reserved when the migration started; only a
+            // reservation policy changed mid-flight can get here. Place it
+            // anyway rather than lose the VM.
+            let (ram, bw) = self.memory_request(v);
+            let ti = target.index();
+            self.insert_slot(
+                target,
+                self.host_vms[ti].len(),
+                v,
+                Slot {
+                    alloc_mips: 0.0,
+                    ram_mb: ram.min(self.host_ram_free_mb[ti]),
+                    bw_mbps: bw.min(self.host_bw_free_mbps[ti]),
+                    incoming: false,
+                },
+            );
+            self.vm_host[v.index()] = Some(target);
+            self.reallocate(target);
+        }
+        source
+    }
+
+    /// Sets host `hi`'s free RAM and bandwidth to capacity minus its slots'
     /// reservations, summed afresh. Not updated incrementally: `f64` additions
     /// and subtractions do not cancel exactly (175.6 − 175.6/6 + 175.6/6 is
     /// 175.59999999999997), so a host would drift with its history, and an
     /// emptied host could refuse a VM that a new one takes.
-    fn update_bw_free(&mut self, hi: usize) {
-        let capacity = self.spec.host_types[self.spec.hosts[hi].host_type].bw_mbps;
-        let used: f64 = self.host_vms[hi]
-            .iter()
-            .map(|v| self.spec.vm_types[self.spec.vms[v.index()].vm_type].bw_mbps)
-            .sum();
-        self.host_bw_free_mbps[hi] = (capacity - used).max(0.0);
+    fn update_memory_free(&mut self, hi: usize) {
+        let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
+        let ram: u64 = self.host_slots[hi].iter().map(|s| s.ram_mb).sum();
+        let bw: f64 = self.host_slots[hi].iter().map(|s| s.bw_mbps).sum();
+        self.host_ram_free_mb[hi] = ht.ram_mb.saturating_sub(ram);
+        self.host_bw_free_mbps[hi] = (ht.bw_mbps - bw).max(0.0);
+    }
+
+    fn role_on(&self, hi: usize, i: usize) -> MigrationRole {
+        if self.host_slots[hi][i].incoming {
+            MigrationRole::In
+        } else if self.vm_in_migration[self.host_vms[hi][i].index()] {
+            MigrationRole::Out
+        } else {
+            MigrationRole::None
+        }
     }
 
     /// Shares host `h`'s CPU among its VMs' current requests.
@@ -507,12 +822,13 @@ impl Datacenter {
         let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
         let (capacity, pe_mips) = (ht.total_mips(), ht.mips_per_core);
         self.scratch_requests.clear();
-        for &v in &self.host_vms[hi] {
+        for i in 0..self.host_vms[hi].len() {
+            let v = self.host_vms[hi][i];
             let vt = &self.spec.vm_types[self.spec.vms[v.index()].vm_type];
             self.scratch_requests.push(CpuRequest {
                 mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
                 pes: vt.cores,
-                role: self.vm_role[v.index()],
+                role: self.role_on(hi, i),
             });
         }
         self.scratch_allocated.clear();
@@ -523,9 +839,21 @@ impl Datacenter {
             &self.scratch_requests,
             &mut self.scratch_allocated,
         );
-        for (&v, &a) in self.host_vms[hi].iter().zip(&self.scratch_allocated) {
-            self.vm_allocated_mips[v.index()] = a;
+        for (i, &a) in self.scratch_allocated.iter().enumerate() {
+            let slot = &mut self.host_slots[hi][i];
+            slot.alloc_mips = a;
+            if !slot.incoming {
+                self.vm_allocated_mips[self.host_vms[hi][i].index()] = a;
+            }
         }
+    }
+
+    /// Sets VM `v`'s request to its trace at `t_s`.
+    fn update_request(&mut self, v: VmId, t_s: f64) {
+        let spec = self.spec.vms[v.index()];
+        let u = self.spec.traces[spec.trace].utilization_at(t_s);
+        self.vm_cpu_fraction[v.index()] = u;
+        self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
     }
 
     /// One datacenter step at time `t_s` for host `h` (CloudSim
@@ -534,46 +862,48 @@ impl Datacenter {
     /// requested MIPS are recorded. Returns (utilisation MIPS, requested MIPS).
     pub fn step_host(&mut self, h: HostId, t_s: f64) -> (f64, f64) {
         let hi = h.index();
-        for &v in &self.host_vms[hi] {
-            let spec = self.spec.vms[v.index()];
-            let u = self.spec.traces[spec.trace].utilization_at(t_s);
-            self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
+        for i in 0..self.host_vms[hi].len() {
+            let v = self.host_vms[hi][i];
+            self.update_request(v, t_s);
         }
         self.reallocate(h);
         let mut utilization = 0.0;
         let mut requested = 0.0;
-        for &v in &self.host_vms[hi] {
-            let vi = v.index();
-            let alloc = self.vm_allocated_mips[vi];
+        for i in 0..self.host_vms[hi].len() {
+            let vi = self.host_vms[hi][i].index();
+            let alloc = self.host_slots[hi][i].alloc_mips;
             let cores = f64::from(self.spec.vm_types[self.spec.vms[vi].vm_type].cores);
             requested += self.vm_requested_mips_per_pe[vi] * cores;
             // The source host is charged a migrating-out VM's full, undegraded
-            // share (CloudSim HostDynamicWorkload.java:121).
-            utilization += match self.vm_role[vi] {
+            // share (CloudSim HostDynamicWorkload.java:121); the target its 10 %.
+            utilization += match self.role_on(hi, i) {
                 MigrationRole::Out => alloc / MIGRATION_OUT_FACTOR,
                 _ => alloc,
             };
         }
         self.host_utilization_mips[hi] = utilization;
         self.host_requested_mips[hi] = requested;
+        self.host_power_w[hi] = self.host_type(h).power.power_watts(self.utilization(h));
         (utilization, requested)
     }
 
-    /// MIPS host `h` would deliver if its migrating-in VMs ran in full: what
-    /// CloudSim's PABFD uses as the base of "utilisation after allocation"
-    /// (`getMaxUtilizationAfterAllocation`).
+    /// MIPS host `h`'s scheduler hands out now, VMs placed since the last
+    /// step included, each migrating-in VM counted at its full demand
+    /// (CloudSim `PowerVmAllocationPolicyMigrationAbstract.getUtilizationOfCpuMips`):
+    /// the base of PABFD's "utilisation after allocation".
     pub fn potential_utilization_mips(&self, h: HostId) -> f64 {
-        let mut mips = self.host_utilization_mips[h.index()];
-        for &v in &self.host_vms[h.index()] {
-            if self.vm_role[v.index()] == MigrationRole::In {
-                mips += self.vm_allocated_mips[v.index()] * MIGRATION_OUT_FACTOR / MIGRATION_IN_FACTOR;
+        let mut mips = 0.0;
+        for s in &self.host_slots[h.index()] {
+            if s.incoming {
+                mips += s.alloc_mips * MIGRATION_OUT_FACTOR / MIGRATION_IN_FACTOR;
             }
+            mips += s.alloc_mips;
         }
         mips
     }
 
-    /// Total MIPS the VMs on `h` currently request (what CloudSim's static
-    /// threshold compares against capacity).
+    /// Total MIPS the VMs listed on `h` currently request, VMs migrating in
+    /// included (what CloudSim's threshold detectors compare with capacity).
     pub fn current_requested_mips(&self, h: HostId) -> f64 {
         self.host_vms[h.index()]
             .iter()

@@ -13,17 +13,26 @@ use crate::params::{ParamError, Params};
 /// * a host already delivering MIPS is skipped if the admission check says it
 ///   would be overloaded with the VM; an idle (switched-off) host is not tested.
 ///
-/// `U_h` is the host's utilisation measured at the last step
-/// ([`Datacenter::utilization_mips`]) plus the full demand of VMs migrating in.
-/// As in CloudSim it does not include VMs placed since that step, so during
-/// initial placement every host looks empty and the choice reduces to the
-/// host *type* with the least power increase, first fit within it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PowerAwareBestFitDecreasing;
+/// `U_h` is what the host's scheduler hands out now, VMs placed since the last
+/// step included and VMs migrating in counted at their full demand
+/// ([`Datacenter::potential_utilization_mips`], CloudSim's
+/// `getUtilizationOfCpuMips`), while the power it is compared with is the one
+/// measured at the last step (`PowerHost.getPower()`). An empty host is
+/// therefore charged nothing for waking up: `P(d_v/C_h) − P(0)`.
+///
+/// Idle hosts of one type (no VM listed, nothing delivered at the last step)
+/// all cost the same, so only the first non-excluded one of each type is
+/// evaluated: the result is the same as scanning them all, ties included.
+#[derive(Debug, Clone, Default)]
+pub struct PowerAwareBestFitDecreasing {
+    /// `idle_type_seen[t]`: an idle host of type `t` was already evaluated
+    /// for the current VM.
+    idle_type_seen: Vec<bool>,
+}
 
 pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     params.finish(&[])?;
-    Ok(Box::new(PowerAwareBestFitDecreasing))
+    Ok(Box::new(PowerAwareBestFitDecreasing::default()))
 }
 
 impl PlacementPolicy for PowerAwareBestFitDecreasing {
@@ -39,17 +48,31 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let demand = dc.vm_requested_mips(v);
         let mut best: Option<(HostId, f64)> = None;
+        self.idle_type_seen.clear();
+        self.idle_type_seen.resize(dc.spec().host_types.len(), false);
         for h in dc.hosts() {
-            if ctx.is_excluded(h) || !dc.is_suitable(h, v) {
+            if ctx.is_excluded(h) {
                 continue;
             }
-            if dc.utilization_mips(h) != 0.0 && ctx.admission.overloaded_after(dc, h, v) {
+            if dc.vms_on(h).is_empty() && dc.utilization_mips(h) == 0.0 {
+                let t = dc.spec().hosts[h.index()].host_type;
+                if self.idle_type_seen[t] {
+                    continue;
+                }
+                self.idle_type_seen[t] = true;
+            }
+            if !dc.is_suitable(h, v) {
                 continue;
             }
+            let base = dc.potential_utilization_mips(h);
             let ht = dc.host_type(h);
-            let after = ((dc.potential_utilization_mips(h) + demand) / ht.total_mips()).min(1.0);
-            let power_diff = ht.power.power_watts(after) - ht.power.power_watts(dc.utilization(h));
-            if best.is_none_or(|(_, min)| power_diff < min) {
+            let after = ((base + demand) / ht.total_mips()).min(1.0);
+            let power_diff = ht.power.power_watts(after) - dc.power_watts(h);
+            // The admission test has no side effects, so it is asked only of
+            // a host that would win: same choice, far fewer tests.
+            if best.is_none_or(|(_, min)| power_diff < min)
+                && !(base != 0.0 && ctx.admission.overloaded_after(dc, h, v))
+            {
                 best = Some((h, power_diff));
             }
         }
@@ -76,13 +99,13 @@ mod tests {
             admission: &NoAdmissionCheck,
         };
         assert_eq!(
-            PowerAwareBestFitDecreasing.select_host(&dc, &ctx, VmId(0)),
+            PowerAwareBestFitDecreasing::default().select_host(&dc, &ctx, VmId(0)),
             Some(HostId(1))
         );
     }
 
     #[test]
-    fn ties_go_to_the_lowest_id_and_stale_utilisation_is_used() {
+    fn ties_go_to_the_lowest_id_and_power_is_compared_with_the_last_step() {
         let mut dc = Datacenter::new(spec(
             &[(1000.0, 2, 100.0, 200.0), (1000.0, 2, 100.0, 200.0)],
             &[500.0, 500.0],
@@ -92,17 +115,26 @@ mod tests {
             admission: &NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1)];
-        assert!(place_all(&mut PowerAwareBestFitDecreasing, &mut dc, &ctx, &mut vms).is_empty());
-        // Both hosts look empty before the first step, so both VMs go to host 0.
+        assert!(
+            place_all(
+                &mut PowerAwareBestFitDecreasing::default(),
+                &mut dc,
+                &ctx,
+                &mut vms
+            )
+            .is_empty()
+        );
+        // VM 0: a tie, host 0. VM 1: host 0 would go from its last-step power
+        // (idle, 100 W) to 150 W, host 1 only to 125 W, so host 1.
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(0)));
-        assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
+        assert_eq!(dc.host_of(VmId(1)), Some(HostId(1)));
     }
 
     #[test]
     fn sorts_batches_by_demand_decreasing() {
         let dc = Datacenter::new(spec(&[(1000.0, 4, 100.0, 200.0)], &[100.0, 300.0, 200.0]));
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        PowerAwareBestFitDecreasing.order_batch(&dc, &mut vms);
+        PowerAwareBestFitDecreasing::default().order_batch(&dc, &mut vms);
         assert_eq!(vms, [VmId(1), VmId(2), VmId(0)]);
     }
 
@@ -122,7 +154,7 @@ mod tests {
         };
         // Host 0 would reach 1800/2000 = 0.9 > 0.8: host 1 (idle, untested) is chosen.
         assert_eq!(
-            PowerAwareBestFitDecreasing.select_host(&dc, &ctx, VmId(1)),
+            PowerAwareBestFitDecreasing::default().select_host(&dc, &ctx, VmId(1)),
             Some(HostId(1))
         );
     }

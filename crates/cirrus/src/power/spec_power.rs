@@ -88,6 +88,10 @@ pub struct SpecPowerTable {
     /// Percentage points between two entries, `100 / segments` (CloudSim: the
     /// divisor `10` of `delta`; `100.0 / 10.0` is exact).
     percent_per_segment: f64,
+    /// The utilisations in [0, 1] that are exact multiples of `step`: the only
+    /// inputs for which `u % step == 0` (a few values; testing membership is
+    /// much cheaper than a software `fmod` on every call).
+    exact_multiples: Vec<f64>,
 }
 
 impl SpecPowerTable {
@@ -119,11 +123,18 @@ impl SpecPowerTable {
         }
         // Exact conversion: a table cannot have 2^53 entries.
         let segments = (watts.len() - 1) as f64;
+        let step = 1.0 / segments;
+        // If u = n·step exactly, then fl(n·step) = u: every such u is found.
+        let exact_multiples = (0..watts.len() + 1)
+            .map(|n| n as f64 * step)
+            .filter(|&u| u <= 1.0 && u % step == 0.0)
+            .collect();
         Ok(Self {
             watts,
             segments,
-            step: 1.0 / segments,
+            step,
             percent_per_segment: 100.0 / segments,
+            exact_multiples,
         })
     }
 
@@ -194,12 +205,15 @@ impl PowerModel for SpecPowerTable {
     /// avoids.
     fn power_watts(&self, utilization: f64) -> f64 {
         let u = clamp_utilization(utilization);
-        if u % self.step == 0.0 {
+        if self.exact_multiples.contains(&u) {
+            debug_assert!(u % self.step == 0.0);
             return self.watts[(u * self.segments).round() as usize];
         }
+        debug_assert!(u % self.step != 0.0);
         let scaled = u * self.segments;
-        let u1 = scaled.floor() as usize;
-        let u2 = scaled.ceil() as usize;
+        // scaled >= 0: truncation is floor, and ceil follows from it.
+        let u1 = scaled as usize;
+        let u2 = if u1 as f64 == scaled { u1 } else { u1 + 1 };
         let power1 = self.watts[u1];
         let power2 = self.watts[u2];
         let delta = (power2 - power1) / self.percent_per_segment;

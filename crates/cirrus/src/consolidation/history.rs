@@ -1,0 +1,177 @@
+//! CPU-utilisation histories of VMs and hosts, as CloudSim's power package
+//! keeps them (`PowerVm`, `PowerHostUtilizationHistory`).
+
+use std::cell::RefCell;
+
+use super::stats;
+use crate::datacenter::{Datacenter, HostId, VmId};
+
+/// Samples kept per VM (CloudSim `PowerVm.HISTORY_LENGTH`).
+pub const HISTORY_LENGTH: usize = 30;
+
+/// Every VM's recent CPU utilisation, newest first, as fractions of the VM's
+/// capacity: one sample per scheduling interval, in fixed arrays (no
+/// allocation after construction).
+#[derive(Debug, Clone)]
+pub struct VmHistories {
+    values: Vec<[f64; HISTORY_LENGTH]>,
+    len: Vec<u8>,
+    last_time_s: Vec<f64>,
+    /// Bumped at every new sample: host sums computed before are stale.
+    version: u64,
+    hosts: RefCell<HostSums>,
+}
+
+/// Host history sums, cached until the host's VM list or any VM history
+/// changes: overload tests ask for the same host over and over while a
+/// round of consolidation places VMs elsewhere.
+#[derive(Debug, Clone, Default)]
+struct HostSums {
+    sums: Vec<[f64; HISTORY_LENGTH]>,
+    /// (host list version, histories version) the sum was computed at.
+    key: Vec<(u64, u64)>,
+    valid: Vec<bool>,
+}
+
+impl VmHistories {
+    /// Empty histories for `vms` VMs.
+    pub fn new(vms: usize) -> Self {
+        Self {
+            values: vec![[0.0; HISTORY_LENGTH]; vms],
+            len: vec![0; vms],
+            last_time_s: vec![0.0; vms],
+            version: 0,
+            hosts: RefCell::new(HostSums::default()),
+        }
+    }
+
+    /// Records VM `v`'s utilisation `u` at `t_s`, at most once per instant and
+    /// only after t = 0 (`PowerVm.updateVmProcessing`: `currentTime >
+    /// previousTime`, which starts at 0).
+    pub fn record(&mut self, v: VmId, t_s: f64, u: f64) {
+        let vi = v.index();
+        if t_s <= self.last_time_s[vi] {
+            return;
+        }
+        let h = &mut self.values[vi];
+        h.copy_within(0..HISTORY_LENGTH - 1, 1);
+        h[0] = u;
+        self.len[vi] = (usize::from(self.len[vi]) + 1).min(HISTORY_LENGTH) as u8;
+        self.last_time_s[vi] = t_s;
+        self.version += 1;
+    }
+
+    /// VM `v`'s samples, newest first.
+    #[inline]
+    pub fn of(&self, v: VmId) -> &[f64] {
+        &self.values[v.index()][..usize::from(self.len[v.index()])]
+    }
+
+    /// Host `h`'s history (`PowerHostUtilizationHistory.getUtilizationHistory`):
+    /// element-wise Σ over the VMs listed on it (and `extra`, if given, added
+    /// last as CloudSim's tentative `vmCreate` appends it) of
+    /// `sample × VM MIPS / host MIPS`, newest first, trailing zeros trimmed
+    /// the CloudSim way (an all-zero history is `[0.0]`, see
+    /// [`stats::trim_zero_tail`]). Writes into `out` and returns the used
+    /// prefix.
+    ///
+    /// CloudSim multiplies by the MIPS of one virtual PE; this uses the VM's
+    /// total, which is the same for CloudSim's single-PE VMs and right for
+    /// the others.
+    pub fn host<'a>(
+        &self,
+        dc: &Datacenter,
+        h: HostId,
+        extra: Option<VmId>,
+        out: &'a mut [f64; HISTORY_LENGTH],
+    ) -> &'a [f64] {
+        let host_mips = dc.host_type(h).total_mips();
+        {
+            let mut cache = self.hosts.borrow_mut();
+            let n = dc.host_count();
+            if cache.valid.len() != n {
+                cache.sums = vec![[0.0; HISTORY_LENGTH]; n];
+                cache.key = vec![(0, 0); n];
+                cache.valid = vec![false; n];
+            }
+            let key = (dc.host_version(h), self.version);
+            let hi = h.index();
+            if !cache.valid[hi] || cache.key[hi] != key {
+                let sum = &mut cache.sums[hi];
+                sum.fill(0.0);
+                for &v in dc.vms_on(h) {
+                    self.add_scaled(sum, v, dc.vm_type(v).total_mips(), host_mips);
+                }
+                cache.key[hi] = key;
+                cache.valid[hi] = true;
+            }
+            *out = cache.sums[hi];
+        }
+        if let Some(v) = extra {
+            self.add_scaled(out, v, dc.vm_type(v).total_mips(), host_mips);
+        }
+        let used = stats::count_non_zero_beginning(out);
+        &out[..used]
+    }
+
+    fn add_scaled(&self, sum: &mut [f64; HISTORY_LENGTH], v: VmId, vm_mips: f64, host_mips: f64) {
+        for (o, &x) in sum.iter_mut().zip(self.of(v)) {
+            *o += x * vm_mips / host_mips;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::test_support::spec;
+
+    #[test]
+    fn newest_first_bounded_once_per_instant() {
+        let mut h = VmHistories::new(1);
+        for k in 1..=35 {
+            h.record(VmId(0), f64::from(k), f64::from(k) / 100.0);
+            h.record(VmId(0), f64::from(k), 9.0);
+        }
+        let s = h.of(VmId(0));
+        assert_eq!(s.len(), HISTORY_LENGTH);
+        assert_eq!(s[0], 0.35);
+        assert_eq!(s[29], 0.06);
+    }
+
+    #[test]
+    fn nothing_is_recorded_at_time_zero() {
+        let mut h = VmHistories::new(1);
+        h.record(VmId(0), 0.0, 0.5);
+        assert!(h.of(VmId(0)).is_empty());
+        h.record(VmId(0), 300.0, 0.0);
+        assert_eq!(h.of(VmId(0)), [0.0]);
+    }
+
+    #[test]
+    fn host_history_sums_scaled_vm_histories_and_trims_zeros() {
+        // Host of 2 × 1000 MIPS; VMs of 500 and 1000 MIPS.
+        let mut dc = Datacenter::new(spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0, 1000.0]));
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        let mut h = VmHistories::new(2);
+        h.record(VmId(0), 300.0, 0.0);
+        h.record(VmId(0), 600.0, 0.4);
+        h.record(VmId(1), 600.0, 0.5);
+        let mut buf = [0.0; HISTORY_LENGTH];
+        // VM 0 alone: [0.4 × 500/2000, 0 trimmed] = [0.1].
+        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.1]);
+        // With VM 1 as a candidate: 0.1 + 0.5 × 1000/2000.
+        assert_eq!(h.host(&dc, HostId(0), Some(VmId(1)), &mut buf), [0.35]);
+        // The cached sum follows list changes and new samples.
+        assert!(dc.create_vm(HostId(0), VmId(1)));
+        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.35]);
+        h.record(VmId(1), 900.0, 1.0);
+        // Newest first: VM 0 [0.4, 0.0], VM 1 [1.0, 0.5].
+        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.6, 0.25]);
+        dc.destroy_vm(VmId(1));
+        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.1]);
+        dc.destroy_vm(VmId(0));
+        // CloudSim's trimZeroTail keeps one value of an all-zero history.
+        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.0]);
+    }
+}

@@ -1,0 +1,407 @@
+//! Dynamic VM consolidation (Beloglazov & Buyya, CCPE 2012), as CloudSim's
+//! `PowerVmAllocationPolicyMigrationAbstract.optimizeAllocation` runs it at
+//! every scheduling interval:
+//!
+//! 1. find the overloaded hosts ([`OverloadDetector`]);
+//! 2. from each, pick VMs ([`VmSelection`]) until it is no longer overloaded;
+//! 3. place them ([`PlacementPolicy`], PABFD in the paper) on hosts that are
+//!    not overloaded;
+//! 4. then, least-utilised host first, try to empty each remaining active
+//!    host onto the others, all of its VMs or none, so it can be switched off.
+//!
+//! Planning works on the live allocation and rolls it back
+//! ([`Datacenter::begin_tentative`]); the simulation then executes the
+//! returned moves as live migrations priced by a
+//! [`MigrationModel`](crate::migration::MigrationModel).
+//!
+//! Two of CloudSim's quirks are kept because its published numbers depend on
+//! them: there is no underload threshold (every active host is a candidate,
+//! least utilised first), and hosts that just received VMs from overloaded
+//! hosts may themselves be emptied in the same round (CloudSim means to
+//! exclude them but passes an empty list).
+
+pub mod history;
+pub mod overload;
+pub mod selection;
+pub mod stats;
+
+use std::cell::RefCell;
+
+use rand::RngCore;
+
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::migration::MigrationModel;
+use crate::placement::{AdmissionCheck, PlacementContext, PlacementPolicy};
+use history::{HISTORY_LENGTH, VmHistories};
+use overload::{HostLoad, OverloadDetector};
+use selection::{SelectionContext, VmSelection};
+
+/// Why a VM is moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MigrationReason {
+    /// Its host was overloaded.
+    Overload,
+    /// Its host was being emptied to be switched off.
+    Underload,
+}
+
+impl MigrationReason {
+    /// As written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationReason::Overload => "overload",
+            MigrationReason::Underload => "underload",
+        }
+    }
+}
+
+/// A move decided by the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedMigration {
+    /// The VM.
+    pub vm: VmId,
+    /// Where it goes.
+    pub target: HostId,
+    /// Why.
+    pub reason: MigrationReason,
+}
+
+/// Per-host longest migration estimate, cached until the host's VM list
+/// changes.
+#[derive(Debug, Default)]
+pub struct MigrationTimeCache {
+    entries: RefCell<Vec<Option<(u64, f64)>>>,
+}
+
+impl MigrationTimeCache {
+    fn longest_s(&self, dc: &Datacenter, migration: &dyn MigrationModel, h: HostId) -> f64 {
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() != dc.host_count() {
+            entries.clear();
+            entries.resize(dc.host_count(), None);
+        }
+        let version = dc.host_version(h);
+        if let Some((v, t)) = entries[h.index()]
+            && v == version
+        {
+            return t;
+        }
+        let t = dc
+            .vms_on(h)
+            .iter()
+            .map(|&v| migration.estimate_duration_s(dc, v, h))
+            .fold(0.0, f64::max);
+        entries[h.index()] = Some((version, t));
+        t
+    }
+}
+
+/// Everything an overload test needs besides the datacenter.
+#[derive(Clone, Copy)]
+pub struct LoadView<'a> {
+    /// VM utilisation histories.
+    pub histories: &'a VmHistories,
+    /// Prices migrations (LR's look-ahead).
+    pub migration: &'a dyn MigrationModel,
+    /// Cache of the longest migration per host.
+    pub migration_times: &'a MigrationTimeCache,
+    /// The scheduling interval, seconds.
+    pub scheduling_interval_s: f64,
+}
+
+impl LoadView<'_> {
+    /// Is host `h` overloaded by `detector`, with VM `extra` added if given?
+    pub fn overloaded(
+        &self,
+        detector: &dyn OverloadDetector,
+        dc: &Datacenter,
+        h: HostId,
+        extra: Option<VmId>,
+    ) -> bool {
+        let mut buf = [0.0; HISTORY_LENGTH];
+        let history = self.histories.host(dc, h, extra, &mut buf);
+        let mut requested = dc.current_requested_mips(h);
+        let mut max_migration_s = self.migration_times.longest_s(dc, self.migration, h);
+        if let Some(v) = extra {
+            max_migration_s = max_migration_s.max(self.migration.estimate_duration_s(dc, v, h));
+            requested += dc.vm_requested_mips(v);
+        }
+        detector.is_overloaded(&HostLoad {
+            utilization: requested / dc.host_type(h).total_mips(),
+            history,
+            max_migration_time_s: max_migration_s,
+            scheduling_interval_s: self.scheduling_interval_s,
+        })
+    }
+}
+
+/// The placement admission test of consolidation: would the host be
+/// overloaded, by the consolidation's own detector, once the VM is added
+/// (CloudSim `isHostOverUtilizedAfterAllocation`).
+pub struct DetectorAdmission<'a> {
+    /// The detector.
+    pub detector: &'a dyn OverloadDetector,
+    /// Histories and migration model.
+    pub view: LoadView<'a>,
+    /// Judge a host by the new VM alone, as CloudSim does during initial
+    /// placement: VMs already created there request nothing until their
+    /// cloudlets start, so only the VM being placed counts.
+    pub new_vm_only: bool,
+}
+
+impl AdmissionCheck for DetectorAdmission<'_> {
+    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
+        if self.new_vm_only {
+            return self.detector.is_overloaded(&HostLoad {
+                utilization: dc.vm_requested_mips(v) / dc.host_type(h).total_mips(),
+                history: &[],
+                max_migration_time_s: self.view.migration.estimate_duration_s(dc, v, h),
+                scheduling_interval_s: self.view.scheduling_interval_s,
+            });
+        }
+        self.view.overloaded(self.detector, dc, h, Some(v))
+    }
+}
+
+/// What one planning round found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanStats {
+    /// Hosts found overloaded.
+    pub overloaded_hosts: usize,
+}
+
+/// A consolidation policy: detector, selection, destination placement and
+/// migration model, plus reusable scratch space.
+#[derive(Debug)]
+pub struct Consolidation {
+    /// Finds overloaded hosts.
+    pub detector: Box<dyn OverloadDetector>,
+    /// Picks the VMs leaving them.
+    pub selection: Box<dyn VmSelection>,
+    /// Chooses destinations.
+    pub placement: Box<dyn PlacementPolicy>,
+    /// Prices migrations.
+    pub migration: Box<dyn MigrationModel>,
+    /// Also empty under-utilised hosts (step 4); CloudSim always does.
+    pub underload: bool,
+    /// Longest migration per host, cached.
+    pub migration_times: MigrationTimeCache,
+    overloaded: Vec<bool>,
+    overloaded_list: Vec<HostId>,
+    excluded_source: Vec<bool>,
+    excluded_target: Vec<bool>,
+    to_migrate: Vec<VmId>,
+    placed: Vec<PlannedMigration>,
+}
+
+impl Consolidation {
+    /// A consolidation policy from its parts.
+    pub fn new(
+        detector: Box<dyn OverloadDetector>,
+        selection: Box<dyn VmSelection>,
+        placement: Box<dyn PlacementPolicy>,
+        migration: Box<dyn MigrationModel>,
+    ) -> Self {
+        Self {
+            detector,
+            selection,
+            placement,
+            migration,
+            underload: true,
+            migration_times: MigrationTimeCache::default(),
+            overloaded: Vec::new(),
+            overloaded_list: Vec::new(),
+            excluded_source: Vec::new(),
+            excluded_target: Vec::new(),
+            to_migrate: Vec::new(),
+            placed: Vec::new(),
+        }
+    }
+
+    /// Plans one round on `dc` (left as found) and appends the moves to `out`
+    /// in the order CloudSim's migration map lists them: overload moves, then
+    /// underload moves host by host.
+    pub fn plan(
+        &mut self,
+        dc: &mut Datacenter,
+        histories: &VmHistories,
+        scheduling_interval_s: f64,
+        rng: &mut dyn RngCore,
+        out: &mut Vec<PlannedMigration>,
+    ) -> PlanStats {
+        let n = dc.host_count();
+        let Self {
+            detector,
+            selection,
+            placement,
+            migration,
+            underload,
+            migration_times,
+            overloaded,
+            overloaded_list,
+            excluded_source,
+            excluded_target,
+            to_migrate,
+            placed,
+        } = self;
+        let detector: &dyn OverloadDetector = detector.as_ref();
+        let view = LoadView {
+            histories,
+            migration: migration.as_ref(),
+            migration_times,
+            scheduling_interval_s,
+        };
+        let admission = DetectorAdmission {
+            detector,
+            view,
+            new_vm_only: false,
+        };
+
+        // 1. Overloaded hosts.
+        overloaded.clear();
+        overloaded.resize(n, false);
+        overloaded_list.clear();
+        for h in dc.hosts() {
+            if view.overloaded(detector, dc, h, None) {
+                overloaded[h.index()] = true;
+                overloaded_list.push(h);
+            }
+        }
+
+        dc.begin_tentative();
+
+        // 2. VMs leaving them.
+        to_migrate.clear();
+        for &h in overloaded_list.iter() {
+            let mut ctx = SelectionContext {
+                histories,
+                rng: &mut *rng,
+            };
+            while let Some(v) = selection.select(dc, h, &mut ctx) {
+                to_migrate.push(v);
+                dc.destroy_vm_on(h, v);
+                if !view.overloaded(detector, dc, h, None) {
+                    break;
+                }
+            }
+        }
+
+        // 3. Their new hosts: anywhere but an overloaded host.
+        placement.order_batch(dc, to_migrate);
+        let ctx = PlacementContext {
+            excluded: overloaded,
+            admission: &admission,
+        };
+        for &v in to_migrate.iter() {
+            if let Some(target) = placement.select_host(dc, &ctx, v)
+                && dc.create_vm(target, v)
+            {
+                out.push(PlannedMigration {
+                    vm: v,
+                    target,
+                    reason: MigrationReason::Overload,
+                });
+            }
+        }
+
+        // 4. Empty under-utilised hosts, least utilised first, all or nothing.
+        if *underload {
+            excluded_source.clear();
+            excluded_target.clear();
+            for h in dc.hosts() {
+                // Switched off: nothing delivered at the last step.
+                let off = dc.utilization(h) == 0.0;
+                let x = overloaded[h.index()] || off;
+                excluded_source.push(x);
+                excluded_target.push(x);
+            }
+            let mut excluded_count = excluded_source.iter().filter(|&&x| x).count();
+            while excluded_count < n {
+                let Some(h) = least_utilized(dc, excluded_source) else {
+                    break;
+                };
+                excluded_source[h.index()] = true;
+                excluded_target[h.index()] = true;
+                excluded_count += 1;
+                to_migrate.clear();
+                to_migrate.extend(dc.vms_on(h).iter().copied().filter(|&v| !dc.in_migration(v)));
+                if to_migrate.is_empty() {
+                    continue;
+                }
+                placement.order_batch(dc, to_migrate);
+                let ctx = PlacementContext {
+                    excluded: excluded_target,
+                    admission: &admission,
+                };
+                placed.clear();
+                let mut complete = true;
+                for &v in to_migrate.iter() {
+                    match placement.select_host(dc, &ctx, v) {
+                        Some(target) if dc.create_vm(target, v) => placed.push(PlannedMigration {
+                            vm: v,
+                            target,
+                            reason: MigrationReason::Underload,
+                        }),
+                        _ => {
+                            complete = false;
+                            break;
+                        }
+                    }
+                }
+                if !complete {
+                    for m in placed.iter() {
+                        dc.destroy_vm_on(m.target, m.vm);
+                    }
+                    continue;
+                }
+                for m in placed.iter() {
+                    if !excluded_source[m.target.index()] {
+                        excluded_source[m.target.index()] = true;
+                        excluded_count += 1;
+                    }
+                }
+                out.extend_from_slice(placed);
+            }
+        }
+
+        dc.rollback();
+        PlanStats {
+            overloaded_hosts: overloaded_list.len(),
+        }
+    }
+}
+
+/// CloudSim `getUnderUtilizedHost`: the non-excluded host with the lowest
+/// utilisation in (0, 1), skipping hosts whose VMs are all migrating out or
+/// one of which is migrating in.
+fn least_utilized(dc: &Datacenter, excluded: &[bool]) -> Option<HostId> {
+    let mut min = 1.0;
+    let mut best = None;
+    for h in dc.hosts() {
+        if excluded[h.index()] {
+            continue;
+        }
+        let u = dc.utilization(h);
+        if u > 0.0 && u < min && !all_migrating_out_or_any_migrating_in(dc, h) {
+            min = u;
+            best = Some(h);
+        }
+    }
+    best
+}
+
+/// CloudSim `areAllVmsMigratingOutOrAnyVmMigratingIn`, including its reading
+/// of the list in order: the first VM not migrating makes it false, a
+/// migrating-in VM met before that makes it true, and so does an empty list.
+fn all_migrating_out_or_any_migrating_in(dc: &Datacenter, h: HostId) -> bool {
+    for &v in dc.vms_on(h) {
+        if !dc.in_migration(v) {
+            return false;
+        }
+        if dc.is_incoming(h, v) {
+            return true;
+        }
+    }
+    true
+}

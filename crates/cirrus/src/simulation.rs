@@ -397,7 +397,14 @@ impl Simulation {
     }
 
     /// Places the VMs, runs to `duration_s` and returns the measurements.
-    pub fn run(mut self) -> Result<RunResult, SimError> {
+    pub fn run(self) -> Result<RunResult, SimError> {
+        self.run_observed(|_| {})
+    }
+
+    /// As [`run`](Self::run), calling `observer` after initial placement and
+    /// after every event with the state at that instant: for invariant
+    /// checks, tracing, or live plots.
+    pub fn run_observed(mut self, observer: impl FnMut(&Observation<'_>)) -> Result<RunResult, SimError> {
         self.place_initial()?;
         if self.config.quirks.memory_only_at_creation {
             self.dc.set_reserve_memory(false);
@@ -422,8 +429,10 @@ impl Simulation {
                 .schedule_at(SimTime::ZERO, Event::Step)
                 .expect("t = 0 is not in the past");
         }
-        let stats = engine.run(&mut self, duration);
-        Ok(self.finish(stats.events))
+        let mut observed = Observed { sim: self, observer };
+        observed.notify(0.0);
+        let stats = engine.run(&mut observed, duration);
+        Ok(observed.sim.finish(stats.events))
     }
 
     fn place_initial(&mut self) -> Result<(), SimError> {
@@ -955,7 +964,7 @@ impl Simulation {
                 pdm,
                 pdm_per_vm_mean: ratio(pdm_sum, pdm_vms as f64),
                 slav: slatah * pdm,
-                esv: energy_kwh * slatah * pdm,
+                esv: energy_kwh * (slatah * pdm),
                 time_before_vm_migration_mean_s: migration_mean,
                 time_before_vm_migration_std_s: migration_std,
                 migration_downtime_s: self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s),
@@ -966,6 +975,43 @@ impl Simulation {
             vms,
             migrations: self.migrations,
         }
+    }
+}
+
+/// The state of a run after an event, as an observer sees it.
+#[derive(Debug)]
+pub struct Observation<'a> {
+    /// Simulated time, seconds.
+    pub time_s: f64,
+    /// Who runs where.
+    pub datacenter: &'a Datacenter,
+    /// Energy drawn so far, joules.
+    pub energy_j: f64,
+    /// Migrations started so far (in flight or done).
+    pub migrations: &'a [MigrationRecord],
+}
+
+/// A simulation with its observer, as the engine's handler.
+struct Observed<F> {
+    sim: Simulation,
+    observer: F,
+}
+
+impl<F: FnMut(&Observation<'_>)> Observed<F> {
+    fn notify(&mut self, time_s: f64) {
+        (self.observer)(&Observation {
+            time_s,
+            datacenter: &self.sim.dc,
+            energy_j: self.sim.energy_j,
+            migrations: &self.sim.migrations,
+        });
+    }
+}
+
+impl<F: FnMut(&Observation<'_>)> Handler<Event> for Observed<F> {
+    fn handle(&mut self, now: SimTime, event: Event, sched: &mut Scheduler<Event>) {
+        self.sim.handle(now, event, sched);
+        self.notify(now.secs());
     }
 }
 

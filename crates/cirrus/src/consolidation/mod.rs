@@ -12,7 +12,7 @@
 //! Planning works on the live allocation and rolls it back
 //! ([`Datacenter::begin_tentative`]); the simulation then executes the
 //! returned moves as live migrations priced by a
-//! [`MigrationModel`](crate::migration::MigrationModel).
+//! [`MigrationModel`].
 //!
 //! Two of CloudSim's quirks are kept because its published numbers depend on
 //! them: there is no underload threshold (every active host is a candidate,

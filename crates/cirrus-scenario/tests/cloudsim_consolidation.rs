@@ -24,6 +24,7 @@ struct Reference {
     host_shutdowns: u64,
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per printed column
 const fn r(
     scenario: &'static str,
     energy_kwh: f64,

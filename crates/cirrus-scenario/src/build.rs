@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cirrus::RngStreams;
-use cirrus::consolidation::Consolidation;
 use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 use cirrus::params::{ParamValue, Params};
-use cirrus::registry::{self, RegistryError};
+use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{self, CloudSimQuirks, SimulationConfig};
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
@@ -285,57 +284,42 @@ impl Context {
         })
     }
 
-    /// A `name` plus parameters table, as a registered object.
-    fn named<T: ?Sized>(
-        &self,
-        key: &str,
-        table: &toml::Table,
-        build: fn(&str, Params) -> Result<Box<T>, RegistryError>,
-    ) -> Result<Box<T>, ScenarioError> {
+    /// A `name` plus parameters table.
+    fn named(&self, key: &str, table: &toml::Table) -> Result<Named, ScenarioError> {
         let name = match table.get("name") {
             Some(toml::Value::String(s)) => s.clone(),
-            Some(_) => return Err(self.invalid(&join(key, "name"), "expected a string (see `cirrus list`)")),
+            Some(_) => {
+                return Err(self.invalid(&join(key, "name"), "expected a string (see `cirrus list`)"));
+            }
             None => return Err(self.invalid(key, "missing `name` (see `cirrus list`)")),
         };
         let mut rest = table.clone();
         rest.remove("name");
-        let params = self.params(key, &rest)?;
-        build(&name, params).map_err(|e| self.registry_error(key, "name", e))
+        Ok(Named {
+            name,
+            params: self.params(key, &rest)?,
+        })
     }
 
-    fn consolidation(&self) -> Result<Option<Consolidation>, ScenarioError> {
+    /// `[consolidation]`, checked by building it once; errors name the key.
+    fn consolidation(&self) -> Result<Option<ConsolidationSpec>, ScenarioError> {
         let Some(c) = &self.file.consolidation else {
             return Ok(None);
         };
-        let detector = self.named(
-            "consolidation.detector",
-            &c.detector,
-            registry::build_overload_detector,
-        )?;
-        let selection = self.named(
-            "consolidation.selection",
-            &c.selection,
-            registry::build_vm_selection,
-        )?;
-        let default_placement: toml::Table = [("name".to_string(), toml::Value::from("pabfd"))]
-            .into_iter()
-            .collect();
-        let placement = self.named(
-            "consolidation.placement",
-            c.placement.as_ref().unwrap_or(&default_placement),
-            registry::build_placement_policy,
-        )?;
-        let default_migration: toml::Table = [("name".to_string(), toml::Value::from("cloudsim"))]
-            .into_iter()
-            .collect();
-        let migration = self.named(
-            "consolidation.migration",
-            c.migration.as_ref().unwrap_or(&default_migration),
-            registry::build_migration_model,
-        )?;
-        let mut consolidation = Consolidation::new(detector, selection, placement, migration);
-        consolidation.underload = c.underload;
-        Ok(Some(consolidation))
+        let optional = |key: &str, table: &Option<toml::Table>, default: &str| match table {
+            Some(t) => self.named(key, t),
+            None => Ok(Named::new(default)),
+        };
+        let spec = ConsolidationSpec {
+            detector: self.named("consolidation.detector", &c.detector)?,
+            selection: self.named("consolidation.selection", &c.selection)?,
+            placement: optional("consolidation.placement", &c.placement, "pabfd")?,
+            migration: optional("consolidation.migration", &c.migration, "cloudsim")?,
+            underload: c.underload,
+        };
+        spec.build()
+            .map_err(|(part, e)| self.registry_error(&format!("consolidation.{part}"), "name", e))?;
+        Ok(Some(spec))
     }
 
     fn positive(&self, key: &str, x: f64) -> Result<(), ScenarioError> {
@@ -724,7 +708,7 @@ impl Context {
         }
     }
 
-    fn placement(&self) -> Result<Box<dyn cirrus::placement::PlacementPolicy>, ScenarioError> {
+    fn placement(&self) -> Result<Named, ScenarioError> {
         let p = &self.file.placement;
         if let Some(t) = p.admission_threshold
             && !(t.is_finite() && t > 0.0)
@@ -735,9 +719,13 @@ impl Context {
             ));
         }
         let params = self.params("placement.params", &p.params)?;
-        registry::build_placement_policy(&p.policy, params).map_err(|e| match e {
+        registry::build_placement_policy(&p.policy, params.clone()).map_err(|e| match e {
             RegistryError::UnknownName { .. } => self.invalid("placement.policy", e.to_string()),
             RegistryError::Param(pe) => self.invalid(&join("placement.params", &pe.key), pe.message),
+        })?;
+        Ok(Named {
+            name: p.policy.clone(),
+            params,
         })
     }
 

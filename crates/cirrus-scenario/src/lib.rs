@@ -18,9 +18,8 @@ pub mod schema;
 
 use std::path::{Path, PathBuf};
 
-use cirrus::consolidation::Consolidation;
 use cirrus::datacenter::DatacenterSpec;
-use cirrus::placement::PlacementPolicy;
+use cirrus::registry::{self, ConsolidationSpec, Named};
 use cirrus::simulation::{SimError, Simulation, SimulationConfig};
 
 pub use error::{Origin, ScenarioError};
@@ -53,21 +52,42 @@ pub struct Scenario {
     /// Time, energy and placement settings.
     pub config: SimulationConfig,
     /// The initial-placement policy.
-    pub placement: Box<dyn PlacementPolicy>,
+    pub placement: Named,
     /// Dynamic consolidation, if configured.
-    pub consolidation: Option<Consolidation>,
+    pub consolidation: Option<ConsolidationSpec>,
     /// What to write.
     pub output: OutputOptions,
 }
 
 impl Scenario {
-    /// Turns the scenario into a [`Simulation`].
-    pub fn into_simulation(self) -> Result<Simulation, SimError> {
-        let sim = Simulation::new(self.spec, self.config, self.placement)?;
-        Ok(match self.consolidation {
-            Some(c) => sim.with_consolidation(c),
+    /// A [`Simulation`] of this scenario, with freshly built policies; the
+    /// scenario stays usable for more runs (sweeps, benchmarks).
+    pub fn simulation(&self) -> Result<Simulation, SimError> {
+        self.simulation_with(self.config.clone())
+    }
+
+    /// As [`simulation`](Self::simulation) with another configuration (a
+    /// different seed, say).
+    pub fn simulation_with(&self, config: SimulationConfig) -> Result<Simulation, SimError> {
+        // Both were built once while loading, so the names and parameters are valid.
+        let placement = registry::build_placement_policy(&self.placement.name, self.placement.params.clone())
+            .map_err(|e| SimError::Config {
+                field: "placement",
+                message: e.to_string(),
+            })?;
+        let sim = Simulation::new(self.spec.clone(), config, placement)?;
+        Ok(match &self.consolidation {
+            Some(c) => sim.with_consolidation(c.build().map_err(|(part, e)| SimError::Config {
+                field: part,
+                message: e.to_string(),
+            })?),
             None => sim,
         })
+    }
+
+    /// Turns the scenario into a [`Simulation`].
+    pub fn into_simulation(self) -> Result<Simulation, SimError> {
+        self.simulation()
     }
 }
 

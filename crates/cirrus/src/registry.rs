@@ -3,6 +3,7 @@
 //!
 //! Adding a model or policy is one file in its module plus one line here.
 
+use crate::consolidation::Consolidation;
 use crate::consolidation::overload::{self, OverloadDetector};
 use crate::consolidation::selection::{self, VmSelection};
 use crate::migration::{self, MigrationModel};
@@ -106,4 +107,58 @@ pub fn migration_models() -> &'static [Entry<dyn MigrationModel>] {
 /// Builds the migration model `name` from `params`.
 pub fn build_migration_model(name: &str, params: Params) -> Result<Box<dyn MigrationModel>, RegistryError> {
     build(migration_models(), "migration model", name, params)
+}
+
+/// A registered object by name with its parameters: what a scenario says,
+/// kept so that the object can be built again for every run of a sweep
+/// without reading the scenario again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    /// Registered name.
+    pub name: String,
+    /// Its parameters.
+    pub params: Params,
+}
+
+impl Named {
+    /// `name` without parameters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            params: Params::default(),
+        }
+    }
+}
+
+/// The parts of a [`Consolidation`] policy, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsolidationSpec {
+    /// Overload detector.
+    pub detector: Named,
+    /// VM selection.
+    pub selection: Named,
+    /// Destination placement.
+    pub placement: Named,
+    /// Migration model.
+    pub migration: Named,
+    /// Whether under-utilised hosts are emptied.
+    pub underload: bool,
+}
+
+impl ConsolidationSpec {
+    /// Builds the policy; the error names the part whose name or parameter
+    /// is wrong (`"detector"`, `"selection"`, `"placement"`, `"migration"`).
+    pub fn build(&self) -> Result<Consolidation, (&'static str, RegistryError)> {
+        let detector = build_overload_detector(&self.detector.name, self.detector.params.clone())
+            .map_err(|e| ("detector", e))?;
+        let selection = build_vm_selection(&self.selection.name, self.selection.params.clone())
+            .map_err(|e| ("selection", e))?;
+        let placement = build_placement_policy(&self.placement.name, self.placement.params.clone())
+            .map_err(|e| ("placement", e))?;
+        let migration = build_migration_model(&self.migration.name, self.migration.params.clone())
+            .map_err(|e| ("migration", e))?;
+        let mut c = Consolidation::new(detector, selection, placement, migration);
+        c.underload = self.underload;
+        Ok(c)
+    }
 }

@@ -153,10 +153,23 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         )
     );
     println!("host shutdowns {}", s.host_shutdowns);
+    if s.consolidation_rounds > 0 {
+        println!(
+            "migrations    {} ({} overload, {} underload), mean {:.2} s",
+            s.migrations, s.migrations_overload, s.migrations_underload, s.time_before_vm_migration_mean_s
+        );
+    }
     println!(
-        "SLATAH        {:.2} %   overall SLA violation {:.2} %",
+        "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5}",
+        s.slav * 100.0,
         s.slatah * 100.0,
-        s.overall_sla_violation * 100.0
+        s.pdm * 100.0,
+        s.esv
+    );
+    println!(
+        "              overall violation {:.2} %  average violation {:.2} %",
+        s.overall_sla_violation * 100.0,
+        s.average_sla_violation * 100.0
     );
     println!(
         "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
@@ -205,8 +218,20 @@ fn list() {
     for e in cirrus::registry::power_models() {
         println!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nPlacement policies (placement.policy):");
+    println!("\nPlacement policies (placement.policy, [consolidation.placement] name):");
     for e in cirrus::registry::placement_policies() {
+        println!("  {:<22} {}", e.name, e.summary);
+    }
+    println!("\nOverload detectors ([consolidation.detector] name):");
+    for e in cirrus::registry::overload_detectors() {
+        println!("  {:<22} {}", e.name, e.summary);
+    }
+    println!("\nVM selection policies ([consolidation.selection] name):");
+    for e in cirrus::registry::vm_selections() {
+        println!("  {:<22} {}", e.name, e.summary);
+    }
+    println!("\nMigration models ([consolidation.migration] name):");
+    for e in cirrus::registry::migration_models() {
         println!("  {:<22} {}", e.name, e.summary);
     }
     println!("\nWorkload formats (workload.format):");

@@ -455,6 +455,7 @@ impl Simulation {
         let ctx = PlacementContext {
             excluded: &[],
             admission,
+            exclude_idle: false,
         };
         let mut unplaced = Vec::new();
         match self.config.initial_placement {

@@ -668,7 +668,11 @@ proptest! {
             Some(t) => t,
             None => &NoAdmissionCheck,
         };
-        let ctx = PlacementContext { excluded: &excluded, admission };
+        let ctx = PlacementContext {
+            excluded: &excluded,
+            admission,
+            exclude_idle: false,
+        };
         let is_pabfd = policy_name == "pabfd";
         let mut policy = build_placement_policy(policy_name, Params::new()).expect("registered policy");
 

@@ -292,6 +292,7 @@ impl Consolidation {
         let ctx = PlacementContext {
             excluded: overloaded,
             admission: &admission,
+            exclude_idle: false,
         };
         for &v in to_migrate.iter() {
             if let Some(target) = placement.select_host(dc, &ctx, v)
@@ -333,6 +334,7 @@ impl Consolidation {
                 let ctx = PlacementContext {
                     excluded: excluded_target,
                     admission: &admission,
+                    exclude_idle: true,
                 };
                 placed.clear();
                 let mut complete = true;
@@ -378,7 +380,8 @@ impl Consolidation {
 fn least_utilized(dc: &Datacenter, excluded: &[bool]) -> Option<HostId> {
     let mut min = 1.0;
     let mut best = None;
-    for h in dc.hosts() {
+    // A host with utilisation > 0 is busy.
+    for h in dc.busy_hosts() {
         if excluded[h.index()] {
             continue;
         }

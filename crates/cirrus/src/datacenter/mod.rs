@@ -274,6 +274,21 @@ impl DatacenterSpec {
     }
 }
 
+/// Indices of the set bits of `words`, ascending.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let bit = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(w * 64 + bit)
+        })
+    })
+}
+
 /// Could an empty host of type `h` take a VM of type `v`?
 fn type_fits(h: &HostType, v: &VmType) -> bool {
     v.mips <= h.mips_per_core
@@ -330,6 +345,10 @@ pub struct Datacenter {
     host_requested_mips: Vec<f64>,
     host_version: Vec<u64>,
     host_power_w: Vec<f64>,
+    /// Bit `h`: host `h` lists a VM or delivered MIPS at its last step.
+    busy: Vec<u64>,
+    /// Per host type, bit `h`: host `h` is of that type and not busy.
+    idle_by_type: Vec<Vec<u64>>,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     vm_cpu_fraction: Vec<f64>,
@@ -364,6 +383,11 @@ impl Datacenter {
             .iter()
             .map(|h| spec.host_types[h.host_type].total_mips())
             .collect();
+        let words = n_hosts.div_ceil(64);
+        let mut idle_by_type = vec![vec![0u64; words]; spec.host_types.len()];
+        for (i, h) in spec.hosts.iter().enumerate() {
+            idle_by_type[h.host_type][i / 64] |= 1 << (i % 64);
+        }
         // A VM being instantiated asks for its full MIPS (CloudSim Vm.java:161-170).
         let vm_requested_mips_per_pe = spec.vms.iter().map(|v| spec.vm_types[v.vm_type].mips).collect();
         Self {
@@ -380,6 +404,8 @@ impl Datacenter {
                 .iter()
                 .map(|h| spec.host_types[h.host_type].power.power_watts(0.0))
                 .collect(),
+            busy: vec![0; words],
+            idle_by_type,
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vm_cpu_fraction: vec![1.0; n_vms],
@@ -546,6 +572,38 @@ impl Datacenter {
         }
     }
 
+    /// Is host `h` idle: no VM listed and nothing delivered at its last step?
+    /// Idle hosts of one type are interchangeable for placement.
+    #[inline]
+    pub fn is_idle(&self, h: HostId) -> bool {
+        self.busy[h.index() / 64] & (1 << (h.index() % 64)) == 0
+    }
+
+    /// The hosts that are not idle, in id order; O(hosts / 64 + busy hosts).
+    pub fn busy_hosts(&self) -> impl Iterator<Item = HostId> + '_ {
+        set_bits(&self.busy).map(|i| HostId(i as u32))
+    }
+
+    /// The lowest-id idle host of type `host_type` for which `skip` is false.
+    pub fn first_idle_host(&self, host_type: usize, mut skip: impl FnMut(HostId) -> bool) -> Option<HostId> {
+        set_bits(self.idle_by_type.get(host_type)?)
+            .map(|i| HostId(i as u32))
+            .find(|&h| !skip(h))
+    }
+
+    fn refresh_busy(&mut self, hi: usize) {
+        let busy = !self.host_vms[hi].is_empty() || self.host_utilization_mips[hi] != 0.0;
+        let (w, bit) = (hi / 64, 1u64 << (hi % 64));
+        let t = self.spec.hosts[hi].host_type;
+        if busy {
+            self.busy[w] |= bit;
+            self.idle_by_type[t][w] &= !bit;
+        } else {
+            self.busy[w] &= !bit;
+            self.idle_by_type[t][w] |= bit;
+        }
+    }
+
     /// Changes whenever host `h`'s VM list changes (for caches of per-host sums).
     #[inline]
     pub fn host_version(&self, h: HostId) -> u64 {
@@ -652,6 +710,7 @@ impl Datacenter {
         self.host_slots[hi].insert(index, slot);
         self.host_version[hi] += 1;
         self.update_memory_free(hi);
+        self.refresh_busy(hi);
     }
 
     fn remove_slot(&mut self, h: HostId, index: usize) -> Slot {
@@ -660,6 +719,7 @@ impl Datacenter {
         let slot = self.host_slots[hi].remove(index);
         self.host_version[hi] += 1;
         self.update_memory_free(hi);
+        self.refresh_busy(hi);
         slot
     }
 
@@ -884,6 +944,7 @@ impl Datacenter {
         self.host_utilization_mips[hi] = utilization;
         self.host_requested_mips[hi] = requested;
         self.host_power_w[hi] = self.host_type(h).power.power_watts(self.utilization(h));
+        self.refresh_busy(hi);
         (utilization, requested)
     }
 

@@ -20,7 +20,7 @@ impl PlacementPolicy for FirstFit {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        dc.hosts().find(|&h| !ctx.is_excluded(h) && dc.is_suitable(h, v))
+        dc.hosts().find(|&h| !ctx.excludes(dc, h) && dc.is_suitable(h, v))
     }
 }
 
@@ -40,6 +40,7 @@ mod tests {
         let ctx = PlacementContext {
             excluded: &[],
             admission: &NoAdmissionCheck,
+            exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2)];
         let unplaced = place_all(&mut FirstFit, &mut dc, &ctx, &mut vms);
@@ -58,6 +59,7 @@ mod tests {
         let ctx = PlacementContext {
             excluded: &[true, false],
             admission: &NoAdmissionCheck,
+            exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1)];
         let unplaced = place_all(&mut FirstFit, &mut dc, &ctx, &mut vms);

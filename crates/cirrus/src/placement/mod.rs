@@ -52,6 +52,10 @@ pub struct PlacementContext<'a> {
     pub excluded: &'a [bool],
     /// The overload test for candidate hosts.
     pub admission: &'a dyn AdmissionCheck,
+    /// Every idle host is excluded too (see [`Datacenter::is_idle`]): lets a
+    /// policy skip them without reading `excluded` for each. CloudSim's
+    /// underload step excludes "switched-off" hosts, a superset of idle ones.
+    pub exclude_idle: bool,
 }
 
 impl PlacementContext<'_> {
@@ -59,6 +63,12 @@ impl PlacementContext<'_> {
     #[inline]
     pub fn is_excluded(&self, h: HostId) -> bool {
         self.excluded.get(h.index()).copied().unwrap_or(false)
+    }
+
+    /// Is host `h` excluded, counting `exclude_idle`?
+    #[inline]
+    pub fn excludes(&self, dc: &Datacenter, h: HostId) -> bool {
+        self.is_excluded(h) || (self.exclude_idle && dc.is_idle(h))
     }
 }
 

@@ -22,13 +22,11 @@ use crate::params::{ParamError, Params};
 ///
 /// Idle hosts of one type (no VM listed, nothing delivered at the last step)
 /// all cost the same, so only the first non-excluded one of each type is
-/// evaluated: the result is the same as scanning them all, ties included.
-#[derive(Debug, Clone, Default)]
-pub struct PowerAwareBestFitDecreasing {
-    /// `idle_type_seen[t]`: an idle host of type `t` was already evaluated
-    /// for the current VM.
-    idle_type_seen: Vec<bool>,
-}
+/// evaluated, and busy hosts are visited through the datacenter's bitset:
+/// the result is the same as scanning every host, ties included, at a cost
+/// that grows with the busy hosts rather than all hosts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PowerAwareBestFitDecreasing;
 
 pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     params.finish(&[])?;
@@ -48,32 +46,33 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let demand = dc.vm_requested_mips(v);
         let mut best: Option<(HostId, f64)> = None;
-        self.idle_type_seen.clear();
-        self.idle_type_seen.resize(dc.spec().host_types.len(), false);
-        for h in dc.hosts() {
-            if ctx.is_excluded(h) {
-                continue;
-            }
-            if dc.vms_on(h).is_empty() && dc.utilization_mips(h) == 0.0 {
-                let t = dc.spec().hosts[h.index()].host_type;
-                if self.idle_type_seen[t] {
-                    continue;
-                }
-                self.idle_type_seen[t] = true;
-            }
+        let mut consider = |h: HostId| {
             if !dc.is_suitable(h, v) {
-                continue;
+                return;
             }
             let base = dc.potential_utilization_mips(h);
             let ht = dc.host_type(h);
             let after = ((base + demand) / ht.total_mips()).min(1.0);
             let power_diff = ht.power.power_watts(after) - dc.power_watts(h);
-            // The admission test has no side effects, so it is asked only of
-            // a host that would win: same choice, far fewer tests.
-            if best.is_none_or(|(_, min)| power_diff < min)
-                && !(base != 0.0 && ctx.admission.overloaded_after(dc, h, v))
-            {
+            // Candidates are visited out of id order, so ties go explicitly to
+            // the lower id (CloudSim: strict `<` in id order). The admission
+            // test has no side effects, so it is asked only of a host that
+            // would win: same choice, far fewer tests.
+            let wins = best.is_none_or(|(b, min)| power_diff < min || (power_diff == min && h < b));
+            if wins && !(base != 0.0 && ctx.admission.overloaded_after(dc, h, v)) {
                 best = Some((h, power_diff));
+            }
+        };
+        if !ctx.exclude_idle {
+            for t in 0..dc.spec().host_types.len() {
+                if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h)) {
+                    consider(h);
+                }
+            }
+        }
+        for h in dc.busy_hosts() {
+            if !ctx.is_excluded(h) {
+                consider(h);
             }
         }
         best.map(|(h, _)| h)
@@ -97,6 +96,7 @@ mod tests {
         let ctx = PlacementContext {
             excluded: &[],
             admission: &NoAdmissionCheck,
+            exclude_idle: false,
         };
         assert_eq!(
             PowerAwareBestFitDecreasing::default().select_host(&dc, &ctx, VmId(0)),
@@ -113,6 +113,7 @@ mod tests {
         let ctx = PlacementContext {
             excluded: &[],
             admission: &NoAdmissionCheck,
+            exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1)];
         assert!(
@@ -151,6 +152,7 @@ mod tests {
         let ctx = PlacementContext {
             excluded: &[],
             admission: &StaticThreshold(0.8),
+            exclude_idle: false,
         };
         // Host 0 would reach 1800/2000 = 0.9 > 0.8: host 1 (idle, untested) is chosen.
         assert_eq!(

@@ -15,6 +15,7 @@ use crate::params::{ParamError, Params};
 #[derive(Debug, Clone, Default)]
 pub struct MaximumCorrelation {
     candidates: Vec<VmId>,
+    scratch: stats::OlsScratch,
 }
 
 pub(super) fn build(params: Params) -> Result<Box<dyn VmSelection>, ParamError> {
@@ -34,7 +35,7 @@ impl VmSelection for MaximumCorrelation {
             return None;
         }
         let histories: Vec<&[f64]> = self.candidates.iter().map(|&v| ctx.histories.of(v)).collect();
-        match stats::max_correlation(&histories) {
+        match stats::max_correlation_with(&mut self.scratch, &histories) {
             Some(i) => Some(self.candidates[i]),
             None => MinimumMigrationTime.select(dc, host, ctx),
         }

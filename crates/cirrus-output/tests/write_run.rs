@@ -18,6 +18,10 @@ fn result() -> RunResult {
             events: 2,
             vm_steps: 2,
             energy_kwh: 0.01,
+            network_energy_kwh: 0.0,
+            cooling_energy_kwh: 0.0,
+            total_energy_kwh: 0.01,
+            active_racks_mean: 1.0,
             active_hosts_mean: 1.0,
             active_hosts_min: 1,
             active_hosts_max: 1,
@@ -44,6 +48,7 @@ fn result() -> RunResult {
         intervals: vec![IntervalRecord {
             time_s: 300.0,
             active_hosts: 1,
+            active_racks: 1,
             power_w: 120.5,
             energy_kwh: 0.01,
             requested_mips: 1000.0,
@@ -107,8 +112,8 @@ fn writes_every_selected_file_with_headers() {
     let intervals = std::fs::read_to_string(dir.path().join("intervals.csv")).unwrap();
     assert_eq!(
         intervals,
-        "time_s,active_hosts,power_w,energy_kwh,requested_mips,allocated_mips,overloaded_hosts,migrations,sla_violation_s\n\
-         300.0,1,120.5,0.01,1000.0,1000.0,1,1,13.92\n"
+        "time_s,active_hosts,active_racks,power_w,energy_kwh,requested_mips,allocated_mips,overloaded_hosts,\
+         migrations,sla_violation_s\n300.0,1,1,120.5,0.01,1000.0,1000.0,1,1,13.92\n"
     );
     let vms = std::fs::read_to_string(dir.path().join("vms.csv")).unwrap();
     assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");

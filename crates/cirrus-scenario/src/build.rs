@@ -7,7 +7,7 @@ use cirrus::RngStreams;
 use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
-use cirrus::simulation::{self, CloudSimQuirks, SimulationConfig};
+use cirrus::simulation::{self, CloudSimQuirks, Cooling, InfrastructurePower, SimulationConfig, SwitchPower};
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
 use toml_edit::ImDocument;
@@ -229,6 +229,7 @@ impl Context {
         spec.validate().map_err(|e| self.spec_error(e))?;
 
         let energy = &f.energy;
+        let infrastructure = self.infrastructure()?;
         let config = SimulationConfig {
             name: sim.name.clone(),
             seed: sim.seed,
@@ -261,6 +262,7 @@ impl Context {
                 memory_only_at_creation: f.cloudsim_quirks.memory_only_at_creation,
                 initial_admission_new_vm_only: f.cloudsim_quirks.initial_admission_new_vm_only,
             },
+            infrastructure,
         };
         let output = OutputOptions {
             dir: f
@@ -282,6 +284,61 @@ impl Context {
             consolidation,
             output,
         })
+    }
+
+    /// `[energy.switch]` and `[energy.cooling]`.
+    fn infrastructure(&self) -> Result<InfrastructurePower, ScenarioError> {
+        let e = &self.file.energy;
+        let switch = match e.switch {
+            None => None,
+            Some(sw) => {
+                for (key, w) in [
+                    ("energy.switch.chassis_w", sw.chassis_w),
+                    ("energy.switch.port_w", sw.port_w),
+                ] {
+                    if !(w.is_finite() && w >= 0.0) {
+                        return Err(self.invalid(key, format!("expected watts >= 0, found {w}")));
+                    }
+                }
+                if self.file.hosts.hosts_per_rack.is_none() {
+                    return Err(
+                        self.invalid("energy.switch", "switches are per rack: set hosts.hosts_per_rack")
+                    );
+                }
+                Some(SwitchPower {
+                    chassis_w: sw.chassis_w,
+                    port_w: sw.port_w,
+                })
+            }
+        };
+        let cooling = match e.cooling {
+            None => Cooling::None,
+            Some(c) => match (c.pue, c.rack_w) {
+                (Some(pue), None) if pue.is_finite() && pue >= 1.0 => Cooling::Pue(pue),
+                (Some(pue), None) => {
+                    return Err(self.invalid(
+                        "energy.cooling.pue",
+                        format!("expected a number >= 1, found {pue}"),
+                    ));
+                }
+                (None, Some(w)) if w.is_finite() && w >= 0.0 => {
+                    if self.file.hosts.hosts_per_rack.is_none() {
+                        return Err(self.invalid(
+                            "energy.cooling.rack_w",
+                            "per-rack cooling needs racks: set hosts.hosts_per_rack",
+                        ));
+                    }
+                    Cooling::PerActiveRack(w)
+                }
+                (None, Some(w)) => {
+                    return Err(
+                        self.invalid("energy.cooling.rack_w", format!("expected watts >= 0, found {w}"))
+                    );
+                }
+                _ => return Err(self.invalid("energy.cooling", "give exactly one of `pue` or `rack_w`")),
+            },
+        };
+        Ok(InfrastructurePower { switch, cooling })
     }
 
     /// A `name` plus parameters table.

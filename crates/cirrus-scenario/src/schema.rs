@@ -81,6 +81,40 @@ pub struct EnergySection {
     /// `trapezoid` or `step`.
     #[serde(default)]
     pub integration: Integration,
+    /// Top-of-rack switch power (racks need `hosts.hosts_per_rack`).
+    pub switch: Option<SwitchSection>,
+    /// Cooling power.
+    pub cooling: Option<CoolingSection>,
+}
+
+/// `[energy.switch]`: chassis + per active port (CARPO defaults).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchSection {
+    /// Chassis power, W (CARPO: 66.7).
+    #[serde(default = "carpo_chassis_w")]
+    pub chassis_w: f64,
+    /// Power per active port, W (CloudSimSDN's CARPO simplification: 1.0).
+    #[serde(default = "carpo_port_w")]
+    pub port_w: f64,
+}
+
+fn carpo_chassis_w() -> f64 {
+    cirrus::simulation::SwitchPower::CARPO.chassis_w
+}
+
+fn carpo_port_w() -> f64 {
+    cirrus::simulation::SwitchPower::CARPO.port_w
+}
+
+/// `[energy.cooling]`: exactly one of `pue` or `rack_w`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoolingSection {
+    /// Power usage effectiveness (≥ 1): cooling = (PUE − 1) × IT power.
+    pub pue: Option<f64>,
+    /// Watts per rack with a host on.
+    pub rack_w: Option<f64>,
 }
 
 /// Energy accounting mode.

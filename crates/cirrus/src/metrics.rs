@@ -35,8 +35,16 @@ pub struct Summary {
     pub events: u64,
     /// VM-steps simulated: Σ over steps of the VMs placed at that step.
     pub vm_steps: u64,
-    /// Energy drawn by the hosts, kWh.
+    /// Energy drawn by the servers, kWh (CloudSim's "energy consumption").
     pub energy_kwh: f64,
+    /// Energy of the racks' top-of-rack switches, kWh (0 unless modelled).
+    pub network_energy_kwh: f64,
+    /// Cooling energy, kWh (0 unless modelled).
+    pub cooling_energy_kwh: f64,
+    /// Servers + network + cooling, kWh.
+    pub total_energy_kwh: f64,
+    /// Mean number of racks with an active host over the steps.
+    pub active_racks_mean: f64,
     /// Mean number of active hosts over the steps.
     pub active_hosts_mean: f64,
     /// Fewest active hosts at a step.
@@ -100,6 +108,8 @@ pub struct IntervalRecord {
     pub time_s: f64,
     /// Hosts with non-zero utilisation after the step.
     pub active_hosts: usize,
+    /// Racks with at least one active host after the step.
+    pub active_racks: usize,
     /// Mean power over the interval that ended at this step, watts (0 for a
     /// step at t = 0, which ends no interval).
     pub power_w: f64,

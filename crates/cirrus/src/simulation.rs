@@ -123,6 +123,52 @@ pub struct SimulationConfig {
     pub finish_idle_vms: bool,
     /// CloudSim behaviours kept for compatibility; see [`CloudSimQuirks`].
     pub quirks: CloudSimQuirks,
+    /// Power drawn besides the servers: rack switches and cooling.
+    pub infrastructure: InfrastructurePower,
+}
+
+/// Power drawn besides the servers. CloudSim models neither; both are off by
+/// default, and the summary keeps server energy (`energy_kwh`) apart from
+/// network and cooling energy.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct InfrastructurePower {
+    /// Each rack's top-of-rack switch, if modelled (hosts need a rack).
+    pub switch: Option<SwitchPower>,
+    /// Cooling.
+    pub cooling: Cooling,
+}
+
+/// A top-of-rack switch: chassis plus a fixed power per active port, and
+/// nothing while no host of its rack is on (CloudSimSDN's simplification of
+/// the CARPO model, Wang et al., INFOCOM 2012: 66.7 W + 1 W per active port;
+/// `reference/models.md` C.4). A rack's active ports are its hosts that are
+/// on, plus one uplink.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SwitchPower {
+    /// Chassis power while the switch is on, W.
+    pub chassis_w: f64,
+    /// Power per active port, W.
+    pub port_w: f64,
+}
+
+impl SwitchPower {
+    /// CARPO's Pronto 3240 as CloudSimSDN encodes it.
+    pub const CARPO: Self = Self {
+        chassis_w: 66.7,
+        port_w: 1.0,
+    };
+}
+
+/// How cooling power is accounted.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Cooling {
+    /// Not modelled.
+    #[default]
+    None,
+    /// Power usage effectiveness: cooling = (PUE − 1) × (server + network) power.
+    Pue(f64),
+    /// A constant power per rack with at least one host on, W (e.g. in-row coolers).
+    PerActiveRack(f64),
 }
 
 /// Behaviours of CloudSim 3.0/4.0 that its published PlanetLab numbers depend
@@ -170,6 +216,7 @@ impl Default for SimulationConfig {
             allow_unplaced: false,
             finish_idle_vms: false,
             quirks: CloudSimQuirks::default(),
+            infrastructure: InfrastructurePower::default(),
         }
     }
 }
@@ -267,6 +314,12 @@ pub struct Simulation {
     steps: u64,
     vm_steps: u64,
     energy_j: f64,
+    network_energy_j: f64,
+    cooling_energy_j: f64,
+    /// Rack of each host, if racks are modelled.
+    rack_of: Vec<Option<u32>>,
+    /// Per rack: hosts on at the start of the interval being accounted.
+    rack_hosts_on: Vec<u32>,
     hosts: HostLedger,
     vms: VmLedger,
     under_served_fractions_sum: f64,
@@ -286,6 +339,7 @@ pub struct Simulation {
     touched: Vec<bool>,
     touched_list: Vec<HostId>,
     scratch_vms: Vec<VmId>,
+    scratch_racks: Vec<u32>,
 }
 
 impl Simulation {
@@ -317,6 +371,31 @@ impl Simulation {
         let n_hosts = spec.hosts.len();
         let n_vms = spec.vms.len();
         let streams = RngStreams::new(config.seed);
+        let rack_of: Vec<Option<u32>> = spec.hosts.iter().map(|h| h.rack).collect();
+        let n_racks = rack_of.iter().flatten().max().map_or(0, |&r| r as usize + 1);
+        if let Some(sw) = config.infrastructure.switch
+            && !(sw.chassis_w.is_finite() && sw.chassis_w >= 0.0 && sw.port_w.is_finite() && sw.port_w >= 0.0)
+        {
+            return Err(SimError::Config {
+                field: "switch",
+                message: format!("powers must be finite and >= 0, found {sw:?}"),
+            });
+        }
+        match config.infrastructure.cooling {
+            Cooling::Pue(p) if !(p.is_finite() && p >= 1.0) => {
+                return Err(SimError::Config {
+                    field: "cooling.pue",
+                    message: format!("must be a number >= 1, found {p}"),
+                });
+            }
+            Cooling::PerActiveRack(w) if !(w.is_finite() && w >= 0.0) => {
+                return Err(SimError::Config {
+                    field: "cooling.rack_w",
+                    message: format!("must be a number >= 0, found {w}"),
+                });
+            }
+            _ => {}
+        }
         let steps_expected = (config.duration_s / config.scheduling_interval_s).ceil() as usize + 1;
         Ok(Self {
             dc: Datacenter::new(spec),
@@ -330,6 +409,10 @@ impl Simulation {
             steps: 0,
             vm_steps: 0,
             energy_j: 0.0,
+            network_energy_j: 0.0,
+            cooling_energy_j: 0.0,
+            rack_hosts_on: vec![0; n_racks],
+            rack_of,
             hosts: HostLedger {
                 has_entry: vec![false; n_hosts],
                 entry_t: vec![0.0; n_hosts],
@@ -374,6 +457,7 @@ impl Simulation {
             touched: vec![false; n_hosts],
             touched_list: Vec::new(),
             scratch_vms: Vec::new(),
+            scratch_racks: Vec::new(),
             config,
         })
     }
@@ -496,6 +580,11 @@ impl Simulation {
         // of intervals, tested on the same f64 values as CloudSim.
         let history_instant = (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0;
         let mut energy_j = 0.0;
+        let racks = self.config.infrastructure.switch.is_some()
+            || matches!(self.config.infrastructure.cooling, Cooling::PerActiveRack(_));
+        if racks {
+            self.rack_hosts_on.fill(0);
+        }
         for h in self.dc.hosts() {
             let hi = h.index();
             if self.is_idle(h) {
@@ -505,6 +594,9 @@ impl Simulation {
                     let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
                     energy_j += e;
                     self.hosts.energy_j[hi] += e;
+                    if racks && self.host_on(0.0, false) {
+                        self.count_on(hi);
+                    }
                 }
                 continue;
             }
@@ -512,10 +604,14 @@ impl Simulation {
             let u_prev = self.hosts.prev_utilization[hi];
             let u_now = self.dc.utilization(h);
             if dt > 0.0 {
-                let e = self.interval_energy_j(h, u_prev, u_now, self.hosts.had_vms[hi], dt);
+                let had_vms = self.hosts.had_vms[hi];
+                let e = self.interval_energy_j(h, u_prev, u_now, had_vms, dt);
                 energy_j += e;
                 self.hosts.energy_j[hi] += e;
                 self.hosts.utilization_s[hi] += u_prev * dt;
+                if racks && self.host_on(u_prev, had_vms) {
+                    self.count_on(hi);
+                }
             }
             self.record_host(h, t, util_mips, requested);
             if history_instant {
@@ -526,10 +622,56 @@ impl Simulation {
         }
         self.energy_j += energy_j;
         self.interval.energy_j += energy_j;
+        if dt > 0.0 {
+            self.infrastructure_energy(energy_j, dt);
+        }
         self.last_process_s = t;
         if self.config.finish_idle_vms {
             self.finish_idle_vms(t);
         }
+    }
+
+    /// Was a host with this state at the start of an interval drawing more
+    /// than its off power (the off rule of [`interval_energy_j`](Self::interval_energy_j))?
+    fn host_on(&self, u_prev: f64, had_vms: bool) -> bool {
+        if self.config.energy == EnergyAccounting::NonPowerAware {
+            return true;
+        }
+        match self.config.off_rule {
+            OffRule::ZeroUtilization => u_prev != 0.0,
+            OffRule::NoVms => had_vms,
+            OffRule::Never => true,
+        }
+    }
+
+    fn count_on(&mut self, hi: usize) {
+        if let Some(r) = self.rack_of[hi] {
+            self.rack_hosts_on[r as usize] += 1;
+        }
+    }
+
+    /// Switch and cooling energy of an interval of `dt` seconds in which the
+    /// servers drew `server_j`, from the hosts counted on at its start.
+    fn infrastructure_energy(&mut self, server_j: f64, dt: f64) {
+        let infra = self.config.infrastructure;
+        let mut network_j = 0.0;
+        let mut racks_on = 0u32;
+        for &on in &self.rack_hosts_on {
+            if on > 0 {
+                racks_on += 1;
+                if let Some(sw) = infra.switch {
+                    // Active ports: the hosts that are on, plus the uplink.
+                    network_j += (sw.chassis_w + sw.port_w * f64::from(on + 1)) * dt;
+                }
+            }
+        }
+        let cooling_j = match infra.cooling {
+            Cooling::None => 0.0,
+            Cooling::Pue(pue) => (pue - 1.0) * (server_j + network_j),
+            Cooling::PerActiveRack(w) => w * f64::from(racks_on) * dt,
+        };
+        self.network_energy_j += network_j;
+        self.cooling_energy_j += cooling_j;
     }
 
     /// Host `h` has no VM, delivered nothing at its last processing and its
@@ -676,17 +818,24 @@ impl Simulation {
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
         let mut allocated_total = 0.0;
+        self.scratch_racks.clear();
         for h in self.dc.hosts() {
             if self.dc.utilization_mips(h) > 0.0 {
                 active_hosts += 1;
+                if let Some(r) = self.rack_of[h.index()] {
+                    self.scratch_racks.push(r);
+                }
             }
             requested_total += self.dc.requested_mips(h);
             allocated_total += self.dc.utilization_mips(h);
             self.vm_steps += self.dc.vms_on(h).len() as u64;
         }
+        self.scratch_racks.sort_unstable();
+        self.scratch_racks.dedup();
         self.intervals.push(IntervalRecord {
             time_s: t,
             active_hosts,
+            active_racks: self.scratch_racks.len(),
             power_w: if interval_s > 0.0 {
                 self.interval.energy_j / interval_s
             } else {
@@ -948,7 +1097,16 @@ impl Simulation {
                 events,
                 vm_steps: self.vm_steps,
                 energy_kwh,
+                network_energy_kwh: self.network_energy_j / JOULES_PER_KWH,
+                cooling_energy_kwh: self.cooling_energy_j / JOULES_PER_KWH,
+                total_energy_kwh: (self.energy_j + self.network_energy_j + self.cooling_energy_j)
+                    / JOULES_PER_KWH,
                 active_hosts_mean: active_mean,
+                active_racks_mean: if n_steps == 0 {
+                    0.0
+                } else {
+                    self.intervals.iter().map(|r| r.active_racks).sum::<usize>() as f64 / n_steps as f64
+                },
                 active_hosts_min: active_min,
                 active_hosts_max: active_max,
                 host_shutdowns: self.hosts.shutdowns.iter().sum(),
@@ -1140,6 +1298,61 @@ mod tests {
         assert_eq!(retired.vms[1].finished_at_s, Some(600.0));
         assert_eq!(retired.vms[1].host, None);
         assert_eq!(retired.hosts[0].vms_at_end, 1);
+    }
+
+    #[test]
+    fn switches_and_cooling_are_charged_for_racks_with_hosts_on() {
+        // Three hosts in two racks (0, 0, 1); one full-load VM on host 0.
+        let mut s = spec(
+            &[
+                (1000.0, 1, 50.0, 100.0),
+                (1000.0, 1, 50.0, 100.0),
+                (1000.0, 1, 50.0, 100.0),
+            ],
+            &[1000.0],
+        );
+        for (h, rack) in s.hosts.iter_mut().zip([0, 0, 1]) {
+            h.rack = Some(rack);
+        }
+        let base = SimulationConfig {
+            integration: Integration::Step,
+            ..config()
+        };
+        let plain = run(s.clone(), base.clone());
+        assert_eq!(plain.summary.network_energy_kwh, 0.0);
+        assert_eq!(plain.summary.total_energy_kwh, plain.summary.energy_kwh);
+        let r = run(
+            s.clone(),
+            SimulationConfig {
+                infrastructure: InfrastructurePower {
+                    switch: Some(SwitchPower::CARPO),
+                    cooling: Cooling::Pue(1.5),
+                },
+                ..base.clone()
+            },
+        );
+        // Rack 0: one host on, one uplink: 66.7 + 2 × 1 W for the hour; rack 1 off.
+        let network_j = (66.7 + 2.0) * 3600.0;
+        assert!((r.summary.network_energy_kwh * JOULES_PER_KWH - network_j).abs() < 1e-6);
+        let server_j = 100.0 * 3600.0;
+        assert!((r.summary.energy_kwh * JOULES_PER_KWH - server_j).abs() < 1e-6);
+        let cooling_j = 0.5 * (server_j + network_j);
+        assert!((r.summary.cooling_energy_kwh * JOULES_PER_KWH - cooling_j).abs() < 1e-6);
+        assert!(
+            (r.summary.total_energy_kwh * JOULES_PER_KWH - (server_j + network_j + cooling_j)).abs() < 1e-6
+        );
+        assert!(r.intervals.iter().skip(1).all(|i| i.active_racks == 1));
+        let per_rack = run(
+            s,
+            SimulationConfig {
+                infrastructure: InfrastructurePower {
+                    switch: None,
+                    cooling: Cooling::PerActiveRack(200.0),
+                },
+                ..base
+            },
+        );
+        assert!((per_rack.summary.cooling_energy_kwh * JOULES_PER_KWH - 200.0 * 3600.0).abs() < 1e-6);
     }
 
     #[test]

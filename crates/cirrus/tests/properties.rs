@@ -844,6 +844,7 @@ fn build_config(p: &ConfigPlan) -> SimulationConfig {
         allow_unplaced: true,
         finish_idle_vms: p.finish_idle_vms,
         quirks: Default::default(),
+        infrastructure: Default::default(),
     }
 }
 

@@ -30,7 +30,7 @@ pub struct PowerAwareBestFitDecreasing;
 
 pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     params.finish(&[])?;
-    Ok(Box::new(PowerAwareBestFitDecreasing::default()))
+    Ok(Box::new(PowerAwareBestFitDecreasing))
 }
 
 impl PlacementPolicy for PowerAwareBestFitDecreasing {
@@ -99,7 +99,7 @@ mod tests {
             exclude_idle: false,
         };
         assert_eq!(
-            PowerAwareBestFitDecreasing::default().select_host(&dc, &ctx, VmId(0)),
+            PowerAwareBestFitDecreasing.select_host(&dc, &ctx, VmId(0)),
             Some(HostId(1))
         );
     }
@@ -118,7 +118,7 @@ mod tests {
         let mut vms = [VmId(0), VmId(1)];
         assert!(
             place_all(
-                &mut PowerAwareBestFitDecreasing::default(),
+                &mut PowerAwareBestFitDecreasing,
                 &mut dc,
                 &ctx,
                 &mut vms
@@ -135,7 +135,7 @@ mod tests {
     fn sorts_batches_by_demand_decreasing() {
         let dc = Datacenter::new(spec(&[(1000.0, 4, 100.0, 200.0)], &[100.0, 300.0, 200.0]));
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        PowerAwareBestFitDecreasing::default().order_batch(&dc, &mut vms);
+        PowerAwareBestFitDecreasing.order_batch(&dc, &mut vms);
         assert_eq!(vms, [VmId(1), VmId(2), VmId(0)]);
     }
 
@@ -156,7 +156,7 @@ mod tests {
         };
         // Host 0 would reach 1800/2000 = 0.9 > 0.8: host 1 (idle, untested) is chosen.
         assert_eq!(
-            PowerAwareBestFitDecreasing::default().select_host(&dc, &ctx, VmId(1)),
+            PowerAwareBestFitDecreasing.select_host(&dc, &ctx, VmId(1)),
             Some(HostId(1))
         );
     }

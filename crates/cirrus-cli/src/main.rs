@@ -1,5 +1,9 @@
-//! `cirrus`: run, validate and list Cirrus scenarios. A thin layer: parsing is
-//! `cirrus-scenario`'s, simulating is `cirrus`'s, writing is `cirrus-output`'s.
+//! `cirrus`: run, validate and list Cirrus scenarios; run, merge and plot
+//! sweeps. A thin layer: parsing is `cirrus-scenario`'s, simulating is
+//! `cirrus`'s, writing is `cirrus-output`'s, sweeping is `cirrus-sweep`'s and
+//! drawing is `cirrus-plot`'s.
+
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,9 +12,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 /// Exit code for bad input (scenario, traces, arguments).
-const EXIT_BAD_INPUT: u8 = 2;
+pub(crate) const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a failure while running or writing results.
-const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 1;
 
 #[derive(Debug, Parser)]
 #[command(name = "cirrus", version, about = "Discrete-event cloud datacenter simulator")]
@@ -48,6 +52,63 @@ enum Command {
     },
     /// List power models, placement policies and workload formats.
     List,
+    /// Run a parameter sweep (a grid of scenario variants x replications) in
+    /// parallel; rerunning an interrupted sweep finishes only what is missing.
+    Sweep {
+        /// The sweep file (TOML; see docs/SWEEPS.md).
+        sweep: PathBuf,
+        /// Results folder (default: results/<sweep name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Run only slice I of N of the grid (0 <= I < N), e.g. for a Slurm
+        /// array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Also write each run's own result files in DIR/runs/NNNNNN/.
+        #[arg(long)]
+        run_outputs: bool,
+        /// Only load every distinct scenario variant of the grid (finding bad
+        /// values before any run), then exit.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Combine the results folders of a sweep's shards into one, with the
+    /// runs.csv and aggregate.csv an unsharded sweep writes.
+    Merge {
+        /// Results folders of the shards.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The merged folder (may be one of the inputs).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Plot a run folder (power, hosts, SLA, migrations) or a sweep folder
+    /// (metric vs parameter with 95 % CIs, energy vs SLAV with the Pareto front).
+    Plot {
+        /// A run's results folder (with summary.json) or a sweep's (with sweep.json).
+        dir: PathBuf,
+        /// Where the plots go (default: DIR/plots).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// png, svg or both.
+        #[arg(long, default_value = "both")]
+        format: String,
+        /// Sweep plots: the axis on the x axis (default: the first numeric
+        /// axis, else the last one).
+        #[arg(long)]
+        x: Option<String>,
+        /// Sweep plots: the axis whose values are the series, e.g. the policy
+        /// (default: the first other axis). Remaining axes are pooled.
+        #[arg(long)]
+        series: Option<String>,
+        /// Sweep plots: a metric (column of runs.csv) to plot against x
+        /// (repeatable; default energy_kwh, slav, slatah, pdm, migrations).
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,10 +143,35 @@ fn main() -> ExitCode {
             list();
             ExitCode::SUCCESS
         }
+        Command::Sweep {
+            sweep,
+            out,
+            jobs,
+            shard,
+            run_outputs,
+            check,
+        } => sweep::sweep(sweep::SweepArgs {
+            file: sweep,
+            out,
+            jobs,
+            shard,
+            run_outputs,
+            check,
+        }),
+        Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
+        Command::Plot {
+            dir,
+            out,
+            format,
+            x,
+            series,
+            metrics,
+        } => sweep::plot(&dir, out, &format, x, series, metrics),
     }
 }
 
-fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
+/// Prints `error: …` and returns `code`.
+pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(code)
 }

@@ -20,6 +20,7 @@ fn result() -> RunResult {
             energy_kwh: 0.01,
             network_energy_kwh: 0.0,
             cooling_energy_kwh: 0.0,
+            migration_energy_kwh: 0.0,
             total_energy_kwh: 0.01,
             active_racks_mean: 1.0,
             active_hosts_mean: 1.0,
@@ -43,6 +44,9 @@ fn result() -> RunResult {
             time_before_vm_migration_mean_s: 13.92,
             time_before_vm_migration_std_s: f64::NAN,
             migration_downtime_s: 0.0,
+            migration_downtime_mean_s: 0.0,
+            migration_downtime_p99_s: 0.0,
+            migration_data_mb: 870.0,
             consolidation_rounds: 2,
         },
         intervals: vec![IntervalRecord {
@@ -87,6 +91,10 @@ fn result() -> RunResult {
             downtime_s: 0.0,
             data_mb: 870.0,
             reason: "overload",
+            model: "cloudsim",
+            rounds: 0,
+            faults: 0,
+            stop_reason: "fixed-delay",
         }],
     }
 }
@@ -119,7 +127,7 @@ fn writes_every_selected_file_with_headers() {
     assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");
     let migrations = std::fs::read_to_string(dir.path().join("migrations.csv")).unwrap();
     assert!(
-        migrations.ends_with("300.1,314.02,0,1,0,13.92,0.0,870.0,overload\n"),
+        migrations.ends_with("300.1,314.02,0,1,0,13.92,0.0,870.0,overload,cloudsim,0,0,fixed-delay\n"),
         "{migrations}"
     );
     let summary: serde_json::Value =

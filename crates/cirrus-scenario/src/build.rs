@@ -1,13 +1,21 @@
 //! From parsed TOML to the model's types, checking every value on the way.
 
+mod applications;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cirrus::RngStreams;
-use cirrus::datacenter::{DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
+use cirrus::datacenter::{
+    CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType,
+};
+use cirrus::migration::VmMemory;
+use cirrus::network::{LinkSpec, Topology, TopologySpec, TreeSpec};
 use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
-use cirrus::simulation::{self, CloudSimQuirks, Cooling, InfrastructurePower, SimulationConfig, SwitchPower};
+use cirrus::simulation::{
+    self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, SimulationConfig, SwitchPower,
+};
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
 use toml_edit::ImDocument;
@@ -27,6 +35,23 @@ pub(crate) const MAX_COUNT: u64 = 10_000_000;
 /// keeps one interval record, so the bound also caps that memory (~0.5 GB).
 pub(crate) const MAX_STEPS: u64 = 10_000_000;
 
+/// Most host or VM types, and most names in `hosts.types` or `vms.types`: far
+/// beyond any real catalogue. Checking names and fits is quadratic in these, so
+/// without a bound a large generated file would take minutes instead of failing.
+pub(crate) const MAX_TYPES: usize = 10_000;
+
+/// Most samples a synthetic workload may generate in all (8 bytes each, 3.2 GB):
+/// a million VMs for a day at 300 s (289 M samples) fits; a typo in `vms.count`
+/// or `workload.interval_s` fails with a message instead of exhausting memory.
+pub(crate) const MAX_SYNTHETIC_SAMPLES: u64 = 400_000_000;
+
+/// Largest magnitude of any finite number in a scenario but `simulation.seed`: no
+/// duration, MIPS, bandwidth, size or power comes near 10¹⁵, and with every input below
+/// it the sums the model forms over at most 10⁷ hosts, VMs and steps stay far from `f64`
+/// overflow, so no result is infinite (a `max_w` of 1e308 gave an energy of `inf` kWh).
+/// Infinities and NaN are left to each key's own check, which names them.
+pub(crate) const MAX_MAGNITUDE: f64 = 1e15;
+
 /// Workload formats this crate can read.
 pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
     (
@@ -35,7 +60,7 @@ pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
     ),
     (
         "synthetic",
-        "samples drawn from a distribution (constant, uniform, normal, beta) every interval",
+        "samples drawn from a distribution (constant, uniform, normal, beta, diurnal) every interval",
     ),
 ];
 
@@ -147,6 +172,12 @@ impl Context {
             doc,
             overrides,
         };
+        if let Some((key, x)) = too_large(&value, "") {
+            return Err(loc.invalid(
+                &key,
+                format!("{x} is beyond ±{MAX_MAGNITUDE:e}, larger than any real quantity (a wrong unit?)"),
+            ));
+        }
         match serde_path_to_error::deserialize::<_, ScenarioFile>(value) {
             Ok(file) => Ok(Self { loc, file }),
             Err(e) => {
@@ -219,17 +250,53 @@ impl Context {
         let placement = self.placement()?;
         let consolidation = self.consolidation()?;
 
+        let (applications, app_tables) = self.applications(vms.len())?;
         let spec = DatacenterSpec {
             host_types,
             hosts,
             vm_types,
             vms,
             traces,
+            applications,
+            creation_request: match f.placement.creation_request {
+                schema::CreationRequest::Full => CreationRequest::FullMips,
+                schema::CreationRequest::Demand => CreationRequest::Demand,
+            },
         };
-        spec.validate().map_err(|e| self.spec_error(e))?;
+        spec.validate().map_err(|e| match e.item {
+            // Name the `[[applications]]` table a (repeated) application came from.
+            SpecItem::Application(a) => self.invalid(
+                &format!(
+                    "applications[{}].{}",
+                    app_tables.get(a).copied().unwrap_or(a),
+                    e.field
+                ),
+                e.message,
+            ),
+            _ => self.spec_error(e),
+        })?;
 
         let energy = &f.energy;
         let infrastructure = self.infrastructure()?;
+        let vm_memory = self.vm_memory()?;
+        let network = self.network(&spec.host_types, &spec.hosts)?;
+        let migration_energy = match f.energy.migration {
+            None => None,
+            Some(m) => {
+                for (key, x) in [
+                    ("energy.migration.alpha_j_per_mb", m.alpha_j_per_mb),
+                    ("energy.migration.beta_j", m.beta_j),
+                ] {
+                    if !(x.is_finite() && x >= 0.0) {
+                        return Err(self.invalid(key, format!("expected a number >= 0, found {x}")));
+                    }
+                }
+                Some(MigrationEnergy {
+                    alpha_j_per_mb: m.alpha_j_per_mb,
+                    beta_j: m.beta_j,
+                })
+            }
+        };
         let config = SimulationConfig {
             name: sim.name.clone(),
             seed: sim.seed,
@@ -263,6 +330,7 @@ impl Context {
                 initial_admission_new_vm_only: f.cloudsim_quirks.initial_admission_new_vm_only,
             },
             infrastructure,
+            migration_energy,
         };
         let output = OutputOptions {
             dir: f
@@ -282,8 +350,112 @@ impl Context {
             config,
             placement,
             consolidation,
+            network,
+            vm_memory,
             output,
         })
+    }
+
+    /// Each VM type's `memory` table.
+    fn vm_memory(&self) -> Result<Vec<VmMemory>, ScenarioError> {
+        let mut out = Vec::with_capacity(self.file.vm_types.len());
+        for (i, t) in self.file.vm_types.iter().enumerate() {
+            let key = format!("vm_types[{i}].memory");
+            let params = self.params(&key, &t.memory)?;
+            let memory = VmMemory::from_params(t.ram_mb as f64, params).map_err(|e| {
+                // `ram_mb` is the VM type's own key, not one of the `memory` table.
+                let at = if e.key == "ram_mb" {
+                    format!("vm_types[{i}].ram_mb")
+                } else {
+                    join(&key, &e.key)
+                };
+                self.invalid(&at, e.message)
+            })?;
+            out.push(memory);
+        }
+        Ok(out)
+    }
+
+    /// `[network]`, checked against the hosts.
+    fn network(
+        &self,
+        host_types: &[HostType],
+        hosts: &[HostSpec],
+    ) -> Result<Option<TopologySpec>, ScenarioError> {
+        let Some(n) = &self.file.network else {
+            return Ok(None);
+        };
+        let first_bw = host_types[hosts[0].host_type].bw_mbps;
+        let host_link_mbps = n.host_link_mbps.unwrap_or(first_bw);
+        if n.host_link_mbps.is_none() && hosts.iter().any(|h| host_types[h.host_type].bw_mbps != first_bw) {
+            return Err(self.invalid(
+                "network.host_link_mbps",
+                "host types differ in bw_mbps: give the host link capacity explicitly",
+            ));
+        }
+        let link = |key: &str, capacity: f64, background: f64| -> Result<LinkSpec, ScenarioError> {
+            if !(capacity.is_finite() && capacity > 0.0) {
+                return Err(self.invalid(key, format!("expected Mbit/s > 0, found {capacity}")));
+            }
+            if !(background.is_finite() && background >= 0.0 && background < capacity) {
+                return Err(self.invalid(
+                    key,
+                    format!("background {background} Mbit/s must be >= 0 and below the capacity {capacity}"),
+                ));
+            }
+            Ok(LinkSpec {
+                capacity_mbps: capacity,
+                background_mbps: background,
+            })
+        };
+        let host_link = link("network.host_link_mbps", host_link_mbps, n.host_background_mbps)?;
+        let tree = match n.tree {
+            None => None,
+            Some(t) => {
+                let Some(per_rack) = self.file.hosts.hosts_per_rack else {
+                    return Err(self.invalid(
+                        "network.tree",
+                        "a switch tree needs racks: set hosts.hosts_per_rack",
+                    ));
+                };
+                for (key, count) in [
+                    ("network.tree.racks_per_aggregation", t.racks_per_aggregation),
+                    ("network.tree.tor_uplinks", t.tor_uplinks),
+                    ("network.tree.aggregation_uplinks", t.aggregation_uplinks),
+                ] {
+                    if count == 0 {
+                        return Err(self.invalid(key, "expected at least 1"));
+                    }
+                }
+                Some(TreeSpec {
+                    hosts_per_rack: u32::try_from(per_rack)
+                        .map_err(|_| self.invalid("hosts.hosts_per_rack", "too large"))?,
+                    racks_per_aggregation: t.racks_per_aggregation,
+                    tor_uplinks: t.tor_uplinks,
+                    tor_uplink: link(
+                        "network.tree.tor_uplink_mbps",
+                        t.tor_uplink_mbps,
+                        t.tor_background_mbps,
+                    )?,
+                    aggregation_uplinks: t.aggregation_uplinks,
+                    aggregation_uplink: link(
+                        "network.tree.aggregation_uplink_mbps",
+                        t.aggregation_uplink_mbps.unwrap_or(
+                            t.tor_uplink_mbps * f64::from(t.tor_uplinks) * f64::from(t.racks_per_aggregation)
+                                / f64::from(t.aggregation_uplinks),
+                        ),
+                        t.aggregation_background_mbps,
+                    )?,
+                })
+            }
+        };
+        let spec = TopologySpec {
+            hosts: hosts.len() as u32,
+            host_link,
+            tree,
+        };
+        Topology::new(&spec).map_err(|e| self.invalid("network", e.to_string()))?;
+        Ok(Some(spec))
     }
 
     /// `[energy.switch]` and `[energy.cooling]`.
@@ -404,6 +576,9 @@ impl Context {
         let sections = &self.file.host_types;
         if sections.is_empty() {
             return Err(self.invalid("host_types", "at least one [[host_types]] is needed"));
+        }
+        if sections.len() > MAX_TYPES {
+            return Err(self.invalid("host_types", too_many_types(sections.len(), "host types")));
         }
         let mut out = Vec::with_capacity(sections.len());
         for (i, t) in sections.iter().enumerate() {
@@ -526,6 +701,9 @@ impl Context {
         if h.types.is_empty() {
             return Err(self.invalid("hosts.types", "name at least one host type"));
         }
+        if h.types.len() > MAX_TYPES {
+            return Err(self.invalid("hosts.types", too_many_types(h.types.len(), "names")));
+        }
         let names: Vec<String> = host_types.iter().map(|t| t.name.clone()).collect();
         let mut type_ids = Vec::with_capacity(h.types.len());
         for (j, name) in h.types.iter().enumerate() {
@@ -547,6 +725,9 @@ impl Context {
         let sections = &self.file.vm_types;
         if sections.is_empty() {
             return Err(self.invalid("vm_types", "at least one [[vm_types]] is needed"));
+        }
+        if sections.len() > MAX_TYPES {
+            return Err(self.invalid("vm_types", too_many_types(sections.len(), "VM types")));
         }
         let mut out = Vec::with_capacity(sections.len());
         for (i, t) in sections.iter().enumerate() {
@@ -587,6 +768,9 @@ impl Context {
             None => (0..vm_types.len()).collect(),
             Some(list) if list.is_empty() => {
                 return Err(self.invalid("vms.types", "name at least one VM type"));
+            }
+            Some(list) if list.len() > MAX_TYPES => {
+                return Err(self.invalid("vms.types", too_many_types(list.len(), "names")));
             }
             Some(list) => list
                 .iter()
@@ -742,11 +926,26 @@ impl Context {
                 let sim = &self.file.simulation;
                 let interval = w.interval_s.unwrap_or(sim.scheduling_interval_s);
                 self.positive("workload.interval_s", interval)?;
-                let samples = (sim.duration_s / interval).ceil() as usize + 1;
-                if samples as u64 > MAX_COUNT {
+                // In f64 first: a tiny interval gives more samples than `usize` holds
+                // (both are positive and finite, so this is a number or +inf).
+                let samples = (sim.duration_s / interval).ceil() + 1.0;
+                if samples > MAX_COUNT as f64 {
                     return Err(self.invalid(
                         "workload.interval_s",
-                        format!("{samples} samples per VM is too many"),
+                        format!(
+                            "{samples:.3e} samples per VM, more than the {MAX_COUNT} this version supports"
+                        ),
+                    ));
+                }
+                let samples = samples as usize;
+                let total = (n as u64).saturating_mul(samples as u64);
+                if total > MAX_SYNTHETIC_SAMPLES {
+                    return Err(self.invalid(
+                        "vms.count",
+                        format!(
+                            "{n} VMs of {samples} samples each (duration_s / workload.interval_s) is {total} \
+                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates"
+                        ),
                     ));
                 }
                 Ok(demand.generate(n, interval, samples, &RngStreams::new(sim.seed)))
@@ -792,6 +991,7 @@ impl Context {
             SpecItem::VmType(i) => format!("vm_types[{i}].{}", e.field),
             SpecItem::Host(_) => "hosts".to_string(),
             SpecItem::Vm(_) => "vms".to_string(),
+            SpecItem::Application(i) => format!("applications[{i}].{}", e.field),
             SpecItem::Datacenter => e.field.to_string(),
         };
         self.invalid(&key, e.message)
@@ -804,6 +1004,29 @@ fn assign(mode: Assign, i: usize, n: usize, t: usize) -> usize {
         Assign::RoundRobin => i % t,
         // CloudSim Helper.createVmList: i / ceil(n / T).
         Assign::Blocks => (i / n.div_ceil(t)).min(t - 1),
+    }
+}
+
+fn too_many_types(n: usize, what: &str) -> String {
+    format!("{n} {what}, more than the {MAX_TYPES} this version supports")
+}
+
+/// The first finite number in `v` (keys in order) beyond [`MAX_MAGNITUDE`], with its key
+/// path under `path`.
+fn too_large(v: &toml::Value, path: &str) -> Option<(String, String)> {
+    match v {
+        toml::Value::Integer(i) if path != "simulation.seed" && i.unsigned_abs() > MAX_MAGNITUDE as u64 => {
+            Some((path.to_string(), i.to_string()))
+        }
+        toml::Value::Float(x) if x.is_finite() && x.abs() > MAX_MAGNITUDE => {
+            Some((path.to_string(), format!("{x:e}")))
+        }
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| too_large(v, &join(path, k))),
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| too_large(v, &format!("{path}[{i}]"))),
+        _ => None,
     }
 }
 

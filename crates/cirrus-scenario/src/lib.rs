@@ -19,6 +19,8 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 use cirrus::datacenter::DatacenterSpec;
+use cirrus::migration::VmMemory;
+use cirrus::network::TopologySpec;
 use cirrus::registry::{self, ConsolidationSpec, Named};
 use cirrus::simulation::{SimError, Simulation, SimulationConfig};
 
@@ -55,6 +57,10 @@ pub struct Scenario {
     pub placement: Named,
     /// Dynamic consolidation, if configured.
     pub consolidation: Option<ConsolidationSpec>,
+    /// The network migrations cross, if configured.
+    pub network: Option<TopologySpec>,
+    /// Each VM type's memory and dirtying.
+    pub vm_memory: Vec<VmMemory>,
     /// What to write.
     pub output: OutputOptions,
 }
@@ -75,7 +81,11 @@ impl Scenario {
                 field: "placement",
                 message: e.to_string(),
             })?;
-        let sim = Simulation::new(self.spec.clone(), config, placement)?;
+        let mut sim =
+            Simulation::new(self.spec.clone(), config, placement)?.with_vm_memory(self.vm_memory.clone())?;
+        if let Some(n) = &self.network {
+            sim = sim.with_network(n)?;
+        }
         Ok(match &self.consolidation {
             Some(c) => sim.with_consolidation(c.build().map_err(|(part, e)| SimError::Config {
                 field: part,
@@ -95,11 +105,46 @@ impl Scenario {
 /// value in TOML syntax or a bare string), validates everything and reads the
 /// workload traces.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let text = read_scenario(path)?;
     load_str(&text, path, overrides)
+}
+
+/// Largest scenario file [`load`] reads, 16 MiB: the shipped scenarios are a few KiB. A
+/// wrong path (a trace, a binary, `/dev/zero`) fails with a message instead of being read
+/// into memory without bound.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Reads the scenario text, at most [`MAX_SCENARIO_BYTES`]; text that is not UTF-8 is
+/// reported at the line and column of its first invalid byte, like a syntax error.
+fn read_scenario(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let io = |message: String| ScenarioError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(io(format!(
+            "larger than {MAX_SCENARIO_BYTES} bytes; is this a scenario file?"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = locate::line_col(&prefix, valid);
+        ScenarioError::Invalid {
+            origin: Origin::File {
+                path: path.to_path_buf(),
+                line,
+                column,
+            },
+            key: String::new(),
+            message: "invalid UTF-8: a scenario file is UTF-8 text".into(),
+        }
+    })
 }
 
 /// As [`load`], from text already read; `path` is used in messages and to

@@ -13,14 +13,53 @@ pub(crate) struct Override {
     pub value: toml::Value,
 }
 
+/// Most parts a `--set` key may have. The deepest scenario key has five
+/// (`host_types[0].power.watts[3]`); without a bound, a key such as `a.a.a…` with
+/// thousands of parts builds tables nested deeply enough to overflow the stack
+/// when they are deserialised or dropped (the TOML parser bounds nesting in the
+/// file and in the value at 80 levels; this keeps the sum well within a 2 MiB stack).
+const MAX_KEY_PARTS: usize = 32;
+
+/// `segments` written back as a key path: `a.b[2].c`.
+fn render_path(segments: &[Segment]) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        match seg {
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// Splits and parses `KEY=VALUE`.
 pub(crate) fn parse(argument: &str) -> Result<Override, String> {
     let (key, raw) = argument
         .split_once('=')
         .ok_or_else(|| "expected KEY=VALUE, e.g. simulation.seed=7".to_string())?;
     let key = key.trim();
-    if key.is_empty() || parse_path(key).is_empty() {
+    let segments = parse_path(key);
+    if key.is_empty() || segments.is_empty() {
         return Err("empty key; expected KEY=VALUE".into());
+    }
+    // `parse_path` skips what it cannot read (`a..b`, `a[x]`, `a[1]b`); the key must be
+    // exactly what it read, or the value would land at another key than the one written
+    // and errors about it would be blamed on the file instead of this argument.
+    if render_path(&segments) != key {
+        return Err(format!(
+            "malformed key {key:?}: expected names joined by '.' and [N] indices, e.g. host_types[0].cores"
+        ));
+    }
+    if segments.len() > MAX_KEY_PARTS {
+        return Err(format!(
+            "key has {} parts, more than the {MAX_KEY_PARTS} this version supports",
+            segments.len()
+        ));
     }
     let raw = raw.trim();
     let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
@@ -93,6 +132,23 @@ mod tests {
             toml::Value::String("../traces/x".into())
         );
         assert!(parse("novalue").is_err());
+    }
+
+    #[test]
+    fn keys_must_be_read_exactly() {
+        assert_eq!(
+            parse(" host_types[0].power.watts[3] =1").unwrap().key,
+            "host_types[0].power.watts[3]"
+        );
+        for bad in [
+            "a..b=1", "a[x]=1", "a[1]b=1", "a[01]=1", "a[+1]=1", "a.=1", "a[=1", ".a=1",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.starts_with("malformed key"), "{bad}: {e}");
+        }
+        let deep = vec!["a"; MAX_KEY_PARTS + 1].join(".");
+        assert!(parse(&format!("{deep}=1")).unwrap_err().contains("parts"));
+        assert!(parse(&format!("{}=1", vec!["a"; MAX_KEY_PARTS].join("."))).is_ok());
     }
 
     #[test]

@@ -27,8 +27,14 @@ pub struct ScenarioFile {
     /// Initial placement.
     #[serde(default)]
     pub placement: PlacementSection,
+    /// Applications: VM groups with traffic and anti-collocation sets
+    /// (`[[applications]]`).
+    #[serde(default)]
+    pub applications: Vec<ApplicationSection>,
     /// Dynamic consolidation (absent: VMs never migrate).
     pub consolidation: Option<ConsolidationSection>,
+    /// The network migrations cross (migration models other than `cloudsim`).
+    pub network: Option<NetworkSection>,
     /// CloudSim behaviours kept for compatibility.
     #[serde(default)]
     pub cloudsim_quirks: QuirksSection,
@@ -85,6 +91,66 @@ pub struct EnergySection {
     pub switch: Option<SwitchSection>,
     /// Cooling power.
     pub cooling: Option<CoolingSection>,
+    /// Energy per migration.
+    pub migration: Option<MigrationEnergySection>,
+}
+
+/// `[energy.migration]`: E = α·V + β per migration (Liu et al. defaults).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationEnergySection {
+    /// Joules per MB sent (Liu et al.: 0.512).
+    #[serde(default = "liu_alpha")]
+    pub alpha_j_per_mb: f64,
+    /// Joules per migration (Liu et al.: 20.165).
+    #[serde(default = "liu_beta")]
+    pub beta_j: f64,
+}
+
+fn liu_alpha() -> f64 {
+    cirrus::simulation::MigrationEnergy::LIU.alpha_j_per_mb
+}
+
+fn liu_beta() -> f64 {
+    cirrus::simulation::MigrationEnergy::LIU.beta_j
+}
+
+/// `[network]`: hosts → top-of-rack switches → aggregation → core, or flat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// Each host's link, Mbit/s (default: the host type's `bw_mbps`).
+    pub host_link_mbps: Option<f64>,
+    /// Background traffic on each host link, Mbit/s.
+    #[serde(default)]
+    pub host_background_mbps: f64,
+    /// The switch tree (needs `hosts.hosts_per_rack`); absent: one switch.
+    pub tree: Option<TreeSection>,
+}
+
+/// `[network.tree]`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeSection {
+    /// Racks under one aggregation switch.
+    pub racks_per_aggregation: u32,
+    /// Parallel links from a ToR switch up.
+    #[serde(default = "one")]
+    pub tor_uplinks: u32,
+    /// One ToR uplink, Mbit/s.
+    pub tor_uplink_mbps: f64,
+    /// Background traffic per ToR uplink, Mbit/s.
+    #[serde(default)]
+    pub tor_background_mbps: f64,
+    /// Parallel links from an aggregation switch to the core.
+    #[serde(default = "one")]
+    pub aggregation_uplinks: u32,
+    /// One aggregation uplink, Mbit/s (default: non-blocking, the sum of the
+    /// ToR uplinks below it; unused when one aggregation switch holds every rack).
+    pub aggregation_uplink_mbps: Option<f64>,
+    /// Background traffic per aggregation uplink, Mbit/s.
+    #[serde(default)]
+    pub aggregation_background_mbps: f64,
 }
 
 /// `[energy.switch]`: chassis + per active port (CARPO defaults).
@@ -238,6 +304,11 @@ pub struct VmTypeSection {
     /// Image size in MB.
     #[serde(default)]
     pub size_mb: u64,
+    /// Memory dirtying, for migration models that copy memory (`page_kb`,
+    /// `dirty_rate_mb_per_s` | `dirty_rate_at_full_cpu_mb_per_s` |
+    /// `dirty_rate_series_mb_per_s`, `wws_mb`, `hot_fraction`).
+    #[serde(default)]
+    pub memory: toml::Table,
 }
 
 fn one() -> u32 {
@@ -278,6 +349,61 @@ pub struct PlacementSection {
     /// Leave VMs that fit nowhere out of the run instead of failing.
     #[serde(default)]
     pub allow_unplaced: bool,
+    /// What a VM reserves while it is created: `full` MIPS (CloudSim) or its
+    /// trace's `demand` at t = 0.
+    #[serde(default)]
+    pub creation_request: CreationRequest,
+}
+
+/// `placement.creation_request`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CreationRequest {
+    /// The VM's full MIPS (CloudSim `Vm.isBeingInstantiated`).
+    #[default]
+    Full,
+    /// The VM's trace at t = 0.
+    Demand,
+}
+
+/// `[[applications]]`: a group of VMs, its traffic and availability constraints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSection {
+    /// Name (default `app-<i>`; copies get `-<k>` appended).
+    pub name: Option<String>,
+    /// Members: an index, a range string (`"0..8"`, `"0..=7"`) or a list of both.
+    pub vms: toml::Value,
+    /// Copies of this application (default 1); copy k adds k × `stride` to every VM index.
+    pub repeat: Option<u64>,
+    /// Index shift between copies (default: the span of `vms`).
+    pub stride: Option<u64>,
+    /// `[{ from, to, mbps }, …]` (from/to: VM sets as in `vms`, every pair) or a
+    /// matrix of Mbit/s over `vms` in order (row = sender).
+    pub traffic: Option<toml::Value>,
+    /// `[{ vms, level = "host" | "rack" }, …]`.
+    #[serde(default)]
+    pub anti_collocation: Vec<AntiCollocationSection>,
+}
+
+/// One anti-collocation set of an application.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AntiCollocationSection {
+    /// Members: as `vms` of the application.
+    pub vms: toml::Value,
+    /// Spread over distinct hosts or racks.
+    pub level: FaultDomainLevel,
+}
+
+/// `anti_collocation[].level`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultDomainLevel {
+    /// At most one member per host.
+    Host,
+    /// At most one member per rack.
+    Rack,
 }
 
 impl Default for PlacementSection {
@@ -288,6 +414,7 @@ impl Default for PlacementSection {
             initial: Initial::Online,
             admission_threshold: None,
             allow_unplaced: false,
+            creation_request: CreationRequest::Full,
         }
     }
 }

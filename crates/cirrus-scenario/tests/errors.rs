@@ -120,8 +120,8 @@ fn unknown_top_level_key() {
     assert_eq!(
         message(&format!("colour = 1\n{BASE}"), &[]),
         "x.toml:1:1: colour: unknown field `colour`, expected one of `simulation`, `energy`, \
-         `host_types`, `hosts`, `vm_types`, `vms`, `workload`, `placement`, `consolidation`, \
-         `cloudsim_quirks`, `output`"
+         `host_types`, `hosts`, `vm_types`, `vms`, `workload`, `placement`, `applications`, \
+         `consolidation`, `network`, `cloudsim_quirks`, `output`"
     );
 }
 
@@ -146,7 +146,7 @@ fn inline_table_value_in_workload() {
     assert_eq!(
         message(&with("kind = \"normal\"", "kind = \"gaussian\""), &[]),
         "x.toml:40:18: workload.distribution.kind: unknown distribution \"gaussian\"; known: constant, \
-         uniform, normal, beta"
+         uniform, normal, beta, diurnal"
     );
 }
 

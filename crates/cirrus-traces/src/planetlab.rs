@@ -303,6 +303,13 @@ fn shown(text: &[u8]) -> String {
 /// reading them (and, for files that grow or lie about their size, while
 /// reading).
 fn read_bounded(path: &Path, max_bytes: u64, what: &str, buf: &mut Vec<u8>) -> Result<(), TraceFileError> {
+    // Only regular files: opening a FIFO (or `/dev/stdin`) given as an order file
+    // would block forever, and a device such as `/dev/zero` is no trace.
+    if let Ok(m) = fs::metadata(path)
+        && !m.is_file()
+    {
+        return Err(TraceFileError::new(path, format!("{what} is not a regular file")));
+    }
     let file = File::open(path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => TraceFileError::new(path, format!("{what} not found")),
         _ => TraceFileError::io(path, &format!("cannot open {what}"), &e),

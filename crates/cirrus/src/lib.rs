@@ -44,6 +44,8 @@
 //!     vm_types: vec![small],
 //!     vms: vec![VmSpec { vm_type: 0, trace: 0 }; 3],
 //!     traces: vec![UtilizationTrace::new("half", 300.0, vec![0.5; 13])?],
+//!     // No applications (traffic, anti-collocation); VMs reserve their full MIPS when created.
+//!     ..DatacenterSpec::default()
 //! };
 //! let config = SimulationConfig { duration_s: 3600.0, ..SimulationConfig::default() };
 //! let policy = build_placement_policy("ff", Default::default())?;
@@ -57,10 +59,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod application;
+pub mod audit;
 pub mod consolidation;
 pub mod datacenter;
 pub mod metrics;
 pub mod migration;
+pub mod network;
 pub mod params;
 pub mod placement;
 pub mod power;

@@ -41,7 +41,9 @@ pub struct Summary {
     pub network_energy_kwh: f64,
     /// Cooling energy, kWh (0 unless modelled).
     pub cooling_energy_kwh: f64,
-    /// Servers + network + cooling, kWh.
+    /// Energy of migrations (`E = α·V + β`), kWh (0 unless modelled).
+    pub migration_energy_kwh: f64,
+    /// Servers + network + cooling + migrations, kWh.
     pub total_energy_kwh: f64,
     /// Mean number of racks with an active host over the steps.
     pub active_racks_mean: f64,
@@ -97,6 +99,12 @@ pub struct Summary {
     pub time_before_vm_migration_std_s: f64,
     /// Total time VMs were suspended by migrations, seconds.
     pub migration_downtime_s: f64,
+    /// Mean downtime per migration, seconds.
+    pub migration_downtime_mean_s: f64,
+    /// 99th percentile of the downtime per migration (nearest rank), seconds.
+    pub migration_downtime_p99_s: f64,
+    /// Data migrations sent, MB.
+    pub migration_data_mb: f64,
     /// Planning rounds of the consolidation loop.
     pub consolidation_rounds: u64,
 }
@@ -149,6 +157,15 @@ pub struct MigrationRecord {
     pub data_mb: f64,
     /// "overload" or "underload".
     pub reason: &'static str,
+    /// Migration model.
+    pub model: &'static str,
+    /// Live pre-copy rounds.
+    pub rounds: u32,
+    /// Post-copy network page faults.
+    pub faults: u64,
+    /// Why it stopped iterating (e.g. `max-rounds`, `few-dirty-pages`,
+    /// `post-copy-done`, `fixed-delay`; empty if it had not ended).
+    pub stop_reason: &'static str,
 }
 
 impl MigrationRecord {
@@ -163,6 +180,10 @@ impl MigrationRecord {
         "downtime_s",
         "data_mb",
         "reason",
+        "model",
+        "rounds",
+        "faults",
+        "stop_reason",
     ];
 }
 

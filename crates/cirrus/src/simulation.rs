@@ -15,9 +15,11 @@
 //! earlier one; SLA metrics and shutdown counts are computed over those
 //! entries, each holding until the next.
 
+mod flights;
+
 use std::collections::BTreeMap;
 
-use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime, StreamRng};
+use cirrus_engine::{Engine, EventId, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
 use crate::consolidation::history::VmHistories;
 use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, PlannedMigration};
@@ -26,6 +28,8 @@ use crate::metrics::{
     HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord,
     mean_and_sample_std,
 };
+use crate::migration::VmMemory;
+use crate::network::{FlowId, Network, Topology, TopologySpec};
 use crate::placement::{
     AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, StaticThreshold, place_all,
 };
@@ -125,6 +129,26 @@ pub struct SimulationConfig {
     pub quirks: CloudSimQuirks,
     /// Power drawn besides the servers: rack switches and cooling.
     pub infrastructure: InfrastructurePower,
+    /// Energy of each migration, if modelled.
+    pub migration_energy: Option<MigrationEnergy>,
+}
+
+/// The energy of one migration, `E = α·V + β` (Liu, Jin, Xu, Liao, HPDC 2011;
+/// `reference/models.md` A.1.3): α joules per MB sent, β joules fixed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationEnergy {
+    /// Joules per MB sent.
+    pub alpha_j_per_mb: f64,
+    /// Fixed joules per migration.
+    pub beta_j: f64,
+}
+
+impl MigrationEnergy {
+    /// Liu et al.'s fit: α = 0.512 J/MB, β = 20.165 J.
+    pub const LIU: Self = Self {
+        alpha_j_per_mb: 0.512,
+        beta_j: 20.165,
+    };
 }
 
 /// Power drawn besides the servers. CloudSim models neither; both are off by
@@ -217,6 +241,7 @@ impl Default for SimulationConfig {
             finish_idle_vms: false,
             quirks: CloudSimQuirks::default(),
             infrastructure: InfrastructurePower::default(),
+            migration_energy: None,
         }
     }
 }
@@ -253,6 +278,10 @@ pub enum Event {
     Step,
     /// Live migrations end now (all those due at this instant, in start order).
     MigrationsDone,
+    /// A phase timer of the migration in flight slot `.0` (process models).
+    MigrationPhase(u32),
+    /// The network's earliest flow completion is due.
+    NetworkDue,
 }
 
 /// Per-host state-history bookkeeping (CloudSim `HostStateHistoryEntry`).
@@ -273,6 +302,8 @@ struct HostLedger {
     utilization_s: Vec<f64>,
     /// Utilisation at the host's last processing (CloudSim `previousUtilizationMips`).
     prev_utilization: Vec<f64>,
+    /// Time of the host's last processing, seconds.
+    last_t: Vec<f64>,
     had_vms: Vec<bool>,
 }
 
@@ -340,6 +371,20 @@ pub struct Simulation {
     touched_list: Vec<HostId>,
     scratch_vms: Vec<VmId>,
     scratch_racks: Vec<u32>,
+    /// Memory and dirtying of each VM type (process migration models).
+    vm_memory: Vec<VmMemory>,
+    /// The network migrations cross (process migration models).
+    network: Option<Network>,
+    network_timer: Option<EventId>,
+    network_dirty: bool,
+    flights: Vec<Option<flights::Flight>>,
+    free_flights: Vec<u32>,
+    flow_flight: BTreeMap<FlowId, u32>,
+    /// Events to schedule once the current event is handled.
+    to_schedule: Vec<(f64, Event)>,
+    /// Transfers to start once the current event is handled (flight, flow).
+    pending_flows: Vec<(u32, crate::network::FlowRequest)>,
+    migration_energy_j: f64,
 }
 
 impl Simulation {
@@ -372,6 +417,11 @@ impl Simulation {
         let n_vms = spec.vms.len();
         let streams = RngStreams::new(config.seed);
         let rack_of: Vec<Option<u32>> = spec.hosts.iter().map(|h| h.rack).collect();
+        let vm_memory: Vec<VmMemory> = spec
+            .vm_types
+            .iter()
+            .map(|t| VmMemory::idle(t.ram_mb as f64))
+            .collect();
         let n_racks = rack_of.iter().flatten().max().map_or(0, |&r| r as usize + 1);
         if let Some(sw) = config.infrastructure.switch
             && !(sw.chassis_w.is_finite() && sw.chassis_w >= 0.0 && sw.port_w.is_finite() && sw.port_w >= 0.0)
@@ -427,6 +477,7 @@ impl Simulation {
                 energy_j: vec![0.0; n_hosts],
                 utilization_s: vec![0.0; n_hosts],
                 prev_utilization: vec![0.0; n_hosts],
+                last_t: vec![0.0; n_hosts],
                 had_vms: vec![false; n_hosts],
             },
             vms: VmLedger {
@@ -458,6 +509,16 @@ impl Simulation {
             touched_list: Vec::new(),
             scratch_vms: Vec::new(),
             scratch_racks: Vec::new(),
+            vm_memory,
+            network: None,
+            network_timer: None,
+            network_dirty: false,
+            flights: Vec::new(),
+            free_flights: Vec::new(),
+            flow_flight: BTreeMap::new(),
+            to_schedule: Vec::new(),
+            pending_flows: Vec::new(),
+            migration_energy_j: 0.0,
             config,
         })
     }
@@ -468,6 +529,73 @@ impl Simulation {
     pub fn with_consolidation(mut self, consolidation: Consolidation) -> Self {
         self.consolidation = Some(consolidation);
         self
+    }
+
+    /// The network migrations cross, for migration models that move data
+    /// (all but `cloudsim`). Without one, such models get a flat network in
+    /// which each host's link has its type's bandwidth.
+    pub fn with_network(mut self, spec: &TopologySpec) -> Result<Self, SimError> {
+        let topology = Topology::new(spec).map_err(|e| SimError::Config {
+            field: "network",
+            message: e.to_string(),
+        })?;
+        if topology.hosts() as usize != self.dc.host_count() {
+            return Err(SimError::Config {
+                field: "network",
+                message: format!(
+                    "the network has {} hosts, the datacenter {}",
+                    topology.hosts(),
+                    self.dc.host_count()
+                ),
+            });
+        }
+        self.network = Some(Network::new(topology));
+        Ok(self)
+    }
+
+    /// Each VM type's memory and dirtying (default: idle VMs of the type's RAM).
+    pub fn with_vm_memory(mut self, memory: Vec<VmMemory>) -> Result<Self, SimError> {
+        if memory.len() != self.dc.spec().vm_types.len() {
+            return Err(SimError::Config {
+                field: "vm_types.memory",
+                message: format!(
+                    "{} memory models for {} VM types",
+                    memory.len(),
+                    self.dc.spec().vm_types.len()
+                ),
+            });
+        }
+        self.vm_memory = memory;
+        Ok(self)
+    }
+
+    /// Does the consolidation's migration model run as a process over the
+    /// network (every model but CloudSim's fixed delay)?
+    fn process_migrations(&self) -> bool {
+        self.consolidation
+            .as_ref()
+            .is_some_and(|c| c.migration.name() != "cloudsim")
+    }
+
+    /// A flat network with each host's link at its type's bandwidth.
+    fn default_network(&self) -> Network {
+        let n = self.dc.host_count() as u32;
+        let first_bw = self.dc.host_type(HostId(0)).bw_mbps;
+        let mut topology =
+            Topology::new(&TopologySpec::flat(n, first_bw)).expect("host bandwidths are validated");
+        for h in self.dc.hosts() {
+            let bw = self.dc.host_type(h).bw_mbps;
+            if bw != first_bw {
+                for dir in [crate::network::Direction::Up, crate::network::Direction::Down] {
+                    if let Some(link) = topology.host_link(h.0, dir) {
+                        topology
+                            .set_link(link, crate::network::LinkSpec::idle(bw))
+                            .expect("a positive bandwidth");
+                    }
+                }
+            }
+        }
+        Network::new(topology)
     }
 
     /// The RNG streams of this run (for policies that need randomness).
@@ -490,6 +618,9 @@ impl Simulation {
     /// checks, tracing, or live plots.
     pub fn run_observed(mut self, observer: impl FnMut(&Observation<'_>)) -> Result<RunResult, SimError> {
         self.place_initial()?;
+        if self.process_migrations() && self.network.is_none() {
+            self.network = Some(self.default_network());
+        }
         if self.config.quirks.memory_only_at_creation {
             self.dc.set_reserve_memory(false);
         }
@@ -576,52 +707,15 @@ impl Simulation {
     /// are retired.
     fn process(&mut self, t: f64) {
         let dt = t - self.last_process_s;
-        // PowerVm records a history sample when (t − offset) is a whole number
-        // of intervals, tested on the same f64 values as CloudSim.
-        let history_instant = (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0;
-        let mut energy_j = 0.0;
         let racks = self.config.infrastructure.switch.is_some()
             || matches!(self.config.infrastructure.cooling, Cooling::PerActiveRack(_));
         if racks {
             self.rack_hosts_on.fill(0);
         }
+        let mut energy_j = 0.0;
         for h in self.dc.hosts() {
-            let hi = h.index();
-            if self.is_idle(h) {
-                // Nothing to share and nothing recorded changes: an idle
-                // entry that repeats the last one adds nothing to any metric.
-                if dt > 0.0 {
-                    let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
-                    energy_j += e;
-                    self.hosts.energy_j[hi] += e;
-                    if racks && self.host_on(0.0, false) {
-                        self.count_on(hi);
-                    }
-                }
-                continue;
-            }
-            let (util_mips, requested) = self.dc.step_host(h, t);
-            let u_prev = self.hosts.prev_utilization[hi];
-            let u_now = self.dc.utilization(h);
-            if dt > 0.0 {
-                let had_vms = self.hosts.had_vms[hi];
-                let e = self.interval_energy_j(h, u_prev, u_now, had_vms, dt);
-                energy_j += e;
-                self.hosts.energy_j[hi] += e;
-                self.hosts.utilization_s[hi] += u_prev * dt;
-                if racks && self.host_on(u_prev, had_vms) {
-                    self.count_on(hi);
-                }
-            }
-            self.record_host(h, t, util_mips, requested);
-            if history_instant {
-                for &v in self.dc.vms_on(h) {
-                    self.histories.record(v, t, self.dc.vm_cpu_fraction(v));
-                }
-            }
+            energy_j += self.process_host(h, t, racks);
         }
-        self.energy_j += energy_j;
-        self.interval.energy_j += energy_j;
         if dt > 0.0 {
             self.infrastructure_energy(energy_j, dt);
         }
@@ -629,6 +723,71 @@ impl Simulation {
         if self.config.finish_idle_vms {
             self.finish_idle_vms(t);
         }
+    }
+
+    /// Processes only the hosts in `touched_list` at `t` (and clears it):
+    /// what changes when a migration starts, changes phase or ends. Each
+    /// host's energy is integrated from its own last processing.
+    fn process_touched(&mut self, t: f64) {
+        for i in 0..self.touched_list.len() {
+            let h = self.touched_list[i];
+            self.touched[h.index()] = false;
+            self.process_host(h, t, false);
+        }
+        if self.config.finish_idle_vms {
+            self.finish_idle_vms_on(t);
+        }
+        self.touched_list.clear();
+    }
+
+    /// Steps host `h` at `t`: shares its CPU, adds the energy since its last
+    /// processing (returned, J), records its state entry and, at history
+    /// instants, its VMs' utilisation samples.
+    fn process_host(&mut self, h: HostId, t: f64, count_racks: bool) -> f64 {
+        let hi = h.index();
+        let dt = t - self.hosts.last_t[hi];
+        self.hosts.last_t[hi] = t;
+        if self.is_idle(h) {
+            // Nothing to share and nothing recorded changes: an idle entry
+            // that repeats the last one adds nothing to any metric.
+            if dt <= 0.0 {
+                return 0.0;
+            }
+            let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
+            self.add_energy(hi, e);
+            if count_racks && self.host_on(0.0, false) {
+                self.count_on(hi);
+            }
+            return e;
+        }
+        let (util_mips, requested) = self.dc.step_host(h, t);
+        let u_prev = self.hosts.prev_utilization[hi];
+        let u_now = self.dc.utilization(h);
+        let mut e = 0.0;
+        if dt > 0.0 {
+            let had_vms = self.hosts.had_vms[hi];
+            e = self.interval_energy_j(h, u_prev, u_now, had_vms, dt);
+            self.add_energy(hi, e);
+            self.hosts.utilization_s[hi] += u_prev * dt;
+            if count_racks && self.host_on(u_prev, had_vms) {
+                self.count_on(hi);
+            }
+        }
+        self.record_host(h, t, util_mips, requested);
+        // PowerVm records a history sample when (t − offset) is a whole number
+        // of intervals, tested on the same f64 values as CloudSim.
+        if (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0 {
+            for &v in self.dc.vms_on(h) {
+                self.histories.record(v, t, self.dc.vm_cpu_fraction(v));
+            }
+        }
+        e
+    }
+
+    fn add_energy(&mut self, hi: usize, e: f64) {
+        self.hosts.energy_j[hi] += e;
+        self.energy_j += e;
+        self.interval.energy_j += e;
     }
 
     /// Was a host with this state at the start of an interval drawing more
@@ -813,7 +972,11 @@ impl Simulation {
             self.consolidation_rounds += 1;
             overloaded_hosts = stats.overloaded_hosts;
             started = self.planned.len();
-            self.start_migrations(t);
+            if self.process_migrations() {
+                self.start_flights(t);
+            } else {
+                self.start_migrations(t);
+            }
         }
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
@@ -885,6 +1048,10 @@ impl Simulation {
                 downtime_s: plan.downtime_s,
                 data_mb: plan.data_mb,
                 reason: m.reason.as_str(),
+                model: c.migration.name(),
+                rounds: 0,
+                faults: 0,
+                stop_reason: "fixed-delay",
             });
             self.vms.migrations[m.vm.index()] += 1;
             self.due.entry(end.to_bits()).or_default().push(id);
@@ -894,8 +1061,7 @@ impl Simulation {
         for i in 0..self.touched_list.len() {
             let h = self.touched_list[i];
             self.touched[h.index()] = false;
-            let (util, req) = self.dc.step_host(h, t);
-            self.record_host(h, t, util, req);
+            self.process_host(h, t, false);
         }
         self.touched_list.clear();
     }
@@ -919,16 +1085,7 @@ impl Simulation {
         // CloudSim processes every host again at the same instant; only the
         // hosts the moves touched can change (same requests, same shares
         // elsewhere), so only they are stepped again.
-        for i in 0..self.touched_list.len() {
-            let h = self.touched_list[i];
-            self.touched[h.index()] = false;
-            let (util, req) = self.dc.step_host(h, t);
-            self.record_host(h, t, util, req);
-        }
-        if self.config.finish_idle_vms {
-            self.finish_idle_vms_on(t);
-        }
-        self.touched_list.clear();
+        self.process_touched(t);
     }
 
     fn touch(&mut self, h: HostId) {
@@ -1020,6 +1177,19 @@ impl Simulation {
                 m.end_s = f64::NAN;
             }
         }
+        // Migrations still in flight: what they did so far.
+        for f in self.flights.iter().flatten() {
+            let (record, report) = f.partial();
+            let r = &mut self.migrations[record];
+            r.downtime_s = report.downtime_s;
+            r.data_mb = report.data_mb;
+            r.rounds = report.rounds;
+            r.faults = report.faults;
+        }
+        let mut downtimes: Vec<f64> = self.migrations.iter().map(|m| m.downtime_s).collect();
+        downtimes.sort_by(f64::total_cmp);
+        let downtime_p99_s = percentile_sorted(&downtimes, 0.99);
+        let migration_data_mb = self.migrations.iter().fold(0.0, |s, m| s + m.data_mb);
         let n_steps = self.intervals.len();
         let (active_mean, active_min, active_max) = if n_steps == 0 {
             (0.0, 0, 0)
@@ -1099,7 +1269,11 @@ impl Simulation {
                 energy_kwh,
                 network_energy_kwh: self.network_energy_j / JOULES_PER_KWH,
                 cooling_energy_kwh: self.cooling_energy_j / JOULES_PER_KWH,
-                total_energy_kwh: (self.energy_j + self.network_energy_j + self.cooling_energy_j)
+                migration_energy_kwh: self.migration_energy_j / JOULES_PER_KWH,
+                total_energy_kwh: (self.energy_j
+                    + self.network_energy_j
+                    + self.cooling_energy_j
+                    + self.migration_energy_j)
                     / JOULES_PER_KWH,
                 active_hosts_mean: active_mean,
                 active_racks_mean: if n_steps == 0 {
@@ -1127,6 +1301,13 @@ impl Simulation {
                 time_before_vm_migration_mean_s: migration_mean,
                 time_before_vm_migration_std_s: migration_std,
                 migration_downtime_s: self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s),
+                migration_downtime_mean_s: if self.migrations.is_empty() {
+                    f64::NAN
+                } else {
+                    self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s) / self.migrations.len() as f64
+                },
+                migration_downtime_p99_s: downtime_p99_s,
+                migration_data_mb,
                 consolidation_rounds: self.consolidation_rounds,
             },
             intervals: self.intervals,
@@ -1174,6 +1355,15 @@ impl<F: FnMut(&Observation<'_>)> Handler<Event> for Observed<F> {
     }
 }
 
+/// The `q` quantile of sorted `values` (nearest rank; NaN when empty).
+fn percentile_sorted(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
 impl Handler<Event> for Simulation {
     fn handle(&mut self, now: SimTime, event: Event, sched: &mut Scheduler<Event>) {
         match event {
@@ -1182,6 +1372,7 @@ impl Handler<Event> for Simulation {
                 self.schedule_completions(now, sched);
                 if now == SimTime::ZERO && self.config.step_at_start {
                     // The regular grid was scheduled by `run`.
+                    self.flush_schedule(now, sched);
                     return;
                 }
                 let next = now.secs() + self.config.scheduling_interval_s;
@@ -1196,7 +1387,10 @@ impl Handler<Event> for Simulation {
                 }
             }
             Event::MigrationsDone => self.complete_migrations(now.secs()),
+            Event::MigrationPhase(slot) => self.phase_timer(slot, now.secs()),
+            Event::NetworkDue => self.network_due(now.secs()),
         }
+        self.flush_schedule(now, sched);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod time_shared;
 
 use std::sync::Arc;
 
+use crate::application::{self, Applications};
 use crate::power::PowerModel;
 use crate::workload::UtilizationTrace;
 use time_shared::{CpuRequest, MIGRATION_IN_FACTOR, MIGRATION_OUT_FACTOR, MigrationRole};
@@ -114,8 +115,25 @@ pub struct VmSpec {
     pub trace: usize,
 }
 
+/// What a VM asks for while it is being created, i.e. what initial placement
+/// reserves for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CreationRequest {
+    /// Its full MIPS, as CloudSim's `Vm.getCurrentRequestedMips` returns while
+    /// `isBeingInstantiated()` (Vm.java:161-170): initial placement reserves
+    /// every VM's peak capacity, so no host is CPU-oversubscribed at t = 0.
+    #[default]
+    FullMips,
+    /// Its trace's demand at t = 0: the VM is created already running its
+    /// workload. Initial placement may then oversubscribe hosts with respect
+    /// to the VMs' peaks; policies that look at the whole trace (PBA's
+    /// pattern fit, Man & Kayashima, IEEE CCIS 2011) need this to pack by the
+    /// sum of patterns rather than the sum of peaks.
+    Demand,
+}
+
 /// What the datacenter is made of: plain data, no state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DatacenterSpec {
     /// Kinds of host.
     pub host_types: Vec<HostType>,
@@ -127,6 +145,12 @@ pub struct DatacenterSpec {
     pub vms: Vec<VmSpec>,
     /// CPU-utilisation traces the VMs follow.
     pub traces: Vec<UtilizationTrace>,
+    /// Groups of VMs with traffic between them and anti-collocation sets
+    /// (none by default): what communication- and availability-aware
+    /// placement (SCAVP) and the placement evaluation read.
+    pub applications: Applications,
+    /// What a VM reserves while it is created (CloudSim: its full MIPS).
+    pub creation_request: CreationRequest,
 }
 
 /// Which part of a [`DatacenterSpec`] an error is about.
@@ -140,6 +164,8 @@ pub enum SpecItem {
     Host(usize),
     /// `vms[i]`.
     Vm(usize),
+    /// `applications[i]`.
+    Application(usize),
     /// The datacenter as a whole.
     Datacenter,
 }
@@ -157,8 +183,11 @@ pub struct SpecError {
 }
 
 impl DatacenterSpec {
-    /// Checks capacities are positive and finite, indices valid, and that
-    /// every VM type fits on at least one host type.
+    /// Checks capacities are positive and finite, indices valid, that
+    /// every VM type fits on at least one host type, and that the
+    /// applications are consistent (VM ids in range, no VM in two
+    /// applications, flows between members with finite rates ≥ 0 and no
+    /// self-traffic, anti-collocation sets of at least two members).
     pub fn validate(&self) -> Result<(), SpecError> {
         let err = |item, field, message: String| Err(SpecError { item, field, message });
         if self.hosts.is_empty() {
@@ -233,6 +262,9 @@ impl DatacenterSpec {
             }
             vm_type_used[v.vm_type] = true;
         }
+        if let Err(e) = application::validate(&self.applications, self.vms.len()) {
+            return err(SpecItem::Application(e.app), e.field, e.message);
+        }
         let mut host_type_used = vec![false; self.host_types.len()];
         for h in &self.hosts {
             host_type_used[h.host_type] = true;
@@ -297,6 +329,28 @@ fn type_fits(h: &HostType, v: &VmType) -> bool {
         && v.bw_mbps <= h.bw_mbps
 }
 
+/// How the CPU is shared while a VM migrates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationShares {
+    /// Fraction of its request the VM gets where it runs (CloudSim: 0.9, the
+    /// 10 % migration overhead; a paused VM: 0).
+    pub source: f64,
+    /// Fraction of its request the destination reserves meanwhile (CloudSim: 0.1).
+    pub target: f64,
+    /// The host the VM runs on is charged the VM's full share, not what the
+    /// VM gets (CloudSim: `HostDynamicWorkload` adds `allocated / 0.9`).
+    pub charge_source_in_full: bool,
+}
+
+impl MigrationShares {
+    /// CloudSim's 90 % / 10 %, source charged in full.
+    pub const CLOUDSIM: Self = Self {
+        source: MIGRATION_OUT_FACTOR,
+        target: MIGRATION_IN_FACTOR,
+        charge_source_in_full: true,
+    };
+}
+
 /// One VM's place on a host: what the host reserved for it and gave it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Slot {
@@ -351,6 +405,12 @@ pub struct Datacenter {
     idle_by_type: Vec<Vec<u64>>,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
+    /// Hosts on which each VM is listed as migrating in.
+    vm_incoming: Vec<u8>,
+    vm_shares: Vec<MigrationShares>,
+    /// RAM a host still holds for VMs that already run elsewhere (post-copy
+    /// until its last page has left), MB.
+    host_held_ram_mb: Vec<u64>,
     vm_cpu_fraction: Vec<f64>,
     vm_requested_mips_per_pe: Vec<f64>,
     vm_allocated_mips: Vec<f64>,
@@ -388,8 +448,22 @@ impl Datacenter {
         for (i, h) in spec.hosts.iter().enumerate() {
             idle_by_type[h.host_type][i / 64] |= 1 << (i % 64);
         }
-        // A VM being instantiated asks for its full MIPS (CloudSim Vm.java:161-170).
-        let vm_requested_mips_per_pe = spec.vms.iter().map(|v| spec.vm_types[v.vm_type].mips).collect();
+        // A VM being instantiated asks for its full MIPS (CloudSim Vm.java:161-170),
+        // or, if so configured, its trace's demand at t = 0.
+        let vm_cpu_fraction: Vec<f64> = spec
+            .vms
+            .iter()
+            .map(|v| match spec.creation_request {
+                CreationRequest::FullMips => 1.0,
+                CreationRequest::Demand => spec.traces.get(v.trace).map_or(1.0, |t| t.utilization_at(0.0)),
+            })
+            .collect();
+        let vm_requested_mips_per_pe = spec
+            .vms
+            .iter()
+            .zip(&vm_cpu_fraction)
+            .map(|(v, &u)| u * spec.vm_types[v.vm_type].mips)
+            .collect();
         Self {
             host_vms: vec![Vec::new(); n_hosts],
             host_slots: vec![Vec::new(); n_hosts],
@@ -408,7 +482,10 @@ impl Datacenter {
             idle_by_type,
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
-            vm_cpu_fraction: vec![1.0; n_vms],
+            vm_incoming: vec![0; n_vms],
+            vm_shares: vec![MigrationShares::CLOUDSIM; n_vms],
+            host_held_ram_mb: vec![0; n_hosts],
+            vm_cpu_fraction,
             vm_requested_mips_per_pe,
             vm_allocated_mips: vec![0.0; n_vms],
             reserve_memory: true,
@@ -531,7 +608,8 @@ impl Datacenter {
     }
 
     /// The fraction of its capacity VM `v` asked for at its last update: its
-    /// trace value (1 while being instantiated).
+    /// trace value (1 while being instantiated, unless the spec's
+    /// [`CreationRequest`] is `Demand`).
     #[inline]
     pub fn vm_cpu_fraction(&self, v: VmId) -> f64 {
         self.vm_cpu_fraction[v.index()]
@@ -648,6 +726,10 @@ impl Datacenter {
         if self.host_ram_free_mb[hi] < ram || self.host_bw_free_mbps[hi] < bw {
             return false;
         }
+        // A host lists a VM once (a VM migrating in stays a reservation).
+        if self.slot_index(h, v).is_some() {
+            return false;
+        }
         let prev_home = self.vm_host[v.index()];
         self.insert_slot(
             h,
@@ -706,6 +788,9 @@ impl Datacenter {
 
     fn insert_slot(&mut self, h: HostId, index: usize, v: VmId, slot: Slot) {
         let hi = h.index();
+        if slot.incoming {
+            self.vm_incoming[v.index()] += 1;
+        }
         self.host_vms[hi].insert(index, v);
         self.host_slots[hi].insert(index, slot);
         self.host_version[hi] += 1;
@@ -715,8 +800,11 @@ impl Datacenter {
 
     fn remove_slot(&mut self, h: HostId, index: usize) -> Slot {
         let hi = h.index();
-        self.host_vms[hi].remove(index);
+        let v = self.host_vms[hi].remove(index);
         let slot = self.host_slots[hi].remove(index);
+        if slot.incoming {
+            self.vm_incoming[v.index()] -= 1;
+        }
         self.host_version[hi] += 1;
         self.update_memory_free(hi);
         self.refresh_busy(hi);
@@ -741,7 +829,8 @@ impl Datacenter {
         while let Some(change) = log.pop() {
             match change {
                 Change::Created { host, vm, prev_home } => {
-                    if let Some(i) = self.slot_index(host, vm) {
+                    // The slot it created is the last one of the VM there.
+                    if let Some(i) = self.host_vms[host.index()].iter().rposition(|&x| x == vm) {
                         self.remove_slot(host, i);
                     }
                     self.vm_host[vm.index()] = prev_home;
@@ -828,7 +917,9 @@ impl Datacenter {
         {
             self.remove_slot(target, i);
         }
-        self.vm_in_migration[v.index()] = false;
+        // A VM CloudSim's planner sent to two hosts is still migrating in to
+        // the other one.
+        self.vm_in_migration[v.index()] = self.vm_incoming[v.index()] > 0;
         self.vm_host[v.index()] = None;
         if !self.create_vm(target, v) {
             // Memory was reserved when the migration started; only a
@@ -860,7 +951,7 @@ impl Datacenter {
     /// emptied host could refuse a VM that a new one takes.
     fn update_memory_free(&mut self, hi: usize) {
         let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
-        let ram: u64 = self.host_slots[hi].iter().map(|s| s.ram_mb).sum();
+        let ram: u64 = self.host_slots[hi].iter().map(|s| s.ram_mb).sum::<u64>() + self.host_held_ram_mb[hi];
         let bw: f64 = self.host_slots[hi].iter().map(|s| s.bw_mbps).sum();
         self.host_ram_free_mb[hi] = ht.ram_mb.saturating_sub(ram);
         self.host_bw_free_mbps[hi] = (ht.bw_mbps - bw).max(0.0);
@@ -885,10 +976,17 @@ impl Datacenter {
         for i in 0..self.host_vms[hi].len() {
             let v = self.host_vms[hi][i];
             let vt = &self.spec.vm_types[self.spec.vms[v.index()].vm_type];
+            let role = self.role_on(hi, i);
+            let shares = self.vm_shares[v.index()];
             self.scratch_requests.push(CpuRequest {
                 mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
                 pes: vt.cores,
-                role: self.role_on(hi, i),
+                role,
+                factor: match role {
+                    MigrationRole::None => 1.0,
+                    MigrationRole::Out => shares.source,
+                    MigrationRole::In => shares.target,
+                },
             });
         }
         self.scratch_allocated.clear();
@@ -937,7 +1035,11 @@ impl Datacenter {
             // The source host is charged a migrating-out VM's full, undegraded
             // share (CloudSim HostDynamicWorkload.java:121); the target its 10 %.
             utilization += match self.role_on(hi, i) {
-                MigrationRole::Out => alloc / MIGRATION_OUT_FACTOR,
+                MigrationRole::Out
+                    if self.vm_shares[vi].charge_source_in_full && self.vm_shares[vi].source > 0.0 =>
+                {
+                    alloc / self.vm_shares[vi].source
+                }
                 _ => alloc,
             };
         }
@@ -961,6 +1063,62 @@ impl Datacenter {
             mips += s.alloc_mips;
         }
         mips
+    }
+
+    /// How the CPU is shared while VM `v` migrates (from the next sharing on).
+    pub fn set_migration_shares(&mut self, v: VmId, shares: MigrationShares) {
+        self.vm_shares[v.index()] = shares;
+    }
+
+    /// Moves VM `v`, in migration, to run at `target` before the migration
+    /// ends (post-copy's switch-over): the target's reservation becomes the
+    /// VM's placement, the source keeps holding the VM's memory
+    /// ([`release_held_memory`](Self::release_held_memory) frees it). The VM
+    /// stays in migration. Returns the source.
+    pub fn switch_over(&mut self, v: VmId, target: HostId) -> Option<HostId> {
+        let (ram, _) = self.memory_request(v);
+        let source = self.complete_migration(v, target)?;
+        self.vm_in_migration[v.index()] = true;
+        self.host_held_ram_mb[source.index()] += ram;
+        self.update_memory_free(source.index());
+        self.reallocate(target);
+        Some(source)
+    }
+
+    /// Releases the memory `source` held for VM `v` since its switch-over and
+    /// ends the VM's migration.
+    pub fn release_held_memory(&mut self, v: VmId, source: HostId) {
+        let (ram, _) = self.memory_request(v);
+        let hi = source.index();
+        self.host_held_ram_mb[hi] = self.host_held_ram_mb[hi].saturating_sub(ram);
+        self.update_memory_free(hi);
+        self.vm_in_migration[v.index()] = false;
+        if let Some(h) = self.vm_host[v.index()] {
+            self.reallocate(h);
+        }
+    }
+
+    /// Marks VM `v` as out of migration (its last phase ended).
+    pub fn end_migration(&mut self, v: VmId) {
+        self.vm_in_migration[v.index()] = false;
+        if let Some(h) = self.vm_host[v.index()] {
+            self.reallocate(h);
+        }
+    }
+
+    /// RAM host `h` holds for VMs that already run elsewhere, MB.
+    pub fn held_ram_mb(&self, h: HostId) -> u64 {
+        self.host_held_ram_mb[h.index()]
+    }
+
+    /// MIPS host `h`'s scheduler has handed out, VMs migrating in included.
+    pub fn allocated_mips(&self, h: HostId) -> f64 {
+        self.host_slots[h.index()].iter().map(|s| s.alloc_mips).sum()
+    }
+
+    /// RAM reserved on host `h` by the VMs listed there, MB.
+    pub fn reserved_ram_mb(&self, h: HostId) -> u64 {
+        self.host_slots[h.index()].iter().map(|s| s.ram_mb).sum()
     }
 
     /// Total MIPS the VMs listed on `h` currently request, VMs migrating in

@@ -35,6 +35,27 @@ pub struct CpuRequest {
     pub pes: u32,
     /// Migration role on this host.
     pub role: MigrationRole,
+    /// The share of its request a migrating VM gets in that role (CloudSim:
+    /// [`MIGRATION_OUT_FACTOR`] at the source, [`MIGRATION_IN_FACTOR`] at the
+    /// target); ignored for [`MigrationRole::None`].
+    pub factor: f64,
+}
+
+impl CpuRequest {
+    /// A request with CloudSim's factor for `role`.
+    pub fn cloudsim(mips_per_pe: f64, pes: u32, role: MigrationRole) -> Self {
+        let factor = match role {
+            MigrationRole::None => 1.0,
+            MigrationRole::Out => MIGRATION_OUT_FACTOR,
+            MigrationRole::In => MIGRATION_IN_FACTOR,
+        };
+        Self {
+            mips_per_pe,
+            pes,
+            role,
+            factor,
+        }
+    }
 }
 
 impl CpuRequest {
@@ -50,7 +71,7 @@ impl CpuRequest {
     fn charged(&self, pe_mips: f64) -> f64 {
         let total = self.capped_total(pe_mips);
         if self.role == MigrationRole::In {
-            total * MIGRATION_IN_FACTOR
+            total * self.factor
         } else {
             total
         }
@@ -78,8 +99,7 @@ pub fn share(capacity_mips: f64, pe_mips: f64, requests: &[CpuRequest], allocate
             let per_pe = r.mips_per_pe.min(pe_mips);
             let per_pe = match r.role {
                 MigrationRole::None => per_pe,
-                MigrationRole::Out => per_pe * MIGRATION_OUT_FACTOR,
-                MigrationRole::In => per_pe * MIGRATION_IN_FACTOR,
+                MigrationRole::Out | MigrationRole::In => per_pe * r.factor,
             };
             *out = per_pe * f64::from(r.pes);
         }
@@ -92,8 +112,8 @@ pub fn share(capacity_mips: f64, pe_mips: f64, requests: &[CpuRequest], allocate
         // Same operation order as CloudSim, then Math.floor per PE.
         let per_pe = match r.role {
             MigrationRole::None => per_pe * scaling,
-            MigrationRole::Out => per_pe * scaling * MIGRATION_OUT_FACTOR,
-            MigrationRole::In => per_pe * MIGRATION_IN_FACTOR * scaling,
+            MigrationRole::Out => per_pe * scaling * r.factor,
+            MigrationRole::In => per_pe * r.factor * scaling,
         };
         *out = per_pe.floor() * f64::from(r.pes);
     }
@@ -106,11 +126,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn req(mips: f64) -> CpuRequest {
-        CpuRequest {
-            mips_per_pe: mips,
-            pes: 1,
-            role: MigrationRole::None,
-        }
+        CpuRequest::cloudsim(mips, 1, MigrationRole::None)
     }
 
     #[test]
@@ -145,16 +161,8 @@ mod tests {
     fn migration_factors() {
         let mut out = [0.0; 2];
         let reqs = [
-            CpuRequest {
-                mips_per_pe: 1000.0,
-                pes: 1,
-                role: MigrationRole::Out,
-            },
-            CpuRequest {
-                mips_per_pe: 1000.0,
-                pes: 1,
-                role: MigrationRole::In,
-            },
+            CpuRequest::cloudsim(1000.0, 1, MigrationRole::Out),
+            CpuRequest::cloudsim(1000.0, 1, MigrationRole::In),
         ];
         let left = share(3000.0, 1500.0, &reqs, &mut out);
         assert_eq!(out, [900.0, 100.0]);
@@ -171,7 +179,7 @@ mod tests {
             let capacity = pe_mips * f64::from(pes);
             let requests: Vec<CpuRequest> = reqs
                 .iter()
-                .map(|&(m, p)| CpuRequest { mips_per_pe: m, pes: p, role: MigrationRole::None })
+                .map(|&(m, p)| CpuRequest::cloudsim(m, p, MigrationRole::None))
                 .collect();
             let mut out = vec![0.0; requests.len()];
             let left = share(capacity, pe_mips, &requests, &mut out);

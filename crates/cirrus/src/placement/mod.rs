@@ -5,11 +5,28 @@
 //! overload test a candidate must pass). The same policy serves initial
 //! placement and, in consolidation, the choice of migration destinations.
 
+mod best_fit;
+pub mod evaluation;
 mod first_fit;
+mod first_fit_decreasing;
+mod obfd;
 mod pabfd;
+mod pba;
+mod rack_aware;
+mod scavp;
+mod support;
+mod worst_fit;
 
+pub use best_fit::BestFit;
+pub use evaluation::{PlacementQuality, evaluate};
 pub use first_fit::FirstFit;
+pub use first_fit_decreasing::FirstFitDecreasing;
+pub use obfd::OptimizedBestFitDecreasing;
 pub use pabfd::PowerAwareBestFitDecreasing;
+pub use pba::PatternBasedAllocation;
+pub use rack_aware::RackAware;
+pub use scavp::Scavp;
+pub use worst_fit::WorstFit;
 
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::registry::Entry;
@@ -117,6 +134,51 @@ pub(crate) static REGISTRY: &[Entry<dyn PlacementPolicy>] = &[
         summary: "power-aware best fit decreasing: least power increase (Beloglazov & Buyya, CCPE 2012)",
         build: pabfd::build,
     },
+    Entry {
+        name: "bf",
+        summary: "best fit: least residual capacity after placement (`residual` = cpu|all)",
+        build: best_fit::build_bf,
+    },
+    Entry {
+        name: "wf",
+        summary: "worst fit: most residual capacity after placement (`residual` = cpu|all)",
+        build: worst_fit::build,
+    },
+    Entry {
+        name: "ffd",
+        summary: "first fit decreasing: batches by requested MIPS, decreasing; lowest-id host with room",
+        build: first_fit_decreasing::build,
+    },
+    Entry {
+        name: "bfd",
+        summary: "best fit decreasing: batches by requested MIPS, decreasing; least residual capacity",
+        build: best_fit::build_bfd,
+    },
+    Entry {
+        name: "obfd",
+        summary: "optimized BFD: by nominal MIPS, least power increase, active hosts first (Esfandiarpoor et al. 2015)",
+        build: obfd::build,
+    },
+    Entry {
+        name: "obfd-rack",
+        summary: "OBFD filling racks that are on before switching a rack on (OMBFD, Esfandiarpoor et al. 2015)",
+        build: obfd::build_rack,
+    },
+    Entry {
+        name: "pba",
+        summary: "pattern-based: fit by the sum of daily patterns, least correlated host (Man & Kayashima, CCIS 2011)",
+        build: pba::build,
+    },
+    Entry {
+        name: "scavp",
+        summary: "demand, traffic and anti-collocation aware, hierarchical (Jayasinghe et al., SCC 2011)",
+        build: scavp::build,
+    },
+    Entry {
+        name: "rack-aware",
+        summary: "rack-level best fit decreasing: fullest active rack first, as few racks on as possible",
+        build: rack_aware::build,
+    },
 ];
 
 #[cfg(test)]
@@ -179,6 +241,7 @@ pub(crate) mod test_support {
                 .map(|i| VmSpec { vm_type: i, trace: 0 })
                 .collect(),
             traces: vec![UtilizationTrace::new("full", 300.0, vec![1.0]).unwrap()],
+            ..DatacenterSpec::default()
         }
     }
 }

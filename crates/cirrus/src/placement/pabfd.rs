@@ -116,15 +116,7 @@ mod tests {
             exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1)];
-        assert!(
-            place_all(
-                &mut PowerAwareBestFitDecreasing,
-                &mut dc,
-                &ctx,
-                &mut vms
-            )
-            .is_empty()
-        );
+        assert!(place_all(&mut PowerAwareBestFitDecreasing, &mut dc, &ctx, &mut vms).is_empty());
         // VM 0: a tie, host 0. VM 1: host 0 would go from its last-step power
         // (idle, 100 W) to 150 W, host 1 only to 125 W, so host 1.
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(0)));

@@ -3,6 +3,7 @@
 //!
 //! A VM's demand at time `t` is `trace.utilization_at(t) × VM MIPS`.
 
+pub mod diurnal;
 pub mod synthetic;
 
 /// Why a trace could not be built.
@@ -119,7 +120,11 @@ impl UtilizationTrace {
         let u1 = slot(time1);
         let u2 = slot(time2);
         let delta = (u2 - u1) / ((time2 - time1) * interval);
-        u1 + delta * (t - time1 * interval)
+        // Rounding can put `t − time1·interval` a hair beyond the interval
+        // (interval 90.95194254469328 s, t = 29 intervals): keep the result
+        // between its two samples, so a demand never turns negative. Exact
+        // values are unchanged.
+        (u1 + delta * (t - time1 * interval)).clamp(u1.min(u2), u1.max(u2))
     }
 }
 

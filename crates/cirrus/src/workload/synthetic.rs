@@ -5,7 +5,8 @@
 //! (sensitivity studies, scale tests beyond the 1 000-odd PlanetLab VMs of a
 //! day, unit tests of policies). Each sample is drawn independently, so the
 //! traces have no autocorrelation — unlike real traces such as PlanetLab,
-//! where load persists from one 5-minute sample to the next.
+//! where load persists from one 5-minute sample to the next — except for the
+//! `diurnal` kind ([`DiurnalPattern`]), a daily desktop pattern per VM.
 //!
 //! # Reproducibility
 //! VM *i*'s samples come from its own random stream,
@@ -21,6 +22,7 @@ use rand::distr::{Distribution, Uniform};
 use rand_distr::{Beta, Normal};
 
 use super::UtilizationTrace;
+use super::diurnal::DiurnalPattern;
 use crate::params::{ParamError, Params};
 
 /// Name of the random stream family the generators draw from (one stream per
@@ -73,6 +75,12 @@ pub enum SyntheticDemand {
         /// Second shape parameter, `> 0`.
         beta: f64,
     },
+    /// A daily pattern per VM (desktops): a raised cosine around a peak
+    /// hour, shifted by a per-VM phase, plus per-sample noise; `t = 0` is
+    /// midnight. Unlike the other kinds, samples are not independent: the
+    /// pattern is what pattern-based placement (PBA) exploits. See
+    /// [`DiurnalPattern`].
+    Diurnal(DiurnalPattern),
 }
 
 impl SyntheticDemand {
@@ -92,6 +100,11 @@ impl SyntheticDemand {
             "beta",
             "samples Beta(`alpha` > 0, `beta` > 0), mean alpha / (alpha + beta)",
         ),
+        (
+            "diurnal",
+            "daily desktop pattern: `base` + `amplitude` x raised cosine peaking at `peak_hour` \
+             (+ per-VM phase in `phase_spread_h`), + Normal(0, `noise`)",
+        ),
     ];
 
     /// Builds a distribution of kind `kind` (one of [`Self::KINDS`]) from its
@@ -99,7 +112,10 @@ impl SyntheticDemand {
     /// - `"constant"`: `value` in `[0, 1]`;
     /// - `"uniform"`: `low`, `high` in `[0, 1]`, `low <= high`;
     /// - `"normal"`: `mean` in `[0, 1]`, `std_dev >= 0`;
-    /// - `"beta"`: `alpha > 0`, `beta > 0`.
+    /// - `"beta"`: `alpha > 0`, `beta > 0`;
+    /// - `"diurnal"`: `peak_hour` in `[0, 24)`, `base` in `[0, 1]`,
+    ///   `amplitude` in `[0, 1 − base]`, optional `noise >= 0` and
+    ///   `phase_spread_h` in `[0, 24]` (both default 0).
     ///
     /// An unknown kind is reported under the key `"distribution"`; a missing,
     /// out-of-range or unknown parameter under its own key.
@@ -131,6 +147,10 @@ impl SyntheticDemand {
                     beta: params.require_number("beta")?,
                 },
                 &["alpha", "beta"],
+            ),
+            "diurnal" => (
+                Self::Diurnal(DiurnalPattern::from_params(&mut params)?),
+                DiurnalPattern::KEYS,
             ),
             _ => {
                 let known: Vec<&str> = Self::KINDS.iter().map(|(name, _)| *name).collect();
@@ -195,6 +215,7 @@ impl SyntheticDemand {
                 positive("alpha", alpha)?;
                 positive("beta", beta)
             }
+            Self::Diurnal(pattern) => pattern.validate(),
         }
     }
 
@@ -205,6 +226,7 @@ impl SyntheticDemand {
             Self::Uniform { .. } => "uniform",
             Self::Normal { .. } => "normal",
             Self::Beta { .. } => "beta",
+            Self::Diurnal(_) => "diurnal",
         }
     }
 
@@ -246,7 +268,7 @@ impl SyntheticDemand {
         }
         let stream_index = u64::try_from(index).expect("a usize index fits in u64");
         let mut rng = streams.indexed(WORKLOAD_STREAM, stream_index);
-        let values = self.draw(&mut rng, samples);
+        let values = self.draw(&mut rng, samples, interval_s);
         let name = format!("{}-{index}", self.kind());
         match UtilizationTrace::new(name, interval_s, values) {
             Ok(trace) => trace,
@@ -254,9 +276,9 @@ impl SyntheticDemand {
         }
     }
 
-    /// `n` samples from `rng`. The parameters have been validated, so the
-    /// `rand_distr` constructors cannot fail.
-    fn draw<R: Rng>(&self, rng: &mut R, n: usize) -> Vec<f64> {
+    /// `n` samples `interval_s` apart from `rng`. The parameters have been
+    /// validated, so the `rand_distr` constructors cannot fail.
+    fn draw<R: Rng>(&self, rng: &mut R, n: usize, interval_s: f64) -> Vec<f64> {
         const VALIDATED: &str = "parameters validated";
         match *self {
             Self::Constant { value } => vec![value; n],
@@ -280,6 +302,7 @@ impl SyntheticDemand {
                     .map(|x: f64| x.clamp(MIN_UTILIZATION, MAX_UTILIZATION))
                     .collect()
             }
+            Self::Diurnal(pattern) => pattern.draw(rng, n, interval_s),
         }
     }
 }
@@ -325,6 +348,16 @@ mod tests {
             demand("uniform", &[("low", 0.2), ("high", 0.6)]),
             demand("normal", &[("mean", 0.3), ("std_dev", 0.1)]),
             demand("beta", &[("alpha", 2.0), ("beta", 5.0)]),
+            demand(
+                "diurnal",
+                &[
+                    ("peak_hour", 14.0),
+                    ("base", 0.1),
+                    ("amplitude", 0.6),
+                    ("noise", 0.05),
+                    ("phase_spread_h", 24.0),
+                ],
+            ),
         ]
     }
 

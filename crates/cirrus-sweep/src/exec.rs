@@ -1,0 +1,454 @@
+//! Running a plan: a pool of worker threads taking runs in index order,
+//! sharing loaded scenarios, writing each finished run at once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use cirrus::simulation::{Simulation, SimulationConfig};
+use cirrus_scenario::Scenario;
+use toml::Value;
+
+use crate::SweepError;
+use crate::plan::{Plan, PlannedRun};
+use crate::store::{self, RunRecord};
+
+/// An error from user code building a run.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A deterministic slice of a sweep: run `i` belongs to shard `i mod count`.
+/// Interleaving (rather than cutting the grid in blocks) gives every shard a
+/// similar mix of cheap and expensive grid points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` with `0 ≤ I < N` (a Slurm array `--array=0-(N-1)` gives
+    /// `$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("--shard {s}: expected I/N with 0 <= I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether run `run` is this shard's.
+    pub fn contains(&self, run: usize) -> bool {
+        run % self.count == self.index
+    }
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// The results folder.
+    pub out_dir: PathBuf,
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+    /// Run only this slice of the grid.
+    pub shard: Option<Shard>,
+    /// Write each run's own result files (overrides the sweep's `run_outputs`).
+    pub run_outputs: Option<bool>,
+}
+
+impl RunOptions {
+    /// Defaults: all cores, the whole grid, run outputs as the sweep says.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            out_dir: out_dir.into(),
+            jobs: 0,
+            shard: None,
+            run_outputs: None,
+        }
+    }
+
+    /// With `jobs` worker threads.
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Only `shard`'s runs.
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+}
+
+/// What a [`RunFactory`] knows about the run it builds.
+#[derive(Debug)]
+pub struct RunContext<'a> {
+    /// The run.
+    pub run: &'a PlannedRun,
+    /// The scenario's configuration with the run's seed.
+    pub config: SimulationConfig,
+}
+
+impl RunContext<'_> {
+    /// The value of axis `param.NAME` at this run's point.
+    pub fn param(&self, name: &str) -> Option<&Value> {
+        self.run.params.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// [`param`](Self::param) as a number, or an error naming it.
+    pub fn param_f64(&self, name: &str) -> Result<f64, BoxError> {
+        match self.param(name) {
+            Some(Value::Float(f)) => Ok(*f),
+            Some(Value::Integer(i)) => Ok(*i as f64),
+            Some(other) => Err(format!("param.{name}: expected a number, found {other}").into()),
+            None => Err(format!("param.{name}: no axis sets it").into()),
+        }
+    }
+}
+
+/// Builds the [`Simulation`] of one run from its loaded scenario: the hook
+/// through which code-defined policies (which no registry knows) enter a
+/// sweep. Closures `Fn(&Scenario, &RunContext) -> Result<Simulation, BoxError>`
+/// are factories.
+pub trait RunFactory: Sync {
+    /// The simulation of the run described by `ctx`.
+    fn simulation(&self, scenario: &Scenario, ctx: &RunContext<'_>) -> Result<Simulation, BoxError>;
+}
+
+impl<F> RunFactory for F
+where
+    F: Fn(&Scenario, &RunContext<'_>) -> Result<Simulation, BoxError> + Sync,
+{
+    fn simulation(&self, scenario: &Scenario, ctx: &RunContext<'_>) -> Result<Simulation, BoxError> {
+        self(scenario, ctx)
+    }
+}
+
+/// The scenario as written: [`Scenario::simulation_with`] the run's configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScenarioFactory;
+
+impl RunFactory for ScenarioFactory {
+    fn simulation(&self, scenario: &Scenario, ctx: &RunContext<'_>) -> Result<Simulation, BoxError> {
+        if let Some((name, _)) = ctx.run.params.first() {
+            // A parameter nobody reads would make every point silently the same run.
+            return Err(format!(
+                "param.{name} is a free parameter, but the runs are built from the scenario alone; \
+                 pass a RunFactory that reads it"
+            )
+            .into());
+        }
+        Ok(scenario.simulation_with(ctx.config.clone())?)
+    }
+}
+
+/// Hears about progress (for a progress bar or a log). Called from worker
+/// threads, hence `Sync`.
+pub trait Observer: Sync {
+    /// Before any run: `total` runs in this shard, `done` of them already
+    /// finished by an earlier invocation.
+    fn started(&self, total: usize, done: usize) {
+        let _ = (total, done);
+    }
+
+    /// After each run, once its record is on disk.
+    fn finished(&self, record: &RunRecord) {
+        let _ = record;
+    }
+}
+
+/// No progress reporting.
+impl Observer for () {}
+
+/// What [`run`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Runs in the whole sweep.
+    pub total: usize,
+    /// Runs in this shard.
+    pub in_shard: usize,
+    /// Of those, already done before this invocation.
+    pub skipped: usize,
+    /// Run by this invocation.
+    pub ran: usize,
+    /// Whether the folder now holds every run, and so `runs.csv` and
+    /// `aggregate.csv` were written.
+    pub complete: bool,
+}
+
+/// A loaded scenario, or the (shareable) error loading it.
+type Loaded = Result<Arc<Scenario>, Arc<SweepError>>;
+
+/// Loaded scenarios shared by runs with the same scenario file and
+/// overrides, dropped once their last pending run is done (a PlanetLab day
+/// holds ~2.5 MB of traces; a grid of days × policies would otherwise keep
+/// them all).
+struct Cache {
+    entries: Mutex<HashMap<LoadKey, Shared>>,
+}
+
+/// One load, shared by the runs that need it, and how many of them are pending.
+type Shared = (Arc<OnceLock<Loaded>>, usize);
+
+/// Scenario file and overrides: what a loaded scenario depends on.
+type LoadKey = (PathBuf, Vec<String>);
+
+impl Cache {
+    fn new(pending: &[&PlannedRun]) -> Self {
+        let mut entries: HashMap<LoadKey, Shared> = HashMap::new();
+        for r in pending {
+            entries.entry(r.load_key()).or_default().1 += 1;
+        }
+        Self {
+            entries: Mutex::new(entries),
+        }
+    }
+
+    fn get(&self, plan: &Plan, run: &PlannedRun) -> Loaded {
+        let cell = {
+            let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&run.load_key()).map(|(c, _)| Arc::clone(c))
+        };
+        let load = || {
+            cirrus_scenario::load(&run.scenario, &run.overrides)
+                .map(Arc::new)
+                .map_err(|e| Arc::new(plan.scenario_error(run, &e)))
+        };
+        match cell {
+            Some(cell) => cell.get_or_init(load).clone(),
+            None => load(),
+        }
+    }
+
+    fn release(&self, run: &PlannedRun) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let key = run.load_key();
+        if let Some((_, n)) = map.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&key);
+            }
+        }
+    }
+}
+
+/// Runs `plan` into `options.out_dir`: the runs of the shard that are not
+/// done yet, on `options.jobs` threads, each built by `factory`; then, if the
+/// folder holds every run of the sweep, writes `runs.csv`, `aggregate.csv`
+/// and `timings.csv`.
+///
+/// Stops at the first failing run (after the runs in flight finish, so
+/// nothing done is lost) and returns its error.
+pub fn run(
+    plan: &Plan,
+    options: &RunOptions,
+    factory: &dyn RunFactory,
+    observer: &dyn Observer,
+) -> Result<SweepReport, SweepError> {
+    let out = options.out_dir.as_path();
+    let manifest = store::open_dir(out, plan)?;
+    let done = store::read_records(out, plan.fingerprint(), false)?;
+    let in_shard: Vec<&PlannedRun> = plan
+        .runs()
+        .iter()
+        .filter(|r| options.shard.is_none_or(|s| s.contains(r.index)))
+        .collect();
+    let pending: Vec<&PlannedRun> = in_shard
+        .iter()
+        .copied()
+        .filter(|r| !done.contains_key(&r.index))
+        .collect();
+    let skipped = in_shard.len() - pending.len();
+    observer.started(in_shard.len(), skipped);
+
+    let run_outputs = options.run_outputs.unwrap_or(plan.spec().run_outputs);
+    let jobs = if options.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.jobs
+    }
+    .min(pending.len().max(1));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("cirrus-sweep-{i}"))
+        .build()
+        .map_err(|e| pool_error(out, jobs, &e))?;
+
+    let cache = Cache::new(&pending);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<SweepError>> = Mutex::new(None);
+    let new_records: Mutex<Vec<RunRecord>> = Mutex::new(Vec::new());
+    pool.scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|_| {
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(run) = pending.get(k) else { break };
+                    let outcome = execute(plan, run, &cache, factory, out, run_outputs);
+                    cache.release(run);
+                    match outcome {
+                        Ok(record) => {
+                            observer.finished(&record);
+                            new_records.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+                        }
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                            // Report the lowest failing run: deterministic whatever the timing.
+                            let lower = match (&*slot, &e) {
+                                (Some(SweepError::Run { run: a, .. }), SweepError::Run { run: b, .. }) => {
+                                    b < a
+                                }
+                                (None, _) => true,
+                                _ => false,
+                            };
+                            if lower {
+                                *slot = Some(e);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let new_records = new_records.into_inner().unwrap_or_else(|p| p.into_inner());
+    let ran = new_records.len();
+    let mut all = done;
+    all.extend(new_records.into_iter().map(|r| (r.run, r)));
+    // Other shards may have written into the same folder meanwhile.
+    if all.len() < manifest.runs {
+        all = store::read_records(out, plan.fingerprint(), false)?;
+    }
+    let complete = all.len() == manifest.runs;
+    if complete {
+        store::write_tables(out, &manifest, &all)?;
+    }
+    Ok(SweepReport {
+        total: manifest.runs,
+        in_shard: in_shard.len(),
+        skipped,
+        ran,
+        complete,
+    })
+}
+
+fn pool_error(dir: &Path, jobs: usize, e: &rayon::ThreadPoolBuildError) -> SweepError {
+    SweepError::Results {
+        path: dir.to_path_buf(),
+        message: format!("cannot start {jobs} worker threads: {e}"),
+    }
+}
+
+/// One run: load (shared), build, simulate, write.
+fn execute(
+    plan: &Plan,
+    run: &PlannedRun,
+    cache: &Cache,
+    factory: &dyn RunFactory,
+    out: &Path,
+    run_outputs: bool,
+) -> Result<RunRecord, SweepError> {
+    let scenario = cache.get(plan, run).map_err(|e| match &*e {
+        // Each run names itself, even when it shares a failed load.
+        SweepError::Run { origin, message, .. } => SweepError::Run {
+            origin: origin.clone(),
+            run: run.index,
+            point: run.describe(plan),
+            message: message.clone(),
+        },
+        other => plan.run_error(run, other.to_string()),
+    })?;
+    let started = Instant::now();
+    let mut config = scenario.config.clone();
+    config.seed = plan.run_seed(run, scenario.config.seed);
+    let ctx = RunContext { run, config };
+    let sim = factory
+        .simulation(&scenario, &ctx)
+        .map_err(|e| plan.run_error(run, e.to_string()))?;
+    let result = sim.run().map_err(|e| plan.run_error(run, e.to_string()))?;
+    let wall_s = started.elapsed().as_secs_f64();
+    if run_outputs {
+        let selection = cirrus_output::Selection {
+            intervals: scenario.output.intervals,
+            hosts: scenario.output.hosts,
+            vms: scenario.output.vms,
+            migrations: scenario.output.migrations,
+        };
+        cirrus_output::write_run(&result, &store::run_output_dir(out, run.index), selection)?;
+    }
+    let metrics = store::summary_columns(&result.summary).map_err(|e| plan.run_error(run, e.to_string()))?;
+    let record = RunRecord {
+        fingerprint: plan.fingerprint().to_string(),
+        run: run.index,
+        point: run.point,
+        replication: run.replication,
+        labels: run.labels.clone(),
+        metrics,
+        wall_s,
+    };
+    store::write_record(out, &record)?;
+    Ok(record)
+}
+
+/// Loads the scenario of every distinct (file, overrides) among the runs of
+/// `shard` (all when `None`), on `jobs` threads, and drops them: finds a bad
+/// value anywhere in the grid before hours are spent on the rest.
+pub fn check(plan: &Plan, jobs: usize, shard: Option<Shard>) -> Result<usize, SweepError> {
+    let mut firsts: Vec<&PlannedRun> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in plan.runs() {
+        if shard.is_none_or(|s| s.contains(r.index)) && seen.insert(r.load_key()) {
+            firsts.push(r);
+        }
+    }
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        jobs
+    };
+    let jobs = jobs.min(firsts.len().max(1));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| pool_error(Path::new("."), jobs, &e))?;
+    use rayon::prelude::*;
+    let errors: Vec<SweepError> = pool.install(|| {
+        firsts
+            .par_iter()
+            .filter_map(|r| {
+                cirrus_scenario::load(&r.scenario, &r.overrides)
+                    .err()
+                    .map(|e| plan.scenario_error(r, &e))
+            })
+            .collect()
+    });
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(firsts.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition() {
+        let s = Shard::parse("1/3").unwrap();
+        assert_eq!(s, Shard { index: 1, count: 3 });
+        assert!(s.contains(4) && !s.contains(5));
+        for bad in ["3/3", "1", "a/2", "0/0", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

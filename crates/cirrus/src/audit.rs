@@ -1,0 +1,227 @@
+//! An invariant auditor: checks the state of a run after every event.
+//!
+//! Used by every test that runs a scenario and by `cirrus run --audit`. It
+//! does not trust the bookkeeping it checks: capacities are summed afresh
+//! from the host lists, placement is cross-checked both ways (host lists
+//! against `host_of`), and time and energy against their previous values.
+
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::simulation::Observation;
+
+/// Relative slack for sums of `f64` shares compared with a capacity.
+const RELATIVE_SLACK: f64 = 1e-9;
+
+/// One broken invariant.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("t = {time_s} s: {message}")]
+pub struct AuditError {
+    /// When it was found.
+    pub time_s: f64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Checks, after every event: time never goes back; energy is finite, ≥ 0
+/// and never decreases; per host, the RAM reserved and the MIPS handed out
+/// fit its capacity and its free-RAM figure agrees with its list; every VM
+/// runs on at most one host, the one `host_of` names, and a VM listed as
+/// migrating in somewhere is in migration from another host.
+#[derive(Debug, Clone, Default)]
+pub struct Auditor {
+    last_time_s: f64,
+    last_energy_j: f64,
+    events: u64,
+    runs_on: Vec<u32>,
+}
+
+impl Auditor {
+    /// A fresh auditor.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Observations checked so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Checks one observation.
+    pub fn check(&mut self, obs: &Observation<'_>) -> Result<(), AuditError> {
+        let err = |message: String| AuditError {
+            time_s: obs.time_s,
+            message,
+        };
+        if obs.time_s.is_nan() || obs.time_s < self.last_time_s {
+            return Err(err(format!("time went back from {} s", self.last_time_s)));
+        }
+        if !obs.energy_j.is_finite() || obs.energy_j < self.last_energy_j {
+            return Err(err(format!(
+                "energy {} J after {} J: not finite or decreasing",
+                obs.energy_j, self.last_energy_j
+            )));
+        }
+        let dc = obs.datacenter;
+        check_hosts(dc).map_err(err)?;
+        self.check_vms(dc).map_err(err)?;
+        self.last_time_s = obs.time_s;
+        self.last_energy_j = obs.energy_j;
+        self.events += 1;
+        Ok(())
+    }
+
+    fn check_vms(&mut self, dc: &Datacenter) -> Result<(), String> {
+        self.runs_on.clear();
+        self.runs_on.resize(dc.vm_count(), 0);
+        for h in dc.hosts() {
+            for &v in dc.vms_on(h) {
+                if dc.is_incoming(h, v) {
+                    if !dc.in_migration(v) {
+                        return Err(format!("{v:?} is migrating in to {h:?} but not in migration"));
+                    }
+                    if dc.host_of(v) == Some(h) {
+                        return Err(format!("{v:?} migrates to the host it runs on, {h:?}"));
+                    }
+                } else {
+                    self.runs_on[v.index()] += 1;
+                    if dc.host_of(v) != Some(h) {
+                        return Err(format!(
+                            "{v:?} is listed on {h:?} but runs on {:?}",
+                            dc.host_of(v)
+                        ));
+                    }
+                }
+            }
+        }
+        for (i, &n) in self.runs_on.iter().enumerate() {
+            let v = VmId(i as u32);
+            if n > 1 {
+                return Err(format!("{v:?} runs on {n} hosts"));
+            }
+            if n == 0 && dc.host_of(v).is_some() {
+                return Err(format!(
+                    "{v:?} runs on {:?} but is not listed there",
+                    dc.host_of(v)
+                ));
+            }
+            if n == 0 && dc.in_migration(v) {
+                return Err(format!("{v:?} is in migration but runs nowhere"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_hosts(dc: &Datacenter) -> Result<(), String> {
+    for h in dc.hosts() {
+        let ht = dc.host_type(h);
+        let ram = dc.reserved_ram_mb(h);
+        if ram > ht.ram_mb {
+            return Err(format!("{h:?}: {ram} MB of RAM reserved, capacity {}", ht.ram_mb));
+        }
+        if dc.ram_free_mb(h) != ht.ram_mb - ram {
+            return Err(format!(
+                "{h:?}: free RAM {} MB, but capacity {} − reserved {ram}",
+                dc.ram_free_mb(h),
+                ht.ram_mb
+            ));
+        }
+        let capacity = ht.total_mips();
+        let allocated = dc.allocated_mips(h);
+        if allocated > capacity * (1.0 + RELATIVE_SLACK) || dc.available_mips(h) < 0.0 {
+            return Err(format!(
+                "{h:?}: {allocated} MIPS handed out of {capacity} (available {})",
+                dc.available_mips(h)
+            ));
+        }
+        check_host_shares(dc, h)?;
+    }
+    Ok(())
+}
+
+fn check_host_shares(dc: &Datacenter, h: HostId) -> Result<(), String> {
+    for &v in dc.vms_on(h) {
+        if dc.is_incoming(h, v) {
+            continue;
+        }
+        let a = dc.vm_allocated_mips(v);
+        if !(a.is_finite() && a >= 0.0) {
+            return Err(format!("{v:?} on {h:?}: allocated {a} MIPS"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::test_support::spec;
+    use crate::registry::build_placement_policy;
+    use crate::simulation::{Simulation, SimulationConfig};
+
+    #[test]
+    fn a_clean_run_passes_and_every_event_is_checked() {
+        let s = spec(
+            &[(1000.0, 2, 50.0, 100.0), (1000.0, 2, 50.0, 100.0)],
+            &[500.0, 700.0, 900.0],
+        );
+        let config = SimulationConfig {
+            duration_s: 3600.0,
+            ..SimulationConfig::default()
+        };
+        let policy = build_placement_policy("ff", Default::default()).unwrap();
+        let mut auditor = Auditor::new();
+        let mut failures = Vec::new();
+        Simulation::new(s, config, policy)
+            .unwrap()
+            .run_observed(|o| {
+                if let Err(e) = auditor.check(o) {
+                    failures.push(e);
+                }
+            })
+            .unwrap();
+        assert!(failures.is_empty(), "{failures:?}");
+        // Initial placement, the step at t = 0, and 12 more.
+        assert_eq!(auditor.events(), 14);
+    }
+
+    #[test]
+    fn going_back_in_time_or_losing_energy_is_reported() {
+        let dc = Datacenter::new(spec(&[(1000.0, 1, 50.0, 100.0)], &[100.0]));
+        let obs = |time_s, energy_j| Observation {
+            time_s,
+            datacenter: &dc,
+            energy_j,
+            migrations: &[],
+        };
+        let mut a = Auditor::new();
+        a.check(&obs(10.0, 5.0)).unwrap();
+        assert!(
+            a.check(&obs(9.0, 5.0))
+                .unwrap_err()
+                .message
+                .contains("time went back")
+        );
+        assert!(a.check(&obs(11.0, 4.0)).unwrap_err().message.contains("energy"));
+        assert!(a.check(&obs(11.0, f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn a_vm_listed_twice_is_reported() {
+        let mut dc = Datacenter::new(spec(
+            &[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 50.0, 100.0)],
+            &[100.0],
+        ));
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        // What only a planner may do: list the VM on a second host.
+        dc.begin_tentative();
+        assert!(dc.create_vm(HostId(1), VmId(0)));
+        let obs = Observation {
+            time_s: 0.0,
+            datacenter: &dc,
+            energy_j: 0.0,
+            migrations: &[],
+        };
+        let e = Auditor::new().check(&obs).unwrap_err();
+        assert!(e.message.contains("VmId(0)"), "{e}");
+    }
+}

@@ -1,0 +1,278 @@
+//! How long a live migration takes and what it costs.
+//!
+//! The consolidation loop asks a [`MigrationModel`] for each move it decides.
+//! The baseline is CloudSim's: a fixed delay of RAM over half the target's
+//! bandwidth, during which the VM runs at 90 % at the source and the target
+//! already holds its capacity (the 90 %/10 % shares live in
+//! [`crate::datacenter::time_shared`]).
+//!
+//! The other models run a migration as a [`MigrationProcess`]: a state machine
+//! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
+//! a network whose rate may change at any moment (models.md A.1.2, A.5). A
+//! VM's memory and how it is dirtied is a [`VmMemory`]. The models, each
+//! selectable by name with parameters (see [`crate::registry::migration_models`] and each type's docs):
+//!
+//! | name | model | source |
+//! |---|---|---|
+//! | `cloudsim` | [`FixedDelay`] | CloudSim `PowerDatacenter` |
+//! | `stop-and-copy` | [`StopAndCopy`] | Xen's non-live save, models.md A.3 |
+//! | `pre-copy` | [`PreCopy`] (Xen or KVM stop rules, Clark's adaptive rate) | Clark et al. NSDI 2005; Xen `xc_domain_save.c`; SimGrid, A.1, A.5 |
+//! | `time-series` | [`TimeSeriesPreCopy`] (hot pages deferred) | Hu et al. ICPADS 2011, A.4 |
+//! | `post-copy` | [`PostCopy`] (push + demand faults, pre-paging) | Hines & Gopalan VEE 2009, A.2 |
+//! | `hybrid` | [`Hybrid`] (k pre-copy rounds, then post-copy) | A.3 |
+//!
+//! [`simulate_alone`] runs any of them at a constant bandwidth: the same code as
+//! the simulator, for the `cirrus migrate` calculator and the closed-form tests.
+
+mod alone;
+mod fixed_delay;
+mod hybrid;
+mod memory;
+mod post_copy;
+mod pre_copy;
+mod process;
+mod stop_and_copy;
+mod time_series;
+
+#[cfg(test)]
+mod tests;
+
+pub use alone::{PhaseRecord, simulate_alone, trace_alone};
+pub use fixed_delay::FixedDelay;
+pub use hybrid::Hybrid;
+pub use memory::{DirtyRate, RateSeries, VmMemory, WrittenFn};
+pub use post_copy::{FaultModel, PostCopy};
+pub use pre_copy::{AdaptiveRate, PreCopy, StopRules};
+pub use process::{
+    MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome, StopReason, VmLocation,
+};
+pub use stop_and_copy::StopAndCopy;
+pub use time_series::{HotDeferral, TimeSeriesPreCopy};
+
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::params::{ParamError, Params};
+use crate::registry::Entry;
+
+/// Bits in a byte: RAM is in MB, bandwidth in Mbit/s (1 Gbit/s moves 125 MB/s).
+const BITS_PER_BYTE: f64 = 8.0;
+
+/// MB per second moved at `mbps` Mbit/s.
+pub(crate) fn mb_per_s(mbps: f64) -> f64 {
+    mbps / BITS_PER_BYTE
+}
+
+/// What one migration will take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationPlan {
+    /// From start to the VM running at the target, seconds.
+    pub duration_s: f64,
+    /// Time the VM is suspended, seconds.
+    pub downtime_s: f64,
+    /// Data sent over the network, MB.
+    pub data_mb: f64,
+}
+
+/// What a migration process starts from.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationStart<'a> {
+    /// The VM's memory and how it is dirtied.
+    pub memory: &'a VmMemory,
+    /// The source host's link, Mbit/s (nominal: the network decides the real rate).
+    pub source_bw_mbps: f64,
+    /// The destination host's link, Mbit/s (CloudSim prices a migration with it).
+    pub target_bw_mbps: f64,
+    /// Absolute simulated time the migration starts, seconds (dirty-rate traces use it).
+    pub now_s: f64,
+}
+
+impl<'a> MigrationStart<'a> {
+    /// A start at time `now_s` over links of `bw_mbps` at both ends.
+    pub fn new(memory: &'a VmMemory, bw_mbps: f64, now_s: f64) -> Self {
+        Self {
+            memory,
+            source_bw_mbps: bw_mbps,
+            target_bw_mbps: bw_mbps,
+            now_s,
+        }
+    }
+
+    /// The slower end's link, Mbit/s: a process's first guess of its rate before it has
+    /// measured one.
+    pub fn path_bw_mbps(&self) -> f64 {
+        self.source_bw_mbps.min(self.target_bw_mbps)
+    }
+}
+
+/// A live-migration model.
+pub trait MigrationModel: Send + Sync + std::fmt::Debug {
+    /// The registered name.
+    fn name(&self) -> &'static str;
+
+    /// The plan for moving VM `vm` from `source` to `target` now.
+    ///
+    /// Process-based models know nothing of the VM's dirtying here (the datacenter does not
+    /// hold it): they price an idle VM alone on the slower end's link, a lower bound.
+    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan;
+
+    /// What a planner should expect moving `vm` off `host` to take, before a
+    /// target is known (the look-ahead of the LR/LRR overload detectors).
+    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64;
+
+    /// Starts one migration as a process the simulator drives phase by phase (see
+    /// [`MigrationProcess`]).
+    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
+}
+
+/// The plan of an idle VM of `ram_mb` alone on a link of `bw_mbps`: what process-based
+/// models answer to [`MigrationModel::plan`]. Infinite when the link cannot carry it.
+pub(crate) fn idle_plan(model: &dyn MigrationModel, ram_mb: f64, bw_mbps: f64) -> MigrationPlan {
+    match simulate_alone(model, &VmMemory::idle(ram_mb), bw_mbps, 1.0) {
+        Ok(r) => MigrationPlan {
+            duration_s: r.total_s,
+            downtime_s: r.downtime_s,
+            data_mb: r.data_mb,
+        },
+        Err(_) => MigrationPlan {
+            duration_s: f64::INFINITY,
+            downtime_s: f64::INFINITY,
+            data_mb: ram_mb,
+        },
+    }
+}
+
+/// [`idle_plan`] from the datacenter: the VM's RAM over the slower of the two hosts' links.
+pub(crate) fn idle_plan_in(
+    model: &dyn MigrationModel,
+    dc: &Datacenter,
+    vm: VmId,
+    source: HostId,
+    target: HostId,
+) -> MigrationPlan {
+    let bw = dc.host_type(source).bw_mbps.min(dc.host_type(target).bw_mbps);
+    idle_plan(model, dc.vm_type(vm).ram_mb as f64, bw)
+}
+
+/// The constant overheads every process-based model has (Clark's stages 0–1 and 4–5,
+/// models.md A.0: "model stages 0–1 and 4–5 as constant overheads T_setup and T_resume"),
+/// and an optional cap on every transfer's rate.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Overheads {
+    /// Pre-migration and reservation, seconds, the VM running at the source (`setup_s`, 0).
+    pub setup_s: f64,
+    /// Commitment and activation, seconds, the VM paused (`resume_s`, 0; Clark et al.
+    /// measured 9 ms for SPECweb99 and 40 ms for Quake 3, models.md A.1.5).
+    pub resume_s: f64,
+    /// A cap on every transfer, Mbit/s (`rate_cap_mbps`, none): a configured migration
+    /// speed, e.g. SimGrid's `mig_speed` or QEMU's `migrate_set_speed`.
+    pub rate_cap_mbps: Option<f64>,
+}
+
+impl Overheads {
+    /// The parameter keys it reads.
+    pub(crate) const KEYS: [&'static str; 3] = ["setup_s", "resume_s", "rate_cap_mbps"];
+
+    /// Reads `setup_s`, `resume_s` and `rate_cap_mbps`.
+    pub(crate) fn from_params(params: &mut Params) -> Result<Self, ParamError> {
+        let o = Self {
+            setup_s: params.number("setup_s")?.unwrap_or(0.0),
+            resume_s: params.number("resume_s")?.unwrap_or(0.0),
+            rate_cap_mbps: params.number("rate_cap_mbps")?,
+        };
+        o.validate()?;
+        Ok(o)
+    }
+
+    /// Checks the values; errors name the parameter.
+    ///
+    /// # Errors
+    /// A negative or non-finite overhead, a cap not > 0.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        non_negative("setup_s", self.setup_s)?;
+        non_negative("resume_s", self.resume_s)?;
+        if let Some(c) = self.rate_cap_mbps {
+            positive("rate_cap_mbps", c)?;
+        }
+        Ok(())
+    }
+
+    /// The tighter of the overall cap and `other`.
+    pub(crate) fn cap_with(&self, other: Option<f64>) -> Option<f64> {
+        match (self.rate_cap_mbps, other) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// `x` must be finite and ≥ 0.
+pub(crate) fn non_negative(key: &str, x: f64) -> Result<f64, ParamError> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(x)
+    } else {
+        Err(ParamError::new(key, format!("must be ≥ 0, found {x}")))
+    }
+}
+
+/// `x` must be finite and > 0.
+pub(crate) fn positive(key: &str, x: f64) -> Result<f64, ParamError> {
+    if x.is_finite() && x > 0.0 {
+        Ok(x)
+    } else {
+        Err(ParamError::new(key, format!("must be > 0, found {x}")))
+    }
+}
+
+/// `x` must be in [0, 1).
+pub(crate) fn fraction_below_one(key: &str, x: f64) -> Result<f64, ParamError> {
+    if (0.0..1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(ParamError::new(key, format!("must be in [0, 1), found {x}")))
+    }
+}
+
+/// An optional whole number ≥ 0 (a count of rounds or pages).
+pub(crate) fn count(params: &mut Params, key: &str) -> Result<Option<u32>, ParamError> {
+    match params.number(key)? {
+        None => Ok(None),
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => Ok(Some(x as u32)),
+        Some(x) => Err(ParamError::new(
+            key,
+            format!("must be a whole number ≥ 0, found {x}"),
+        )),
+    }
+}
+
+/// Registered migration models (see [`crate::registry`]).
+pub(crate) static REGISTRY: &[Entry<dyn MigrationModel>] = &[
+    Entry {
+        name: "cloudsim",
+        summary: "fixed delay RAM / (bandwidth x share), share 0.5; 10 % CPU penalty at the source (CloudSim PowerDatacenter)",
+        build: fixed_delay::build,
+    },
+    Entry {
+        name: "stop-and-copy",
+        summary: "pause, copy the whole RAM, resume: downtime = transfer + resume (Xen non-live save)",
+        build: stop_and_copy::build,
+    },
+    Entry {
+        name: "pre-copy",
+        summary: "iterative pre-copy, Xen stop rules (29 rounds, 3x RAM, < 50 pages) or KVM/SimGrid downtime target (30 ms); optional Clark adaptive rate 100-500 Mbit/s",
+        build: pre_copy::build,
+    },
+    Entry {
+        name: "time-series",
+        summary: "pre-copy deferring hot pages (dirty in K of the last N rounds) to the final round (Hu et al., ICPADS 2011)",
+        build: time_series::build,
+    },
+    Entry {
+        name: "post-copy",
+        summary: "send CPU state, resume at the destination, push every page once; demand faults stall the VM, pre-paging cuts them (Hines & Gopalan, VEE 2009)",
+        build: post_copy::build,
+    },
+    Entry {
+        name: "hybrid",
+        summary: "k live pre-copy rounds, then post-copy of the remaining dirty pages",
+        build: hybrid::build,
+    },
+];

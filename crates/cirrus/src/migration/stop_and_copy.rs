@@ -1,0 +1,104 @@
+//! Stop-and-copy: the non-live baseline every live scheme is measured against.
+
+use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
+use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationReport, MigrationStart, Overheads};
+use super::{PhaseOutcome, idle_plan_in};
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::params::{ParamError, Params};
+
+/// Pause the VM, copy its whole RAM, resume it at the destination (Xen's non-live save,
+/// `last_iter = 1` from the start; models.md A.3): data = RAM, downtime = RAM / rate +
+/// `resume_s`, total = `setup_s` + downtime. 512 MB at 1 Gbit/s: 4.096 s.
+///
+/// Parameters: `setup_s`, `resume_s`, `rate_cap_mbps` ([`Overheads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StopAndCopy {
+    /// Set-up and resume overheads, rate cap.
+    pub overheads: Overheads,
+}
+
+impl MigrationModel for StopAndCopy {
+    fn name(&self) -> &'static str {
+        "stop-and-copy"
+    }
+
+    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
+        idle_plan_in(self, dc, vm, source, target)
+    }
+
+    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
+        idle_plan_in(self, dc, vm, host, host).duration_s
+    }
+
+    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
+        let mut ledger = Ledger::new(start.now_s);
+        ledger.report.stop = Some(StopReason::StopAndCopy);
+        Box::new(StopAndCopyProcess {
+            ledger,
+            overheads: self.overheads,
+            ram_mb: start.memory.ram_mb,
+            step: Step::Start,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Start,
+    Setup,
+    Copy,
+    Resume,
+    Done,
+}
+
+#[derive(Debug, Clone)]
+struct StopAndCopyProcess {
+    ledger: Ledger,
+    overheads: Overheads,
+    ram_mb: f64,
+    step: Step,
+}
+
+impl MigrationProcess for StopAndCopyProcess {
+    fn next(&mut self, previous: PhaseOutcome) -> Phase {
+        self.ledger.close(previous);
+        let o = self.overheads;
+        loop {
+            let (step, phase) = match self.step {
+                Step::Start => (
+                    Step::Setup,
+                    wait(o.setup_s, PhaseKind::Setup, PhaseEffects::at_source(1.0)),
+                ),
+                Step::Setup => (
+                    Step::Copy,
+                    transfer(
+                        self.ram_mb,
+                        o.rate_cap_mbps,
+                        PhaseKind::StopAndCopy,
+                        PhaseEffects::suspended(true),
+                    ),
+                ),
+                // The copy is complete: the source commits, the destination activates.
+                Step::Copy => (
+                    Step::Resume,
+                    wait(o.resume_s, PhaseKind::Resume, PhaseEffects::suspended(false)),
+                ),
+                Step::Resume | Step::Done => (Step::Done, Some(Phase::Done)),
+            };
+            self.step = step;
+            if let Some(p) = phase {
+                return self.ledger.open(p);
+            }
+        }
+    }
+
+    fn report(&self) -> MigrationReport {
+        self.ledger.report
+    }
+}
+
+pub(super) fn build(mut params: Params) -> Result<Box<dyn MigrationModel>, ParamError> {
+    let overheads = Overheads::from_params(&mut params)?;
+    params.finish(&Overheads::KEYS)?;
+    Ok(Box::new(StopAndCopy { overheads }))
+}

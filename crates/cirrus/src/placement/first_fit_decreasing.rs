@@ -1,0 +1,78 @@
+//! First fit decreasing (FFD).
+
+use super::support::{admitted, for_each_candidate, sort_decreasing, suitable};
+use super::{PlacementContext, PlacementPolicy};
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::params::{ParamError, Params};
+
+/// First fit decreasing, the classic bin-packing heuristic (Johnson 1974;
+/// `reference/models.md` B.1 "plain" family): a batch is sorted by requested
+/// MIPS, decreasing (then RAM, decreasing; stable), and each VM goes to the
+/// lowest-id host that is suitable and passes the admission check.
+///
+/// Unlike [`FirstFit`](super::FirstFit), which reproduces CloudSim's
+/// `PowerVmAllocationPolicySimple` and ignores the admission check, FFD
+/// applies it the way PABFD does (only to hosts already handing out MIPS), so
+/// it can serve as a consolidation destination chooser. Online (one VM at a
+/// time) it is first fit with the admission check. The choice equals a scan
+/// of every host in id order, but only busy hosts and the first idle host of
+/// each type are looked at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirstFitDecreasing;
+
+pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
+    params.finish(&[])?;
+    Ok(Box::new(FirstFitDecreasing))
+}
+
+impl PlacementPolicy for FirstFitDecreasing {
+    fn name(&self) -> &'static str {
+        "ffd"
+    }
+
+    fn order_batch(&self, dc: &Datacenter, vms: &mut [VmId]) {
+        sort_decreasing(dc, vms);
+    }
+
+    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+        let mut best: Option<HostId> = None;
+        for_each_candidate(dc, ctx, |h| {
+            if best.is_none_or(|b| h < b) && suitable(dc, ctx, h, v) && admitted(dc, ctx, h, v) {
+                best = Some(h);
+            }
+        });
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::test_support::spec;
+    use crate::placement::{NoAdmissionCheck, place_all};
+
+    #[test]
+    fn largest_first_into_the_lowest_host_with_room() {
+        // 400, 700, 600 MIPS on hosts of 1000, largest first: 700 → h0,
+        // 600 → h1 (h0 has 300 left), 400 → h1 (exactly full).
+        let mut dc = Datacenter::new(spec(
+            &[
+                (1000.0, 1, 50.0, 100.0),
+                (1000.0, 1, 50.0, 100.0),
+                (1000.0, 1, 50.0, 100.0),
+            ],
+            &[400.0, 700.0, 600.0],
+        ));
+        let ctx = PlacementContext {
+            excluded: &[],
+            admission: &NoAdmissionCheck,
+            exclude_idle: false,
+        };
+        let mut vms = [VmId(0), VmId(1), VmId(2)];
+        assert!(place_all(&mut FirstFitDecreasing, &mut dc, &ctx, &mut vms).is_empty());
+        assert_eq!(vms, [VmId(1), VmId(2), VmId(0)]);
+        assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
+        assert_eq!(dc.host_of(VmId(2)), Some(HostId(1)));
+        assert_eq!(dc.host_of(VmId(0)), Some(HostId(1)));
+    }
+}

@@ -1,0 +1,411 @@
+//! Property tests of every registered placement policy on small random
+//! datacenters with racks, applications and traces:
+//!
+//! 1. a policy never picks an excluded or unsuitable host, nor one that
+//!    fails the admission check while it hands out MIPS (except `ff`,
+//!    CloudSim's `PowerVmAllocationPolicySimple`, which has no overload
+//!    test), so no host ends up over capacity in CPU, RAM or bandwidth;
+//! 2. with generous capacity (every VM fits every host, every rack could
+//!    take every VM) every VM is placed;
+//! 3. SCAVP never breaks an anti-collocation set;
+//! 4. `obfd-rack` and `rack-aware` switch a rack on only when no host of a
+//!    rack that is on qualifies;
+//! 5. PBA never packs a host whose summed trace demand exceeds its MIPS;
+//! 6. the evaluation's lower bound never exceeds the hosts of a feasible
+//!    placement.
+//!
+//! Set `PROPTEST_CASES` to run more cases than the defaults.
+
+use std::sync::Arc;
+
+use cirrus::application::{AntiCollocation, Application, Applications, FaultDomain, Flow};
+use cirrus::datacenter::{
+    CreationRequest, Datacenter, DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType,
+};
+use cirrus::params::Params;
+use cirrus::placement::{AdmissionCheck, NoAdmissionCheck, PlacementContext, StaticThreshold, evaluate};
+use cirrus::power::AnalyticPowerModel;
+use cirrus::registry::{build_placement_policy, placement_policies};
+use cirrus::workload::UtilizationTrace;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::TestCaseError;
+
+/// Every trace of a world is sampled at this interval (PBA's pattern grid
+/// and the evaluation's then coincide).
+const TRACE_INTERVAL_S: f64 = 300.0;
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// An application: its size and, over its members (by position), flows and sets.
+#[derive(Debug, Clone)]
+struct AppPlan {
+    size: usize,
+    flows: Vec<(Index, Index, f64)>,
+    /// (members by position, rack level?)
+    sets: Vec<(Vec<Index>, bool)>,
+}
+
+/// A shrinkable description of a datacenter.
+#[derive(Debug, Clone)]
+struct World {
+    /// (cores, MIPS per core, RAM MB, bandwidth Mbit/s)
+    host_types: Vec<(u32, f64, u64, f64)>,
+    hosts_per_rack: usize,
+    racks: usize,
+    /// (cores, MIPS, RAM MB, bandwidth Mbit/s)
+    vm_types: Vec<(u32, f64, u64, f64)>,
+    /// (type, trace)
+    vms: Vec<(Index, Index)>,
+    traces: Vec<Vec<f64>>,
+    apps: Vec<AppPlan>,
+    demand_at_creation: bool,
+    batch: bool,
+    threshold: Option<f64>,
+    excluded: Vec<bool>,
+}
+
+fn app_plan(max_size: usize) -> impl Strategy<Value = AppPlan> {
+    (1..=max_size).prop_flat_map(|size| {
+        (
+            Just(size),
+            vec((any::<Index>(), any::<Index>(), 0.0..100.0f64), 0..6),
+            vec((vec(any::<Index>(), 2..4), any::<bool>()), 0..3),
+        )
+            .prop_map(|(size, flows, sets)| AppPlan { size, flows, sets })
+    })
+}
+
+/// A random world; with `generous`, every VM fits every host and each rack
+/// has a host per VM.
+fn world(generous: bool) -> impl Strategy<Value = World> {
+    let host_type = if generous {
+        (Just(8u32), Just(3000.0), Just(65_536u64), Just(10_000.0)).boxed()
+    } else {
+        (1..=4u32, 500.0..3000.0f64, 1024..8192u64, 100.0..2000.0f64).boxed()
+    };
+    let vm_type = (1..=2u32, 100.0..2500.0f64, 128..4096u64, 0.0..500.0f64);
+    (
+        vec(host_type, 1..=3),
+        vec(vm_type, 1..=3),
+        vec((any::<Index>(), any::<Index>()), 1..=14),
+        vec(vec(0.0..=1.0f64, 1..=12), 1..=4),
+        vec(app_plan(5), 0..=3),
+        (any::<bool>(), any::<bool>(), prop::option::of(0.5..1.0f64)),
+        (1..=4usize, 1..=6usize),
+        vec(any::<bool>(), 64),
+    )
+        .prop_map(
+            move |(host_types, vm_types, vms, traces, apps, (demand, batch, threshold), (racks, per), ex)| {
+                let (racks, hosts_per_rack) = if generous {
+                    (racks.max(3), vms.len())
+                } else {
+                    (racks, per)
+                };
+                World {
+                    host_types,
+                    hosts_per_rack,
+                    racks,
+                    vm_types,
+                    vms,
+                    traces,
+                    apps,
+                    demand_at_creation: demand,
+                    batch,
+                    threshold,
+                    // Only random worlds exclude hosts; a generous one must place everything.
+                    excluded: if generous { Vec::new() } else { ex },
+                }
+            },
+        )
+}
+
+fn build(w: &World) -> DatacenterSpec {
+    let host_types: Vec<HostType> = w
+        .host_types
+        .iter()
+        .enumerate()
+        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| HostType {
+            name: format!("h{i}"),
+            mips_per_core: mips,
+            cores,
+            ram_mb,
+            bw_mbps,
+            storage_mb: 0,
+            power: Arc::new(AnalyticPowerModel::linear(200.0 + 10.0 * i as f64, 0.6).expect("valid model")),
+            power_name: "linear".into(),
+            off_power_w: 0.0,
+        })
+        .collect();
+    let n_hosts = w.racks * w.hosts_per_rack;
+    let hosts = (0..n_hosts)
+        .map(|i| HostSpec {
+            host_type: i % host_types.len(),
+            rack: Some((i / w.hosts_per_rack) as u32),
+        })
+        .collect();
+    // Every VM type fits host type 0 (which host 0 has), so the spec is valid.
+    let (h_cores, h_mips, h_ram, h_bw) = w.host_types[0];
+    let vm_types: Vec<VmType> = w
+        .vm_types
+        .iter()
+        .enumerate()
+        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| VmType {
+            name: format!("v{i}"),
+            mips: mips.min(h_mips),
+            cores: cores.min(h_cores),
+            ram_mb: ram_mb.min(h_ram),
+            bw_mbps: bw_mbps.min(h_bw),
+            size_mb: 0,
+        })
+        .collect();
+    let traces: Vec<UtilizationTrace> = w
+        .traces
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            UtilizationTrace::new(format!("t{i}"), TRACE_INTERVAL_S, s.clone()).expect("valid trace")
+        })
+        .collect();
+    let vms: Vec<VmSpec> = w
+        .vms
+        .iter()
+        .map(|(t, tr)| VmSpec {
+            vm_type: t.index(vm_types.len()),
+            trace: tr.index(traces.len()),
+        })
+        .collect();
+    // Applications over consecutive VMs, while VMs last.
+    let mut apps = Vec::new();
+    let mut next = 0usize;
+    for (a, plan) in w.apps.iter().enumerate() {
+        let size = plan.size.min(vms.len() - next);
+        if size == 0 {
+            break;
+        }
+        let members: Vec<VmId> = (next..next + size).map(|i| VmId(i as u32)).collect();
+        next += size;
+        let traffic = plan
+            .flows
+            .iter()
+            .map(|(x, y, mbps)| (members[x.index(size)], members[y.index(size)], *mbps))
+            .filter(|(x, y, _)| x != y)
+            .map(|(from, to, mbps)| Flow { from, to, mbps })
+            .collect();
+        let anti_collocation = plan
+            .sets
+            .iter()
+            .map(|(idx, rack)| {
+                let mut set: Vec<VmId> = idx.iter().map(|i| members[i.index(size)]).collect();
+                set.sort();
+                set.dedup();
+                AntiCollocation {
+                    vms: set,
+                    level: if *rack {
+                        FaultDomain::Rack
+                    } else {
+                        FaultDomain::Host
+                    },
+                }
+            })
+            .filter(|s| s.vms.len() >= 2)
+            .collect();
+        apps.push(Application {
+            name: format!("a{a}"),
+            vms: members,
+            traffic,
+            anti_collocation,
+        });
+    }
+    DatacenterSpec {
+        host_types,
+        hosts,
+        vm_types,
+        vms,
+        traces,
+        applications: Applications::new(apps),
+        creation_request: if w.demand_at_creation {
+            CreationRequest::Demand
+        } else {
+            CreationRequest::FullMips
+        },
+    }
+}
+
+/// Racks with a busy host.
+fn racks_on(dc: &Datacenter) -> Vec<Option<u32>> {
+    let mut on: Vec<Option<u32>> = dc.busy_hosts().map(|h| dc.spec().hosts[h.index()].rack).collect();
+    on.sort();
+    on.dedup();
+    on
+}
+
+/// Places every VM of the world with policy `name`, checking each choice.
+/// Returns the datacenter and the VMs left unplaced.
+fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError> {
+    let spec = build(w);
+    spec.validate()
+        .map_err(|e| TestCaseError::reject(e.to_string()))?;
+    let mut dc = Datacenter::new(spec);
+    let mut policy = build_placement_policy(name, Params::new()).expect("registered policy");
+    let threshold = w.threshold.map(StaticThreshold);
+    let admission: &dyn AdmissionCheck = match &threshold {
+        Some(t) => t,
+        None => &NoAdmissionCheck,
+    };
+    let excluded: Vec<bool> = (0..dc.host_count())
+        .map(|i| w.excluded.get(i).copied().unwrap_or(false))
+        .collect();
+    let ctx = PlacementContext {
+        excluded: &excluded,
+        admission,
+        exclude_idle: false,
+    };
+    let mut vms: Vec<VmId> = (0..dc.vm_count() as u32).map(VmId).collect();
+    if w.batch {
+        policy.order_batch(&dc, &mut vms);
+    }
+    // `ff` is CloudSim's PowerVmAllocationPolicySimple, which has no overload test.
+    let checks_admission = name != "ff";
+    let qualifies = |dc: &Datacenter, h: HostId, v: VmId| {
+        !ctx.excludes(dc, h)
+            && dc.is_suitable(h, v)
+            && !(checks_admission
+                && dc.potential_utilization_mips(h) != 0.0
+                && admission.overloaded_after(dc, h, v))
+    };
+    let mut unplaced = Vec::new();
+    for v in vms {
+        let Some(h) = policy.select_host(&dc, &ctx, v) else {
+            unplaced.push(v);
+            continue;
+        };
+        prop_assert!(!excluded[h.index()], "{name}: excluded host {h:?} for {v:?}");
+        prop_assert!(
+            qualifies(&dc, h, v),
+            "{name}: host {h:?} does not qualify for {v:?}"
+        );
+        if name == "obfd-rack" || name == "rack-aware" {
+            let on = racks_on(&dc);
+            let rack = dc.spec().hosts[h.index()].rack;
+            if !on.contains(&rack) {
+                let in_active_rack = dc
+                    .hosts()
+                    .filter(|&x| on.contains(&dc.spec().hosts[x.index()].rack))
+                    .find(|&x| qualifies(&dc, x, v));
+                prop_assert!(
+                    in_active_rack.is_none(),
+                    "{name}: switched rack {rack:?} on for {v:?} though host {in_active_rack:?} qualifies"
+                );
+            }
+        }
+        prop_assert!(dc.create_vm(h, v), "{name}: create_vm refused {v:?} on {h:?}");
+    }
+    Ok((dc, unplaced))
+}
+
+fn names() -> Vec<&'static str> {
+    placement_policies().iter().map(|e| e.name).collect()
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// Properties 1, 3–6 on random worlds.
+    #[test]
+    fn policies_respect_capacity_and_constraints(w in world(false)) {
+        for name in names() {
+            let (dc, _) = place(&w, name)?;
+            let q = evaluate(&dc);
+            prop_assert_eq!(q.capacity_violations, 0, "{}: {:?}", name, q);
+            if name == "scavp" {
+                prop_assert_eq!(q.anti_collocation_violations, 0, "{}", name);
+            }
+            if name == "pba" {
+                prop_assert_eq!(q.trace_overloaded_hosts, 0, "{}", name);
+            }
+            prop_assert!(q.hosts_lower_bound <= q.active_hosts, "{}: {:?}", name, q);
+        }
+    }
+
+    /// Property 2 (and 3): with generous capacity every policy places every VM.
+    #[test]
+    fn policies_place_everything_when_there_is_room(w in world(true)) {
+        for name in names() {
+            let (dc, unplaced) = place(&w, name)?;
+            prop_assert!(unplaced.is_empty(), "{}: left {:?} unplaced", name, unplaced);
+            let q = evaluate(&dc);
+            prop_assert_eq!(q.vms_placed, dc.vm_count());
+            prop_assert_eq!(q.capacity_violations, 0, "{}", name);
+            if name == "scavp" {
+                prop_assert_eq!(q.anti_collocation_violations, 0);
+            }
+        }
+    }
+}
+
+/// Consolidation asks for one VM at a time with idle hosts excluded: no
+/// policy may then return an idle host, nor a host failing the admission check.
+#[test]
+fn exclude_idle_and_admission_are_respected() {
+    let host = HostType {
+        name: "h".into(),
+        mips_per_core: 2000.0,
+        cores: 4,
+        ram_mb: 8192,
+        bw_mbps: 1000.0,
+        storage_mb: 0,
+        power: Arc::new(AnalyticPowerModel::linear(200.0, 0.6).expect("valid model")),
+        power_name: "linear".into(),
+        off_power_w: 0.0,
+    };
+    let vm = VmType {
+        name: "v".into(),
+        mips: 1000.0,
+        cores: 1,
+        ram_mb: 1024,
+        bw_mbps: 10.0,
+        size_mb: 0,
+    };
+    let spec = DatacenterSpec {
+        host_types: vec![host],
+        hosts: (0..4)
+            .map(|i| HostSpec {
+                host_type: 0,
+                rack: Some(i / 2),
+            })
+            .collect(),
+        vm_types: vec![vm],
+        vms: vec![VmSpec { vm_type: 0, trace: 0 }; 2],
+        traces: vec![UtilizationTrace::new("t", TRACE_INTERVAL_S, vec![0.5]).expect("valid trace")],
+        ..DatacenterSpec::default()
+    };
+    for name in names() {
+        let mut dc = Datacenter::new(spec.clone());
+        assert!(dc.create_vm(HostId(3), VmId(0)));
+        let ctx = PlacementContext {
+            excluded: &[],
+            admission: &NoAdmissionCheck,
+            exclude_idle: true,
+        };
+        let mut policy = build_placement_policy(name, Params::new()).expect("registered");
+        assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), Some(HostId(3)), "{name}");
+        if name == "ff" {
+            // CloudSim's PowerVmAllocationPolicySimple: no overload test.
+            continue;
+        }
+        let ctx = PlacementContext {
+            excluded: &[],
+            admission: &StaticThreshold(0.1),
+            exclude_idle: true,
+        };
+        assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), None, "{name}: admission");
+    }
+}

@@ -3,6 +3,7 @@
 //! `cirrus`'s, writing is `cirrus-output`'s, sweeping is `cirrus-sweep`'s and
 //! drawing is `cirrus-plot`'s.
 
+mod migrate;
 mod sweep;
 
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ enum Command {
     },
     /// List power models, placement policies and workload formats.
     List,
+    /// One live migration's outcome alone on a link, from the simulator's
+    /// model code: total time, downtime, data sent, rounds, stop reason.
+    Migrate(migrate::MigrateArgs),
     /// Run a parameter sweep (a grid of scenario variants x replications) in
     /// parallel; rerunning an interrupted sweep finishes only what is missing.
     Sweep {
@@ -159,6 +163,7 @@ fn main() -> ExitCode {
             check,
         }),
         Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
+        Command::Migrate(args) => migrate::migrate(args),
         Command::Plot {
             dir,
             out,

@@ -360,6 +360,14 @@ fn shootout() {
         ("planetlab", &[][..]),
         ("vdi-desktops", &[][..]),
         ("vdi-desktops", &["placement.creation_request=full"][..]),
+        ("vdi-desktops", &["workload.distribution.phase_spread_h=0"][..]),
+        (
+            "vdi-desktops",
+            &[
+                "workload.distribution.phase_spread_h=0",
+                "placement.creation_request=full",
+            ][..],
+        ),
         ("multitier-apps", &["placement.allow_unplaced=true"][..]),
     ] {
         let mut scenario = load(name, overrides);

@@ -316,7 +316,7 @@ fn names() -> Vec<&'static str> {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(128))]
 
     /// Properties 1, 3–6 on random worlds.
     #[test]

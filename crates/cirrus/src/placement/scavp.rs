@@ -732,20 +732,20 @@ impl PlacementPolicy for Scavp {
         if self.hierarchical
             && let Some(a) = apps.app_of(v)
         {
-            if self.plan[v.index()] == Planned::No && dc.host_of(v).is_none() {
-                let others_unplaced = apps.apps()[a]
-                    .vms
+            // Members waiting for a host and not planned yet. (A member
+            // planned before but never placed — say, retired — keeps its
+            // stale entry rather than trigger planning again and again.)
+            let plan = &self.plan;
+            let waiting =
+                |u: VmId| dc.host_of(u).is_none() && !dc.in_migration(u) && plan[u.index()] == Planned::No;
+            if waiting(v) && apps.apps()[a].vms.iter().any(|&u| u != v && waiting(u)) {
+                let unplaced: Vec<VmId> = apps
+                    .apps()
                     .iter()
-                    .any(|&u| u != v && dc.host_of(u).is_none() && !dc.in_migration(u));
-                if others_unplaced {
-                    let unplaced: Vec<VmId> = apps
-                        .apps()
-                        .iter()
-                        .flat_map(|app| app.vms.iter().copied())
-                        .filter(|&u| dc.host_of(u).is_none() && !dc.in_migration(u))
-                        .collect();
-                    self.plan(dc, ctx, topo, &unplaced);
-                }
+                    .flat_map(|app| app.vms.iter().copied())
+                    .filter(|&u| waiting(u))
+                    .collect();
+                self.plan(dc, ctx, topo, &unplaced);
             }
             if let Planned::Host(h) = std::mem::replace(&mut self.plan[v.index()], Planned::No)
                 && suitable(dc, ctx, h, v)

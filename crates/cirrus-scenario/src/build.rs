@@ -199,6 +199,10 @@ impl Context {
                 {
                     key = join(&key, field);
                 }
+                if field == Some("") {
+                    // An empty key (`'' = 1`): the path ends at its table; name it `""`.
+                    key.push_str("\"\"");
+                }
                 Err(loc.invalid(&key, message))
             }
         }

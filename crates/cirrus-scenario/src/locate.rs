@@ -12,7 +12,7 @@ pub(crate) enum Segment {
 }
 
 /// Splits `a.b[2].c` into segments. Quoted keys are not supported (the schema
-/// has none).
+/// has none), except `""`, the empty key, as errors about one name it.
 pub(crate) fn parse_path(path: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     for part in path.split('.').filter(|p| !p.is_empty()) {
@@ -29,6 +29,8 @@ pub(crate) fn parse_path(path: &str) -> Vec<Segment> {
                 }
                 rest = &stripped[close + 1..];
             }
+        } else if rest == "\"\"" {
+            out.push(Segment::Key(String::new()));
         } else {
             out.push(Segment::Key(rest.to_string()));
         }
@@ -141,5 +143,14 @@ mod tests {
         assert_eq!(at("host_types[1].power.model"), (9, 11));
         // Missing leaf: the nearest ancestor.
         assert_eq!(at("host_types[1].cores"), (7, 1));
+    }
+
+    #[test]
+    fn finds_empty_keys() {
+        let text = "# c\n\n'' = 1\n[simulation]\nname = \"x\"\n\"\" = 2\n";
+        let doc = ImDocument::parse(text).unwrap();
+        let at = |p: &str| line_col(text, span_of(&doc, p).unwrap().start);
+        assert_eq!(at("\"\""), (3, 1));
+        assert_eq!(at("simulation.\"\""), (6, 1));
     }
 }

@@ -42,6 +42,12 @@ enum Command {
         /// Print the summary as JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Check the model's invariants after every event (capacity per
+        /// host, each VM on one host or in one migration, energy monotone,
+        /// time forward, failed hosts empty); a violation fails the run
+        /// and writes no results.
+        #[arg(long)]
+        audit: bool,
     },
     /// Check a scenario (and read its traces) without running it.
     Validate {
@@ -124,11 +130,12 @@ fn main() -> ExitCode {
             seed,
             mut set,
             json,
+            audit,
         } => {
             if let Some(seed) = seed {
                 set.push(format!("simulation.seed={seed}"));
             }
-            run(&scenario, out, &set, json)
+            run(&scenario, out, &set, json, audit)
         }
         Command::Validate { scenario, set } => match cirrus_scenario::load(&scenario, &set) {
             Ok(s) => {
@@ -181,7 +188,7 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool) -> ExitCode {
+fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool, audit: bool) -> ExitCode {
     let started = Instant::now();
     let scenario = match cirrus_scenario::load(path, set) {
         Ok(s) => s,
@@ -200,10 +207,23 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     let sim_started = Instant::now();
-    let result = match sim.run() {
+    let mut auditor = audit.then(cirrus::audit::Auditor::new);
+    let mut violation = None;
+    let result = sim.run_observed(|o| {
+        if let Some(a) = auditor.as_mut()
+            && violation.is_none()
+            && let Err(e) = a.check(o)
+        {
+            violation = Some(e);
+        }
+    });
+    let result = match result {
         Ok(r) => r,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
+    if let Some(e) = violation {
+        return fail(EXIT_FAILURE, &format!("audit: {e} (no results written)"));
+    }
     let sim_wall = sim_started.elapsed();
     let write_started = Instant::now();
     if let Err(e) = cirrus_output::write_run(&result, &out_dir, selection) {
@@ -228,7 +248,18 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         "simulated     {:.1} s in {} steps (last at {:.1} s)",
         s.simulated_s, s.steps, s.last_step_s
     );
-    println!("energy        {:.2} kWh", s.energy_kwh);
+    if s.total_energy_kwh > s.energy_kwh {
+        println!(
+            "energy        {:.2} kWh servers, {:.2} network, {:.2} cooling, {:.2} migrations: {:.2} kWh in total",
+            s.energy_kwh,
+            s.network_energy_kwh,
+            s.cooling_energy_kwh,
+            s.migration_energy_kwh,
+            s.total_energy_kwh
+        );
+    } else {
+        println!("energy        {:.2} kWh", s.energy_kwh);
+    }
     println!(
         "active hosts  mean {:.1}, min {}, max {}   {}",
         s.active_hosts_mean,
@@ -244,10 +275,59 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool)
         )
     );
     println!("host shutdowns {}", s.host_shutdowns);
-    if s.consolidation_rounds > 0 {
+    println!(
+        "placement     {} hosts in {} racks at t = 0 (lower bound {}, gap {:.1} %), inter-rack traffic {:.0} Mbit/s, \
+         {} anti-collocation / {} capacity violations",
+        s.placement_hosts,
+        s.placement_racks,
+        s.placement_lower_bound_hosts,
+        s.placement_gap * 100.0,
+        s.placement_inter_rack_traffic_mbps,
+        s.placement_anti_collocation_violations,
+        s.placement_constraint_violations
+    );
+    if s.migrations > 0 || s.consolidation_rounds > 0 {
         println!(
-            "migrations    {} ({} overload, {} underload), mean {:.2} s",
-            s.migrations, s.migrations_overload, s.migrations_underload, s.time_before_vm_migration_mean_s
+            "migrations    {} ({} overload, {} underload, {} scripted, {} evacuations), mean {:.2} s, \
+             downtime mean {:.3} s p99 {:.3} s, {:.0} MB sent",
+            s.migrations,
+            s.migrations_overload,
+            s.migrations_underload,
+            s.migrations_scripted,
+            s.migrations_evacuation,
+            s.migration_time_mean_s,
+            s.migration_downtime_mean_s,
+            s.migration_downtime_p99_s,
+            s.migration_data_mb
+        );
+    }
+    if s.host_failures > 0 {
+        println!(
+            "failures      {} hosts failed ({} crashes): MTBF {:.1} h, MTTR {:.1} h, hosts up {:.3} %; \
+             {} VMs lost, {} restarted, {} evacuated, {} migrations aborted",
+            s.host_failures,
+            s.host_crashes,
+            s.host_mtbf_s / 3600.0,
+            s.host_mttr_s / 3600.0,
+            s.host_availability * 100.0,
+            s.vm_losses,
+            s.vm_restarts,
+            s.vms_evacuated,
+            s.migrations_aborted
+        );
+    }
+    if s.vm_downtime_s > 0.0 {
+        println!(
+            "availability  VMs mean {:.5} %, min {:.5} %, {} below {:.3} %; downtime {:.1} s \
+             (migration {:.1}, restart {:.1}, waiting for room {:.1})",
+            s.vm_availability_mean * 100.0,
+            s.vm_availability_min * 100.0,
+            s.availability_violations,
+            s.availability_target * 100.0,
+            s.vm_downtime_s,
+            s.vm_downtime_migration_s,
+            s.vm_downtime_restart_s,
+            s.vm_downtime_crash_s
         );
     }
     println!(

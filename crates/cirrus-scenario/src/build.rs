@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use cirrus::RngStreams;
 use cirrus::datacenter::{
-    CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType,
+    CreationRequest, DatacenterSpec, HostId, HostSpec, HostType, SpecError, SpecItem, VmId, VmSpec, VmType,
 };
+use cirrus::failures::{FailureConfig, FailureProcess, FailureSource, Lifetime};
 use cirrus::migration::VmMemory;
 use cirrus::network::{LinkSpec, Topology, TopologySpec, TreeSpec};
 use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{
-    self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, SimulationConfig, SwitchPower,
+    self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, ScriptedMigration, SimulationConfig,
+    SwitchPower,
 };
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
@@ -253,6 +255,9 @@ impl Context {
         self.check_vm_types_fit(&host_types, &hosts, &vm_types, &vms)?;
         let placement = self.placement()?;
         let consolidation = self.consolidation()?;
+        let migration = self.migration_model()?;
+        let scripted_migrations = self.scripted_migrations(hosts.len(), vms.len())?;
+        let failures = self.failures(&host_types, hosts.len())?;
 
         let (applications, app_tables) = self.applications(vms.len())?;
         let spec = DatacenterSpec {
@@ -335,7 +340,15 @@ impl Context {
             },
             infrastructure,
             migration_energy,
+            availability_target: f.availability.target,
         };
+        let target = f.availability.target;
+        if !(target.is_finite() && (0.0..=1.0).contains(&target)) {
+            return Err(self.invalid(
+                "availability.target",
+                format!("expected a fraction in [0, 1] (0.9995 = 99.95 %), found {target}"),
+            ));
+        }
         let output = OutputOptions {
             dir: f
                 .output
@@ -354,10 +367,184 @@ impl Context {
             config,
             placement,
             consolidation,
+            migration,
+            scripted_migrations,
+            failures,
             network,
             vm_memory,
             output,
         })
+    }
+
+    /// `[migration]`, checked by building it once; `cloudsim` when absent.
+    fn migration_model(&self) -> Result<Named, ScenarioError> {
+        let Some(table) = &self.file.migration else {
+            return Ok(Named::new("cloudsim"));
+        };
+        if self.file.consolidation.is_some() {
+            return Err(self.invalid(
+                "migration",
+                "with [consolidation], give the migration model as [consolidation.migration]",
+            ));
+        }
+        let named = self.named("migration", table)?;
+        registry::build_migration_model(&named.name, named.params.clone())
+            .map_err(|e| self.registry_error("migration", "name", e))?;
+        Ok(named)
+    }
+
+    /// `[failures]`: a trace, or failure processes per host type.
+    fn failures(
+        &self,
+        host_types: &[HostType],
+        n_hosts: usize,
+    ) -> Result<Option<FailureConfig>, ScenarioError> {
+        let Some(f) = &self.file.failures else {
+            return Ok(None);
+        };
+        if !(f.restart_delay_s.is_finite() && f.restart_delay_s >= 0.0) {
+            return Err(self.invalid(
+                "failures.restart_delay_s",
+                format!("expected a number of seconds >= 0, found {}", f.restart_delay_s),
+            ));
+        }
+        let source = match (&f.trace, f.process.is_empty()) {
+            (Some(_), false) => {
+                return Err(self.invalid(
+                    "failures.trace",
+                    "give either a failure trace or [[failures.process]], not both",
+                ));
+            }
+            (None, true) => {
+                return Err(self.invalid(
+                    "failures",
+                    "missing `trace` or [[failures.process]]: where do failures come from?",
+                ));
+            }
+            (Some(raw), true) => {
+                let path = self.resolve("failures.trace", raw);
+                let failures = cirrus_traces::read_failure_trace(&path, n_hosts).map_err(|trace| {
+                    ScenarioError::Trace {
+                        origin: self.origin("failures.trace"),
+                        key: "failures.trace".into(),
+                        trace: Box::new(trace),
+                    }
+                })?;
+                FailureSource::Trace(failures)
+            }
+            (None, false) => {
+                let mut processes = Vec::with_capacity(f.process.len());
+                for (i, p) in f.process.iter().enumerate() {
+                    let key = |field: &str| format!("failures.process[{i}].{field}");
+                    let types = match &p.host_types {
+                        None => (0..host_types.len()).collect(),
+                        Some(names) => {
+                            let mut types = Vec::with_capacity(names.len());
+                            for (j, name) in names.iter().enumerate() {
+                                let t = host_types.iter().position(|t| &t.name == name).ok_or_else(|| {
+                                    self.invalid(
+                                        &format!("{}[{j}]", key("host_types")),
+                                        format!(
+                                            "unknown host type \"{name}\"; known: {}",
+                                            host_types
+                                                .iter()
+                                                .map(|t| t.name.as_str())
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        ),
+                                    )
+                                })?;
+                                types.push(t);
+                            }
+                            types
+                        }
+                    };
+                    let lifetime = |field: &str, table: &toml::Table| {
+                        let k = key(field);
+                        Lifetime::from_params(self.params(&k, table)?)
+                            .map_err(|e| self.invalid(&join(&k, &e.key), e.message))
+                    };
+                    let process = FailureProcess {
+                        host_types: types,
+                        ttf: lifetime("ttf", &p.ttf)?,
+                        ttr: lifetime("ttr", &p.ttr)?,
+                        degraded_fraction: p.degraded_fraction,
+                        warning_s: p.warning_s,
+                    };
+                    if !(0.0..=1.0).contains(&p.degraded_fraction) {
+                        return Err(self.invalid(
+                            &key("degraded_fraction"),
+                            format!("expected a fraction in [0, 1], found {}", p.degraded_fraction),
+                        ));
+                    }
+                    if !(p.warning_s.is_finite() && p.warning_s >= 0.0) {
+                        return Err(self.invalid(
+                            &key("warning_s"),
+                            format!("expected a number of seconds >= 0, found {}", p.warning_s),
+                        ));
+                    }
+                    processes.push(process);
+                }
+                FailureSource::Random(processes)
+            }
+        };
+        let config = FailureConfig {
+            source,
+            restart_delay_s: f.restart_delay_s,
+            evacuate: f.evacuate,
+        };
+        config
+            .validate(host_types, n_hosts)
+            .map_err(|e| match &config.source {
+                FailureSource::Random(_) => {
+                    self.invalid(&format!("failures.process[{}]", e.index), e.message)
+                }
+                FailureSource::Trace(_) => self.invalid("failures.trace", e.message),
+            })?;
+        Ok(Some(config))
+    }
+
+    /// `[[migrations]]`, with VM and host indices checked.
+    fn scripted_migrations(
+        &self,
+        n_hosts: usize,
+        n_vms: usize,
+    ) -> Result<Vec<ScriptedMigration>, ScenarioError> {
+        let duration_s = self.file.simulation.duration_s;
+        let mut out = Vec::with_capacity(self.file.migrations.len());
+        for (i, m) in self.file.migrations.iter().enumerate() {
+            let key = |field: &str| format!("migrations[{i}].{field}");
+            if !(m.at_s.is_finite() && m.at_s >= 0.0 && m.at_s <= duration_s) {
+                return Err(self.invalid(
+                    &key("at_s"),
+                    format!("expected a time in [0, {duration_s}] s, found {}", m.at_s),
+                ));
+            }
+            if m.vm >= n_vms as u64 {
+                return Err(self.invalid(
+                    &key("vm"),
+                    format!(
+                        "VM {} does not exist: the scenario has {n_vms} VMs (0-based)",
+                        m.vm
+                    ),
+                ));
+            }
+            if m.target >= n_hosts as u64 {
+                return Err(self.invalid(
+                    &key("target"),
+                    format!(
+                        "host {} does not exist: the scenario has {n_hosts} hosts (0-based)",
+                        m.target
+                    ),
+                ));
+            }
+            out.push(ScriptedMigration {
+                at_s: m.at_s,
+                vm: VmId(m.vm as u32),
+                target: HostId(m.target as u32),
+            });
+        }
+        Ok(out)
     }
 
     /// Each VM type's `memory` table.
@@ -763,9 +950,13 @@ impl Context {
 
     fn vms(&self, vm_types: &[VmType], n_traces: usize) -> Result<Vec<VmSpec>, ScenarioError> {
         let v = &self.file.vms;
+        let replicate = self.file.workload.replicate;
+        if replicate == 0 {
+            return Err(self.invalid("workload.replicate", "expected an integer >= 1"));
+        }
         let n = match v.count {
             Some(c) => self.count("vms.count", c)?,
-            None => n_traces,
+            None => self.count("workload.replicate", (n_traces as u64).saturating_mul(replicate))?,
         };
         let names: Vec<String> = vm_types.iter().map(|t| t.name.clone()).collect();
         let type_ids: Vec<usize> = match &v.types {
@@ -866,6 +1057,7 @@ impl Context {
                 for (field, present) in [
                     ("distribution", w.distribution.is_some()),
                     ("interval_s", w.interval_s.is_some()),
+                    ("traces", w.traces.is_some()),
                 ] {
                     if present {
                         return Err(
@@ -903,7 +1095,12 @@ impl Context {
                 let Some(count) = self.file.vms.count else {
                     return Err(self.invalid("vms.count", "a synthetic workload needs vms.count"));
                 };
-                let n = self.count("vms.count", count)?;
+                let vms = self.count("vms.count", count)?;
+                // Distinct traces to generate; VMs share them round-robin.
+                let (n, n_key) = match w.traces {
+                    Some(t) => (self.count("workload.traces", t)?.min(vms), "workload.traces"),
+                    None => (vms, "vms.count"),
+                };
                 let table = w.distribution.as_ref().ok_or_else(|| {
                     self.invalid("workload", "missing `distribution` ({ kind = \"normal\", … })")
                 })?;
@@ -945,10 +1142,11 @@ impl Context {
                 let total = (n as u64).saturating_mul(samples as u64);
                 if total > MAX_SYNTHETIC_SAMPLES {
                     return Err(self.invalid(
-                        "vms.count",
+                        n_key,
                         format!(
-                            "{n} VMs of {samples} samples each (duration_s / workload.interval_s) is {total} \
-                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates"
+                            "{n} traces of {samples} samples each (duration_s / workload.interval_s) is {total} \
+                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates \
+                             (workload.traces generates fewer, shared by the VMs)"
                         ),
                     ));
                 }

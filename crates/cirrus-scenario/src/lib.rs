@@ -19,10 +19,11 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 use cirrus::datacenter::DatacenterSpec;
+use cirrus::failures::FailureConfig;
 use cirrus::migration::VmMemory;
 use cirrus::network::TopologySpec;
 use cirrus::registry::{self, ConsolidationSpec, Named};
-use cirrus::simulation::{SimError, Simulation, SimulationConfig};
+use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig};
 
 pub use error::{Origin, ScenarioError};
 pub use schema::ScenarioFile;
@@ -57,6 +58,13 @@ pub struct Scenario {
     pub placement: Named,
     /// Dynamic consolidation, if configured.
     pub consolidation: Option<ConsolidationSpec>,
+    /// The migration model of moves outside consolidation (`[migration]`;
+    /// unused when consolidation brings its own).
+    pub migration: Named,
+    /// Migrations at fixed times.
+    pub scripted_migrations: Vec<ScriptedMigration>,
+    /// Host failures, if configured.
+    pub failures: Option<FailureConfig>,
     /// The network migrations cross, if configured.
     pub network: Option<TopologySpec>,
     /// Each VM type's memory and dirtying.
@@ -85,6 +93,20 @@ impl Scenario {
             Simulation::new(self.spec.clone(), config, placement)?.with_vm_memory(self.vm_memory.clone())?;
         if let Some(n) = &self.network {
             sim = sim.with_network(n)?;
+        }
+        if self.consolidation.is_none() {
+            let model = registry::build_migration_model(&self.migration.name, self.migration.params.clone())
+                .map_err(|e| SimError::Config {
+                    field: "migration",
+                    message: e.to_string(),
+                })?;
+            sim = sim.with_migration_model(model);
+        }
+        if !self.scripted_migrations.is_empty() {
+            sim = sim.with_scripted_migrations(self.scripted_migrations.clone())?;
+        }
+        if let Some(f) = &self.failures {
+            sim = sim.with_failures(f.clone())?;
         }
         Ok(match &self.consolidation {
             Some(c) => sim.with_consolidation(c.build().map_err(|(part, e)| SimError::Config {

@@ -35,6 +35,17 @@ pub struct ScenarioFile {
     pub consolidation: Option<ConsolidationSection>,
     /// The network migrations cross (migration models other than `cloudsim`).
     pub network: Option<NetworkSection>,
+    /// `[migration]`: the migration model (`name` + parameters) when there is
+    /// no `[consolidation]`; with one, give it as `[consolidation.migration]`.
+    pub migration: Option<toml::Table>,
+    /// Migrations at fixed times (`[[migrations]]`).
+    #[serde(default)]
+    pub migrations: Vec<ScriptedMigrationSection>,
+    /// `[availability]`: what VMs are promised.
+    #[serde(default)]
+    pub availability: AvailabilitySection,
+    /// `[failures]`: hosts that fail (absent: none does).
+    pub failures: Option<FailuresSection>,
     /// CloudSim behaviours kept for compatibility.
     #[serde(default)]
     pub cloudsim_quirks: QuirksSection,
@@ -329,6 +340,17 @@ pub struct WorkloadSection {
     pub distribution: Option<toml::Table>,
     /// Synthetic: seconds between samples (default: the scheduling interval).
     pub interval_s: Option<f64>,
+    /// Synthetic: distinct traces to generate (default: one per VM); VM i
+    /// follows trace i mod `traces`, so large scenarios need no large memory.
+    pub traces: Option<u64>,
+    /// Replay the trace set this many times: with `vms.count` unset there
+    /// are traces × `replicate` VMs, VM i following trace i mod traces.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+fn one_u64() -> u64 {
+    1
 }
 
 /// `[placement]`.
@@ -438,6 +460,73 @@ pub struct ConsolidationSection {
     /// Also empty under-utilised hosts (CloudSim: true).
     #[serde(default = "yes")]
     pub underload: bool,
+}
+
+/// `[[migrations]]`: move VM `vm` to host `target` at `at_s`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedMigrationSection {
+    /// When, seconds.
+    pub at_s: f64,
+    /// VM index (0-based, in scenario order).
+    pub vm: u64,
+    /// Target host index (0-based).
+    pub target: u64,
+}
+
+/// `[failures]`: host failures from a trace or drawn per host type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailuresSection {
+    /// From a VM going down with its host to it running elsewhere, seconds.
+    pub restart_delay_s: f64,
+    /// Evacuate announced (degraded) failures by live migration.
+    #[serde(default = "yes")]
+    pub evacuate: bool,
+    /// A failure trace (`host,start_s,end_s,kind[,warning_s]`).
+    pub trace: Option<String>,
+    /// Failure processes, one per group of host types (`[[failures.process]]`).
+    #[serde(default)]
+    pub process: Vec<FailureProcessSection>,
+}
+
+/// `[[failures.process]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureProcessSection {
+    /// Host type names it applies to (default: every type).
+    pub host_types: Option<Vec<String>>,
+    /// Time to failure: `dist` + parameters.
+    pub ttf: toml::Table,
+    /// Time to repair: `dist` + parameters.
+    pub ttr: toml::Table,
+    /// Share of failures announced ahead (degraded) rather than crashes.
+    #[serde(default)]
+    pub degraded_fraction: f64,
+    /// How long ahead a degraded host announces its failure, seconds.
+    #[serde(default)]
+    pub warning_s: f64,
+}
+
+/// `[availability]`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilitySection {
+    /// Availability promised to every VM, a fraction (default 0.9995).
+    #[serde(default = "availability_target")]
+    pub target: f64,
+}
+
+impl Default for AvailabilitySection {
+    fn default() -> Self {
+        Self {
+            target: availability_target(),
+        }
+    }
+}
+
+fn availability_target() -> f64 {
+    cirrus::simulation::DEFAULT_AVAILABILITY_TARGET
 }
 
 /// `[cloudsim_quirks]`: see `cirrus::simulation::CloudSimQuirks`.

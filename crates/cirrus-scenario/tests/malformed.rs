@@ -228,10 +228,17 @@ fn unknown_keys() {
     );
     assert_eq!(
         message(
-            &with("policy = \"ff\"", "policy = \"ff\"\nparams = { x = 1 }"),
+            &with("policy = \"ff\"", "policy = \"pabfd\"\nparams = { x = 1 }"),
             &[]
         ),
         "x.toml:44:12: placement.params.x: unknown parameter; this model takes none"
+    );
+    assert_eq!(
+        message(
+            &with("policy = \"ff\"", "policy = \"ff\"\nparams = { x = 1 }"),
+            &[]
+        ),
+        "x.toml:44:12: placement.params.x: unknown parameter; known: admission"
     );
     assert_eq!(
         message(&with("std_dev = 0.1 }", "std_dev = 0.1, sd = 0.1 }"), &[]),

@@ -302,7 +302,12 @@ fn shown(text: &[u8]) -> String {
 /// Reads `path` into `buf`, refusing files larger than `max_bytes` before
 /// reading them (and, for files that grow or lie about their size, while
 /// reading).
-fn read_bounded(path: &Path, max_bytes: u64, what: &str, buf: &mut Vec<u8>) -> Result<(), TraceFileError> {
+pub(crate) fn read_bounded(
+    path: &Path,
+    max_bytes: u64,
+    what: &str,
+    buf: &mut Vec<u8>,
+) -> Result<(), TraceFileError> {
     // Only regular files: opening a FIFO (or `/dev/stdin`) given as an order file
     // would block forever, and a device such as `/dev/zero` is no trace.
     if let Ok(m) = fs::metadata(path)

@@ -5,7 +5,7 @@
 //! from the host lists, placement is cross-checked both ways (host lists
 //! against `host_of`), and time and energy against their previous values.
 
-use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::datacenter::{Datacenter, HostId, HostState, VmId};
 use crate::simulation::Observation;
 
 /// Relative slack for sums of `f64` shares compared with a capacity.
@@ -25,7 +25,8 @@ pub struct AuditError {
 /// and never decreases; per host, the RAM reserved and the MIPS handed out
 /// fit its capacity and its free-RAM figure agrees with its list; every VM
 /// runs on at most one host, the one `host_of` names, and a VM listed as
-/// migrating in somewhere is in migration from another host.
+/// migrating in somewhere is in migration from another host; a failed host
+/// lists no VM, and no VM migrates in to a host that is not up.
 #[derive(Debug, Clone, Default)]
 pub struct Auditor {
     last_time_s: f64,
@@ -134,6 +135,17 @@ fn check_hosts(dc: &Datacenter) -> Result<(), String> {
             ));
         }
         check_host_shares(dc, h)?;
+        match dc.host_state(h) {
+            HostState::Up => {}
+            HostState::Down if !dc.vms_on(h).is_empty() => {
+                return Err(format!("{h:?} is down but lists {:?}", dc.vms_on(h)));
+            }
+            _ => {
+                if let Some(v) = dc.vms_on(h).iter().find(|&&v| dc.is_incoming(h, v)) {
+                    return Err(format!("{v:?} migrates in to {h:?}, which is not up"));
+                }
+            }
+        }
     }
     Ok(())
 }

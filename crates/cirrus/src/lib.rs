@@ -63,6 +63,7 @@ pub mod application;
 pub mod audit;
 pub mod consolidation;
 pub mod datacenter;
+pub mod failures;
 pub mod metrics;
 pub mod migration;
 pub mod network;

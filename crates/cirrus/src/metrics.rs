@@ -105,8 +105,103 @@ pub struct Summary {
     pub migration_downtime_p99_s: f64,
     /// Data migrations sent, MB.
     pub migration_data_mb: f64,
+    /// Mean duration of a migration, from its start to the VM running on
+    /// its target alone, seconds (completed migrations; NaN if none).
+    pub migration_time_mean_s: f64,
+    /// Migrations the scenario scripted (`[[migrations]]`).
+    pub migrations_scripted: u64,
+    /// Migrations evacuating a host that announced a failure.
+    pub migrations_evacuation: u64,
+    /// Moves that could not start: VM not running or already migrating, or
+    /// no room on the target.
+    pub migrations_refused: u64,
+    /// Seconds VMs were unavailable, all causes.
+    pub vm_downtime_s: f64,
+    /// Of which paused by live migrations.
+    pub vm_downtime_migration_s: f64,
+    /// Of which the restart delay of VMs lost with a failed host.
+    pub vm_downtime_restart_s: f64,
+    /// Of which lost VMs waited beyond the delay for a host with room.
+    pub vm_downtime_crash_s: f64,
+    /// Mean availability of the placed VMs: 1 − downtime / lifetime, the
+    /// lifetime running from placement to retirement or the end.
+    pub vm_availability_mean: f64,
+    /// Lowest availability of a placed VM.
+    pub vm_availability_min: f64,
+    /// The availability each VM is promised (fraction).
+    pub availability_target: f64,
+    /// Placed VMs whose availability fell below the target.
+    pub availability_violations: u64,
+    /// Host failures (hosts going down).
+    pub host_failures: u64,
+    /// Of which crashes (unannounced).
+    pub host_crashes: u64,
+    /// Observed mean time between failures: host up-time / failures,
+    /// seconds (NaN without failures).
+    pub host_mtbf_s: f64,
+    /// Observed mean time to repair, over the repairs completed, seconds.
+    pub host_mttr_s: f64,
+    /// Share of host-time up: 1 − down time / (hosts × duration).
+    pub host_availability: f64,
+    /// Share of hosts that never failed: the datacenter's empirical
+    /// reliability R(duration).
+    pub host_reliability: f64,
+    /// VMs lost with a failed host (events; a VM can be lost twice).
+    pub vm_losses: u64,
+    /// Lost VMs restarted elsewhere (events).
+    pub vm_restarts: u64,
+    /// Evacuation migrations that completed before their host failed.
+    pub vms_evacuated: u64,
+    /// Migrations called off by a host failure.
+    pub migrations_aborted: u64,
+    /// VMs never disturbed: never migrated, never lost.
+    pub vms_undisturbed: u64,
+    /// VMs migrated at least once and never lost.
+    pub vms_migrated: u64,
+    /// VMs lost at least once, running again at the end.
+    pub vms_restarted: u64,
+    /// VMs lost and still down at the end.
+    pub vms_down_at_end: u64,
+    /// VMs never placed (`vms_undisturbed + vms_migrated + vms_restarted +
+    /// vms_down_at_end + vms_unplaced = vms`).
+    pub vms_unplaced: u64,
     /// Planning rounds of the consolidation loop.
     pub consolidation_rounds: u64,
+
+    // The quality of the initial placement: `placement::evaluate` of the
+    // datacenter once every VM has been created at t = 0 (before the first
+    // step), whatever happens later (migrations, retired VMs). Plain numbers
+    // so that they are columns of a sweep's `runs.csv`.
+    /// Hosts running a VM after initial placement.
+    pub placement_hosts: usize,
+    /// Racks with such a host (a host without a rack counts as a rack).
+    pub placement_racks: usize,
+    /// Lower bound on the hosts the placed VMs need: the Martello–Toth L2
+    /// bin-packing bound, the largest over CPU (MIPS requested at creation),
+    /// RAM and bandwidth (`PlacementQuality::hosts_lower_bound`); 0 when no
+    /// VM was placed.
+    pub placement_lower_bound_hosts: usize,
+    /// Relative optimality gap, `placement_hosts / placement_lower_bound_hosts
+    /// − 1` (0 when no VM was placed): an upper bound on how far the host
+    /// count is from optimal.
+    pub placement_gap: f64,
+    /// Application traffic whose two ends run on different hosts, Mbit/s.
+    pub placement_inter_host_traffic_mbps: f64,
+    /// Application traffic whose two ends run in different racks, Mbit/s.
+    pub placement_inter_rack_traffic_mbps: f64,
+    /// Application traffic between placed VMs, Mbit/s (0 without applications).
+    pub placement_total_traffic_mbps: f64,
+    /// Broken availability constraints: over all anti-collocation sets,
+    /// members placed minus the distinct hosts (or racks) they occupy.
+    pub placement_anti_collocation_violations: usize,
+    /// Broken demand constraints: hosts over capacity in at least one
+    /// resource (MIPS in total or per core, RAM, bandwidth) after initial
+    /// placement.
+    pub placement_constraint_violations: usize,
+    /// Hosts whose VMs' summed trace demand exceeds the host's MIPS at some
+    /// instant of the traces: the placement fits at t = 0 but will
+    /// oversubscribe them later.
+    pub placement_trace_overloaded_hosts: usize,
 }
 
 /// One datacenter step.
@@ -227,6 +322,15 @@ pub struct VmRecord {
     pub allocated_mips_s: f64,
     /// Times it was migrated.
     pub migrations: u32,
+    /// Seconds it was unavailable (all causes).
+    pub downtime_s: f64,
+    /// Times it was lost with a failed host.
+    pub losses: u32,
+    /// `undisturbed`, `migrated`, `restarted`, `down` (lost, not running at
+    /// the end) or `unplaced`.
+    pub status: &'static str,
+    /// 1 − downtime / lifetime (NaN if never placed).
+    pub availability: f64,
 }
 
 /// Everything a run produced.

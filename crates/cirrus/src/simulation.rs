@@ -15,23 +15,28 @@
 //! earlier one; SLA metrics and shutdown counts are computed over those
 //! entries, each holding until the next.
 
+mod faults;
 mod flights;
+mod scripted;
+
+pub use scripted::ScriptedMigration;
 
 use std::collections::BTreeMap;
 
 use cirrus_engine::{Engine, EventId, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
 use crate::consolidation::history::VmHistories;
-use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, PlannedMigration};
-use crate::datacenter::{Datacenter, DatacenterSpec, HostId, SpecError, VmId};
+use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, MigrationReason, PlannedMigration};
+use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState, SpecError, VmId};
 use crate::metrics::{
     HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord,
     mean_and_sample_std,
 };
-use crate::migration::VmMemory;
+use crate::migration::{MigrationModel, VmMemory};
 use crate::network::{FlowId, Network, Topology, TopologySpec};
 use crate::placement::{
-    AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, StaticThreshold, place_all,
+    AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality, StaticThreshold,
+    place_all,
 };
 
 /// When a host counts as switched off (drawing 0 W) for an interval.
@@ -131,7 +136,15 @@ pub struct SimulationConfig {
     pub infrastructure: InfrastructurePower,
     /// Energy of each migration, if modelled.
     pub migration_energy: Option<MigrationEnergy>,
+    /// The availability each VM is promised, a fraction (0.9995 = 99.95 %):
+    /// VMs below it count as availability-SLA violations.
+    pub availability_target: f64,
 }
+
+/// The availability target of [`SimulationConfig::default`]: 99.95 %, the
+/// monthly uptime public clouds commit to for VMs spread over fault domains
+/// (e.g. the Azure and EC2 SLAs).
+pub const DEFAULT_AVAILABILITY_TARGET: f64 = 0.9995;
 
 /// The energy of one migration, `E = α·V + β` (Liu, Jin, Xu, Liao, HPDC 2011;
 /// `reference/models.md` A.1.3): α joules per MB sent, β joules fixed.
@@ -242,6 +255,7 @@ impl Default for SimulationConfig {
             quirks: CloudSimQuirks::default(),
             infrastructure: InfrastructurePower::default(),
             migration_energy: None,
+            availability_target: DEFAULT_AVAILABILITY_TARGET,
         }
     }
 }
@@ -278,10 +292,21 @@ pub enum Event {
     Step,
     /// Live migrations end now (all those due at this instant, in start order).
     MigrationsDone,
-    /// A phase timer of the migration in flight slot `.0` (process models).
-    MigrationPhase(u32),
+    /// A phase timer of the migration in flight slot `.0`, generation `.1`
+    /// (process models).
+    MigrationPhase(u32, u32),
     /// The network's earliest flow completion is due.
     NetworkDue,
+    /// The scenario's scripted migration `.0` starts.
+    Scripted(u32),
+    /// Failure `.0` of the schedule is announced (degraded host).
+    FailureWarning(u32),
+    /// Failure `.0` takes its host down.
+    HostDown(u32),
+    /// Failure `.0`'s host is repaired.
+    HostUp(u32),
+    /// VM `.0`, lost, is due to restart.
+    Restart(u32),
 }
 
 /// Per-host state-history bookkeeping (CloudSim `HostStateHistoryEntry`).
@@ -323,6 +348,32 @@ struct VmLedger {
     migrations: Vec<u32>,
 }
 
+/// Seconds each VM was unavailable, by cause.
+#[derive(Debug, Clone, Default)]
+struct DowntimeLedger {
+    /// Paused by a live migration (stop-and-copy phases, post-copy faults
+    /// count as degradation, not downtime).
+    migration_s: Vec<f64>,
+    /// Lost with a failed host: the restart delay.
+    restart_s: Vec<f64>,
+    /// Lost with a failed host: waiting beyond the delay for a host with room.
+    crash_s: Vec<f64>,
+}
+
+impl DowntimeLedger {
+    fn new(n_vms: usize) -> Self {
+        Self {
+            migration_s: vec![0.0; n_vms],
+            restart_s: vec![0.0; n_vms],
+            crash_s: vec![0.0; n_vms],
+        }
+    }
+
+    fn total_s(&self, vi: usize) -> f64 {
+        self.migration_s[vi] + self.restart_s[vi] + self.crash_s[vi]
+    }
+}
+
 /// What the current interval (between two regular steps) accumulated.
 #[derive(Debug, Clone, Copy, Default)]
 struct IntervalAcc {
@@ -337,6 +388,13 @@ pub struct Simulation {
     config: SimulationConfig,
     placement: Box<dyn PlacementPolicy>,
     consolidation: Option<Consolidation>,
+    /// The migration model when there is no consolidation (scripted moves).
+    migration_model: Option<Box<dyn MigrationModel>>,
+    scripted: Vec<ScriptedMigration>,
+    /// Moves asked for that could not start (VM gone, already moving, no room).
+    migrations_refused: u64,
+    downtime: DowntimeLedger,
+    faults: faults::Faults,
     streams: RngStreams,
     selection_rng: StreamRng,
     histories: VmHistories,
@@ -378,6 +436,8 @@ pub struct Simulation {
     network_timer: Option<EventId>,
     network_dirty: bool,
     flights: Vec<Option<flights::Flight>>,
+    /// Per flight slot, bumped whenever the slot changes hands.
+    flight_generation: Vec<u32>,
     free_flights: Vec<u32>,
     flow_flight: BTreeMap<FlowId, u32>,
     /// Events to schedule once the current event is handled.
@@ -385,6 +445,8 @@ pub struct Simulation {
     /// Transfers to start once the current event is handled (flight, flow).
     pending_flows: Vec<(u32, crate::network::FlowRequest)>,
     migration_energy_j: f64,
+    /// The quality of the initial placement, evaluated once when it completes.
+    initial_quality: Option<PlacementQuality>,
 }
 
 impl Simulation {
@@ -411,6 +473,15 @@ impl Simulation {
             return Err(SimError::Config {
                 field: "step_offset_s",
                 message: format!("must be a non-negative number, found {}", config.step_offset_s),
+            });
+        }
+        if !(config.availability_target.is_finite() && (0.0..=1.0).contains(&config.availability_target)) {
+            return Err(SimError::Config {
+                field: "availability_target",
+                message: format!(
+                    "must be a fraction in [0, 1], found {}",
+                    config.availability_target
+                ),
             });
         }
         let n_hosts = spec.hosts.len();
@@ -451,6 +522,11 @@ impl Simulation {
             dc: Datacenter::new(spec),
             placement,
             consolidation: None,
+            migration_model: None,
+            scripted: Vec::new(),
+            migrations_refused: 0,
+            downtime: DowntimeLedger::new(n_vms),
+            faults: faults::Faults::new(n_hosts, n_vms),
             selection_rng: streams.stream("vm-selection"),
             streams,
             histories: VmHistories::new(n_vms),
@@ -514,11 +590,13 @@ impl Simulation {
             network_timer: None,
             network_dirty: false,
             flights: Vec::new(),
+            flight_generation: Vec::new(),
             free_flights: Vec::new(),
             flow_flight: BTreeMap::new(),
             to_schedule: Vec::new(),
             pending_flows: Vec::new(),
             migration_energy_j: 0.0,
+            initial_quality: None,
             config,
         })
     }
@@ -569,12 +647,62 @@ impl Simulation {
         Ok(self)
     }
 
-    /// Does the consolidation's migration model run as a process over the
-    /// network (every model but CloudSim's fixed delay)?
+    /// The migration model for moves outside consolidation (scripted ones),
+    /// when there is no consolidation; with consolidation, its model moves
+    /// every VM and this one is not used.
+    pub fn with_migration_model(mut self, model: Box<dyn MigrationModel>) -> Self {
+        self.migration_model = Some(model);
+        self
+    }
+
+    /// Migrations the scenario asks for at fixed times, whatever the
+    /// consolidation does: to reproduce a measured migration, or to study a
+    /// model on a known sequence of moves. A move whose VM is not running
+    /// then (or already migrating), or whose target lacks room, is refused
+    /// and counted in `migrations_refused`.
+    pub fn with_scripted_migrations(mut self, moves: Vec<ScriptedMigration>) -> Result<Self, SimError> {
+        for (i, m) in moves.iter().enumerate() {
+            let bad = |message: String| SimError::Config {
+                field: "migrations",
+                message: format!("move {i}: {message}"),
+            };
+            if !(m.at_s.is_finite() && m.at_s >= 0.0) {
+                return Err(bad(format!("time must be a number >= 0, found {}", m.at_s)));
+            }
+            if m.vm.index() >= self.dc.vm_count() {
+                return Err(bad(format!(
+                    "VM {} does not exist ({} VMs)",
+                    m.vm.0,
+                    self.dc.vm_count()
+                )));
+            }
+            if m.target.index() >= self.dc.host_count() {
+                return Err(bad(format!(
+                    "host {} does not exist ({} hosts)",
+                    m.target.0,
+                    self.dc.host_count()
+                )));
+            }
+        }
+        self.scripted = moves;
+        Ok(self)
+    }
+
+    /// The model that moves VMs: the consolidation's, else the standalone one.
+    fn model_of<'a>(
+        consolidation: &'a Option<Consolidation>,
+        standalone: &'a Option<Box<dyn MigrationModel>>,
+    ) -> Option<&'a dyn MigrationModel> {
+        match consolidation {
+            Some(c) => Some(c.migration.as_ref()),
+            None => standalone.as_deref(),
+        }
+    }
+
+    /// Does the migration model run as a process over the network (every
+    /// model but CloudSim's fixed delay)?
     fn process_migrations(&self) -> bool {
-        self.consolidation
-            .as_ref()
-            .is_some_and(|c| c.migration.name() != "cloudsim")
+        Self::model_of(&self.consolidation, &self.migration_model).is_some_and(|m| m.name() != "cloudsim")
     }
 
     /// A flat network with each host's link at its type's bandwidth.
@@ -617,6 +745,12 @@ impl Simulation {
     /// after every event with the state at that instant: for invariant
     /// checks, tracing, or live plots.
     pub fn run_observed(mut self, observer: impl FnMut(&Observation<'_>)) -> Result<RunResult, SimError> {
+        if !self.scripted.is_empty() && Self::model_of(&self.consolidation, &self.migration_model).is_none() {
+            return Err(SimError::Config {
+                field: "migrations",
+                message: "scripted migrations need a migration model (with_migration_model)".into(),
+            });
+        }
         self.place_initial()?;
         if self.process_migrations() && self.network.is_none() {
             self.network = Some(self.default_network());
@@ -643,6 +777,20 @@ impl Simulation {
                 .scheduler()
                 .schedule_at(SimTime::ZERO, Event::Step)
                 .expect("t = 0 is not in the past");
+        }
+        for (at, event) in self.failure_events() {
+            engine
+                .scheduler()
+                .schedule_at(SimTime::from_secs(at), event)
+                .expect("failure times are >= 0");
+        }
+        for (i, m) in self.scripted.iter().enumerate() {
+            if m.at_s <= self.config.duration_s {
+                engine
+                    .scheduler()
+                    .schedule_at(SimTime::from_secs(m.at_s), Event::Scripted(i as u32))
+                    .expect("scripted times are >= 0");
+            }
         }
         let mut observed = Observed { sim: self, observer };
         observed.notify(0.0);
@@ -698,6 +846,7 @@ impl Simulation {
             });
         }
         self.vms_placed = self.dc.vm_count() - unplaced.len();
+        self.initial_quality = Some(crate::placement::evaluate(&self.dc));
         Ok(())
     }
 
@@ -755,7 +904,7 @@ impl Simulation {
             }
             let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
             self.add_energy(hi, e);
-            if count_racks && self.host_on(0.0, false) {
+            if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(0.0, false) {
                 self.count_on(hi);
             }
             return e;
@@ -769,7 +918,7 @@ impl Simulation {
             e = self.interval_energy_j(h, u_prev, u_now, had_vms, dt);
             self.add_energy(hi, e);
             self.hosts.utilization_s[hi] += u_prev * dt;
-            if count_racks && self.host_on(u_prev, had_vms) {
+            if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(u_prev, had_vms) {
                 self.count_on(hi);
             }
         }
@@ -978,6 +1127,7 @@ impl Simulation {
                 self.start_migrations(t);
             }
         }
+        self.retry_restarts(t);
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
         let mut allocated_total = 0.0;
@@ -1020,7 +1170,7 @@ impl Simulation {
     /// then a `VM_MIGRATE` event after the migration time) and records the
     /// new state of every host involved.
     fn start_migrations(&mut self, t: f64) {
-        let Some(c) = self.consolidation.as_ref() else {
+        let Some(model) = Self::model_of(&self.consolidation, &self.migration_model) else {
             return;
         };
         for i in 0..self.planned.len() {
@@ -1028,7 +1178,7 @@ impl Simulation {
             let Some(source) = self.dc.host_of(m.vm) else {
                 continue;
             };
-            let plan = c.migration.plan(&self.dc, m.vm, source, m.target);
+            let plan = model.plan(&self.dc, m.vm, source, m.target);
             self.dc.start_migration(m.vm, m.target);
             for h in [m.target, source] {
                 if !self.touched[h.index()] {
@@ -1048,12 +1198,13 @@ impl Simulation {
                 downtime_s: plan.downtime_s,
                 data_mb: plan.data_mb,
                 reason: m.reason.as_str(),
-                model: c.migration.name(),
+                model: model.name(),
                 rounds: 0,
                 faults: 0,
                 stop_reason: "fixed-delay",
             });
             self.vms.migrations[m.vm.index()] += 1;
+            self.downtime.migration_s[m.vm.index()] += plan.downtime_s;
             self.due.entry(end.to_bits()).or_default().push(id);
         }
         // Hosts are processed again at the same instant: their entries at `t`
@@ -1076,6 +1227,9 @@ impl Simulation {
         }
         for &id in &ids {
             let m = &self.migrations[id as usize];
+            if m.stop_reason == faults::ABORTED {
+                continue;
+            }
             let (vm, target) = (VmId(m.vm), HostId(m.target));
             if let Some(source) = self.dc.complete_migration(vm, target) {
                 self.touch(source);
@@ -1138,6 +1292,10 @@ impl Simulation {
     fn interval_energy_j(&self, h: HostId, u_prev: f64, u_now: f64, had_vms: bool, dt: f64) -> f64 {
         let host_type = self.dc.host_type(h);
         let power = &host_type.power;
+        if self.dc.host_state(h) == HostState::Down {
+            // Failed: unpowered until repaired.
+            return 0.0;
+        }
         if self.config.energy == EnergyAccounting::NonPowerAware {
             return power.max_power_watts() * dt;
         }
@@ -1185,6 +1343,17 @@ impl Simulation {
             r.data_mb = report.data_mb;
             r.rounds = report.rounds;
             r.faults = report.faults;
+            self.downtime.migration_s[r.vm as usize] += report.downtime_s;
+        }
+        // VMs still down: their outage so far.
+        for vi in 0..self.dc.vm_count() {
+            if let Some(since) = self.faults.vm_down_since[vi] {
+                self.add_outage(VmId(vi as u32), since, self.config.duration_s);
+            }
+        }
+        let mut host_down_total_s: f64 = self.faults.host_down_s.iter().sum();
+        for since in self.faults.host_down_since.iter().flatten() {
+            host_down_total_s += self.config.duration_s - since;
         }
         let mut downtimes: Vec<f64> = self.migrations.iter().map(|m| m.downtime_s).collect();
         downtimes.sort_by(f64::total_cmp);
@@ -1219,7 +1388,62 @@ impl Simulation {
         let slatah = ratio(violation_total, active_total);
         let pdm = ratio(missed, requested);
         let energy_kwh = self.energy_j / JOULES_PER_KWH;
-        let overload_moves = self.migrations.iter().filter(|m| m.reason == "overload").count() as u64;
+        let count_reason = |reason: MigrationReason| {
+            self.migrations
+                .iter()
+                .filter(|m| m.reason == reason.as_str())
+                .count() as u64
+        };
+        let overload_moves = count_reason(MigrationReason::Overload);
+        let underload_moves = count_reason(MigrationReason::Underload);
+        let scripted_moves = count_reason(MigrationReason::Scripted);
+        let (mut completed, mut completed_s) = (0usize, 0.0);
+        for m in &self.migrations {
+            if m.end_s.is_finite() {
+                completed += 1;
+                completed_s += m.duration_s;
+            }
+        }
+        // Availability over each placed VM's lifetime (all start at t = 0).
+        let availability: Vec<f64> = (0..self.dc.vm_count())
+            .map(|vi| {
+                let placed = self.vms.has_entry[vi] || self.dc.host_of(VmId(vi as u32)).is_some();
+                let end = self.vm_finished_at_s[vi].unwrap_or(self.config.duration_s);
+                match (placed, end > 0.0) {
+                    (false, _) => f64::NAN,
+                    (true, false) => 1.0,
+                    (true, true) => (1.0 - self.downtime.total_s(vi) / end).clamp(0.0, 1.0),
+                }
+            })
+            .collect();
+        let status: Vec<&'static str> = (0..self.dc.vm_count())
+            .map(|vi| {
+                if availability[vi].is_nan() {
+                    "unplaced"
+                } else if self.faults.vm_down_since[vi].is_some() {
+                    "down"
+                } else if self.faults.vm_losses[vi] > 0 {
+                    "restarted"
+                } else if self.vms.migrations[vi] > 0 {
+                    "migrated"
+                } else {
+                    "undisturbed"
+                }
+            })
+            .collect();
+        let count_status = |s: &str| status.iter().filter(|&&x| x == s).count() as u64;
+        let evacuations_done = self
+            .migrations
+            .iter()
+            .filter(|m| {
+                m.reason == MigrationReason::Evacuation.as_str()
+                    && m.stop_reason != faults::ABORTED
+                    && m.end_s.is_finite()
+            })
+            .count() as u64;
+        let host_time_s = self.dc.host_count() as f64 * self.config.duration_s;
+        let placed_availability = || availability.iter().copied().filter(|a| !a.is_nan());
+        let n_placed = placed_availability().count();
 
         let spec = self.dc.spec();
         let hosts = self
@@ -1250,9 +1474,16 @@ impl Simulation {
                 requested_mips_s: self.vms.requested_mips_s[v.index()],
                 allocated_mips_s: self.vms.allocated_mips_s[v.index()],
                 migrations: self.vms.migrations[v.index()],
+                downtime_s: self.downtime.total_s(v.index()),
+                losses: self.faults.vm_losses[v.index()],
+                status: status[v.index()],
+                availability: availability[v.index()],
             })
             .collect();
         let n_migrations = self.migrations.len() as u64;
+        let initial = self
+            .initial_quality
+            .unwrap_or_else(|| crate::placement::evaluate(&self.dc));
         RunResult {
             summary: Summary {
                 scenario: self.config.name.clone(),
@@ -1293,7 +1524,7 @@ impl Simulation {
                 allocated_mips_s: allocated,
                 migrations: n_migrations,
                 migrations_overload: overload_moves,
-                migrations_underload: n_migrations - overload_moves,
+                migrations_underload: underload_moves,
                 pdm,
                 pdm_per_vm_mean: ratio(pdm_sum, pdm_vms as f64),
                 slav: slatah * pdm,
@@ -1308,7 +1539,69 @@ impl Simulation {
                 },
                 migration_downtime_p99_s: downtime_p99_s,
                 migration_data_mb,
+                migration_time_mean_s: if completed == 0 {
+                    f64::NAN
+                } else {
+                    completed_s / completed as f64
+                },
+                migrations_scripted: scripted_moves,
+                migrations_evacuation: count_reason(MigrationReason::Evacuation),
+                migrations_refused: self.migrations_refused,
+                vm_downtime_s: (0..self.dc.vm_count()).map(|vi| self.downtime.total_s(vi)).sum(),
+                vm_downtime_migration_s: self.downtime.migration_s.iter().sum(),
+                vm_downtime_restart_s: self.downtime.restart_s.iter().sum(),
+                vm_downtime_crash_s: self.downtime.crash_s.iter().sum(),
+                vm_availability_mean: if n_placed == 0 {
+                    f64::NAN
+                } else {
+                    placed_availability().sum::<f64>() / n_placed as f64
+                },
+                vm_availability_min: placed_availability().fold(f64::NAN, f64::min),
+                availability_target: self.config.availability_target,
+                availability_violations: placed_availability()
+                    .filter(|&a| a < self.config.availability_target)
+                    .count() as u64,
+                host_failures: self.faults.failures,
+                host_crashes: self.faults.crashes,
+                host_mtbf_s: if self.faults.failures == 0 {
+                    f64::NAN
+                } else {
+                    (host_time_s - host_down_total_s) / self.faults.failures as f64
+                },
+                host_mttr_s: if self.faults.repairs_s.is_empty() {
+                    f64::NAN
+                } else {
+                    self.faults.repairs_s.iter().sum::<f64>() / self.faults.repairs_s.len() as f64
+                },
+                host_availability: ratio(host_time_s - host_down_total_s, host_time_s),
+                host_reliability: ratio(
+                    self.faults.host_failed.iter().filter(|&&f| !f).count() as f64,
+                    self.dc.host_count() as f64,
+                ),
+                vm_losses: self.faults.vm_losses.iter().map(|&n| u64::from(n)).sum(),
+                vm_restarts: self.faults.vm_restarts.iter().map(|&n| u64::from(n)).sum(),
+                vms_evacuated: evacuations_done,
+                migrations_aborted: self
+                    .migrations
+                    .iter()
+                    .filter(|m| m.stop_reason == faults::ABORTED)
+                    .count() as u64,
+                vms_undisturbed: count_status("undisturbed"),
+                vms_migrated: count_status("migrated"),
+                vms_restarted: count_status("restarted"),
+                vms_down_at_end: count_status("down"),
+                vms_unplaced: count_status("unplaced"),
                 consolidation_rounds: self.consolidation_rounds,
+                placement_hosts: initial.active_hosts,
+                placement_racks: initial.active_racks,
+                placement_lower_bound_hosts: initial.hosts_lower_bound,
+                placement_gap: initial.optimality_gap,
+                placement_inter_host_traffic_mbps: initial.inter_host_traffic_mbps,
+                placement_inter_rack_traffic_mbps: initial.inter_rack_traffic_mbps,
+                placement_total_traffic_mbps: initial.total_traffic_mbps,
+                placement_anti_collocation_violations: initial.anti_collocation_violations,
+                placement_constraint_violations: initial.capacity_violations,
+                placement_trace_overloaded_hosts: initial.trace_overloaded_hosts,
             },
             intervals: self.intervals,
             hosts,
@@ -1387,8 +1680,19 @@ impl Handler<Event> for Simulation {
                 }
             }
             Event::MigrationsDone => self.complete_migrations(now.secs()),
-            Event::MigrationPhase(slot) => self.phase_timer(slot, now.secs()),
+            Event::MigrationPhase(slot, generation) => self.phase_timer(slot, generation, now.secs()),
             Event::NetworkDue => self.network_due(now.secs()),
+            Event::Scripted(i) => {
+                self.start_scripted(i, now.secs());
+                self.schedule_completions(now, sched);
+            }
+            Event::FailureWarning(i) => {
+                self.failure_warning(i, now.secs());
+                self.schedule_completions(now, sched);
+            }
+            Event::HostDown(i) => self.host_down(i, now.secs()),
+            Event::HostUp(i) => self.host_up(i, now.secs()),
+            Event::Restart(v) => self.restart_due(v, now.secs()),
         }
         self.flush_schedule(now, sched);
     }

@@ -2,11 +2,13 @@
 //! datacenters with racks, applications and traces:
 //!
 //! 1. a policy never picks an excluded or unsuitable host, nor one that
-//!    fails the admission check while it hands out MIPS (except `ff`,
-//!    CloudSim's `PowerVmAllocationPolicySimple`, which has no overload
-//!    test), so no host ends up over capacity in CPU, RAM or bandwidth;
-//! 2. with generous capacity (every VM fits every host, every rack could
-//!    take every VM) every VM is placed;
+//!    fails the admission check while it hands out MIPS, so no host ends up
+//!    over capacity in CPU, RAM or bandwidth;
+//! 2. every placeable VM is placed: a policy leaves a VM out only when no
+//!    host qualifies (for SCAVP, none keeping the VM's anti-collocation
+//!    sets; for PBA, none its pattern fits over time); and with generous
+//!    capacity (every VM fits every host, every rack could take every VM)
+//!    every VM is placed;
 //! 3. SCAVP never breaks an anti-collocation set;
 //! 4. `obfd-rack` and `rack-aware` switch a rack on only when no host of a
 //!    rack that is on qualifies;
@@ -22,7 +24,7 @@ use cirrus::application::{AntiCollocation, Application, Applications, FaultDomai
 use cirrus::datacenter::{
     CreationRequest, Datacenter, DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType,
 };
-use cirrus::params::Params;
+use cirrus::params::{ParamValue, Params};
 use cirrus::placement::{AdmissionCheck, NoAdmissionCheck, PlacementContext, StaticThreshold, evaluate};
 use cirrus::power::AnalyticPowerModel;
 use cirrus::registry::{build_placement_policy, placement_policies};
@@ -247,6 +249,37 @@ fn racks_on(dc: &Datacenter) -> Vec<Option<u32>> {
     on
 }
 
+/// Would VM `v` on host `h` keep every anti-collocation set it belongs to?
+fn keeps_sets(dc: &Datacenter, h: HostId, v: VmId) -> bool {
+    let rack = |x: HostId| dc.spec().hosts[x.index()].rack;
+    dc.spec().applications.anti_collocation_of(v).all(|(_, set)| {
+        set.vms.iter().filter(|&&u| u != v).all(|&u| match dc.host_of(u) {
+            None => true,
+            Some(x) => match set.level {
+                FaultDomain::Host => x != h,
+                FaultDomain::Rack => rack(x) != rack(h),
+            },
+        })
+    })
+}
+
+/// PBA's time-aware fit (`reference/models.md` B.3): VM `v` fits host `h`
+/// when at every instant of the pattern grid (the traces' interval, over
+/// the longest trace) the demands of `h`'s VMs and of `v` add up to no more
+/// than `h`'s MIPS (less a relative 1e-9, so that summation order does not
+/// matter).
+fn patterns_fit(dc: &Datacenter, h: HostId, v: VmId) -> bool {
+    let spec = dc.spec();
+    let horizon_s = spec.traces.iter().map(|t| t.duration_s()).fold(0.0, f64::max);
+    let samples = (horizon_s / TRACE_INTERVAL_S).ceil() as usize;
+    let demand = |u: VmId, k: usize| {
+        let trace = &spec.traces[spec.vms[u.index()].trace];
+        trace.utilization_at(k as f64 * TRACE_INTERVAL_S) * dc.vm_type(u).total_mips()
+    };
+    let capacity = dc.host_type(h).total_mips() * (1.0 - 1e-9);
+    (0..samples).all(|k| dc.vms_on(h).iter().map(|&u| demand(u, k)).sum::<f64>() + demand(v, k) <= capacity)
+}
+
 /// Places every VM of the world with policy `name`, checking each choice.
 /// Returns the datacenter and the VMs left unplaced.
 fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError> {
@@ -272,18 +305,26 @@ fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError
     if w.batch {
         policy.order_batch(&dc, &mut vms);
     }
-    // `ff` is CloudSim's PowerVmAllocationPolicySimple, which has no overload test.
-    let checks_admission = name != "ff";
     let qualifies = |dc: &Datacenter, h: HostId, v: VmId| {
         !ctx.excludes(dc, h)
             && dc.is_suitable(h, v)
-            && !(checks_admission
-                && dc.potential_utilization_mips(h) != 0.0
-                && admission.overloaded_after(dc, h, v))
+            && !(dc.potential_utilization_mips(h) != 0.0 && admission.overloaded_after(dc, h, v))
     };
     let mut unplaced = Vec::new();
     for v in vms {
         let Some(h) = policy.select_host(&dc, &ctx, v) else {
+            // Every placeable VM is placed: a VM is left out only when no
+            // host qualifies (for SCAVP, none that keeps its sets too; for
+            // PBA, none its pattern fits over time).
+            let placeable = dc.hosts().find(|&x| {
+                qualifies(&dc, x, v)
+                    && (name != "scavp" || keeps_sets(&dc, x, v))
+                    && (name != "pba" || patterns_fit(&dc, x, v))
+            });
+            prop_assert!(
+                placeable.is_none(),
+                "{name}: left {v:?} unplaced though host {placeable:?} qualifies"
+            );
             unplaced.push(v);
             continue;
         };
@@ -397,15 +438,17 @@ fn exclude_idle_and_admission_are_respected() {
         };
         let mut policy = build_placement_policy(name, Params::new()).expect("registered");
         assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), Some(HostId(3)), "{name}");
-        if name == "ff" {
-            // CloudSim's PowerVmAllocationPolicySimple: no overload test.
-            continue;
-        }
         let ctx = PlacementContext {
             excluded: &[],
             admission: &StaticThreshold(0.1),
             exclude_idle: true,
         };
         assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), None, "{name}: admission");
+        if name == "ff" {
+            // `admission = false`: CloudSim's PowerVmAllocationPolicySimple, no overload test.
+            let params = Params::new().with("admission", ParamValue::Bool(false));
+            let mut simple = build_placement_policy(name, params).expect("registered");
+            assert_eq!(simple.select_host(&dc, &ctx, VmId(1)), Some(HostId(3)));
+        }
     }
 }

@@ -6,8 +6,8 @@
 //!
 //! 1. datacenter bookkeeping stays consistent under any sequence of
 //!    `create_vm` / `destroy_vm` / `step_host` calls;
-//! 2. placement policies never pick an excluded, unsuitable or (for PABFD)
-//!    inadmissible host, and a VM is left unplaced only when no host qualifies;
+//! 2. placement policies never pick an excluded, unsuitable or inadmissible
+//!    host, and a VM is left unplaced only when no host qualifies;
 //! 3. whole runs produce consistent energy, interval, host and VM records, and
 //!    match closed forms where one exists;
 //! 4. runs and synthetic workloads are deterministic.
@@ -698,15 +698,14 @@ proptest! {
             let before = dc_seq.clone();
             let chosen = policy.select_host(&before, &ctx, v);
             let unplaced = place_all(policy.as_mut(), &mut dc_seq, &ctx, &mut [v]);
-            // Hosts the policy may choose: not excluded, suitable, and (PABFD,
-            // for a host delivering MIPS) not overloaded after the placement.
+            // Hosts the policy may choose: not excluded, suitable, and (for a
+            // host delivering MIPS) not overloaded after the placement.
             let candidates: Vec<HostId> = before
                 .hosts()
                 .filter(|&h| {
                     !ctx.is_excluded(h)
                         && before.is_suitable(h, v)
-                        && !(is_pabfd
-                            && before.potential_utilization_mips(h) != 0.0
+                        && !(before.potential_utilization_mips(h) != 0.0
                             && admission.overloaded_after(&before, h, v))
                 })
                 .collect();
@@ -847,6 +846,7 @@ fn build_config(p: &ConfigPlan) -> SimulationConfig {
         quirks: Default::default(),
         infrastructure: Default::default(),
         migration_energy: None,
+        ..SimulationConfig::default()
     }
 }
 

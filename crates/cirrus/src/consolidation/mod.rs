@@ -44,6 +44,10 @@ pub enum MigrationReason {
     Overload,
     /// Its host was being emptied to be switched off.
     Underload,
+    /// The scenario asked for it (`[[migrations]]`).
+    Scripted,
+    /// Its host announced a failure and is being evacuated.
+    Evacuation,
 }
 
 impl MigrationReason {
@@ -52,6 +56,8 @@ impl MigrationReason {
         match self {
             MigrationReason::Overload => "overload",
             MigrationReason::Underload => "underload",
+            MigrationReason::Scripted => "scripted",
+            MigrationReason::Evacuation => "evacuation",
         }
     }
 }

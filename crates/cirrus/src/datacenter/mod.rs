@@ -382,6 +382,18 @@ enum Change {
     },
 }
 
+/// Whether a host can run VMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostState {
+    /// Working.
+    #[default]
+    Up,
+    /// Announced a failure: runs its VMs but takes no new ones.
+    Failing,
+    /// Failed, until repaired: runs nothing.
+    Down,
+}
+
 /// The state of a run: who runs where, what each VM asks for and gets.
 ///
 /// Each host keeps its VMs in the order they arrived (CloudSim's
@@ -401,8 +413,9 @@ pub struct Datacenter {
     host_power_w: Vec<f64>,
     /// Bit `h`: host `h` lists a VM or delivered MIPS at its last step.
     busy: Vec<u64>,
-    /// Per host type, bit `h`: host `h` is of that type and not busy.
+    /// Per host type, bit `h`: host `h` is of that type, not busy and up.
     idle_by_type: Vec<Vec<u64>>,
+    host_state: Vec<HostState>,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// Hosts on which each VM is listed as migrating in.
@@ -480,6 +493,7 @@ impl Datacenter {
                 .collect(),
             busy: vec![0; words],
             idle_by_type,
+            host_state: vec![HostState::Up; n_hosts],
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vm_incoming: vec![0; n_vms],
@@ -675,10 +689,42 @@ impl Datacenter {
         let t = self.spec.hosts[hi].host_type;
         if busy {
             self.busy[w] |= bit;
-            self.idle_by_type[t][w] &= !bit;
         } else {
             self.busy[w] &= !bit;
+        }
+        // Only hosts that can take VMs stand for their type's idle hosts.
+        if !busy && self.host_state[hi] == HostState::Up {
             self.idle_by_type[t][w] |= bit;
+        } else {
+            self.idle_by_type[t][w] &= !bit;
+        }
+    }
+
+    /// Whether host `h` can run VMs.
+    #[inline]
+    pub fn host_state(&self, h: HostId) -> HostState {
+        self.host_state[h.index()]
+    }
+
+    /// Marks host `h` up, failing or down. Placement stops considering a
+    /// host that is not up; taking its VMs off is the caller's business.
+    pub fn set_host_state(&mut self, h: HostId, state: HostState) {
+        self.host_state[h.index()] = state;
+        self.refresh_busy(h.index());
+    }
+
+    /// Abandons VM `v`'s migration to `target` before its switch-over: the
+    /// target drops the reservation, the VM keeps running where it was.
+    pub fn abort_migration(&mut self, v: VmId, target: HostId) {
+        if let Some(i) = self.slot_index(target, v)
+            && self.host_slots[target.index()][i].incoming
+        {
+            self.remove_slot(target, i);
+            self.reallocate(target);
+        }
+        self.vm_in_migration[v.index()] = self.vm_incoming[v.index()] > 0;
+        if let Some(h) = self.vm_host[v.index()] {
+            self.reallocate(h);
         }
     }
 
@@ -705,10 +751,12 @@ impl Datacenter {
     /// currently requests per PE (its full MIPS while being instantiated, its
     /// trace-driven demand later), free MIPS ≥ its current total request, free
     /// RAM and bandwidth for what it would reserve.
+    /// A host that is not [`HostState::Up`] suits no VM.
     pub fn is_suitable(&self, h: HostId, v: VmId) -> bool {
         let ht = self.host_type(h);
         let (ram, bw) = self.memory_request(v);
-        ht.mips_per_core >= self.vm_requested_mips_per_pe[v.index()]
+        self.host_state[h.index()] == HostState::Up
+            && ht.mips_per_core >= self.vm_requested_mips_per_pe[v.index()]
             && self.host_available_mips[h.index()] >= self.vm_requested_mips(v)
             && self.host_ram_free_mb[h.index()] >= ram
             && self.host_bw_free_mbps[h.index()] >= bw

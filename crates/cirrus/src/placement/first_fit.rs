@@ -1,17 +1,47 @@
 //! First fit.
 
+use super::support::{admitted, suitable};
 use super::{PlacementContext, PlacementPolicy};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
 
-/// The lowest-id suitable host. CloudSim's `PowerVmAllocationPolicySimple`,
-/// used by its "Dvfs" PlanetLab example: no overload test, no sorting.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FirstFit;
+/// First fit: the lowest-id host that is suitable and passes the admission
+/// check, VMs in the given order (online; `ffd` is the sorting variant).
+/// CloudSim's `PowerVmAllocationPolicySimple`, used by its "Dvfs" and "NPA"
+/// PlanetLab examples, scans the hosts in id order the same way.
+///
+/// The admission check applies as in PABFD and every other policy here: only
+/// to a host already handing out MIPS, and only when the caller supplies one
+/// (`placement.admission_threshold`, or the overload detector of
+/// `[consolidation]`). CloudSim's `PowerVmAllocationPolicySimple` has no
+/// overload test, but no CloudSim configuration gives it one either: its
+/// Dvfs and NPA examples run without consolidation or threshold, where the
+/// check admits every host and this policy places exactly as CloudSim does.
+/// Ignoring a configured check would make `placement.admission_threshold`
+/// a silent no-op under the default policy, and let `ff` as a consolidation
+/// destination chooser pick hosts the consolidation's own detector calls
+/// overloaded.
+///
+/// Parameter `admission` (default `true`): `false` ignores the admission
+/// check altogether, `PowerVmAllocationPolicySimple` to the letter even
+/// when a check is configured (e.g. to start a consolidation run from
+/// overloaded hosts).
+#[derive(Debug, Clone, Copy)]
+pub struct FirstFit {
+    /// Ask the context's admission check (default `true`).
+    pub admission: bool,
+}
 
-pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
-    params.finish(&[])?;
-    Ok(Box::new(FirstFit))
+impl Default for FirstFit {
+    fn default() -> Self {
+        Self { admission: true }
+    }
+}
+
+pub(super) fn build(mut params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
+    let admission = params.bool("admission")?.unwrap_or(true);
+    params.finish(&["admission"])?;
+    Ok(Box::new(FirstFit { admission }))
 }
 
 impl PlacementPolicy for FirstFit {
@@ -20,7 +50,8 @@ impl PlacementPolicy for FirstFit {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        dc.hosts().find(|&h| !ctx.excludes(dc, h) && dc.is_suitable(h, v))
+        dc.hosts()
+            .find(|&h| suitable(dc, ctx, h, v) && (!self.admission || admitted(dc, ctx, h, v)))
     }
 }
 
@@ -28,8 +59,9 @@ impl PlacementPolicy for FirstFit {
 mod tests {
     use super::*;
     use crate::datacenter::Datacenter;
+    use crate::params::ParamValue;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{NoAdmissionCheck, StaticThreshold, place_all};
 
     #[test]
     fn fills_hosts_in_id_order() {
@@ -43,7 +75,7 @@ mod tests {
             exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        let unplaced = place_all(&mut FirstFit, &mut dc, &ctx, &mut vms);
+        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &ctx, &mut vms);
         assert!(unplaced.is_empty());
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(0)));
         assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
@@ -62,8 +94,31 @@ mod tests {
             exclude_idle: false,
         };
         let mut vms = [VmId(0), VmId(1)];
-        let unplaced = place_all(&mut FirstFit, &mut dc, &ctx, &mut vms);
+        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &ctx, &mut vms);
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(1)));
         assert_eq!(unplaced, vec![VmId(1)]);
+    }
+
+    #[test]
+    fn asks_the_admission_check_unless_told_not_to() {
+        let mut dc = Datacenter::new(spec(
+            &[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 50.0, 100.0)],
+            &[500.0, 400.0],
+        ));
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        let ctx = PlacementContext {
+            excluded: &[],
+            admission: &StaticThreshold(0.8),
+            exclude_idle: false,
+        };
+        // Host 0 would reach 0.9 > 0.8: the idle host 1 instead.
+        assert_eq!(
+            FirstFit::default().select_host(&dc, &ctx, VmId(1)),
+            Some(HostId(1))
+        );
+        // CloudSim's PowerVmAllocationPolicySimple to the letter.
+        let mut simple = build(Params::new().with("admission", ParamValue::Bool(false))).unwrap();
+        assert_eq!(simple.select_host(&dc, &ctx, VmId(1)), Some(HostId(0)));
+        assert!(build(Params::new().with("admission", ParamValue::Number(1.0))).is_err());
     }
 }

@@ -10,13 +10,11 @@ use crate::params::{ParamError, Params};
 /// MIPS, decreasing (then RAM, decreasing; stable), and each VM goes to the
 /// lowest-id host that is suitable and passes the admission check.
 ///
-/// Unlike [`FirstFit`](super::FirstFit), which reproduces CloudSim's
-/// `PowerVmAllocationPolicySimple` and ignores the admission check, FFD
-/// applies it the way PABFD does (only to hosts already handing out MIPS), so
-/// it can serve as a consolidation destination chooser. Online (one VM at a
-/// time) it is first fit with the admission check. The choice equals a scan
-/// of every host in id order, but only busy hosts and the first idle host of
-/// each type are looked at.
+/// The admission check applies the way PABFD does (only to hosts already
+/// handing out MIPS), so it can serve as a consolidation destination
+/// chooser. Online (one VM at a time) it is [`FirstFit`](super::FirstFit).
+/// The choice equals a scan of every host in id order, but only busy hosts
+/// and the first idle host of each type are looked at.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FirstFitDecreasing;
 

@@ -126,7 +126,7 @@ pub fn place_all(
 pub(crate) static REGISTRY: &[Entry<dyn PlacementPolicy>] = &[
     Entry {
         name: "ff",
-        summary: "first fit: the lowest-id host with room (CloudSim PowerVmAllocationPolicySimple)",
+        summary: "first fit: the lowest-id host with room (CloudSim PowerVmAllocationPolicySimple; `admission` = true|false)",
         build: first_fit::build,
     },
     Entry {

@@ -42,6 +42,11 @@ pub(super) struct Flight {
 }
 
 impl Flight {
+    /// The VM, its source and target, and whether it already runs at the target.
+    pub(super) fn route(&self) -> (VmId, HostId, HostId, bool) {
+        (self.vm, self.source, self.target, self.switched)
+    }
+
     /// Its record and what it did so far.
     pub(super) fn partial(&self) -> (usize, crate::migration::MigrationReport) {
         (self.record, self.process.report())
@@ -65,18 +70,18 @@ impl Simulation {
             let Some(source) = self.dc.host_of(m.vm) else {
                 continue;
             };
-            let Some(c) = self.consolidation.as_ref() else {
+            let Some(model) = Simulation::model_of(&self.consolidation, &self.migration_model) else {
                 return;
             };
             let vm_type = self.dc.spec().vms[m.vm.index()].vm_type;
             let memory = &self.vm_memory[vm_type];
-            let process = c.migration.start(&MigrationStart {
+            let process = model.start(&MigrationStart {
                 memory,
                 source_bw_mbps: self.dc.host_type(source).bw_mbps,
                 target_bw_mbps: self.dc.host_type(m.target).bw_mbps,
                 now_s: t,
             });
-            let model = c.migration.name();
+            let model = model.name();
             // The destination holds the VM's memory from the start and no CPU.
             self.dc.set_migration_shares(
                 m.vm,
@@ -123,16 +128,49 @@ impl Simulation {
     }
 
     fn alloc_flight(&mut self, f: Flight) -> u32 {
-        match self.free_flights.pop() {
+        let slot = match self.free_flights.pop() {
             Some(i) => {
                 self.flights[i as usize] = Some(f);
                 i
             }
             None => {
                 self.flights.push(Some(f));
+                self.flight_generation.push(0);
                 (self.flights.len() - 1) as u32
             }
+        };
+        // Timers of an earlier flight in this slot (called off by a failure) go stale.
+        self.flight_generation[slot as usize] = self.flight_generation[slot as usize].wrapping_add(1);
+        slot
+    }
+
+    /// Calls off flight `slot` at `t` (a host it needs failed): its transfer
+    /// leaves the network, its timers go stale, its record ends as aborted
+    /// with what it did so far. Returns the downtime it caused. The caller
+    /// puts the VM right in the datacenter.
+    pub(super) fn take_flight(&mut self, slot: u32, t: f64) -> f64 {
+        let f = self.flights[slot as usize].take().expect("a live flight");
+        self.free_flights.push(slot);
+        self.flight_generation[slot as usize] = self.flight_generation[slot as usize].wrapping_add(1);
+        if let Some(id) = f.flow {
+            self.advance_network(t);
+            if let Some(net) = self.network.as_mut() {
+                net.remove_flow(id).expect("a live flow");
+            }
+            self.flow_flight.remove(&id);
+            self.network_dirty = true;
         }
+        self.pending_flows.retain(|(s, _)| *s != slot);
+        let report = f.process.report();
+        let r = &mut self.migrations[f.record];
+        r.end_s = t;
+        r.duration_s = t - r.start_s;
+        r.downtime_s = report.downtime_s;
+        r.data_mb = report.data_mb;
+        r.rounds = report.rounds;
+        r.faults = report.faults;
+        r.stop_reason = super::faults::ABORTED;
+        report.downtime_s
     }
 
     fn flight_mut(&mut self, slot: u32) -> &mut Flight {
@@ -147,8 +185,9 @@ impl Simulation {
                 duration_s, effects, ..
             } => {
                 self.apply_effects(slot, effects);
+                let generation = self.flight_generation[slot as usize];
                 self.to_schedule
-                    .push((t + duration_s.max(0.0), Event::MigrationPhase(slot)));
+                    .push((t + duration_s.max(0.0), Event::MigrationPhase(slot, generation)));
             }
             Phase::Transfer {
                 data_mb,
@@ -251,14 +290,17 @@ impl Simulation {
         r.rounds = report.rounds;
         r.faults = report.faults;
         r.stop_reason = report.stop.map_or("", |s: StopReason| s.as_str());
+        self.downtime.migration_s[f.vm.index()] += report.downtime_s;
         if let Some(e) = self.config.migration_energy {
             self.migration_energy_j += e.alpha_j_per_mb * report.data_mb + e.beta_j;
         }
     }
 
     /// A timer of flight `slot` fired at `t`.
-    pub(super) fn phase_timer(&mut self, slot: u32, t: f64) {
-        if self.flights.get(slot as usize).is_some_and(Option::is_some) {
+    pub(super) fn phase_timer(&mut self, slot: u32, generation: u32, t: f64) {
+        if self.flights.get(slot as usize).is_some_and(Option::is_some)
+            && self.flight_generation[slot as usize] == generation
+        {
             self.end_phase(slot, t);
         }
     }
@@ -295,7 +337,7 @@ impl Simulation {
 
     /// Moves the network's clock to `t`, or as close as its next pending
     /// completion allows (that completion's own event follows at once).
-    fn advance_network(&mut self, t: f64) {
+    pub(super) fn advance_network(&mut self, t: f64) {
         let Some(net) = self.network.as_mut() else {
             return;
         };

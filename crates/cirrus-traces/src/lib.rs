@@ -9,16 +9,46 @@
 //! - [`planetlab`]: the PlanetLab/CoMon CPU-utilisation days shipped with
 //!   CloudSim (one file per VM, one integer percent per line, 300 s apart).
 //! - [`failures`]: host failure traces (host, start, end, kind, warning).
+//! - [`azure`]: the Azure Public Dataset VM traces (2017 V1, 2019 V2): 5-minute
+//!   CPU readings of many VMs per file, plus the `vmtable` of lifetimes and sizes.
+//! - [`google`]: the Google cluster-usage trace 2011 (`clusterdata-2011-2`)
+//!   `task_usage` table: each task becomes a VM.
+//! - [`bitbrains`]: the Bitbrains GWA-T-12 traces (fastStorage, Rnd): one
+//!   `;`-separated file per VM with CPU, memory and the VM's size.
+//! - [`swf`]: the Standard Workload Format of the Parallel Workloads Archive:
+//!   each job becomes a VM that lives for the job's run time.
+//!
+//! Every format but PlanetLab's reads into [`TracedVm`]s — a utilisation trace
+//! plus arrival, departure and the size hints the format records — through a
+//! `…Trace` struct implementing [`WorkloadTrace`]; [`PlanetLabTrace`] adapts
+//! PlanetLab days to the same interface.
 //!
 //! [`UtilizationTrace`]: cirrus::workload::UtilizationTrace
 
+pub mod azure;
+pub mod bitbrains;
 pub mod error;
 pub mod failures;
+pub mod google;
 pub mod planetlab;
+mod source;
+pub mod swf;
+pub mod vm_trace;
 
+pub use azure::{AZURE_INTERVAL_S, AzureCpu, AzureOptions, AzureTrace, list_azure_reading_files, read_azure};
+pub use bitbrains::{
+    BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, list_bitbrains_files,
+    read_bitbrains,
+};
 pub use error::TraceFileError;
 pub use failures::{parse_failure_trace, read_failure_trace};
-pub use planetlab::{
-    PLANETLAB_INTERVAL_S, PLANETLAB_SAMPLES_PER_DAY, PlanetLabOptions, list_planetlab_files, read_planetlab,
-    read_planetlab_file, read_planetlab_with,
+pub use google::{
+    GOOGLE_WINDOW_S, GoogleCapacity, GoogleOptions, GoogleTrace, list_google_task_usage_files,
+    read_google_task_usage,
 };
+pub use planetlab::{
+    PLANETLAB_INTERVAL_S, PLANETLAB_SAMPLES_PER_DAY, PlanetLabOptions, PlanetLabTrace, list_planetlab_files,
+    read_planetlab, read_planetlab_file, read_planetlab_with,
+};
+pub use swf::{SwfArrival, SwfCores, SwfOptions, SwfTrace, read_swf};
+pub use vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace, rebase};

@@ -42,13 +42,15 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
+use crate::source::{open_regular, shown};
+use crate::vm_trace::{TracedVm, WorkloadTrace};
 
 /// Seconds between two PlanetLab samples (CoMon sampled every 5 minutes;
 /// README "Format"; CloudSim's `SCHEDULING_INTERVAL = 300`).
@@ -78,10 +80,6 @@ const FRACTION: [f64; MAX_PERCENT as usize + 1] = {
     }
     table
 };
-
-/// How many characters of an offending line an error message quotes, so that a
-/// binary file does not produce a megabyte-long message.
-const SHOWN_CHARS: usize = 40;
 
 /// The message for a line that is not a valid percentage; the offending text
 /// is appended as `, found "…"`.
@@ -180,6 +178,26 @@ pub fn read_planetlab_file(
     options: &PlanetLabOptions,
 ) -> Result<UtilizationTrace, TraceFileError> {
     read_trace(path, options, &mut Vec::new())
+}
+
+/// A PlanetLab day as a [`WorkloadTrace`]: [`read_planetlab_with`]'s traces
+/// as [`TracedVm`]s, each arriving at 0 and never leaving, without size hints
+/// ([`TracedVm::from_utilization`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanetLabTrace {
+    /// The day's directory (one file per VM).
+    pub dir: PathBuf,
+    /// CloudSim's order file for the day, if any.
+    pub order: Option<PathBuf>,
+    /// Size limits.
+    pub options: PlanetLabOptions,
+}
+
+impl WorkloadTrace for PlanetLabTrace {
+    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+        let traces = read_planetlab_with(&self.dir, self.order.as_deref(), &self.options)?;
+        Ok(traces.into_iter().map(TracedVm::from_utilization).collect())
+    }
 }
 
 fn read_trace(
@@ -289,16 +307,6 @@ fn bad_percent(path: &Path, line: usize, text: &[u8]) -> TraceFileError {
     TraceFileError::at_line(path, line, format!("{EXPECTED_PERCENT}, found {found}"))
 }
 
-/// The first [`SHOWN_CHARS`] characters of `text`, quoted and escaped
-/// (invalid UTF-8 shown as U+FFFD).
-fn shown(text: &[u8]) -> String {
-    let text = String::from_utf8_lossy(text);
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(SHOWN_CHARS).collect();
-    let ellipsis = if chars.next().is_some() { "…" } else { "" };
-    format!("{head:?}{ellipsis}")
-}
-
 /// Reads `path` into `buf`, refusing files larger than `max_bytes` before
 /// reading them (and, for files that grow or lie about their size, while
 /// reading).
@@ -308,30 +316,13 @@ pub(crate) fn read_bounded(
     what: &str,
     buf: &mut Vec<u8>,
 ) -> Result<(), TraceFileError> {
-    // Only regular files: opening a FIFO (or `/dev/stdin`) given as an order file
-    // would block forever, and a device such as `/dev/zero` is no trace.
-    if let Ok(m) = fs::metadata(path)
-        && !m.is_file()
-    {
-        return Err(TraceFileError::new(path, format!("{what} is not a regular file")));
-    }
-    let file = File::open(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => TraceFileError::new(path, format!("{what} not found")),
-        _ => TraceFileError::io(path, &format!("cannot open {what}"), &e),
-    })?;
+    let (file, len) = open_regular(path, max_bytes, what)?;
     let too_big = |len: u64| {
         TraceFileError::new(
             path,
             format!("{what} has {len} bytes, more than the limit of {max_bytes} (max_file_bytes)"),
         )
     };
-    let len = file
-        .metadata()
-        .map_err(|e| TraceFileError::io(path, &format!("cannot read {what}"), &e))?
-        .len();
-    if len > max_bytes {
-        return Err(too_big(len));
-    }
     buf.clear();
     buf.reserve(usize::try_from(len).unwrap_or(0));
     file.take(max_bytes.saturating_add(1))
@@ -529,6 +520,7 @@ mod tests {
 
     #[test]
     fn shown_truncates_long_lines() {
+        use crate::source::SHOWN_CHARS;
         let long = vec![b'x'; SHOWN_CHARS * 2];
         let s = shown(&long);
         assert!(s.ends_with('…'));

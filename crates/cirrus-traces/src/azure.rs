@@ -1,0 +1,472 @@
+//! Azure Public Dataset VM traces: 2017 ("AzurePublicDatasetV1") and 2019
+//! ("AzurePublicDatasetV2").
+//!
+//! # Format
+//! Schemas from the dataset's documentation (`AzurePublicDatasetV1.md`,
+//! `AzurePublicDatasetV2.md` in github.com/Azure/AzurePublicDataset) and the
+//! column names its analysis notebooks give the header-less files
+//! (`analysis/Azure 2019 Public Dataset V2 - Trace Analysis.ipynb`). Both
+//! versions have the same two tables; files are plain comma-separated text
+//! without a header (decompress the published `.csv.gz` files first).
+//!
+//! `vm_cpu_readings-file-N-of-M.csv` — one 5-minute CPU reading per line, the
+//! readings of many VMs interleaved:
+//!
+//! | # | column | unit |
+//! |---|---|---|
+//! | 1 | timestamp | s since the trace's start, every 300 s |
+//! | 2 | vm id | encrypted text |
+//! | 3 | min cpu | % (0–100) over the 5 minutes |
+//! | 4 | max cpu | % |
+//! | 5 | avg cpu | % |
+//!
+//! `vmtable.csv` — one VM per line:
+//!
+//! | # | column | unit |
+//! |---|---|---|
+//! | 1 | vm id | encrypted text |
+//! | 2 | subscription id | encrypted text |
+//! | 3 | deployment id | encrypted text |
+//! | 4 | timestamp vm created | s |
+//! | 5 | timestamp vm deleted | s |
+//! | 6 | max cpu | % over the VM's life |
+//! | 7 | avg cpu | % |
+//! | 8 | p95 max cpu | % |
+//! | 9 | vm category | `Interactive`, `Delay-insensitive`, `Unknown` |
+//! | 10 | vm virtual core count bucket | `2`, `4`, `8`, `24`, `>24` |
+//! | 11 | vm memory (GB) bucket | `2`, `4`, `8`, `32`, `64`, `>64` |
+//!
+//! A bucket `N` covers the sizes above the previous bucket up to `N`; this
+//! reader takes `N` itself. The open buckets `>24` and `>64` become
+//! [`AzureOptions::open_core_bucket_cores`] (default 30) and
+//! [`AzureOptions::open_memory_bucket_gb`] (default 70), the values the
+//! dataset's own V2 analysis notebook substitutes.
+//!
+//! # What this reader does
+//! - Every reading file is read in the order given; each VM with at least one
+//!   reading becomes one [`TracedVm`] named after its VM id. Readings may come
+//!   in any order, within a file and across files (the V2 files are slices of
+//!   time, so one VM's readings span several files).
+//! - A VM's readings are sorted by time and laid on a 300 s grid
+//!   ([`AzureOptions::interval_s`]) starting at its first reading: a reading
+//!   at `t` is sample `round((t − first) / 300)`. Two readings on one sample
+//!   follow [`AzureOptions::duplicates`] (error by default, or the last in
+//!   the input wins); missing samples between readings follow
+//!   [`AzureOptions::gaps`] (the previous value is held by default, or 0, or
+//!   an error).
+//! - The utilisation is the chosen column ([`AzureOptions::cpu_column`],
+//!   average by default) divided by 100. Every percentage (all three reading
+//!   columns and the three vmtable statistics) must be a finite number in
+//!   0..=100; above 100 follows [`AzureOptions::over_capacity`]. The three
+//!   reading columns are not checked against each other.
+//! - `arrival_s` is the VM's first reading's timestamp. Without a vmtable,
+//!   `departure_s` is the end of its last reading's 5 minutes (last
+//!   timestamp + 300 s) and there are no size hints. With a vmtable, every VM
+//!   that has readings must have a row (an error names its first reading
+//!   otherwise); rows of VMs without readings are checked but otherwise
+//!   ignored. The row gives `cores` and `ram_mb` (GB bucket × 1024) and
+//!   `departure_s` = timestamp deleted, but never before the end of the last
+//!   reading (the notebook also counts every VM as living at least 300 s).
+//!   A row whose deletion precedes its creation is an error.
+//! - VMs are returned sorted by arrival, ties in order of first appearance.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use cirrus::workload::UtilizationTrace;
+use csv::ByteRecord;
+
+use crate::error::TraceFileError;
+use crate::source::{
+    At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
+    too_many_vms,
+};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+
+/// Seconds between two readings of one VM ("Timestamp in seconds (every 5
+/// minutes)", AzurePublicDatasetV2.md schema item 15).
+pub const AZURE_INTERVAL_S: f64 = 300.0;
+
+/// MB per GB for the vmtable's memory bucket (binary units, as the rest of
+/// Cirrus counts memory).
+const MB_PER_GB: f64 = 1024.0;
+
+/// Largest valid percentage.
+const MAX_PERCENT: f64 = 100.0;
+
+/// Layout of a reading line, for column-count errors.
+const READING_LAYOUT: &str = "timestamp, vm id, min cpu, max cpu, avg cpu";
+
+/// Layout of a vmtable line, for column-count errors.
+const VMTABLE_LAYOUT: &str = "vm id, subscription id, deployment id, created, deleted, max cpu, avg cpu, \
+                              p95 max cpu, category, core count bucket, memory bucket";
+
+/// Which of a reading's three CPU columns is the utilisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AzureCpu {
+    /// Minimum CPU over the 5 minutes (column 3).
+    Min,
+    /// Maximum CPU over the 5 minutes (column 4).
+    Max,
+    /// Average CPU over the 5 minutes (column 5, the default).
+    #[default]
+    Avg,
+}
+
+/// How an Azure trace is read; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureOptions {
+    /// The reading column used as utilisation (default: average).
+    pub cpu_column: AzureCpu,
+    /// Grid interval in seconds (default [`AZURE_INTERVAL_S`]).
+    pub interval_s: f64,
+    /// Two readings of one VM on one sample (default: error).
+    pub duplicates: Duplicates,
+    /// Missing samples between readings (default: hold the previous value).
+    pub gaps: Gaps,
+    /// A percentage above 100 (default: error).
+    pub over_capacity: OverCapacity,
+    /// Cores for the open core-count bucket `>24` (default 30).
+    pub open_core_bucket_cores: u32,
+    /// Memory in GB for the open memory bucket `>64` (default 70).
+    pub open_memory_bucket_gb: f64,
+    /// Size limits.
+    pub limits: TraceLimits,
+}
+
+impl AzureOptions {
+    /// The V2 notebook's value for `>24` cores ("Transform vmcorecount '>24'
+    /// bucket to 30").
+    pub const DEFAULT_OPEN_CORE_BUCKET_CORES: u32 = 30;
+    /// The V2 notebook's value for `>64` GB ("'>64' to 70").
+    pub const DEFAULT_OPEN_MEMORY_BUCKET_GB: f64 = 70.0;
+}
+
+impl Default for AzureOptions {
+    fn default() -> Self {
+        Self {
+            cpu_column: AzureCpu::default(),
+            interval_s: AZURE_INTERVAL_S,
+            duplicates: Duplicates::default(),
+            gaps: Gaps::default(),
+            over_capacity: OverCapacity::default(),
+            open_core_bucket_cores: Self::DEFAULT_OPEN_CORE_BUCKET_CORES,
+            open_memory_bucket_gb: Self::DEFAULT_OPEN_MEMORY_BUCKET_GB,
+            limits: TraceLimits::default(),
+        }
+    }
+}
+
+/// An Azure trace to read: reading files (in order), an optional vmtable,
+/// and options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureTrace {
+    /// `vm_cpu_readings-file-N-of-M.csv` files, read in this order.
+    pub readings: Vec<PathBuf>,
+    /// `vmtable.csv`, for lifetimes and sizes.
+    pub vmtable: Option<PathBuf>,
+    /// How to read them.
+    pub options: AzureOptions,
+}
+
+impl WorkloadTrace for AzureTrace {
+    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+        read_azure(&self.readings, self.vmtable.as_deref(), &self.options)
+    }
+}
+
+/// The `vm_cpu_readings-file-N-of-M.csv` files of `dir`, sorted by `N`
+/// (other files are ignored).
+pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<PathBuf>, TraceFileError> {
+    list_dir(
+        dir,
+        limits,
+        "vm_cpu_readings-file-N-of-M.csv files; decompress .csv.gz files first",
+        |name| {
+            let (n, m) = name
+                .strip_prefix("vm_cpu_readings-file-")?
+                .strip_suffix(".csv")?
+                .split_once("-of-")?;
+            Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
+        },
+    )
+}
+
+/// One VM's readings while reading: where each is, and its utilisation.
+#[derive(Default)]
+struct Readings {
+    stamps: Vec<Stamp>,
+    values: Vec<f64>,
+}
+
+/// What a vmtable row says about one VM.
+#[derive(Clone, Copy)]
+struct Row {
+    deleted_s: f64,
+    cores: u32,
+    ram_mb: f64,
+    line: usize,
+}
+
+/// Reads an Azure trace: `readings` in order, then `vmtable` if given. See
+/// the [module docs](self) for the rules.
+pub fn read_azure(
+    readings: &[PathBuf],
+    vmtable: Option<&Path>,
+    options: &AzureOptions,
+) -> Result<Vec<TracedVm>, TraceFileError> {
+    check_file_count(readings, &options.limits, "vm_cpu_readings")?;
+    check_options(&readings[0], options)?;
+    let limits = &options.limits;
+    let mut ids: HashMap<Box<str>, usize> = HashMap::new();
+    let mut vms: Vec<Readings> = Vec::new();
+    let mut budget = RecordBudget::new(limits);
+    for (file, path) in readings.iter().enumerate() {
+        // `check_file_count` keeps the index within u32.
+        let file = u32::try_from(file).unwrap_or(u32::MAX);
+        let mut records = CsvRecords::open(path, b',', limits, "reading file")?;
+        while let Some((line, r)) = records.next_record()? {
+            let at = At { path, line };
+            at.check_columns(r, 5..=5, READING_LAYOUT)?;
+            budget.take(at)?;
+            let t_s = at.non_negative(r, 0, "timestamp")?;
+            let id = vm_id(at, r, 1)?;
+            let min = percent(at, r, 2, "min cpu", options.over_capacity)?;
+            let max = percent(at, r, 3, "max cpu", options.over_capacity)?;
+            let avg = percent(at, r, 4, "avg cpu", options.over_capacity)?;
+            let value = match options.cpu_column {
+                AzureCpu::Min => min,
+                AzureCpu::Max => max,
+                AzureCpu::Avg => avg,
+            };
+            // Look up before allocating the key: most lines are of known VMs.
+            let v = match ids.get(id) {
+                Some(&v) => v,
+                None => {
+                    if vms.len() == limits.max_vms {
+                        return Err(too_many_vms(at, limits.max_vms));
+                    }
+                    vms.push(Readings::default());
+                    ids.insert(id.into(), vms.len() - 1);
+                    vms.len() - 1
+                }
+            };
+            vms[v].stamps.push(Stamp { t_s, file, line });
+            vms[v].values.push(value / MAX_PERCENT);
+        }
+    }
+    if vms.is_empty() {
+        return Err(TraceFileError::new(
+            &readings[0],
+            "no readings in the reading files",
+        ));
+    }
+    let mut names: Vec<Box<str>> = vec![Box::default(); vms.len()];
+    for (name, v) in ids {
+        names[v] = name;
+    }
+    let rows = match vmtable {
+        Some(path) => Some(read_vmtable(path, &names, options)?),
+        None => None,
+    };
+    let rules = GridRules {
+        interval_s: options.interval_s,
+        duplicates: options.duplicates,
+        gaps: options.gaps,
+        max_samples: limits.max_samples_per_vm,
+        paths: readings,
+    };
+    let mut out = Vec::with_capacity(vms.len());
+    for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
+        let (t0, slots) = grid(&name, &vm.stamps, &rules)?;
+        let samples: Vec<f64> = slots
+            .iter()
+            .map(|s| match *s {
+                Slot::Reading(i) => vm.values[i],
+                Slot::Zero => 0.0,
+            })
+            .collect();
+        let first = vm.stamps[0];
+        let first_path = &readings[first.file as usize];
+        let end_s = t0 + samples.len() as f64 * options.interval_s;
+        if !end_s.is_finite() {
+            return Err(TraceFileError::at_line(
+                first_path,
+                first.line,
+                format!("VM {name:?}: times too large (first reading at {t0} s)"),
+            ));
+        }
+        let utilization = UtilizationTrace::new(&*name, options.interval_s, samples)
+            .map_err(|e| TraceFileError::at_line(first_path, first.line, e.to_string()))?;
+        let mut traced = TracedVm {
+            name: name.into(),
+            utilization,
+            memory_utilization: None,
+            arrival_s: t0,
+            departure_s: Some(end_s),
+            cores: None,
+            mips_per_core: None,
+            ram_mb: None,
+        };
+        if let (Some(rows), Some(vmtable)) = (&rows, vmtable) {
+            let Some(row) = rows[v] else {
+                return Err(TraceFileError::at_line(
+                    first_path,
+                    first.line,
+                    format!("VM {:?} has no row in {}", traced.name, vmtable.display()),
+                ));
+            };
+            traced.departure_s = Some(row.deleted_s.max(end_s));
+            traced.cores = Some(row.cores);
+            traced.ram_mb = Some(row.ram_mb);
+        }
+        out.push(traced);
+    }
+    // Stable: ties keep the order of first appearance.
+    out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
+    Ok(out)
+}
+
+/// Reads the vmtable, keeping the rows of the VMs in `names` (indexed like
+/// it); every row is checked.
+fn read_vmtable(
+    path: &Path,
+    names: &[Box<str>],
+    options: &AzureOptions,
+) -> Result<Vec<Option<Row>>, TraceFileError> {
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
+    let mut rows: Vec<Option<Row>> = vec![None; names.len()];
+    let mut records = CsvRecords::open(path, b',', &options.limits, "vmtable")?;
+    while let Some((line, r)) = records.next_record()? {
+        let at = At { path, line };
+        at.check_columns(r, 11..=11, VMTABLE_LAYOUT)?;
+        let id = vm_id(at, r, 0)?;
+        let created_s = at.non_negative(r, 3, "timestamp vm created")?;
+        let deleted_s = at.non_negative(r, 4, "timestamp vm deleted")?;
+        if deleted_s < created_s {
+            return Err(at.err(format!(
+                "VM {id:?} is deleted (t = {deleted_s} s) before it is created (t = {created_s} s)"
+            )));
+        }
+        for (column, name) in [(5, "max cpu"), (6, "avg cpu"), (7, "p95 max cpu")] {
+            percent(at, r, column, name, options.over_capacity)?;
+        }
+        at.text(r, 8, "vm category")?;
+        let cores = bucket(
+            at,
+            r,
+            9,
+            "vm virtual core count bucket",
+            options.open_core_bucket_cores.into(),
+        )?;
+        // `bucket` returns a whole number of cores here (checked below).
+        let cores = u32::try_from(cores as u64)
+            .ok()
+            .filter(|&c| f64::from(c) == cores)
+            .ok_or_else(|| {
+                at.err(format!(
+                    "column 10 (vm virtual core count bucket): {cores} is not a whole number of cores"
+                ))
+            })?;
+        let memory_gb = bucket(at, r, 10, "vm memory (GB) bucket", options.open_memory_bucket_gb)?;
+        let ram_mb = memory_gb * MB_PER_GB;
+        if !ram_mb.is_finite() {
+            return Err(at.err(format!(
+                "column 11 (vm memory (GB) bucket): {memory_gb} GB is too large"
+            )));
+        }
+        if let Some(&v) = index.get(id) {
+            if let Some(first) = rows[v] {
+                return Err(at.err(format!("VM {id:?} already has a row at line {}", first.line)));
+            }
+            rows[v] = Some(Row {
+                deleted_s,
+                cores,
+                ram_mb,
+                line,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// A non-empty VM id in field `index`.
+fn vm_id<'r>(at: At<'_>, r: &'r ByteRecord, index: usize) -> Result<&'r str, TraceFileError> {
+    let id = at.text(r, index, "vm id")?;
+    if id.is_empty() {
+        return Err(at.err(format!("column {} (vm id): empty", index + 1)));
+    }
+    Ok(id)
+}
+
+/// A percentage in 0..=100 in field `index`; above 100 follows `over`.
+fn percent(
+    at: At<'_>,
+    r: &ByteRecord,
+    index: usize,
+    name: &str,
+    over: OverCapacity,
+) -> Result<f64, TraceFileError> {
+    let value = at.non_negative(r, index, name)?;
+    if value <= MAX_PERCENT {
+        return Ok(value);
+    }
+    match over {
+        OverCapacity::Clamp => Ok(MAX_PERCENT),
+        OverCapacity::Error => Err(at.err(format!(
+            "column {} ({name}): {value} % is above 100 % (over_capacity = error)",
+            index + 1
+        ))),
+    }
+}
+
+/// A size bucket in field `index`: a positive number `N`, or `>N` which
+/// becomes `open` (that must exceed `N`).
+fn bucket(at: At<'_>, r: &ByteRecord, index: usize, name: &str, open: f64) -> Result<f64, TraceFileError> {
+    let raw = field(r, index);
+    let (is_open, number) = match raw.strip_prefix(b">") {
+        Some(rest) => (true, rest.trim_ascii()),
+        None => (false, raw),
+    };
+    let n = at.number_in(number, index, name)?;
+    if n <= 0.0 {
+        return Err(at.err(format!(
+            "column {} ({name}): {n} is not a positive size",
+            index + 1
+        )));
+    }
+    if !is_open {
+        return Ok(n);
+    }
+    if open <= n {
+        return Err(at.err(format!(
+            "column {} ({name}): the open bucket \">{n}\" is read as {open}, which is not above {n} \
+             (see open_core_bucket_cores / open_memory_bucket_gb)",
+            index + 1
+        )));
+    }
+    Ok(open)
+}
+
+/// Refuses options that cannot describe a trace.
+fn check_options(first: &Path, options: &AzureOptions) -> Result<(), TraceFileError> {
+    if !(options.interval_s.is_finite() && options.interval_s > 0.0) {
+        return Err(TraceFileError::new(
+            first,
+            format!(
+                "interval_s = {} must be a positive number of seconds",
+                options.interval_s
+            ),
+        ));
+    }
+    if !(options.open_memory_bucket_gb.is_finite() && options.open_memory_bucket_gb > 0.0) {
+        return Err(TraceFileError::new(
+            first,
+            format!(
+                "open_memory_bucket_gb = {} must be positive",
+                options.open_memory_bucket_gb
+            ),
+        ));
+    }
+    Ok(())
+}

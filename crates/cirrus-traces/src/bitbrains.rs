@@ -1,0 +1,363 @@
+//! Bitbrains VM traces, GWA-T-12 of the Grid Workloads Archive (Shen, van
+//! Beek & Iosup, *Statistical characterization of business-critical
+//! workloads hosted in cloud datacenters*, CCGrid 2015): `fastStorage/2013-8/`
+//! (1 250 VMs) and `Rnd/2013-7/`, `2013-8/`, `2013-9/` (500 VMs).
+//!
+//! # Format
+//! One file per VM (`1.csv`, `2.csv`, …), one line per 5-minute sample,
+//! fields separated by `;` followed by a tab, under the header line
+//!
+//! ```text
+//! Timestamp [ms];→CPU cores;→CPU capacity provisioned [MHZ];→CPU usage [MHZ];→CPU usage [%];
+//! →Memory capacity provisioned [KB];→Memory usage [KB];→Disk read throughput [KB/s];
+//! →Disk write throughput [KB/s];→Network received throughput [KB/s];
+//! →Network transmitted throughput [KB/s]
+//! ```
+//!
+//! (one line in the files; `→` stands for a tab). A data line looks like
+//! `1376314846;→4;→11703.99824;→10912.0277;→93.2333;→6.7108864E7;→6129274.4;→0.1333;→15981.6;→0.0;→2.1333`.
+//!
+//! Despite the header's `[ms]`, timestamps are Unix time in **seconds**:
+//! fastStorage's first is 1376314846 (2013-08-12 13:40 UTC; read as ms it
+//! would be 1970-01-16), and consecutive lines are 300 apart, the archive's
+//! stated 5-minute sampling. This reader takes them as seconds.
+//!
+//! # What this reader does
+//! - The first non-blank line must be the header (11 fields, the first
+//!   starting with `Timestamp`) unless [`BitbrainsOptions::has_header`] is
+//!   off. Every other non-blank line must have 11 fields, each a finite
+//!   number ≥ 0 (decimal or exponent notation, as in `6.7108864E7`); `CPU
+//!   cores` must be a whole number ≥ 1 and the CPU capacity positive.
+//!   Timestamps must not go backwards.
+//! - The VM's size is its largest provisioned CPU capacity (MHz) — `cores`
+//!   and `mips_per_core` = MHz ÷ cores come from the first line with that
+//!   capacity — and its largest provisioned memory (`ram_mb` = KB ÷ 1024).
+//! - Utilisation = `CPU usage [MHZ]` ÷ the VM's capacity (default), or
+//!   `CPU usage [%]` ÷ 100 × the line's capacity ÷ the VM's capacity
+//!   ([`BitbrainsCpu::UsagePercent`]); the two agree when the capacity never
+//!   changes. Memory utilisation = `Memory usage [KB]` ÷ the VM's memory (no
+//!   memory trace if the provisioned memory is always 0). Usage above the
+//!   line's own provisioned capacity (MHz, %, or KB) follows
+//!   [`BitbrainsOptions::over_capacity`].
+//! - Samples are laid on a 300 s grid ([`BitbrainsOptions::interval_s`])
+//!   from the file's first timestamp: a sample at `t` goes to
+//!   `round((t − first) / 300)`, which absorbs clock jitter. Two samples on
+//!   one grid point follow [`BitbrainsOptions::duplicates`], missing points
+//!   [`BitbrainsOptions::gaps`].
+//! - Each file is one VM named after the file without `.csv`; `arrival_s` is
+//!   its first timestamp and `departure_s` the end of its last sample (last
+//!   grid point + 300 s). With [`BitbrainsOptions::rebase`] (the default)
+//!   every VM is then shifted so that the earliest arrival is 0
+//!   ([`rebase`]).
+//! - VMs are returned in the order of the files given; [`list_bitbrains_files`]
+//!   sorts a directory numerically (`2.csv` before `10.csv`). One directory is
+//!   one month: the three Rnd months are separate traces of the same VMs.
+
+use std::path::{Path, PathBuf};
+
+use cirrus::workload::UtilizationTrace;
+
+use crate::error::TraceFileError;
+use crate::source::{
+    At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
+};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace, rebase};
+
+/// Seconds between two samples (GWA-T-12 description: "sampled every 5
+/// minutes"; consecutive timestamps differ by 300).
+pub const BITBRAINS_INTERVAL_S: f64 = 300.0;
+
+/// KB per MB (the files count memory in KB = 1 024 bytes).
+const KB_PER_MB: f64 = 1024.0;
+
+/// Largest valid percentage.
+const MAX_PERCENT: f64 = 100.0;
+
+/// Fields per line (the header's 11 columns).
+const COLUMNS: usize = 11;
+
+/// Layout of a line, for column-count errors.
+const LAYOUT: &str = "timestamp; cores; capacity MHz; usage MHz; usage %; memory KB; memory usage KB; \
+                      disk read; disk write; net in; net out";
+
+/// The column names, for messages (the header's, units as the archive
+/// states them except the timestamp's).
+const NAMES: [&str; COLUMNS] = [
+    "Timestamp (s)",
+    "CPU cores",
+    "CPU capacity provisioned [MHZ]",
+    "CPU usage [MHZ]",
+    "CPU usage [%]",
+    "Memory capacity provisioned [KB]",
+    "Memory usage [KB]",
+    "Disk read throughput [KB/s]",
+    "Disk write throughput [KB/s]",
+    "Network received throughput [KB/s]",
+    "Network transmitted throughput [KB/s]",
+];
+
+/// Which CPU usage column is the utilisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BitbrainsCpu {
+    /// `CPU usage [MHZ]` ÷ the VM's capacity (default).
+    #[default]
+    UsageMhz,
+    /// `CPU usage [%]`, rescaled to the VM's capacity.
+    UsagePercent,
+}
+
+/// How Bitbrains files are read; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BitbrainsOptions {
+    /// The CPU column used (default: MHz).
+    pub cpu: BitbrainsCpu,
+    /// Grid interval in seconds (default [`BITBRAINS_INTERVAL_S`]).
+    pub interval_s: f64,
+    /// Two samples on one grid point (default: error).
+    pub duplicates: Duplicates,
+    /// Missing grid points (default: hold the previous value).
+    pub gaps: Gaps,
+    /// Usage above the provisioned capacity (default: error).
+    pub over_capacity: OverCapacity,
+    /// Whether each file starts with the header line (default: yes).
+    pub has_header: bool,
+    /// Shift all VMs so that the earliest arrival is 0 (default: yes).
+    pub rebase: bool,
+    /// Size limits.
+    pub limits: TraceLimits,
+}
+
+impl Default for BitbrainsOptions {
+    fn default() -> Self {
+        Self {
+            cpu: BitbrainsCpu::default(),
+            interval_s: BITBRAINS_INTERVAL_S,
+            duplicates: Duplicates::default(),
+            gaps: Gaps::default(),
+            over_capacity: OverCapacity::default(),
+            has_header: true,
+            rebase: true,
+            limits: TraceLimits::default(),
+        }
+    }
+}
+
+/// Bitbrains files to read (one VM each) and options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BitbrainsTrace {
+    /// The VMs' files, in VM order.
+    pub files: Vec<PathBuf>,
+    /// How to read them.
+    pub options: BitbrainsOptions,
+}
+
+impl WorkloadTrace for BitbrainsTrace {
+    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+        read_bitbrains(&self.files, &self.options)
+    }
+}
+
+/// The `*.csv` files of `dir` (dotfiles skipped): names that are numbers
+/// (`1.csv`, `2.csv`, …) in numeric order, then the others by name.
+pub fn list_bitbrains_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<PathBuf>, TraceFileError> {
+    list_dir(dir, limits, "one N.csv file per VM", |name| {
+        let stem = name.strip_suffix(".csv")?;
+        Some(match stem.parse::<u64>() {
+            Ok(n) => (false, n, String::new()),
+            Err(_) => (true, 0, stem.to_owned()),
+        })
+    })
+}
+
+/// One line's values.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    cores: u32,
+    capacity_mhz: f64,
+    usage_mhz: f64,
+    usage_percent: f64,
+    memory_kb: f64,
+    memory_usage_kb: f64,
+}
+
+/// Reads Bitbrains files (one VM each, in this order). See the
+/// [module docs](self) for the rules.
+pub fn read_bitbrains(
+    files: &[PathBuf],
+    options: &BitbrainsOptions,
+) -> Result<Vec<TracedVm>, TraceFileError> {
+    check_file_count(files, &options.limits, "bitbrains")?;
+    if !(options.interval_s.is_finite() && options.interval_s > 0.0) {
+        return Err(TraceFileError::new(
+            &files[0],
+            format!(
+                "interval_s = {} must be a positive number of seconds",
+                options.interval_s
+            ),
+        ));
+    }
+    if files.len() > options.limits.max_vms {
+        return Err(TraceFileError::new(
+            &files[0],
+            format!(
+                "{} files (one VM each), more than max_vms = {}",
+                files.len(),
+                options.limits.max_vms
+            ),
+        ));
+    }
+    let mut budget = RecordBudget::new(&options.limits);
+    let mut vms = Vec::with_capacity(files.len());
+    for (file, path) in files.iter().enumerate() {
+        // `check_file_count` keeps the index within u32.
+        let file = u32::try_from(file).unwrap_or(u32::MAX);
+        vms.push(read_vm(path, file, files, options, &mut budget)?);
+    }
+    if options.rebase {
+        rebase(&mut vms);
+    }
+    Ok(vms)
+}
+
+/// Reads one file into a VM.
+fn read_vm(
+    path: &Path,
+    file: u32,
+    files: &[PathBuf],
+    options: &BitbrainsOptions,
+    budget: &mut RecordBudget,
+) -> Result<TracedVm, TraceFileError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.strip_suffix(".csv").unwrap_or(n))
+        .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))?;
+    let mut records = CsvRecords::open(path, b';', &options.limits, "trace file")?;
+    let mut stamps: Vec<Stamp> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut header_pending = options.has_header;
+    while let Some((line, r)) = records.next_record()? {
+        let at = At { path, line };
+        if header_pending {
+            header_pending = false;
+            if r.len() != COLUMNS || !field(r, 0).starts_with(b"Timestamp") {
+                let found = r.iter().map(<[u8]>::trim_ascii).collect::<Vec<_>>().join(&b';');
+                return Err(at.err(format!(
+                    "expected the GWA-T-12 header (\"Timestamp [ms];\\tCPU cores;\\t…\", {COLUMNS} fields), \
+                     found {} (has_header = false reads files without one)",
+                    crate::source::shown(&found)
+                )));
+            }
+            continue;
+        }
+        at.check_columns(r, COLUMNS..=COLUMNS, LAYOUT)?;
+        budget.take(at)?;
+        let mut v = [0.0; COLUMNS];
+        for (i, name) in NAMES.iter().enumerate() {
+            v[i] = at.non_negative(r, i, name)?;
+        }
+        let t_s = v[0];
+        if let Some(prev) = stamps.last()
+            && t_s < prev.t_s
+        {
+            return Err(at.err(format!(
+                "timestamp {t_s} goes backwards (line {} has {})",
+                prev.line, prev.t_s
+            )));
+        }
+        let cores = v[1];
+        if cores < 1.0 || cores.fract() != 0.0 || cores > f64::from(u32::MAX) {
+            return Err(at.err(format!(
+                "column 2 ({}): {cores} is not a whole number ≥ 1",
+                NAMES[1]
+            )));
+        }
+        if v[2] == 0.0 {
+            return Err(at.err(format!("column 3 ({}): 0, a VM needs some CPU", NAMES[2])));
+        }
+        let over = |value: f64, limit: f64, column: usize, unit: &str| -> Result<f64, TraceFileError> {
+            if value <= limit {
+                return Ok(value);
+            }
+            match options.over_capacity {
+                OverCapacity::Clamp => Ok(limit),
+                OverCapacity::Error => Err(at.err(format!(
+                    "column {} ({}): {value} {unit} is above the provisioned {limit} {unit} (over_capacity = error)",
+                    column + 1,
+                    NAMES[column]
+                ))),
+            }
+        };
+        let row = Row {
+            // Checked above: a whole number in 1..=u32::MAX.
+            cores: cores as u32,
+            capacity_mhz: v[2],
+            usage_mhz: over(v[3], v[2], 3, "MHz")?,
+            usage_percent: over(v[4], MAX_PERCENT, 4, "%")?,
+            memory_kb: v[5],
+            memory_usage_kb: over(v[6], v[5], 6, "KB")?,
+        };
+        stamps.push(Stamp { t_s, file, line });
+        rows.push(row);
+    }
+    let Some(biggest) = rows
+        .iter()
+        .copied()
+        .reduce(|a, b| if b.capacity_mhz > a.capacity_mhz { b } else { a })
+    else {
+        return Err(TraceFileError::new(
+            path,
+            "no samples in the file (expected one line per 5 minutes)",
+        ));
+    };
+    let capacity_mhz = biggest.capacity_mhz;
+    let memory_kb = rows.iter().map(|r| r.memory_kb).fold(0.0, f64::max);
+    let rules = GridRules {
+        interval_s: options.interval_s,
+        duplicates: options.duplicates,
+        gaps: options.gaps,
+        max_samples: options.limits.max_samples_per_vm,
+        paths: files,
+    };
+    let (t0, slots) = grid(name, &stamps, &rules)?;
+    let series = |value: &dyn Fn(&Row) -> f64| -> Vec<f64> {
+        slots
+            .iter()
+            .map(|s| match *s {
+                Slot::Reading(i) => value(&rows[i]).min(1.0),
+                Slot::Zero => 0.0,
+            })
+            .collect()
+    };
+    let cpu = match options.cpu {
+        BitbrainsCpu::UsageMhz => series(&|r| r.usage_mhz / capacity_mhz),
+        BitbrainsCpu::UsagePercent => {
+            series(&|r| (r.usage_percent / MAX_PERCENT) * (r.capacity_mhz / capacity_mhz))
+        }
+    };
+    let end_s = t0 + slots.len() as f64 * options.interval_s;
+    if !end_s.is_finite() {
+        return Err(TraceFileError::new(
+            path,
+            format!("times too large (first sample at {t0} s)"),
+        ));
+    }
+    let trace_error = |e: cirrus::workload::TraceError| TraceFileError::new(path, e.to_string());
+    let utilization = UtilizationTrace::new(name, options.interval_s, cpu).map_err(trace_error)?;
+    let memory_utilization = if memory_kb > 0.0 {
+        let m = series(&|r| r.memory_usage_kb / memory_kb);
+        Some(UtilizationTrace::new(name, options.interval_s, m).map_err(trace_error)?)
+    } else {
+        None
+    };
+    Ok(TracedVm {
+        name: name.to_owned(),
+        utilization,
+        memory_utilization,
+        arrival_s: t0,
+        departure_s: Some(end_s),
+        cores: Some(biggest.cores),
+        mips_per_core: Some(capacity_mhz / f64::from(biggest.cores)),
+        ram_mb: (memory_kb > 0.0).then_some(memory_kb / KB_PER_MB),
+    })
+}

@@ -1,0 +1,672 @@
+//! Plumbing shared by the Azure, Google, Bitbrains and SWF readers: opening a
+//! file under the [`TraceLimits`], streaming it record by record with its
+//! 1-based line numbers, parsing fields with located errors, and laying
+//! timestamped readings onto a fixed sample grid.
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read};
+use std::path::{Path, PathBuf};
+
+use csv::ByteRecord;
+
+use crate::error::TraceFileError;
+use crate::vm_trace::{Duplicates, Gaps, TraceLimits};
+
+/// How many characters of an offending field an error message quotes, so
+/// that a binary file does not produce a megabyte-long message.
+pub(crate) const SHOWN_CHARS: usize = 40;
+
+/// The first [`SHOWN_CHARS`] characters of `text`, quoted and escaped
+/// (invalid UTF-8 shown as U+FFFD).
+pub(crate) fn shown(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(SHOWN_CHARS).collect();
+    let ellipsis = if chars.next().is_some() { "…" } else { "" };
+    format!("{head:?}{ellipsis}")
+}
+
+// ------------------------------------------------------------------ bounded input
+
+/// A limit hit while streaming a file, carried through `io::Error` (and
+/// through the `csv` crate) back to the reader as the final error.
+#[derive(Debug)]
+struct LimitHit(TraceFileError);
+
+impl fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+/// A `Read` that enforces the file-size and line-length limits while the
+/// bytes stream in, so that no buffer above it (ours or `csv`'s) ever holds
+/// more than one over-long line's worth. Bytes before the offending one are
+/// delivered first; the error comes on the next read, so records before it
+/// are parsed (and their own errors reported) in order.
+pub(crate) struct BoundedRead<R> {
+    inner: R,
+    path: PathBuf,
+    max_file_bytes: u64,
+    max_line_bytes: u64,
+    total: u64,
+    line: usize,
+    line_len: u64,
+    pending: Option<TraceFileError>,
+}
+
+impl<R: Read> Read for BoundedRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(err) = self.pending.take() {
+            return Err(io::Error::other(LimitHit(err)));
+        }
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            self.total += 1;
+            let hit = if self.total > self.max_file_bytes {
+                Some(TraceFileError::new(
+                    &self.path,
+                    format!(
+                        "file is larger than the limit of {} bytes (max_file_bytes)",
+                        self.max_file_bytes
+                    ),
+                ))
+            } else if b == b'\n' {
+                self.line += 1;
+                self.line_len = 0;
+                None
+            } else {
+                self.line_len += 1;
+                (self.line_len > self.max_line_bytes).then(|| {
+                    TraceFileError::at_line(
+                        &self.path,
+                        self.line,
+                        format!(
+                            "line is longer than the limit of {} bytes (max_line_bytes); is this the right file?",
+                            self.max_line_bytes
+                        ),
+                    )
+                })
+            };
+            if let Some(err) = hit {
+                if i == 0 {
+                    return Err(io::Error::other(LimitHit(err)));
+                }
+                self.pending = Some(err);
+                return Ok(i);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Opens `path`, which must be a regular file of at most `max_bytes` bytes
+/// (by its metadata), and returns it with its length; `what` names it in
+/// messages ("trace file").
+pub(crate) fn open_regular(path: &Path, max_bytes: u64, what: &str) -> Result<(File, u64), TraceFileError> {
+    // Only regular files: opening a FIFO (or `/dev/stdin`) would block
+    // forever, and a device such as `/dev/zero` is no trace.
+    if let Ok(m) = fs::metadata(path)
+        && !m.is_file()
+    {
+        return Err(TraceFileError::new(path, format!("{what} is not a regular file")));
+    }
+    let file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => TraceFileError::new(path, format!("{what} not found")),
+        _ => TraceFileError::io(path, &format!("cannot open {what}"), &e),
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|e| TraceFileError::io(path, &format!("cannot read {what}"), &e))?
+        .len();
+    if len > max_bytes {
+        return Err(TraceFileError::new(
+            path,
+            format!("{what} has {len} bytes, more than the limit of {max_bytes} (max_file_bytes)"),
+        ));
+    }
+    Ok((file, len))
+}
+
+/// Opens `path` (a regular file no larger than `limits.max_file_bytes`) for
+/// streaming under the limits; `what` names it in messages ("reading file").
+pub(crate) fn open_bounded(
+    path: &Path,
+    limits: &TraceLimits,
+    what: &str,
+) -> Result<BoundedRead<File>, TraceFileError> {
+    let (file, _) = open_regular(path, limits.max_file_bytes, what)?;
+    Ok(BoundedRead {
+        inner: file,
+        path: path.to_path_buf(),
+        max_file_bytes: limits.max_file_bytes,
+        max_line_bytes: u64::try_from(limits.max_line_bytes).unwrap_or(u64::MAX),
+        total: 0,
+        line: 1,
+        line_len: 0,
+        pending: None,
+    })
+}
+
+/// The final error for an I/O failure while streaming `path`: the limit that
+/// was hit, or the I/O error itself.
+fn read_error(path: &Path, line: usize, err: io::Error) -> TraceFileError {
+    if err.get_ref().is_some_and(|e| e.is::<LimitHit>()) {
+        let inner = err.into_inner().and_then(|e| e.downcast::<LimitHit>().ok());
+        if let Some(hit) = inner {
+            return hit.0;
+        }
+        return TraceFileError::at_line(path, line, "read limit exceeded");
+    }
+    TraceFileError::at_line(path, line, format!("cannot read file: {err}"))
+}
+
+/// The regular files of `dir` (symlinks followed) whose names `key` accepts,
+/// sorted by that key (then by name); `what` describes the expected files
+/// for the "none found" message.
+pub(crate) fn list_dir<K: Ord>(
+    dir: &Path,
+    limits: &TraceLimits,
+    what: &str,
+    key: impl Fn(&str) -> Option<K>,
+) -> Result<Vec<PathBuf>, TraceFileError> {
+    let list_error = |e: io::Error| TraceFileError::io(dir, "cannot list directory", &e);
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(TraceFileError::new(dir, "trace directory not found"));
+        }
+        Err(e) => return Err(TraceFileError::io(dir, "cannot access trace directory", &e)),
+        Ok(m) if !m.is_dir() => return Err(TraceFileError::new(dir, "not a directory")),
+        Ok(_) => {}
+    }
+    let mut found: Vec<(K, String)> = Vec::new();
+    for entry in fs::read_dir(dir).map_err(list_error)? {
+        let entry = entry.map_err(list_error)?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let Some(k) = key(&name) else {
+            continue;
+        };
+        if !fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        if found.len() == limits.max_files {
+            return Err(TraceFileError::new(
+                dir,
+                format!("more than {} trace files (max_files)", limits.max_files),
+            ));
+        }
+        found.push((k, name));
+    }
+    if found.is_empty() {
+        return Err(TraceFileError::new(
+            dir,
+            format!("no trace files in directory (expected {what})"),
+        ));
+    }
+    found.sort_unstable();
+    Ok(found.into_iter().map(|(_, n)| dir.join(n)).collect())
+}
+
+/// Refuses a list of more than `limits.max_files` files (`first` names the
+/// trace in the message); the file index must also fit the `u32` of a
+/// [`Stamp`].
+pub(crate) fn check_file_count(
+    files: &[PathBuf],
+    limits: &TraceLimits,
+    what: &str,
+) -> Result<(), TraceFileError> {
+    let Some(first) = files.first() else {
+        return Err(TraceFileError::new(what, "no trace files given"));
+    };
+    if files.len() > limits.max_files || u32::try_from(files.len()).is_err() {
+        return Err(TraceFileError::new(
+            first,
+            format!(
+                "{} files given, more than max_files = {}",
+                files.len(),
+                limits.max_files
+            ),
+        ));
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ CSV records
+
+/// The records of one delimited file (no quoting: none of the datasets quote
+/// fields, and a stray `"` must not swallow the following lines), each with
+/// the 1-based line it starts on. Read fields through [`field`], which trims
+/// ASCII whitespace (Bitbrains puts a tab after each `;`; `csv`'s own
+/// trimming copies every record); blank and whitespace-only lines are
+/// skipped.
+pub(crate) struct CsvRecords {
+    reader: csv::Reader<BoundedRead<File>>,
+    record: ByteRecord,
+    path: PathBuf,
+}
+
+impl CsvRecords {
+    /// Opens `path` with field delimiter `delimiter` under `limits`.
+    pub(crate) fn open(
+        path: &Path,
+        delimiter: u8,
+        limits: &TraceLimits,
+        what: &str,
+    ) -> Result<Self, TraceFileError> {
+        let input = open_bounded(path, limits, what)?;
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .quoting(false)
+            .from_reader(input);
+        Ok(Self {
+            reader,
+            record: ByteRecord::new(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The next non-blank record and its line, or `None` at the end.
+    pub(crate) fn next_record(&mut self) -> Result<Option<(usize, &ByteRecord)>, TraceFileError> {
+        loop {
+            let line = usize::try_from(self.reader.position().line()).unwrap_or(usize::MAX);
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(line, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+                    return Err(match e.into_kind() {
+                        csv::ErrorKind::Io(io) => read_error(&self.path, line, io),
+                        other => TraceFileError::at_line(&self.path, line, format!("{other:?}")),
+                    });
+                }
+            }
+            // A whitespace-only line (empty lines never reach here); a line of
+            // bare delimiters is not blank and gets a column-count error.
+            if self.record.len() == 1 && field(&self.record, 0).is_empty() {
+                continue;
+            }
+            let line = self
+                .record
+                .position()
+                .map_or(line, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            return Ok(Some((line, &self.record)));
+        }
+    }
+}
+
+/// Field `index` (0-based) of `record`, trimmed of ASCII whitespace; empty
+/// if the record has no such field.
+pub(crate) fn field(record: &ByteRecord, index: usize) -> &[u8] {
+    record.get(index).unwrap_or_default().trim_ascii()
+}
+
+// ------------------------------------------------------------------ plain lines
+
+/// The lines of one file (for whitespace-separated formats), line ends
+/// (`\n`, `\r\n`) removed, with their 1-based numbers.
+pub(crate) struct Lines {
+    reader: BufReader<BoundedRead<File>>,
+    buf: Vec<u8>,
+    line: usize,
+    path: PathBuf,
+}
+
+impl Lines {
+    /// Opens `path` under `limits`.
+    pub(crate) fn open(path: &Path, limits: &TraceLimits, what: &str) -> Result<Self, TraceFileError> {
+        Ok(Self {
+            reader: BufReader::new(open_bounded(path, limits, what)?),
+            buf: Vec::new(),
+            line: 0,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The next line and its number, or `None` at the end.
+    pub(crate) fn next_line(&mut self) -> Result<Option<(usize, &[u8])>, TraceFileError> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| read_error(&self.path, self.line + 1, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let mut text: &[u8] = &self.buf;
+        text = text.strip_suffix(b"\n").unwrap_or(text);
+        text = text.strip_suffix(b"\r").unwrap_or(text);
+        Ok(Some((self.line, text)))
+    }
+}
+
+// ------------------------------------------------------------------ fields
+
+/// Where a record is: its file and line, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) line: usize,
+}
+
+impl At<'_> {
+    /// An error on this line.
+    pub(crate) fn err(&self, message: impl Into<String>) -> TraceFileError {
+        TraceFileError::at_line(self.path, self.line, message)
+    }
+
+    /// Checks that `record` has a number of fields in `expected`.
+    pub(crate) fn check_columns(
+        &self,
+        record: &ByteRecord,
+        expected: std::ops::RangeInclusive<usize>,
+        layout: &str,
+    ) -> Result<(), TraceFileError> {
+        let n = record.len();
+        if expected.contains(&n) {
+            return Ok(());
+        }
+        let wanted = if expected.start() == expected.end() {
+            expected.start().to_string()
+        } else {
+            format!("{} to {}", expected.start(), expected.end())
+        };
+        Err(self.err(format!("expected {wanted} columns ({layout}), found {n}")))
+    }
+
+    /// Field `index` (0-based) of `record` as text; `name` names the column.
+    pub(crate) fn text<'r>(
+        &self,
+        record: &'r ByteRecord,
+        index: usize,
+        name: &str,
+    ) -> Result<&'r str, TraceFileError> {
+        let raw = field(record, index);
+        std::str::from_utf8(raw).map_err(|_| {
+            self.err(format!(
+                "column {} ({name}): not valid UTF-8: {}",
+                index + 1,
+                shown(raw)
+            ))
+        })
+    }
+
+    /// A finite decimal number in field `index` (`name` names the column).
+    pub(crate) fn number(
+        &self,
+        record: &ByteRecord,
+        index: usize,
+        name: &str,
+    ) -> Result<f64, TraceFileError> {
+        let raw = field(record, index);
+        self.number_in(raw, index, name)
+    }
+
+    /// A finite decimal number in `raw`, field `index` (0-based).
+    pub(crate) fn number_in(&self, raw: &[u8], index: usize, name: &str) -> Result<f64, TraceFileError> {
+        let bad = |what: &str| {
+            self.err(format!(
+                "column {} ({name}): {what}, found {}",
+                index + 1,
+                shown(raw)
+            ))
+        };
+        let text = std::str::from_utf8(raw).map_err(|_| bad("expected a number"))?;
+        if text.is_empty() {
+            return Err(bad("expected a number"));
+        }
+        let value: f64 = text.parse().map_err(|_| bad("expected a number"))?;
+        if !value.is_finite() {
+            return Err(bad("expected a finite number"));
+        }
+        Ok(value)
+    }
+
+    /// A finite number ≥ 0 in field `index`.
+    pub(crate) fn non_negative(
+        &self,
+        record: &ByteRecord,
+        index: usize,
+        name: &str,
+    ) -> Result<f64, TraceFileError> {
+        let value = self.number(record, index, name)?;
+        if value < 0.0 {
+            return Err(self.err(format!("column {} ({name}): {value} is negative", index + 1)));
+        }
+        // -0.0 compares equal to 0.0; store it as +0.0.
+        Ok(value + 0.0)
+    }
+
+    /// An unsigned decimal integer in field `index`.
+    pub(crate) fn unsigned(
+        &self,
+        record: &ByteRecord,
+        index: usize,
+        name: &str,
+    ) -> Result<u64, TraceFileError> {
+        let raw = field(record, index);
+        std::str::from_utf8(raw)
+            .ok()
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<u64>().ok())
+            .ok_or_else(|| {
+                self.err(format!(
+                    "column {} ({name}): expected a non-negative integer, found {}",
+                    index + 1,
+                    shown(raw)
+                ))
+            })
+    }
+}
+
+/// Counts data records against `limits.max_records`.
+pub(crate) struct RecordBudget {
+    used: usize,
+    max: usize,
+}
+
+impl RecordBudget {
+    pub(crate) fn new(limits: &TraceLimits) -> Self {
+        Self {
+            used: 0,
+            max: limits.max_records,
+        }
+    }
+
+    /// Takes one record, or refuses at `at`.
+    pub(crate) fn take(&mut self, at: At<'_>) -> Result<(), TraceFileError> {
+        if self.used == self.max {
+            return Err(at.err(format!(
+                "more than {} records in this trace (max_records); read fewer files or raise the limit",
+                self.max
+            )));
+        }
+        self.used += 1;
+        Ok(())
+    }
+}
+
+/// The error for one VM too many.
+pub(crate) fn too_many_vms(at: At<'_>, max_vms: usize) -> TraceFileError {
+    at.err(format!("more than {max_vms} VMs in this trace (max_vms)"))
+}
+
+// ------------------------------------------------------------------ sample grid
+
+/// A timestamped reading of one VM: its time and where it was read
+/// (`file` indexes the reader's list of paths).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamp {
+    pub(crate) t_s: f64,
+    pub(crate) file: u32,
+    pub(crate) line: usize,
+}
+
+/// What one grid slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// The reading at this index of the stamps.
+    Reading(usize),
+    /// No reading; [`Gaps::Zero`] fills it with 0.
+    Zero,
+}
+
+/// How [`grid`] lays readings out.
+pub(crate) struct GridRules<'a> {
+    pub(crate) interval_s: f64,
+    pub(crate) duplicates: Duplicates,
+    pub(crate) gaps: Gaps,
+    pub(crate) max_samples: usize,
+    pub(crate) paths: &'a [PathBuf],
+}
+
+/// Lays the readings of VM `vm` (in input order) on a grid of
+/// `rules.interval_s` starting at the earliest reading: reading *i* goes to
+/// slot `round((t_i − t_first) / interval)`. Returns the first reading's time
+/// and one [`Slot`] per sample, first to last. Two readings on one slot
+/// follow `rules.duplicates` ("last" = later in the input); empty slots
+/// between readings follow `rules.gaps`.
+pub(crate) fn grid(
+    vm: &str,
+    stamps: &[Stamp],
+    rules: &GridRules<'_>,
+) -> Result<(f64, Vec<Slot>), TraceFileError> {
+    let at = |s: &Stamp| {
+        let path = rules
+            .paths
+            .get(s.file as usize)
+            .map_or(Path::new(""), PathBuf::as_path);
+        At { path, line: s.line }
+    };
+    let Some(t0) = stamps.iter().map(|s| s.t_s).reduce(f64::min) else {
+        return Ok((0.0, Vec::new()));
+    };
+    let mut slotted: Vec<(usize, usize)> = Vec::with_capacity(stamps.len());
+    for (i, s) in stamps.iter().enumerate() {
+        let k = ((s.t_s - t0) / rules.interval_s).round();
+        // `k` is finite and ≥ 0 (t ≥ t0, interval > 0); the bound keeps the
+        // cast exact and the grid's allocation within the limit.
+        if k.is_nan() || k >= rules.max_samples as f64 {
+            return Err(at(s).err(format!(
+                "VM {vm:?}: reading at t = {} s lies {k} samples after its first (t = {t0} s), \
+                 more than max_samples_per_vm = {}",
+                s.t_s, rules.max_samples
+            )));
+        }
+        slotted.push((k as usize, i));
+    }
+    // Stable: readings on one slot stay in input order.
+    slotted.sort_by_key(|&(k, _)| k);
+    let last = slotted.last().map_or(0, |&(k, _)| k);
+    let mut slots: Vec<Slot> = Vec::with_capacity(last + 1);
+    for &(k, i) in &slotted {
+        let s = &stamps[i];
+        if k + 1 == slots.len() {
+            // A second reading on the last filled slot.
+            match rules.duplicates {
+                Duplicates::LastWins => {
+                    slots[k] = Slot::Reading(i);
+                    continue;
+                }
+                Duplicates::Error => {
+                    // The last slot always holds a reading (fills only go before one).
+                    let first = match slots[k] {
+                        Slot::Reading(first) => first,
+                        Slot::Zero => i,
+                    };
+                    let f = at(&stamps[first]);
+                    return Err(at(s).err(format!(
+                        "VM {vm:?}: second reading for t = {} s (sample {k}), the first is at {}:{} \
+                         (duplicates = error)",
+                        t0 + k as f64 * rules.interval_s,
+                        f.path.display(),
+                        f.line
+                    )));
+                }
+            }
+        }
+        if k > slots.len() {
+            let missing = k - slots.len();
+            let fill = match rules.gaps {
+                Gaps::Hold => *slots.last().unwrap_or(&Slot::Reading(i)),
+                Gaps::Zero => Slot::Zero,
+                Gaps::Error => {
+                    return Err(at(s).err(format!(
+                        "VM {vm:?}: {missing} missing sample(s) before t = {} s (gaps = error)",
+                        s.t_s
+                    )));
+                }
+            };
+            slots.resize(k, fill);
+        }
+        slots.push(Slot::Reading(i));
+    }
+    Ok((t0, slots))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamps(ts: &[f64]) -> Vec<Stamp> {
+        ts.iter()
+            .enumerate()
+            .map(|(i, &t_s)| Stamp {
+                t_s,
+                file: 0,
+                line: i + 1,
+            })
+            .collect()
+    }
+
+    fn rules(duplicates: Duplicates, gaps: Gaps, paths: &[PathBuf]) -> GridRules<'_> {
+        GridRules {
+            interval_s: 300.0,
+            duplicates,
+            gaps,
+            max_samples: 100,
+            paths,
+        }
+    }
+
+    #[test]
+    fn grid_sorts_fills_and_resolves() {
+        let paths = [PathBuf::from("f")];
+        let s = stamps(&[900.0, 300.0, 1500.0]);
+        let (t0, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap();
+        assert_eq!(t0, 300.0);
+        use Slot::Reading as R;
+        assert_eq!(slots, [R(1), R(1), R(0), R(0), R(2)]);
+        let (_, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Zero, &paths)).unwrap();
+        assert_eq!(slots, [R(1), Slot::Zero, R(0), Slot::Zero, R(2)]);
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Error, &paths)).unwrap_err();
+        assert_eq!(err.line, Some(1), "{err}");
+
+        let s = stamps(&[0.0, 300.0, 0.0]);
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.message.contains("f:1"), "{err}");
+        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths)).unwrap();
+        assert_eq!(slots, [R(2), R(1)]);
+    }
+
+    #[test]
+    fn grid_refuses_huge_spans_before_allocating() {
+        let paths = [PathBuf::from("f")];
+        let s = stamps(&[0.0, 1e300]);
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        assert!(err.message.contains("max_samples_per_vm"), "{err}");
+    }
+}

@@ -327,6 +327,8 @@ struct HostLedger {
     utilization_s: Vec<f64>,
     /// Utilisation at the host's last processing (CloudSim `previousUtilizationMips`).
     prev_utilization: Vec<f64>,
+    /// Power at `prev_utilization` (the host type's model, computed once).
+    prev_power_w: Vec<f64>,
     /// Time of the host's last processing, seconds.
     last_t: Vec<f64>,
     had_vms: Vec<bool>,
@@ -447,6 +449,8 @@ pub struct Simulation {
     migration_energy_j: f64,
     /// The quality of the initial placement, evaluated once when it completes.
     initial_quality: Option<PlacementQuality>,
+    /// (`t` bits, answer) of the last [`is_history_instant`](Self::is_history_instant).
+    history_instant: (u64, bool),
 }
 
 impl Simulation {
@@ -492,6 +496,11 @@ impl Simulation {
             .vm_types
             .iter()
             .map(|t| VmMemory::idle(t.ram_mb as f64))
+            .collect();
+        let idle_power_w: Vec<f64> = spec
+            .hosts
+            .iter()
+            .map(|h| spec.host_types[h.host_type].power.power_watts(0.0))
             .collect();
         let n_racks = rack_of.iter().flatten().max().map_or(0, |&r| r as usize + 1);
         if let Some(sw) = config.infrastructure.switch
@@ -553,6 +562,7 @@ impl Simulation {
                 energy_j: vec![0.0; n_hosts],
                 utilization_s: vec![0.0; n_hosts],
                 prev_utilization: vec![0.0; n_hosts],
+                prev_power_w: idle_power_w,
                 last_t: vec![0.0; n_hosts],
                 had_vms: vec![false; n_hosts],
             },
@@ -597,6 +607,7 @@ impl Simulation {
             pending_flows: Vec::new(),
             migration_energy_j: 0.0,
             initial_quality: None,
+            history_instant: (f64::NAN.to_bits(), false),
             config,
         })
     }
@@ -902,7 +913,8 @@ impl Simulation {
             if dt <= 0.0 {
                 return 0.0;
             }
-            let e = self.interval_energy_j(h, 0.0, 0.0, false, dt);
+            let p0 = self.hosts.prev_power_w[hi];
+            let e = self.interval_energy_j(h, 0.0, p0, p0, false, dt);
             self.add_energy(hi, e);
             if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(0.0, false) {
                 self.count_on(hi);
@@ -915,7 +927,11 @@ impl Simulation {
         let mut e = 0.0;
         if dt > 0.0 {
             let had_vms = self.hosts.had_vms[hi];
-            e = self.interval_energy_j(h, u_prev, u_now, had_vms, dt);
+            // The power at both ends was computed already: at the last
+            // processing, and by `step_host` now.
+            let (p_prev, p_now) = (self.hosts.prev_power_w[hi], self.dc.power_watts(h));
+            debug_assert_eq!(p_now, self.dc.host_type(h).power.power_watts(u_now));
+            e = self.interval_energy_j(h, u_prev, p_prev, p_now, had_vms, dt);
             self.add_energy(hi, e);
             self.hosts.utilization_s[hi] += u_prev * dt;
             if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(u_prev, had_vms) {
@@ -923,14 +939,24 @@ impl Simulation {
             }
         }
         self.record_host(h, t, util_mips, requested);
-        // PowerVm records a history sample when (t − offset) is a whole number
-        // of intervals, tested on the same f64 values as CloudSim.
-        if (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0 {
+        if self.is_history_instant(t) {
             for &v in self.dc.vms_on(h) {
                 self.histories.record(v, t, self.dc.vm_cpu_fraction(v));
             }
         }
         e
+    }
+
+    /// Is `t` an instant at which VMs record a history sample? PowerVm does
+    /// when (t − offset) is a whole number of intervals, tested on the same
+    /// f64 values as CloudSim; the answer is kept for the instant, since every
+    /// host processed then asks.
+    fn is_history_instant(&mut self, t: f64) -> bool {
+        if self.history_instant.0 != t.to_bits() {
+            let sample = (t - self.config.step_offset_s) % self.config.scheduling_interval_s == 0.0;
+            self.history_instant = (t.to_bits(), sample);
+        }
+        self.history_instant.1
     }
 
     fn add_energy(&mut self, hi: usize, e: f64) {
@@ -1010,6 +1036,7 @@ impl Simulation {
         l.entry_req[hi] = requested;
         l.entry_active[hi] = util_mips > 0.0;
         l.prev_utilization[hi] = self.dc.utilization(h);
+        l.prev_power_w[hi] = self.dc.power_watts(h);
         l.had_vms[hi] = !self.dc.vms_on(h).is_empty();
         for i in 0..self.dc.vms_on(h).len() {
             let v = self.dc.vms_on(h)[i];
@@ -1289,15 +1316,24 @@ impl Simulation {
         }
     }
 
-    fn interval_energy_j(&self, h: HostId, u_prev: f64, u_now: f64, had_vms: bool, dt: f64) -> f64 {
+    /// Energy of host `h` over `dt` seconds from utilisation `u_prev` (power
+    /// `p_prev`) to power `p_now`, under the run's accounting and off rule.
+    fn interval_energy_j(
+        &self,
+        h: HostId,
+        u_prev: f64,
+        p_prev: f64,
+        p_now: f64,
+        had_vms: bool,
+        dt: f64,
+    ) -> f64 {
         let host_type = self.dc.host_type(h);
-        let power = &host_type.power;
         if self.dc.host_state(h) == HostState::Down {
             // Failed: unpowered until repaired.
             return 0.0;
         }
         if self.config.energy == EnergyAccounting::NonPowerAware {
-            return power.max_power_watts() * dt;
+            return host_type.power.max_power_watts() * dt;
         }
         let off = match self.config.off_rule {
             OffRule::ZeroUtilization => u_prev == 0.0,
@@ -1308,13 +1344,9 @@ impl Simulation {
             return host_type.off_power_w * dt;
         }
         match self.config.integration {
-            Integration::Trapezoid => {
-                let p_from = power.power_watts(u_prev);
-                let p_to = power.power_watts(u_now);
-                // CloudSim PowerHost.getEnergyLinearInterpolation's operation order.
-                (p_from + (p_to - p_from) / 2.0) * dt
-            }
-            Integration::Step => power.power_watts(u_prev) * dt,
+            // CloudSim PowerHost.getEnergyLinearInterpolation's operation order.
+            Integration::Trapezoid => (p_prev + (p_now - p_prev) / 2.0) * dt,
+            Integration::Step => p_prev * dt,
         }
     }
 

@@ -12,9 +12,17 @@ pub const HISTORY_LENGTH: usize = 30;
 /// Every VM's recent CPU utilisation, newest first, as fractions of the VM's
 /// capacity: one sample per scheduling interval, in fixed arrays (no
 /// allocation after construction).
+///
+/// Each VM's samples live in a mirrored ring: a sample is written at the
+/// head position and again `HISTORY_LENGTH` further, and the head moves
+/// back one slot per sample, so the newest-first history is always the
+/// contiguous window from the head — a new sample costs two stores instead
+/// of shifting the whole history.
 #[derive(Debug, Clone)]
 pub struct VmHistories {
-    values: Vec<[f64; HISTORY_LENGTH]>,
+    values: Vec<[f64; 2 * HISTORY_LENGTH]>,
+    /// Position of each VM's newest sample in `values`, in `0..HISTORY_LENGTH`.
+    head: Vec<u8>,
     len: Vec<u8>,
     last_time_s: Vec<f64>,
     /// Bumped at every new sample: host sums computed before are stale.
@@ -37,7 +45,8 @@ impl VmHistories {
     /// Empty histories for `vms` VMs.
     pub fn new(vms: usize) -> Self {
         Self {
-            values: vec![[0.0; HISTORY_LENGTH]; vms],
+            values: vec![[0.0; 2 * HISTORY_LENGTH]; vms],
+            head: vec![0; vms],
             len: vec![0; vms],
             last_time_s: vec![0.0; vms],
             version: 0,
@@ -53,9 +62,14 @@ impl VmHistories {
         if t_s <= self.last_time_s[vi] {
             return;
         }
+        let head = match usize::from(self.head[vi]) {
+            0 => HISTORY_LENGTH - 1,
+            p => p - 1,
+        };
+        self.head[vi] = head as u8;
         let h = &mut self.values[vi];
-        h.copy_within(0..HISTORY_LENGTH - 1, 1);
-        h[0] = u;
+        h[head] = u;
+        h[head + HISTORY_LENGTH] = u;
         self.len[vi] = (usize::from(self.len[vi]) + 1).min(HISTORY_LENGTH) as u8;
         self.last_time_s[vi] = t_s;
         self.version += 1;
@@ -64,7 +78,8 @@ impl VmHistories {
     /// VM `v`'s samples, newest first.
     #[inline]
     pub fn of(&self, v: VmId) -> &[f64] {
-        &self.values[v.index()][..usize::from(self.len[v.index()])]
+        let (vi, head) = (v.index(), usize::from(self.head[v.index()]));
+        &self.values[vi][head..head + usize::from(self.len[vi])]
     }
 
     /// Host `h`'s history (`PowerHostUtilizationHistory.getUtilizationHistory`):

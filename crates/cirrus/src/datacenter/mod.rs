@@ -5,8 +5,10 @@
 //! by [`HostId`] and [`VmId`] so that a step touches memory linearly and
 //! allocates nothing.
 
+mod fit_index;
 pub mod time_shared;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::application::{self, Applications};
@@ -416,6 +418,8 @@ pub struct Datacenter {
     /// Per host type, bit `h`: host `h` is of that type, not busy and up.
     idle_by_type: Vec<Vec<u64>>,
     host_state: Vec<HostState>,
+    /// First-fit index over the hosts' free resources (refreshed lazily).
+    fit: RefCell<fit_index::FitIndex>,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// Hosts on which each VM is listed as migrating in.
@@ -494,6 +498,7 @@ impl Datacenter {
             busy: vec![0; words],
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
+            fit: RefCell::new(fit_index::FitIndex::new(n_hosts)),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vm_incoming: vec![0; n_vms],
@@ -711,6 +716,7 @@ impl Datacenter {
     pub fn set_host_state(&mut self, h: HostId, state: HostState) {
         self.host_state[h.index()] = state;
         self.refresh_busy(h.index());
+        self.fit.get_mut().mark(h.index());
     }
 
     /// Abandons VM `v`'s migration to `target` before its switch-over: the
@@ -760,6 +766,34 @@ impl Datacenter {
             && self.host_available_mips[h.index()] >= self.vm_requested_mips(v)
             && self.host_ram_free_mb[h.index()] >= ram
             && self.host_bw_free_mbps[h.index()] >= bw
+    }
+
+    /// The lowest-id host at or after `from` that [`is_suitable`](Self::is_suitable)
+    /// for VM `v`, in O(log hosts) (an index kept beside the hosts): what a
+    /// scan of the hosts in id order finds.
+    pub fn first_suitable_host(&self, v: VmId, from: HostId) -> Option<HostId> {
+        let mut fit = self.fit.borrow_mut();
+        fit.refresh(|hi| {
+            let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
+            fit_index::Room {
+                mips: if self.host_state[hi] == HostState::Up {
+                    self.host_available_mips[hi]
+                } else {
+                    f64::NEG_INFINITY
+                },
+                pe_mips: ht.mips_per_core,
+                ram_mb: self.host_ram_free_mb[hi] as f64,
+                bw_mbps: self.host_bw_free_mbps[hi],
+            }
+        });
+        let (ram, bw) = self.memory_request(v);
+        let need = fit_index::Need {
+            mips: self.vm_requested_mips(v),
+            mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
+            ram_mb: ram as f64,
+            bw_mbps: bw,
+        };
+        fit.first_from(from.index(), &need).map(|i| HostId(i as u32))
     }
 
     /// Places VM `v` on host `h` (CloudSim `Host.vmCreate`): reserves RAM and
@@ -1003,6 +1037,7 @@ impl Datacenter {
         let bw: f64 = self.host_slots[hi].iter().map(|s| s.bw_mbps).sum();
         self.host_ram_free_mb[hi] = ht.ram_mb.saturating_sub(ram);
         self.host_bw_free_mbps[hi] = (ht.bw_mbps - bw).max(0.0);
+        self.fit.get_mut().mark(hi);
     }
 
     fn role_on(&self, hi: usize, i: usize) -> MigrationRole {
@@ -1039,6 +1074,7 @@ impl Datacenter {
         }
         self.scratch_allocated.clear();
         self.scratch_allocated.resize(self.scratch_requests.len(), 0.0);
+        self.fit.get_mut().mark(hi);
         self.host_available_mips[hi] = time_shared::share(
             capacity,
             pe_mips,

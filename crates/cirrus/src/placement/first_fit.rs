@@ -50,9 +50,28 @@ impl PlacementPolicy for FirstFit {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        dc.hosts()
-            .find(|&h| suitable(dc, ctx, h, v) && (!self.admission || admitted(dc, ctx, h, v)))
+        first_admitted(dc, ctx, v, self.admission)
     }
+}
+
+/// The lowest-id host suitable for `v`, not excluded and (if `admission`)
+/// admitted: the datacenter's first-fit index finds each candidate in
+/// O(log hosts), so the cost grows with the hosts refused, not all hosts.
+pub(super) fn first_admitted(
+    dc: &Datacenter,
+    ctx: &PlacementContext<'_>,
+    v: VmId,
+    admission: bool,
+) -> Option<HostId> {
+    let mut from = HostId(0);
+    while let Some(h) = dc.first_suitable_host(v, from) {
+        debug_assert!(dc.is_suitable(h, v));
+        if suitable(dc, ctx, h, v) && (!admission || admitted(dc, ctx, h, v)) {
+            return Some(h);
+        }
+        from = HostId(h.0 + 1);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! First fit decreasing (FFD).
 
-use super::support::{admitted, for_each_candidate, sort_decreasing, suitable};
+use super::support::sort_decreasing;
 use super::{PlacementContext, PlacementPolicy};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
@@ -33,13 +33,7 @@ impl PlacementPolicy for FirstFitDecreasing {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        let mut best: Option<HostId> = None;
-        for_each_candidate(dc, ctx, |h| {
-            if best.is_none_or(|b| h < b) && suitable(dc, ctx, h, v) && admitted(dc, ctx, h, v) {
-                best = Some(h);
-            }
-        });
-        best
+        super::first_fit::first_admitted(dc, ctx, v, true)
     }
 }
 

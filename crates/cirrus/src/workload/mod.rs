@@ -107,8 +107,7 @@ impl UtilizationTrace {
             self.samples[i.min(last)]
         };
         let interval = self.interval_s;
-        let time1 = (t / interval).floor();
-        let time2 = (t / interval).ceil();
+        let (time1, time2) = floor_ceil_non_negative(t / interval);
         // CloudSim first tests `t % interval == 0` and returns the sample. That
         // case implies `t / interval` is a whole number, so `floor == ceil`
         // covers it without the (slow) `fmod`, and also covers times where
@@ -126,6 +125,20 @@ impl UtilizationTrace {
         // values are unchanged.
         (u1 + delta * (t - time1 * interval)).clamp(u1.min(u2), u1.max(u2))
     }
+}
+
+/// `(q.floor(), q.ceil())` for `q ≥ 0` (or NaN), without the libm calls a
+/// baseline x86-64 build makes for them: truncation is the floor of a
+/// non-negative number, and from 2^52 up every `f64` is whole.
+#[inline]
+fn floor_ceil_non_negative(q: f64) -> (f64, f64) {
+    /// 2^52: from here on every `f64` is a whole number.
+    const WHOLE: f64 = 4_503_599_627_370_496.0;
+    if q.is_nan() || q >= WHOLE {
+        return (q.floor(), q.ceil());
+    }
+    let floor = (q as u64) as f64;
+    (floor, if floor == q { floor } else { floor + 1.0 })
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ fn result() -> RunResult {
             hosts: 1,
             vms: 1,
             vms_placed: 1,
+            vms_rejected: 0,
             vms_finished: 0,
             simulated_s: 600.0,
             last_step_s: 600.0,

@@ -16,7 +16,7 @@ use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{
     self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, ScriptedMigration, SimulationConfig,
-    SwitchPower,
+    SwitchPower, VmLifetime,
 };
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
@@ -63,6 +63,22 @@ pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
     (
         "synthetic",
         "samples drawn from a distribution (constant, uniform, normal, beta, diurnal) every interval",
+    ),
+    (
+        "azure",
+        "Azure Public Dataset: vm_cpu_readings-file-*.csv files (a folder or one file) + optional vmtable; VMs arrive and leave",
+    ),
+    (
+        "google",
+        "Google cluster-usage 2011 task_usage CSV files (a folder or one file): each task a VM",
+    ),
+    (
+        "bitbrains",
+        "Bitbrains GWA-T-12 (fastStorage, Rnd): a folder of N.csv files, one per VM",
+    ),
+    (
+        "swf",
+        "Standard Workload Format (Parallel Workloads Archive): each job a VM living its run time",
     ),
 ];
 
@@ -250,8 +266,17 @@ impl Context {
         let host_types = self.host_types()?;
         let hosts = self.hosts(&host_types)?;
         let vm_types = self.vm_types()?;
-        let traces = self.traces()?;
+        let (traces, trace_lifetimes) = self.workload()?;
         let vms = self.vms(&vm_types, traces.len())?;
+        // VM i follows trace i mod traces, and so its lifetime.
+        // Synthetic lifetimes are per VM already.
+        let lifetimes = trace_lifetimes.map(|l| {
+            if f.workload.format == "synthetic" {
+                l
+            } else {
+                vms.iter().map(|v| l[v.trace]).collect::<Vec<_>>()
+            }
+        });
         self.check_vm_types_fit(&host_types, &hosts, &vm_types, &vms)?;
         let placement = self.placement()?;
         let consolidation = self.consolidation()?;
@@ -370,6 +395,7 @@ impl Context {
             migration,
             scripted_migrations,
             failures,
+            lifetimes,
             network,
             vm_memory,
             output,
@@ -1050,6 +1076,200 @@ impl Context {
         Ok(())
     }
 
+    /// The workload: one trace per distinct VM demand, and for trace formats
+    /// with lifetimes when each trace's VM arrives and leaves.
+    fn workload(&self) -> Result<(Vec<UtilizationTrace>, Option<Vec<VmLifetime>>), ScenarioError> {
+        let w = &self.file.workload;
+        let format = w.format.as_str();
+        if w.lifetimes.is_some() && format != "synthetic" {
+            return Err(self.invalid(
+                "workload.lifetimes",
+                format!("only for the synthetic format ({format} traces carry their own)"),
+            ));
+        }
+        if matches!(format, "planetlab" | "synthetic") {
+            let traces = self.traces()?;
+            let lifetimes = match &w.lifetimes {
+                Some(l) if format == "synthetic" => Some(self.synthetic_lifetimes(l)?),
+                _ => None,
+            };
+            return Ok((traces, lifetimes));
+        }
+        if !matches!(format, "azure" | "google" | "bitbrains" | "swf") {
+            return self.traces().map(|t| (t, None));
+        }
+        for (field, present) in [
+            ("order", w.order.is_some()),
+            ("distribution", w.distribution.is_some()),
+            ("interval_s", w.interval_s.is_some()),
+            ("traces", w.traces.is_some()),
+        ] {
+            if present {
+                return Err(self.invalid(
+                    &format!("workload.{field}"),
+                    format!("not used by the {format} format"),
+                ));
+            }
+        }
+        if w.vmtable.is_some() && format != "azure" {
+            return Err(self.invalid("workload.vmtable", format!("not used by the {format} format")));
+        }
+        let raw = w
+            .path
+            .as_deref()
+            .ok_or_else(|| self.invalid("workload", "missing `path` (the trace folder or file)"))?;
+        let path = self.resolve("workload.path", raw);
+        let trace_error = |key: &str, trace: cirrus_traces::TraceFileError| ScenarioError::Trace {
+            origin: self.origin(key),
+            key: key.to_string(),
+            trace: Box::new(trace),
+        };
+        let limits = cirrus_traces::TraceLimits::default();
+        let files = |list: fn(
+            &Path,
+            &cirrus_traces::TraceLimits,
+        ) -> Result<Vec<PathBuf>, cirrus_traces::TraceFileError>| {
+            if path.is_dir() {
+                list(&path, &limits).map_err(|e| trace_error("workload.path", e))
+            } else {
+                Ok(vec![path.clone()])
+            }
+        };
+        let bad_cpu = |known: &str| {
+            self.invalid(
+                "workload.cpu",
+                format!(
+                    "unknown CPU column \"{}\"; known: {known}",
+                    w.cpu.as_deref().unwrap_or("")
+                ),
+            )
+        };
+        let reader: Box<dyn cirrus_traces::WorkloadTrace> = match format {
+            "azure" => {
+                let cpu_column = match w.cpu.as_deref() {
+                    None | Some("avg") => cirrus_traces::AzureCpu::Avg,
+                    Some("min") => cirrus_traces::AzureCpu::Min,
+                    Some("max") => cirrus_traces::AzureCpu::Max,
+                    Some(_) => return Err(bad_cpu("avg, min, max")),
+                };
+                Box::new(cirrus_traces::AzureTrace {
+                    readings: files(cirrus_traces::list_azure_reading_files)?,
+                    vmtable: w.vmtable.as_deref().map(|v| self.resolve("workload.vmtable", v)),
+                    options: cirrus_traces::AzureOptions {
+                        cpu_column,
+                        ..Default::default()
+                    },
+                })
+            }
+            "google" => {
+                if w.cpu.is_some() {
+                    return Err(self.invalid("workload.cpu", "not used by the google format"));
+                }
+                Box::new(cirrus_traces::GoogleTrace {
+                    files: files(cirrus_traces::list_google_task_usage_files)?,
+                    options: Default::default(),
+                })
+            }
+            "bitbrains" => {
+                let cpu = match w.cpu.as_deref() {
+                    None | Some("mhz") => cirrus_traces::BitbrainsCpu::UsageMhz,
+                    Some("percent") => cirrus_traces::BitbrainsCpu::UsagePercent,
+                    Some(_) => return Err(bad_cpu("mhz, percent")),
+                };
+                Box::new(cirrus_traces::BitbrainsTrace {
+                    files: files(cirrus_traces::list_bitbrains_files)?,
+                    options: cirrus_traces::BitbrainsOptions {
+                        cpu,
+                        ..Default::default()
+                    },
+                })
+            }
+            _ => {
+                if w.cpu.is_some() {
+                    return Err(self.invalid("workload.cpu", "not used by the swf format"));
+                }
+                Box::new(cirrus_traces::SwfTrace {
+                    path: path.clone(),
+                    options: Default::default(),
+                })
+            }
+        };
+        let mut vms = reader.read().map_err(|e| {
+            let key = if w.vmtable.is_some()
+                && w.vmtable.as_deref().map(|v| self.resolve("workload.vmtable", v)) == Some(e.path.clone())
+            {
+                "workload.vmtable"
+            } else {
+                "workload.path"
+            };
+            trace_error(key, e)
+        })?;
+        if vms.is_empty() {
+            return Err(self.invalid("workload.path", "the trace holds no VM"));
+        }
+        if w.rebase.unwrap_or(true) {
+            cirrus_traces::rebase(&mut vms);
+        }
+        let mut traces = Vec::with_capacity(vms.len());
+        let mut lifetimes = Vec::with_capacity(vms.len());
+        for vm in vms {
+            let arrival_s = vm.arrival_s.max(0.0);
+            lifetimes.push(VmLifetime {
+                arrival_s,
+                departure_s: vm.departure_s.filter(|&d| d > arrival_s),
+            });
+            traces.push(vm.utilization.starting_at(arrival_s));
+        }
+        Ok((traces, Some(lifetimes)))
+    }
+
+    /// `[workload.lifetimes]`: one lifetime per VM (`vms.count` of them).
+    /// Arrivals and lifetimes come from their own seeded streams.
+    fn synthetic_lifetimes(
+        &self,
+        l: &schema::SyntheticLifetimesSection,
+    ) -> Result<Vec<VmLifetime>, ScenarioError> {
+        let n = self.file.vms.count.unwrap_or(0) as usize;
+        if !(l.arrivals_per_h.is_finite() && l.arrivals_per_h > 0.0) {
+            return Err(self.invalid(
+                "workload.lifetimes.arrivals_per_h",
+                format!("expected a number > 0, found {}", l.arrivals_per_h),
+            ));
+        }
+        let lifetime = match &l.lifetime {
+            None => None,
+            Some(t) => Some(
+                Lifetime::from_params(self.params("workload.lifetimes.lifetime", t)?)
+                    .map_err(|e| self.invalid(&join("workload.lifetimes.lifetime", &e.key), e.message))?,
+            ),
+        };
+        let streams = RngStreams::new(self.file.simulation.seed);
+        let mut arrivals = streams.stream("vm-arrivals");
+        // Exponential gaps between arrivals, mean 3600 / rate seconds.
+        let gap = Lifetime::Exponential {
+            mean_s: 3600.0 / l.arrivals_per_h,
+        };
+        let mut t = 0.0;
+        Ok((0..n)
+            .map(|i| {
+                let arrival_s = if (i as u64) < l.at_start {
+                    0.0
+                } else {
+                    t += gap.sample(&mut arrivals);
+                    t
+                };
+                let departure_s = lifetime.map(|d| {
+                    let mut rng = streams.indexed("vm-lifetimes", i as u64);
+                    arrival_s + d.sample(&mut rng).max(f64::MIN_POSITIVE)
+                });
+                VmLifetime {
+                    arrival_s,
+                    departure_s,
+                }
+            })
+            .collect())
+    }
+
     fn traces(&self) -> Result<Vec<UtilizationTrace>, ScenarioError> {
         let w = &self.file.workload;
         match w.format.as_str() {
@@ -1058,6 +1278,9 @@ impl Context {
                     ("distribution", w.distribution.is_some()),
                     ("interval_s", w.interval_s.is_some()),
                     ("traces", w.traces.is_some()),
+                    ("vmtable", w.vmtable.is_some()),
+                    ("cpu", w.cpu.is_some()),
+                    ("rebase", w.rebase.is_some()),
                 ] {
                     if present {
                         return Err(
@@ -1085,7 +1308,13 @@ impl Context {
                 })
             }
             "synthetic" => {
-                for (field, present) in [("path", w.path.is_some()), ("order", w.order.is_some())] {
+                for (field, present) in [
+                    ("path", w.path.is_some()),
+                    ("order", w.order.is_some()),
+                    ("vmtable", w.vmtable.is_some()),
+                    ("cpu", w.cpu.is_some()),
+                    ("rebase", w.rebase.is_some()),
+                ] {
                     if present {
                         return Err(
                             self.invalid(&format!("workload.{field}"), "not used by the synthetic format")
@@ -1141,12 +1370,12 @@ impl Context {
                 let samples = samples as usize;
                 let total = (n as u64).saturating_mul(samples as u64);
                 if total > MAX_SYNTHETIC_SAMPLES {
+                    let what = if w.traces.is_some() { "traces" } else { "VMs" };
                     return Err(self.invalid(
                         n_key,
                         format!(
-                            "{n} traces of {samples} samples each (duration_s / workload.interval_s) is {total} \
-                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates \
-                             (workload.traces generates fewer, shared by the VMs)"
+                            "{n} {what} of {samples} samples each (duration_s / workload.interval_s) is {total} \
+                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates"
                         ),
                     ));
                 }

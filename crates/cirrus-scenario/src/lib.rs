@@ -23,7 +23,7 @@ use cirrus::failures::FailureConfig;
 use cirrus::migration::VmMemory;
 use cirrus::network::TopologySpec;
 use cirrus::registry::{self, ConsolidationSpec, Named};
-use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig};
+use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig, VmLifetime};
 
 pub use error::{Origin, ScenarioError};
 pub use schema::ScenarioFile;
@@ -65,6 +65,8 @@ pub struct Scenario {
     pub scripted_migrations: Vec<ScriptedMigration>,
     /// Host failures, if configured.
     pub failures: Option<FailureConfig>,
+    /// When each VM arrives and leaves, for trace formats that say so.
+    pub lifetimes: Option<Vec<VmLifetime>>,
     /// The network migrations cross, if configured.
     pub network: Option<TopologySpec>,
     /// Each VM type's memory and dirtying.
@@ -107,6 +109,9 @@ impl Scenario {
         }
         if let Some(f) = &self.failures {
             sim = sim.with_failures(f.clone())?;
+        }
+        if let Some(l) = &self.lifetimes {
+            sim = sim.with_vm_lifetimes(l.clone())?;
         }
         Ok(match &self.consolidation {
             Some(c) => sim.with_consolidation(c.build().map_err(|(part, e)| SimError::Config {

@@ -336,6 +336,14 @@ pub struct WorkloadSection {
     pub path: Option<String>,
     /// PlanetLab: optional order file (`index<TAB>filename`).
     pub order: Option<String>,
+    /// Azure: the `vmtable.csv` of lifetimes and sizes.
+    pub vmtable: Option<String>,
+    /// Azure: which CPU column (`avg`, `min`, `max`); Bitbrains: `mhz` or `percent`.
+    pub cpu: Option<String>,
+    /// Azure, Google, SWF: shift time so the first VM arrives at t = 0 (default true).
+    pub rebase: Option<bool>,
+    /// Synthetic: VMs arriving and leaving (`[workload.lifetimes]`).
+    pub lifetimes: Option<SyntheticLifetimesSection>,
     /// Synthetic: `{ kind = "normal", mean = 0.3, std_dev = 0.1 }`.
     pub distribution: Option<toml::Table>,
     /// Synthetic: seconds between samples (default: the scheduling interval).
@@ -351,6 +359,21 @@ pub struct WorkloadSection {
 
 fn one_u64() -> u64 {
     1
+}
+
+/// `[workload.lifetimes]`: the first `at_start` VMs exist from t = 0, the
+/// others arrive as a Poisson process; each lives a drawn lifetime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticLifetimesSection {
+    /// VMs present at t = 0.
+    #[serde(default)]
+    pub at_start: u64,
+    /// Arrivals per hour of the other VMs.
+    pub arrivals_per_h: f64,
+    /// Lifetime of each VM (`dist` + parameters, as `[[failures.process]]`);
+    /// absent: VMs stay.
+    pub lifetime: Option<toml::Table>,
 }
 
 /// `[placement]`.

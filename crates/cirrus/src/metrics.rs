@@ -20,6 +20,8 @@ pub struct Summary {
     pub vms: usize,
     /// VMs that found a host.
     pub vms_placed: usize,
+    /// VMs arriving during the run that fit on no host.
+    pub vms_rejected: u64,
     /// VMs retired because their demand dropped to zero (CloudSim's
     /// "completed VMs"; only with `finish_idle_vms`).
     pub vms_finished: usize,

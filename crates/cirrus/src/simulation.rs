@@ -17,8 +17,10 @@
 
 mod faults;
 mod flights;
+mod lifetimes;
 mod scripted;
 
+pub use lifetimes::VmLifetime;
 pub use scripted::ScriptedMigration;
 
 use std::collections::BTreeMap;
@@ -307,6 +309,10 @@ pub enum Event {
     HostUp(u32),
     /// VM `.0`, lost, is due to restart.
     Restart(u32),
+    /// VM `.0` arrives.
+    VmArrival(u32),
+    /// VM `.0` leaves.
+    VmDeparture(u32),
 }
 
 /// Per-host state-history bookkeeping (CloudSim `HostStateHistoryEntry`).
@@ -451,6 +457,10 @@ pub struct Simulation {
     initial_quality: Option<PlacementQuality>,
     /// (`t` bits, answer) of the last [`is_history_instant`](Self::is_history_instant).
     history_instant: (u64, bool),
+    /// When each VM arrives and leaves (empty: all at t = 0, forever).
+    lifetimes: Vec<VmLifetime>,
+    /// Arriving VMs that fit nowhere.
+    vms_rejected: u64,
 }
 
 impl Simulation {
@@ -608,6 +618,8 @@ impl Simulation {
             migration_energy_j: 0.0,
             initial_quality: None,
             history_instant: (f64::NAN.to_bits(), false),
+            lifetimes: Vec::new(),
+            vms_rejected: 0,
             config,
         })
     }
@@ -789,11 +801,11 @@ impl Simulation {
                 .schedule_at(SimTime::ZERO, Event::Step)
                 .expect("t = 0 is not in the past");
         }
-        for (at, event) in self.failure_events() {
+        for (at, event) in self.lifetime_events().into_iter().chain(self.failure_events()) {
             engine
                 .scheduler()
                 .schedule_at(SimTime::from_secs(at), event)
-                .expect("failure times are >= 0");
+                .expect("arrival, departure and failure times are >= 0");
         }
         for (i, m) in self.scripted.iter().enumerate() {
             if m.at_s <= self.config.duration_s {
@@ -835,6 +847,9 @@ impl Simulation {
         match self.config.initial_placement {
             InitialPlacement::Online => {
                 for i in 0..self.dc.vm_count() as u32 {
+                    if !self.present_at_start(VmId(i)) {
+                        continue;
+                    }
                     unplaced.extend(place_all(
                         self.placement.as_mut(),
                         &mut self.dc,
@@ -844,7 +859,10 @@ impl Simulation {
                 }
             }
             InitialPlacement::Batch => {
-                let mut vms: Vec<VmId> = (0..self.dc.vm_count() as u32).map(VmId).collect();
+                let mut vms: Vec<VmId> = (0..self.dc.vm_count() as u32)
+                    .map(VmId)
+                    .filter(|&v| self.present_at_start(v))
+                    .collect();
                 unplaced = place_all(self.placement.as_mut(), &mut self.dc, &ctx, &mut vms);
             }
         }
@@ -856,9 +874,39 @@ impl Simulation {
                 vm_type: self.dc.vm_type(v).name.clone(),
             });
         }
-        self.vms_placed = self.dc.vm_count() - unplaced.len();
+        let at_start = (0..self.dc.vm_count() as u32)
+            .filter(|&i| self.present_at_start(VmId(i)))
+            .count();
+        self.vms_placed = at_start - unplaced.len();
         self.initial_quality = Some(crate::placement::evaluate(&self.dc));
         Ok(())
+    }
+
+    /// The host the placement policy picks for VM `v` now, with initial
+    /// placement's admission check (for VMs arriving during the run).
+    fn choose_host(&mut self, v: VmId) -> Option<HostId> {
+        let threshold = self.config.admission_threshold.map(StaticThreshold);
+        let detector_admission = self.consolidation.as_ref().map(|c| DetectorAdmission {
+            detector: c.detector.as_ref(),
+            view: LoadView {
+                histories: &self.histories,
+                migration: c.migration.as_ref(),
+                migration_times: &c.migration_times,
+                scheduling_interval_s: self.config.scheduling_interval_s,
+            },
+            new_vm_only: false,
+        });
+        let admission: &dyn AdmissionCheck = match (&detector_admission, &threshold) {
+            (Some(d), _) => d,
+            (None, Some(t)) => t,
+            (None, None) => &NoAdmissionCheck,
+        };
+        let ctx = PlacementContext {
+            excluded: &[],
+            admission,
+            exclude_idle: false,
+        };
+        self.placement.select_host(&self.dc, &ctx, v)
     }
 
     /// CloudSim's `updateCloudetProcessingWithoutSchedulingFutureEventsForce`
@@ -1441,10 +1489,11 @@ impl Simulation {
             .map(|vi| {
                 let placed = self.vms.has_entry[vi] || self.dc.host_of(VmId(vi as u32)).is_some();
                 let end = self.vm_finished_at_s[vi].unwrap_or(self.config.duration_s);
-                match (placed, end > 0.0) {
+                let lifetime = end - self.arrival_s(VmId(vi as u32));
+                match (placed, lifetime > 0.0) {
                     (false, _) => f64::NAN,
                     (true, false) => 1.0,
-                    (true, true) => (1.0 - self.downtime.total_s(vi) / end).clamp(0.0, 1.0),
+                    (true, true) => (1.0 - self.downtime.total_s(vi) / lifetime).clamp(0.0, 1.0),
                 }
             })
             .collect();
@@ -1523,6 +1572,7 @@ impl Simulation {
                 hosts: self.dc.host_count(),
                 vms: self.dc.vm_count(),
                 vms_placed: self.vms_placed,
+                vms_rejected: self.vms_rejected,
                 vms_finished: self.vm_finished_at_s.iter().filter(|f| f.is_some()).count(),
                 simulated_s: self.config.duration_s,
                 last_step_s: self.last_step_s,
@@ -1725,6 +1775,8 @@ impl Handler<Event> for Simulation {
             Event::HostDown(i) => self.host_down(i, now.secs()),
             Event::HostUp(i) => self.host_up(i, now.secs()),
             Event::Restart(v) => self.restart_due(v, now.secs()),
+            Event::VmArrival(v) => self.vm_arrival(v, now.secs()),
+            Event::VmDeparture(v) => self.vm_departure(v, now.secs()),
         }
         self.flush_schedule(now, sched);
     }

@@ -45,6 +45,12 @@ pub struct DiurnalPattern {
     pub noise: f64,
     /// Width of the range the VMs' phases are drawn from, hours, in `[0, 24]`.
     pub phase_spread_h: f64,
+    /// Bursts per hour per VM (a Poisson process; 0: none).
+    pub burst_rate_per_h: f64,
+    /// Utilisation a burst adds (the sum clipped to 1), in `[0, 1]`.
+    pub burst_height: f64,
+    /// Mean burst duration, seconds (exponentially distributed).
+    pub burst_mean_s: f64,
 }
 
 impl DiurnalPattern {
@@ -59,13 +65,25 @@ impl DiurnalPattern {
             amplitude: required(params, "amplitude")?,
             noise: params.number("noise")?.unwrap_or(0.0),
             phase_spread_h: params.number("phase_spread_h")?.unwrap_or(0.0),
+            burst_rate_per_h: params.number("burst_rate_per_h")?.unwrap_or(0.0),
+            burst_height: params.number("burst_height")?.unwrap_or(0.0),
+            burst_mean_s: params.number("burst_mean_s")?.unwrap_or(0.0),
         };
         pattern.validate()?;
         Ok(pattern)
     }
 
     /// The parameter keys [`from_params`](Self::from_params) reads.
-    pub const KEYS: &[&str] = &["peak_hour", "base", "amplitude", "noise", "phase_spread_h"];
+    pub const KEYS: &[&str] = &[
+        "peak_hour",
+        "base",
+        "amplitude",
+        "noise",
+        "phase_spread_h",
+        "burst_rate_per_h",
+        "burst_height",
+        "burst_mean_s",
+    ];
 
     /// Checks the ranges; the error names the parameter.
     pub fn validate(&self) -> Result<(), ParamError> {
@@ -90,7 +108,21 @@ impl DiurnalPattern {
                 format!("expected a finite number >= 0, found {}", self.noise),
             ));
         }
-        in_range("phase_spread_h", self.phase_spread_h, 0.0, DAY_H, false)
+        in_range("phase_spread_h", self.phase_spread_h, 0.0, DAY_H, false)?;
+        if !(self.burst_rate_per_h.is_finite() && self.burst_rate_per_h >= 0.0) {
+            return Err(ParamError::new(
+                "burst_rate_per_h",
+                format!("expected a finite number >= 0, found {}", self.burst_rate_per_h),
+            ));
+        }
+        in_range("burst_height", self.burst_height, 0.0, 1.0, false)?;
+        if self.burst_rate_per_h > 0.0 && !(self.burst_mean_s.is_finite() && self.burst_mean_s > 0.0) {
+            return Err(ParamError::new(
+                "burst_mean_s",
+                format!("bursts need a mean duration > 0 s, found {}", self.burst_mean_s),
+            ));
+        }
+        Ok(())
     }
 
     /// The noiseless utilisation at `t_s` for a VM with phase `phase_h`.
@@ -110,12 +142,86 @@ impl DiurnalPattern {
             Err(_) => 0.0,
         };
         let noise = Normal::new(0.0, self.noise).ok().filter(|_| self.noise > 0.0);
-        (0..n)
+        let mut samples: Vec<f64> = (0..n)
             .map(|k| {
                 let eps = noise.map_or(0.0, |d| d.sample(rng));
                 (self.level_at(k as f64 * interval_s, phase_h) + eps).clamp(0.0, 1.0)
             })
-            .collect()
+            .collect();
+        // Bursts last, so that a pattern without them draws what it always did.
+        if self.burst_rate_per_h > 0.0 && self.burst_height > 0.0 {
+            let (Ok(gap), Ok(length)) = (
+                rand_distr::Exp::new(self.burst_rate_per_h / HOUR_S),
+                rand_distr::Exp::new(1.0 / self.burst_mean_s),
+            ) else {
+                return samples;
+            };
+            let end_s = n as f64 * interval_s;
+            let mut t = gap.sample(rng);
+            while t < end_s {
+                let until = t + length.sample(rng);
+                // The samples at k × interval inside [t, until).
+                let mut k = (t / interval_s).ceil() as usize;
+                while k < n && (k as f64) * interval_s < until {
+                    samples[k] = (samples[k] + self.burst_height).min(1.0);
+                    k += 1;
+                }
+                t = until + gap.sample(rng);
+            }
+        }
+        samples
+    }
+}
+
+#[cfg(test)]
+mod burst_tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn flat(rate: f64) -> DiurnalPattern {
+        DiurnalPattern {
+            peak_hour: 0.0,
+            base: 0.2,
+            amplitude: 0.0,
+            noise: 0.0,
+            phase_spread_h: 0.0,
+            burst_rate_per_h: rate,
+            burst_height: 0.5,
+            burst_mean_s: 600.0,
+        }
+    }
+
+    #[test]
+    fn bursts_add_their_height_for_about_the_expected_share_of_time() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        // 1 burst per hour of 10 min on average: ~1/7 of the time in a burst
+        // (a renewal process of 60 min gaps + 10 min bursts).
+        let s = flat(1.0).draw(&mut rng, 100_000, 60.0);
+        assert!(
+            s.iter().all(|&u| u == 0.2 || u == 0.7),
+            "only base or base + height"
+        );
+        let share = s.iter().filter(|&&u| u == 0.7).count() as f64 / s.len() as f64;
+        assert!((share - 1.0 / 7.0).abs() < 0.01, "{share}");
+        // Without bursts nothing is drawn after the samples: the old traces stay.
+        let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut b = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let plain = DiurnalPattern {
+            burst_rate_per_h: 0.0,
+            ..flat(0.0)
+        };
+        assert_eq!(plain.draw(&mut a, 50, 300.0), plain.draw(&mut b, 50, 300.0));
+        assert!(flat(1.0).validate().is_ok());
+        assert_eq!(
+            DiurnalPattern {
+                burst_mean_s: 0.0,
+                ..flat(1.0)
+            }
+            .validate()
+            .unwrap_err()
+            .key,
+            "burst_mean_s"
+        );
     }
 }
 
@@ -132,6 +238,9 @@ mod tests {
             amplitude: 0.6,
             noise,
             phase_spread_h: spread,
+            burst_rate_per_h: 0.0,
+            burst_height: 0.0,
+            burst_mean_s: 0.0,
         }
     }
 

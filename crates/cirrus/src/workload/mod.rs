@@ -47,6 +47,8 @@ pub struct UtilizationTrace {
     name: String,
     interval_s: f64,
     samples: Vec<f64>,
+    /// When the first sample applies, seconds (a VM arriving later).
+    start_s: f64,
 }
 
 impl UtilizationTrace {
@@ -71,7 +73,22 @@ impl UtilizationTrace {
             name,
             interval_s,
             samples,
+            start_s: 0.0,
         })
+    }
+
+    /// The same trace with its first sample at `start_s` instead of t = 0
+    /// (a VM that arrives then); before it the first sample holds.
+    pub fn starting_at(mut self, start_s: f64) -> Self {
+        if start_s.is_finite() {
+            self.start_s = start_s;
+        }
+        self
+    }
+
+    /// When the first sample applies, seconds.
+    pub fn start_s(&self) -> f64 {
+        self.start_s
     }
 
     /// The trace's name (for PlanetLab, the file name).
@@ -100,7 +117,7 @@ impl UtilizationTrace {
     /// operation order as CloudSim so that results agree to the last bit.
     #[inline]
     pub fn utilization_at(&self, t_s: f64) -> f64 {
-        let t = t_s.max(0.0);
+        let t = (t_s - self.start_s).max(0.0);
         let last = self.samples.len() - 1;
         let slot = |i: f64| -> f64 {
             let i = i as usize;

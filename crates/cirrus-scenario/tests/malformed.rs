@@ -387,7 +387,7 @@ fn unknown_names() {
     );
     assert_eq!(
         message(&with("format = \"synthetic\"", "format = \"csv\""), &[]),
-        "x.toml:39:1: workload.format: unknown workload format \"csv\"; known: planetlab, synthetic"
+        "x.toml:39:1: workload.format: unknown workload format \"csv\"; known: planetlab, synthetic, azure, google, bitbrains, swf"
     );
     assert_eq!(
         message(&with("count = 6", "count = 6\nassign = \"random\""), &[]),

@@ -987,7 +987,8 @@ impl Simulation {
             }
         }
         self.record_host(h, t, util_mips, requested);
-        if self.is_history_instant(t) {
+        // Only consolidation (its detectors, selections and admission) reads histories.
+        if self.consolidation.is_some() && self.is_history_instant(t) {
             for &v in self.dc.vms_on(h) {
                 self.histories.record(v, t, self.dc.vm_cpu_fraction(v));
             }

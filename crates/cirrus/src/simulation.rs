@@ -340,20 +340,22 @@ struct HostLedger {
     had_vms: Vec<bool>,
 }
 
-/// Per-VM state-history bookkeeping (CloudSim `VmStateHistoryEntry`).
-#[derive(Debug, Clone, Default)]
+/// One VM's state-history bookkeeping (CloudSim `VmStateHistoryEntry`),
+/// kept together: every VM touches all of it at every processing, so one
+/// record per VM costs one or two cache lines instead of one per field.
+#[derive(Debug, Clone, Copy, Default)]
 struct VmLedger {
-    has_entry: Vec<bool>,
-    entry_t: Vec<f64>,
-    entry_alloc: Vec<f64>,
-    entry_req: Vec<f64>,
-    entry_in_migration: Vec<bool>,
-    committed_in_migration: Vec<bool>,
-    migration_started_s: Vec<f64>,
-    requested_mips_s: Vec<f64>,
-    allocated_mips_s: Vec<f64>,
-    missed_in_migration_mips_s: Vec<f64>,
-    migrations: Vec<u32>,
+    has_entry: bool,
+    entry_in_migration: bool,
+    committed_in_migration: bool,
+    migrations: u32,
+    entry_t: f64,
+    entry_alloc: f64,
+    entry_req: f64,
+    migration_started_s: f64,
+    requested_mips_s: f64,
+    allocated_mips_s: f64,
+    missed_in_migration_mips_s: f64,
 }
 
 /// Seconds each VM was unavailable, by cause.
@@ -418,7 +420,7 @@ pub struct Simulation {
     /// Per rack: hosts on at the start of the interval being accounted.
     rack_hosts_on: Vec<u32>,
     hosts: HostLedger,
-    vms: VmLedger,
+    vms: Vec<VmLedger>,
     under_served_fractions_sum: f64,
     under_served_count: u64,
     shutdown_durations_s: Vec<f64>,
@@ -576,19 +578,7 @@ impl Simulation {
                 last_t: vec![0.0; n_hosts],
                 had_vms: vec![false; n_hosts],
             },
-            vms: VmLedger {
-                has_entry: vec![false; n_vms],
-                entry_t: vec![0.0; n_vms],
-                entry_alloc: vec![0.0; n_vms],
-                entry_req: vec![0.0; n_vms],
-                entry_in_migration: vec![false; n_vms],
-                committed_in_migration: vec![false; n_vms],
-                migration_started_s: vec![0.0; n_vms],
-                requested_mips_s: vec![0.0; n_vms],
-                allocated_mips_s: vec![0.0; n_vms],
-                missed_in_migration_mips_s: vec![0.0; n_vms],
-                migrations: vec![0; n_vms],
-            },
+            vms: vec![VmLedger::default(); n_vms],
             under_served_fractions_sum: 0.0,
             under_served_count: 0,
             shutdown_durations_s: Vec::new(),
@@ -1137,45 +1127,45 @@ impl Simulation {
 
     fn record_vm(&mut self, v: VmId, t: f64, alloc: f64, req: f64, in_migration: bool) {
         let vi = v.index();
-        if self.vms.has_entry[vi] && self.vms.entry_t[vi] != t {
+        if self.vms[vi].has_entry && self.vms[vi].entry_t != t {
             self.commit_vm(vi, t);
         }
-        let l = &mut self.vms;
-        l.has_entry[vi] = true;
-        l.entry_t[vi] = t;
-        l.entry_alloc[vi] = alloc;
-        l.entry_req[vi] = req;
-        l.entry_in_migration[vi] = in_migration;
+        let l = &mut self.vms[vi];
+        l.has_entry = true;
+        l.entry_t = t;
+        l.entry_alloc = alloc;
+        l.entry_req = req;
+        l.entry_in_migration = in_migration;
     }
 
     /// Closes VM `vi`'s current entry, superseded at `t_next` (CloudSim
     /// `Helper.getSlaMetrics`).
     fn commit_vm(&mut self, vi: usize, t_next: f64) {
-        let l = &mut self.vms;
-        let dt = t_next - l.entry_t[vi];
-        let (alloc, req) = (l.entry_alloc[vi], l.entry_req[vi]);
-        l.requested_mips_s[vi] += req * dt;
-        l.allocated_mips_s[vi] += alloc * dt;
+        let l = &mut self.vms[vi];
+        let dt = t_next - l.entry_t;
+        let (alloc, req) = (l.entry_alloc, l.entry_req);
+        l.requested_mips_s += req * dt;
+        l.allocated_mips_s += alloc * dt;
         if alloc < req {
             self.under_served_fractions_sum += (req - alloc) / req;
             self.under_served_count += 1;
-            if l.entry_in_migration[vi] {
-                l.missed_in_migration_mips_s[vi] += (req - alloc) * dt;
+            if l.entry_in_migration {
+                l.missed_in_migration_mips_s += (req - alloc) * dt;
             }
         }
-        Self::transition_vm(l, &mut self.migration_durations_s, vi);
+        Self::transition_vm(l, &mut self.migration_durations_s);
     }
 
     /// CloudSim getTimesBeforeVmMigration, one entry at a time.
-    fn transition_vm(l: &mut VmLedger, durations: &mut Vec<f64>, vi: usize) {
-        let (t, in_mig) = (l.entry_t[vi], l.entry_in_migration[vi]);
-        if l.committed_in_migration[vi] && !in_mig {
-            durations.push(t - l.migration_started_s[vi]);
+    fn transition_vm(l: &mut VmLedger, durations: &mut Vec<f64>) {
+        let (t, in_mig) = (l.entry_t, l.entry_in_migration);
+        if l.committed_in_migration && !in_mig {
+            durations.push(t - l.migration_started_s);
         }
-        if !l.committed_in_migration[vi] && in_mig {
-            l.migration_started_s[vi] = t;
+        if !l.committed_in_migration && in_mig {
+            l.migration_started_s = t;
         }
-        l.committed_in_migration[vi] = in_mig;
+        l.committed_in_migration = in_mig;
     }
 
     /// A regular step at `t`: process, consolidate, start the migrations.
@@ -1279,7 +1269,7 @@ impl Simulation {
                 faults: 0,
                 stop_reason: "fixed-delay",
             });
-            self.vms.migrations[m.vm.index()] += 1;
+            self.vms[m.vm.index()].migrations += 1;
             self.downtime.migration_s[m.vm.index()] += plan.downtime_s;
             self.due.entry(end.to_bits()).or_default().push(id);
         }
@@ -1407,8 +1397,8 @@ impl Simulation {
             }
         }
         for vi in 0..self.dc.vm_count() {
-            if self.vms.has_entry[vi] {
-                Self::transition_vm(&mut self.vms, &mut self.migration_durations_s, vi);
+            if self.vms[vi].has_entry {
+                Self::transition_vm(&mut self.vms[vi], &mut self.migration_durations_s);
             }
         }
         for m in &mut self.migrations {
@@ -1455,16 +1445,15 @@ impl Simulation {
         let (migration_mean, migration_std) = mean_and_sample_std(&self.migration_durations_s);
         let active_total: f64 = self.hosts.active_s.iter().sum();
         let violation_total: f64 = self.hosts.violation_s.iter().sum();
-        let requested: f64 = self.vms.requested_mips_s.iter().sum();
-        let allocated: f64 = self.vms.allocated_mips_s.iter().sum();
-        let missed: f64 = self.vms.missed_in_migration_mips_s.iter().sum();
+        let requested: f64 = self.vms.iter().map(|l| l.requested_mips_s).sum();
+        let allocated: f64 = self.vms.iter().map(|l| l.allocated_mips_s).sum();
+        let missed: f64 = self.vms.iter().map(|l| l.missed_in_migration_mips_s).sum();
         let ratio = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
         let (pdm_sum, pdm_vms) = self
             .vms
-            .requested_mips_s
             .iter()
-            .zip(&self.vms.missed_in_migration_mips_s)
-            .filter(|(r, _)| **r > 0.0)
+            .map(|l| (l.requested_mips_s, l.missed_in_migration_mips_s))
+            .filter(|(r, _)| *r > 0.0)
             .fold((0.0, 0usize), |(s, n), (r, m)| (s + m / r, n + 1));
         let slatah = ratio(violation_total, active_total);
         let pdm = ratio(missed, requested);
@@ -1488,7 +1477,7 @@ impl Simulation {
         // Availability over each placed VM's lifetime (all start at t = 0).
         let availability: Vec<f64> = (0..self.dc.vm_count())
             .map(|vi| {
-                let placed = self.vms.has_entry[vi] || self.dc.host_of(VmId(vi as u32)).is_some();
+                let placed = self.vms[vi].has_entry || self.dc.host_of(VmId(vi as u32)).is_some();
                 let end = self.vm_finished_at_s[vi].unwrap_or(self.config.duration_s);
                 let lifetime = end - self.arrival_s(VmId(vi as u32));
                 match (placed, lifetime > 0.0) {
@@ -1506,7 +1495,7 @@ impl Simulation {
                     "down"
                 } else if self.faults.vm_losses[vi] > 0 {
                     "restarted"
-                } else if self.vms.migrations[vi] > 0 {
+                } else if self.vms[vi].migrations > 0 {
                     "migrated"
                 } else {
                     "undisturbed"
@@ -1553,9 +1542,9 @@ impl Simulation {
                 trace: spec.traces[spec.vms[v.index()].trace].name().to_string(),
                 host: self.dc.host_of(v).map(|h| h.0),
                 finished_at_s: self.vm_finished_at_s[v.index()],
-                requested_mips_s: self.vms.requested_mips_s[v.index()],
-                allocated_mips_s: self.vms.allocated_mips_s[v.index()],
-                migrations: self.vms.migrations[v.index()],
+                requested_mips_s: self.vms[v.index()].requested_mips_s,
+                allocated_mips_s: self.vms[v.index()].allocated_mips_s,
+                migrations: self.vms[v.index()].migrations,
                 downtime_s: self.downtime.total_s(v.index()),
                 losses: self.faults.vm_losses[v.index()],
                 status: status[v.index()],

@@ -110,7 +110,7 @@ impl Simulation {
                 faults: 0,
                 stop_reason: "",
             });
-            self.vms.migrations[m.vm.index()] += 1;
+            self.vms[m.vm.index()].migrations += 1;
             let slot = self.alloc_flight(Flight {
                 record,
                 vm: m.vm,

@@ -315,29 +315,30 @@ pub enum Event {
     VmDeparture(u32),
 }
 
-/// Per-host state-history bookkeeping (CloudSim `HostStateHistoryEntry`).
-#[derive(Debug, Clone, Default)]
+/// One host's state-history bookkeeping (CloudSim `HostStateHistoryEntry`)
+/// and energy, kept together: every processing of a host touches most of it.
+#[derive(Debug, Clone, Copy, Default)]
 struct HostLedger {
-    has_entry: Vec<bool>,
-    entry_t: Vec<f64>,
-    entry_alloc: Vec<f64>,
-    entry_req: Vec<f64>,
-    entry_active: Vec<bool>,
+    has_entry: bool,
+    entry_active: bool,
     /// `active` of the last entry already superseded (CloudSim assumes true before the first).
-    committed_active: Vec<bool>,
-    last_switched_on_s: Vec<f64>,
-    active_s: Vec<f64>,
-    violation_s: Vec<f64>,
-    shutdowns: Vec<u64>,
-    energy_j: Vec<f64>,
-    utilization_s: Vec<f64>,
+    committed_active: bool,
+    had_vms: bool,
+    shutdowns: u64,
+    entry_t: f64,
+    entry_alloc: f64,
+    entry_req: f64,
+    last_switched_on_s: f64,
+    active_s: f64,
+    violation_s: f64,
+    energy_j: f64,
+    utilization_s: f64,
     /// Utilisation at the host's last processing (CloudSim `previousUtilizationMips`).
-    prev_utilization: Vec<f64>,
+    prev_utilization: f64,
     /// Power at `prev_utilization` (the host type's model, computed once).
-    prev_power_w: Vec<f64>,
+    prev_power_w: f64,
     /// Time of the host's last processing, seconds.
-    last_t: Vec<f64>,
-    had_vms: Vec<bool>,
+    last_t: f64,
 }
 
 /// One VM's state-history bookkeeping (CloudSim `VmStateHistoryEntry`),
@@ -419,7 +420,7 @@ pub struct Simulation {
     rack_of: Vec<Option<u32>>,
     /// Per rack: hosts on at the start of the interval being accounted.
     rack_hosts_on: Vec<u32>,
-    hosts: HostLedger,
+    hosts: Vec<HostLedger>,
     vms: Vec<VmLedger>,
     under_served_fractions_sum: f64,
     under_served_count: u64,
@@ -560,24 +561,14 @@ impl Simulation {
             cooling_energy_j: 0.0,
             rack_hosts_on: vec![0; n_racks],
             rack_of,
-            hosts: HostLedger {
-                has_entry: vec![false; n_hosts],
-                entry_t: vec![0.0; n_hosts],
-                entry_alloc: vec![0.0; n_hosts],
-                entry_req: vec![0.0; n_hosts],
-                entry_active: vec![false; n_hosts],
-                committed_active: vec![true; n_hosts],
-                last_switched_on_s: vec![0.0; n_hosts],
-                active_s: vec![0.0; n_hosts],
-                violation_s: vec![0.0; n_hosts],
-                shutdowns: vec![0; n_hosts],
-                energy_j: vec![0.0; n_hosts],
-                utilization_s: vec![0.0; n_hosts],
-                prev_utilization: vec![0.0; n_hosts],
-                prev_power_w: idle_power_w,
-                last_t: vec![0.0; n_hosts],
-                had_vms: vec![false; n_hosts],
-            },
+            hosts: idle_power_w
+                .iter()
+                .map(|&p| HostLedger {
+                    committed_active: true,
+                    prev_power_w: p,
+                    ..HostLedger::default()
+                })
+                .collect(),
             vms: vec![VmLedger::default(); n_vms],
             under_served_fractions_sum: 0.0,
             under_served_count: 0,
@@ -943,15 +934,15 @@ impl Simulation {
     /// instants, its VMs' utilisation samples.
     fn process_host(&mut self, h: HostId, t: f64, count_racks: bool) -> f64 {
         let hi = h.index();
-        let dt = t - self.hosts.last_t[hi];
-        self.hosts.last_t[hi] = t;
+        let dt = t - self.hosts[hi].last_t;
+        self.hosts[hi].last_t = t;
         if self.is_idle(h) {
             // Nothing to share and nothing recorded changes: an idle entry
             // that repeats the last one adds nothing to any metric.
             if dt <= 0.0 {
                 return 0.0;
             }
-            let p0 = self.hosts.prev_power_w[hi];
+            let p0 = self.hosts[hi].prev_power_w;
             let e = self.interval_energy_j(h, 0.0, p0, p0, false, dt);
             self.add_energy(hi, e);
             if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(0.0, false) {
@@ -960,18 +951,18 @@ impl Simulation {
             return e;
         }
         let (util_mips, requested) = self.dc.step_host(h, t);
-        let u_prev = self.hosts.prev_utilization[hi];
+        let u_prev = self.hosts[hi].prev_utilization;
         let u_now = self.dc.utilization(h);
         let mut e = 0.0;
         if dt > 0.0 {
-            let had_vms = self.hosts.had_vms[hi];
+            let had_vms = self.hosts[hi].had_vms;
             // The power at both ends was computed already: at the last
             // processing, and by `step_host` now.
-            let (p_prev, p_now) = (self.hosts.prev_power_w[hi], self.dc.power_watts(h));
+            let (p_prev, p_now) = (self.hosts[hi].prev_power_w, self.dc.power_watts(h));
             debug_assert_eq!(p_now, self.dc.host_type(h).power.power_watts(u_now));
             e = self.interval_energy_j(h, u_prev, p_prev, p_now, had_vms, dt);
             self.add_energy(hi, e);
-            self.hosts.utilization_s[hi] += u_prev * dt;
+            self.hosts[hi].utilization_s += u_prev * dt;
             if count_racks && self.dc.host_state(h) != HostState::Down && self.host_on(u_prev, had_vms) {
                 self.count_on(hi);
             }
@@ -999,7 +990,7 @@ impl Simulation {
     }
 
     fn add_energy(&mut self, hi: usize, e: f64) {
-        self.hosts.energy_j[hi] += e;
+        self.hosts[hi].energy_j += e;
         self.energy_j += e;
         self.interval.energy_j += e;
     }
@@ -1053,30 +1044,30 @@ impl Simulation {
         let hi = h.index();
         self.dc.vms_on(h).is_empty()
             && self.dc.utilization_mips(h) == 0.0
-            && self.hosts.has_entry[hi]
-            && !self.hosts.entry_active[hi]
-            && self.hosts.entry_alloc[hi] == 0.0
-            && self.hosts.entry_req[hi] == 0.0
-            && self.hosts.prev_utilization[hi] == 0.0
-            && !self.hosts.had_vms[hi]
+            && self.hosts[hi].has_entry
+            && !self.hosts[hi].entry_active
+            && self.hosts[hi].entry_alloc == 0.0
+            && self.hosts[hi].entry_req == 0.0
+            && self.hosts[hi].prev_utilization == 0.0
+            && !self.hosts[hi].had_vms
     }
 
     /// Records host `h`'s state at `t` (and that of the VMs running on it),
     /// replacing an entry already made at `t`.
     fn record_host(&mut self, h: HostId, t: f64, util_mips: f64, requested: f64) {
         let hi = h.index();
-        let l = &mut self.hosts;
-        if l.has_entry[hi] && l.entry_t[hi] != t {
-            Self::commit_host(l, &mut self.shutdown_durations_s, &mut self.interval, hi, t);
+        let l = &mut self.hosts[hi];
+        if l.has_entry && l.entry_t != t {
+            Self::commit_host(l, &mut self.shutdown_durations_s, &mut self.interval, t);
         }
-        l.has_entry[hi] = true;
-        l.entry_t[hi] = t;
-        l.entry_alloc[hi] = util_mips;
-        l.entry_req[hi] = requested;
-        l.entry_active[hi] = util_mips > 0.0;
-        l.prev_utilization[hi] = self.dc.utilization(h);
-        l.prev_power_w[hi] = self.dc.power_watts(h);
-        l.had_vms[hi] = !self.dc.vms_on(h).is_empty();
+        l.has_entry = true;
+        l.entry_t = t;
+        l.entry_alloc = util_mips;
+        l.entry_req = requested;
+        l.entry_active = util_mips > 0.0;
+        l.prev_utilization = self.dc.utilization(h);
+        l.prev_power_w = self.dc.power_watts(h);
+        l.had_vms = !self.dc.vms_on(h).is_empty();
         for i in 0..self.dc.vms_on(h).len() {
             let v = self.dc.vms_on(h)[i];
             if self.dc.is_incoming(h, v) {
@@ -1093,36 +1084,30 @@ impl Simulation {
     }
 
     /// Closes host `hi`'s current entry, superseded at `t_next`.
-    fn commit_host(
-        l: &mut HostLedger,
-        shutdowns: &mut Vec<f64>,
-        acc: &mut IntervalAcc,
-        hi: usize,
-        t_next: f64,
-    ) {
-        let dt = t_next - l.entry_t[hi];
+    fn commit_host(l: &mut HostLedger, shutdowns: &mut Vec<f64>, acc: &mut IntervalAcc, t_next: f64) {
+        let dt = t_next - l.entry_t;
         // CloudSim getSlaTimePerActiveHost: the previous entry's state holds until the next.
-        if l.entry_active[hi] {
-            l.active_s[hi] += dt;
-            if l.entry_alloc[hi] < l.entry_req[hi] {
-                l.violation_s[hi] += dt;
+        if l.entry_active {
+            l.active_s += dt;
+            if l.entry_alloc < l.entry_req {
+                l.violation_s += dt;
                 acc.violation_s += dt;
             }
         }
-        Self::transition_host(l, shutdowns, hi);
+        Self::transition_host(l, shutdowns);
     }
 
     /// CloudSim getTimesBeforeHostShutdown, one entry at a time.
-    fn transition_host(l: &mut HostLedger, shutdowns: &mut Vec<f64>, hi: usize) {
-        let (t, active) = (l.entry_t[hi], l.entry_active[hi]);
-        if l.committed_active[hi] && !active {
-            l.shutdowns[hi] += 1;
-            shutdowns.push(t - l.last_switched_on_s[hi]);
+    fn transition_host(l: &mut HostLedger, shutdowns: &mut Vec<f64>) {
+        let (t, active) = (l.entry_t, l.entry_active);
+        if l.committed_active && !active {
+            l.shutdowns += 1;
+            shutdowns.push(t - l.last_switched_on_s);
         }
-        if !l.committed_active[hi] && active {
-            l.last_switched_on_s[hi] = t;
+        if !l.committed_active && active {
+            l.last_switched_on_s = t;
         }
-        l.committed_active[hi] = active;
+        l.committed_active = active;
     }
 
     fn record_vm(&mut self, v: VmId, t: f64, alloc: f64, req: f64, in_migration: bool) {
@@ -1392,8 +1377,8 @@ impl Simulation {
     fn finish(mut self, events: u64) -> RunResult {
         // The last entries are never superseded: they count for transitions only.
         for hi in 0..self.dc.host_count() {
-            if self.hosts.has_entry[hi] {
-                Self::transition_host(&mut self.hosts, &mut self.shutdown_durations_s, hi);
+            if self.hosts[hi].has_entry {
+                Self::transition_host(&mut self.hosts[hi], &mut self.shutdown_durations_s);
             }
         }
         for vi in 0..self.dc.vm_count() {
@@ -1443,8 +1428,8 @@ impl Simulation {
         };
         let (shutdown_mean, shutdown_std) = mean_and_sample_std(&self.shutdown_durations_s);
         let (migration_mean, migration_std) = mean_and_sample_std(&self.migration_durations_s);
-        let active_total: f64 = self.hosts.active_s.iter().sum();
-        let violation_total: f64 = self.hosts.violation_s.iter().sum();
+        let active_total: f64 = self.hosts.iter().map(|l| l.active_s).sum();
+        let violation_total: f64 = self.hosts.iter().map(|l| l.violation_s).sum();
         let requested: f64 = self.vms.iter().map(|l| l.requested_mips_s).sum();
         let allocated: f64 = self.vms.iter().map(|l| l.allocated_mips_s).sum();
         let missed: f64 = self.vms.iter().map(|l| l.missed_in_migration_mips_s).sum();
@@ -1526,10 +1511,10 @@ impl Simulation {
                     host: h.0,
                     host_type: self.dc.host_type(h).name.clone(),
                     rack: spec.hosts[hi].rack,
-                    energy_kwh: self.hosts.energy_j[hi] / JOULES_PER_KWH,
-                    active_s: self.hosts.active_s[hi],
-                    mean_utilization: ratio(self.hosts.utilization_s[hi], self.last_process_s),
-                    shutdowns: self.hosts.shutdowns[hi],
+                    energy_kwh: self.hosts[hi].energy_j / JOULES_PER_KWH,
+                    active_s: self.hosts[hi].active_s,
+                    mean_utilization: ratio(self.hosts[hi].utilization_s, self.last_process_s),
+                    shutdowns: self.hosts[hi].shutdowns,
                     vms_at_end: self.dc.vms_on(h).len(),
                 }
             })
@@ -1586,7 +1571,7 @@ impl Simulation {
                 },
                 active_hosts_min: active_min,
                 active_hosts_max: active_max,
-                host_shutdowns: self.hosts.shutdowns.iter().sum(),
+                host_shutdowns: self.hosts.iter().map(|l| l.shutdowns).sum(),
                 time_before_host_shutdown_mean_s: shutdown_mean,
                 time_before_host_shutdown_std_s: shutdown_std,
                 slatah,

@@ -14,6 +14,9 @@ const REL_TOLERANCE: f64 = 1e-9;
 /// Most instants [`evaluate`] samples the traces at when checking capacity
 /// over time; longer traces are sampled more coarsely.
 const MAX_TRACE_SAMPLES: usize = 4096;
+/// Most trace values sampled once and shared by every VM on the trace (8 bytes
+/// each, 64 MB): scale scenarios share a few thousand traces among 10⁵ VMs.
+const MAX_SHARED_SAMPLES: usize = 8 << 20;
 
 /// The quality of the current placement (see [`evaluate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -218,6 +221,20 @@ fn trace_overloads(dc: &Datacenter, vms_on: &[Vec<VmId>]) -> usize {
     }
     let samples = ((span_s / step_s).ceil() as usize).clamp(1, MAX_TRACE_SAMPLES);
     let step_s = span_s / samples as f64;
+    // Each trace sampled once when they fit the budget: the same values.
+    let shared: Option<Vec<f64>> = (spec.traces.len().saturating_mul(samples) <= MAX_SHARED_SAMPLES).then(|| {
+        let mut used = vec![false; spec.traces.len()];
+        for &v in vms_on.iter().flatten() {
+            used[spec.vms[v.index()].trace] = true;
+        }
+        let mut table = vec![0.0; spec.traces.len() * samples];
+        for (i, trace) in spec.traces.iter().enumerate().filter(|(i, _)| used[*i]) {
+            for (k, x) in table[i * samples..(i + 1) * samples].iter_mut().enumerate() {
+                *x = trace.utilization_at(k as f64 * step_s);
+            }
+        }
+        table
+    });
     let mut load = vec![0.0; samples];
     let mut overloaded = 0;
     for (h, list) in vms_on.iter().enumerate() {
@@ -226,10 +243,20 @@ fn trace_overloads(dc: &Datacenter, vms_on: &[Vec<VmId>]) -> usize {
         }
         load.fill(0.0);
         for &v in list {
-            let trace = trace_of(v);
             let mips = dc.vm_type(v).total_mips();
-            for (k, l) in load.iter_mut().enumerate() {
-                *l += trace.utilization_at(k as f64 * step_s) * mips;
+            match &shared {
+                Some(table) => {
+                    let i = spec.vms[v.index()].trace;
+                    for (l, &u) in load.iter_mut().zip(&table[i * samples..(i + 1) * samples]) {
+                        *l += u * mips;
+                    }
+                }
+                None => {
+                    let trace = trace_of(v);
+                    for (k, l) in load.iter_mut().enumerate() {
+                        *l += trace.utilization_at(k as f64 * step_s) * mips;
+                    }
+                }
             }
         }
         let capacity = dc.host_type(HostId(h as u32)).total_mips();

@@ -437,6 +437,10 @@ pub struct Datacenter {
     touched_list: Vec<HostId>,
     scratch_requests: Vec<CpuRequest>,
     scratch_allocated: Vec<f64>,
+    /// Per trace, the last (time bits, utilisation) looked up: VMs replaying
+    /// one trace (replicated or shared synthetic traces) ask for the same
+    /// instant in turn.
+    trace_memo: Vec<(u64, f64)>,
 }
 
 impl Datacenter {
@@ -513,6 +517,7 @@ impl Datacenter {
             touched_list: Vec::new(),
             scratch_requests: Vec::new(),
             scratch_allocated: Vec::new(),
+            trace_memo: vec![(f64::NAN.to_bits(), 0.0); spec.traces.len()],
             spec,
         }
     }
@@ -1093,7 +1098,14 @@ impl Datacenter {
     /// Sets VM `v`'s request to its trace at `t_s`.
     fn update_request(&mut self, v: VmId, t_s: f64) {
         let spec = self.spec.vms[v.index()];
-        let u = self.spec.traces[spec.trace].utilization_at(t_s);
+        let memo = &mut self.trace_memo[spec.trace];
+        let u = if memo.0 == t_s.to_bits() {
+            memo.1
+        } else {
+            let u = self.spec.traces[spec.trace].utilization_at(t_s);
+            *memo = (t_s.to_bits(), u);
+            u
+        };
         self.vm_cpu_fraction[v.index()] = u;
         self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
     }

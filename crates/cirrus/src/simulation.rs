@@ -803,25 +803,15 @@ impl Simulation {
     }
 
     fn place_initial(&mut self) -> Result<(), SimError> {
-        let threshold = self.config.admission_threshold.map(StaticThreshold);
-        let detector_admission = self.consolidation.as_ref().map(|c| DetectorAdmission {
-            detector: c.detector.as_ref(),
-            view: LoadView {
-                histories: &self.histories,
-                migration: c.migration.as_ref(),
-                migration_times: &c.migration_times,
-                scheduling_interval_s: self.config.scheduling_interval_s,
-            },
-            new_vm_only: self.config.quirks.initial_admission_new_vm_only,
-        });
-        let admission: &dyn AdmissionCheck = match (&detector_admission, &threshold) {
-            (Some(d), _) => d,
-            (None, Some(t)) => t,
-            (None, None) => &NoAdmissionCheck,
-        };
+        let admission = Admission::of(
+            &self.config,
+            &self.consolidation,
+            &self.histories,
+            self.config.quirks.initial_admission_new_vm_only,
+        );
         let ctx = PlacementContext {
             excluded: &[],
-            admission,
+            admission: admission.check(),
             exclude_idle: false,
         };
         let mut unplaced = Vec::new();
@@ -866,25 +856,10 @@ impl Simulation {
     /// The host the placement policy picks for VM `v` now, with initial
     /// placement's admission check (for VMs arriving during the run).
     fn choose_host(&mut self, v: VmId) -> Option<HostId> {
-        let threshold = self.config.admission_threshold.map(StaticThreshold);
-        let detector_admission = self.consolidation.as_ref().map(|c| DetectorAdmission {
-            detector: c.detector.as_ref(),
-            view: LoadView {
-                histories: &self.histories,
-                migration: c.migration.as_ref(),
-                migration_times: &c.migration_times,
-                scheduling_interval_s: self.config.scheduling_interval_s,
-            },
-            new_vm_only: false,
-        });
-        let admission: &dyn AdmissionCheck = match (&detector_admission, &threshold) {
-            (Some(d), _) => d,
-            (None, Some(t)) => t,
-            (None, None) => &NoAdmissionCheck,
-        };
+        let admission = Admission::of(&self.config, &self.consolidation, &self.histories, false);
         let ctx = PlacementContext {
             excluded: &[],
-            admission,
+            admission: admission.check(),
             exclude_idle: false,
         };
         self.placement.select_host(&self.dc, &ctx, v)
@@ -1664,6 +1639,47 @@ impl Simulation {
             hosts,
             vms,
             migrations: self.migrations,
+        }
+    }
+}
+
+/// The admission check of placements outside consolidation: the
+/// consolidation's overload detector (as CloudSim's initial placement), else
+/// the static threshold, else none.
+enum Admission<'a> {
+    Detector(DetectorAdmission<'a>),
+    Threshold(StaticThreshold),
+    None,
+}
+
+impl<'a> Admission<'a> {
+    fn of(
+        config: &SimulationConfig,
+        consolidation: &'a Option<Consolidation>,
+        histories: &'a VmHistories,
+        new_vm_only: bool,
+    ) -> Self {
+        match (consolidation, config.admission_threshold) {
+            (Some(c), _) => Admission::Detector(DetectorAdmission {
+                detector: c.detector.as_ref(),
+                view: LoadView {
+                    histories,
+                    migration: c.migration.as_ref(),
+                    migration_times: &c.migration_times,
+                    scheduling_interval_s: config.scheduling_interval_s,
+                },
+                new_vm_only,
+            }),
+            (None, Some(t)) => Admission::Threshold(StaticThreshold(t)),
+            (None, None) => Admission::None,
+        }
+    }
+
+    fn check(&self) -> &dyn AdmissionCheck {
+        match self {
+            Admission::Detector(d) => d,
+            Admission::Threshold(t) => t,
+            Admission::None => &NoAdmissionCheck,
         }
     }
 }

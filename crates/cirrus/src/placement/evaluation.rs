@@ -222,19 +222,20 @@ fn trace_overloads(dc: &Datacenter, vms_on: &[Vec<VmId>]) -> usize {
     let samples = ((span_s / step_s).ceil() as usize).clamp(1, MAX_TRACE_SAMPLES);
     let step_s = span_s / samples as f64;
     // Each trace sampled once when they fit the budget: the same values.
-    let shared: Option<Vec<f64>> = (spec.traces.len().saturating_mul(samples) <= MAX_SHARED_SAMPLES).then(|| {
-        let mut used = vec![false; spec.traces.len()];
-        for &v in vms_on.iter().flatten() {
-            used[spec.vms[v.index()].trace] = true;
-        }
-        let mut table = vec![0.0; spec.traces.len() * samples];
-        for (i, trace) in spec.traces.iter().enumerate().filter(|(i, _)| used[*i]) {
-            for (k, x) in table[i * samples..(i + 1) * samples].iter_mut().enumerate() {
-                *x = trace.utilization_at(k as f64 * step_s);
+    let shared: Option<Vec<f64>> =
+        (spec.traces.len().saturating_mul(samples) <= MAX_SHARED_SAMPLES).then(|| {
+            let mut used = vec![false; spec.traces.len()];
+            for &v in vms_on.iter().flatten() {
+                used[spec.vms[v.index()].trace] = true;
             }
-        }
-        table
-    });
+            let mut table = vec![0.0; spec.traces.len() * samples];
+            for (i, trace) in spec.traces.iter().enumerate().filter(|(i, _)| used[*i]) {
+                for (k, x) in table[i * samples..(i + 1) * samples].iter_mut().enumerate() {
+                    *x = trace.utilization_at(k as f64 * step_s);
+                }
+            }
+            table
+        });
     let mut load = vec![0.0; samples];
     let mut overloaded = 0;
     for (h, list) in vms_on.iter().enumerate() {

@@ -189,15 +189,33 @@ impl Simulation {
     /// A post-copy VM already switched over is lost with either end: its
     /// memory is split between them.
     fn abort_migrations_involving(&mut self, h: HostId, t: f64, only_into: bool) {
+        self.call_off_migrations(t, |_, source, target, switched| {
+            let into = target == h;
+            let out = source == h && !only_into;
+            if !(into || out) || (only_into && switched) {
+                None
+            } else {
+                Some(out || switched)
+            }
+        });
+    }
+
+    /// Calls off, at `t`, every migration in flight for which `which(vm,
+    /// source, target, switched_over)` says so: `Some(lost)`, the VM being
+    /// lost with it (`true`) or staying at its source. Both kinds of
+    /// migration: processes over the network and CloudSim's fixed delays.
+    pub(super) fn call_off_migrations(
+        &mut self,
+        t: f64,
+        which: impl Fn(VmId, HostId, HostId, bool) -> Option<bool>,
+    ) {
         for slot in 0..self.flights.len() {
             let Some((vm, source, target, switched)) = self.flights[slot].as_ref().map(|f| f.route()) else {
                 continue;
             };
-            let into = target == h;
-            let out = source == h && !only_into;
-            if !(into || out) || (only_into && switched) {
+            let Some(lost) = which(vm, source, target, switched) else {
                 continue;
-            }
+            };
             self.touch(source);
             self.touch(target);
             self.process_touched(t);
@@ -209,7 +227,7 @@ impl Simulation {
             }
             self.dc.set_migration_shares(vm, MigrationShares::CLOUDSIM);
             self.downtime.migration_s[vm.index()] += downtime_s;
-            if out || switched {
+            if lost {
                 self.lose_vm(vm, t);
             }
             self.touch(source);
@@ -221,11 +239,12 @@ impl Simulation {
         for id in ids {
             let m = &self.migrations[id as usize];
             let (vm, source, target) = (VmId(m.vm), HostId(m.source), HostId(m.target));
-            let into = target == h;
-            let out = source == h && !only_into;
-            if m.stop_reason == ABORTED || !(into || out) || m.end_s <= t {
+            if m.stop_reason == ABORTED || m.end_s <= t {
                 continue;
             }
+            let Some(lost) = which(vm, source, target, false) else {
+                continue;
+            };
             self.touch(source);
             self.touch(target);
             self.process_touched(t);
@@ -234,7 +253,7 @@ impl Simulation {
             r.end_s = t;
             r.duration_s = t - r.start_s;
             self.dc.abort_migration(vm, target);
-            if out {
+            if lost {
                 self.lose_vm(vm, t);
             }
             self.touch(source);

@@ -162,14 +162,7 @@ impl Simulation {
         }
         self.pending_flows.retain(|(s, _)| *s != slot);
         let report = f.process.report();
-        let r = &mut self.migrations[f.record];
-        r.end_s = t;
-        r.duration_s = t - r.start_s;
-        r.downtime_s = report.downtime_s;
-        r.data_mb = report.data_mb;
-        r.rounds = report.rounds;
-        r.faults = report.faults;
-        r.stop_reason = super::faults::ABORTED;
+        close_record(&mut self.migrations[f.record], &report, t, super::faults::ABORTED);
         report.downtime_s
     }
 
@@ -282,14 +275,8 @@ impl Simulation {
         self.touch(f.source);
         self.touch(f.target);
         let report = f.process.report();
-        let r = &mut self.migrations[f.record];
-        r.end_s = t;
-        r.duration_s = t - r.start_s;
-        r.downtime_s = report.downtime_s;
-        r.data_mb = report.data_mb;
-        r.rounds = report.rounds;
-        r.faults = report.faults;
-        r.stop_reason = report.stop.map_or("", |s: StopReason| s.as_str());
+        let stop = report.stop.map_or("", |s: StopReason| s.as_str());
+        close_record(&mut self.migrations[f.record], &report, t, stop);
         self.downtime.migration_s[f.vm.index()] += report.downtime_s;
         if let Some(e) = self.config.migration_energy {
             self.migration_energy_j += e.alpha_j_per_mb * report.data_mb + e.beta_j;
@@ -385,4 +372,20 @@ impl Simulation {
             self.network_timer = Some(id);
         }
     }
+}
+
+/// Ends migration record `r` at `t` with what the process reported.
+fn close_record(
+    r: &mut MigrationRecord,
+    report: &crate::migration::MigrationReport,
+    t: f64,
+    stop: &'static str,
+) {
+    r.end_s = t;
+    r.duration_s = t - r.start_s;
+    r.downtime_s = report.downtime_s;
+    r.data_mb = report.data_mb;
+    r.rounds = report.rounds;
+    r.faults = report.faults;
+    r.stop_reason = stop;
 }

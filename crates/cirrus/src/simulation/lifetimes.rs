@@ -6,7 +6,7 @@
 //! called off.
 
 use super::{Event, Simulation};
-use crate::datacenter::{HostId, MigrationShares, VmId};
+use crate::datacenter::VmId;
 
 /// When a VM exists.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,44 +118,8 @@ impl Simulation {
 
     /// Calls off every migration of VM `v` at `t`; the VM stays at its source.
     fn abort_migrations_of(&mut self, v: VmId, t: f64) {
-        if !self.dc.in_migration(v) {
-            return;
-        }
-        for slot in 0..self.flights.len() {
-            let Some((vm, source, target, switched)) = self.flights[slot].as_ref().map(|f| f.route()) else {
-                continue;
-            };
-            if vm != v {
-                continue;
-            }
-            self.touch(source);
-            self.touch(target);
-            self.process_touched(t);
-            let downtime_s = self.take_flight(slot as u32, t);
-            if switched {
-                self.dc.release_held_memory(vm, source);
-            } else {
-                self.dc.abort_migration(vm, target);
-            }
-            self.dc.set_migration_shares(vm, MigrationShares::CLOUDSIM);
-            self.downtime.migration_s[vm.index()] += downtime_s;
-        }
-        let mut ids: Vec<u32> = self.due.values().flatten().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let m = &self.migrations[id as usize];
-            if VmId(m.vm) != v || m.stop_reason == super::faults::ABORTED || m.end_s <= t {
-                continue;
-            }
-            let (source, target) = (HostId(m.source), HostId(m.target));
-            self.touch(source);
-            self.touch(target);
-            self.process_touched(t);
-            let r = &mut self.migrations[id as usize];
-            r.stop_reason = super::faults::ABORTED;
-            r.end_s = t;
-            r.duration_s = t - r.start_s;
-            self.dc.abort_migration(v, target);
+        if self.dc.in_migration(v) {
+            self.call_off_migrations(t, |vm, _, _, _| (vm == v).then_some(false));
         }
     }
 }

@@ -110,11 +110,7 @@ impl Simulation {
             .copied()
             .filter(|&v| !self.dc.is_incoming(h, v) && !self.dc.in_migration(v))
             .collect();
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
-        };
+        let ctx = ANY_HOST_UP;
         self.planned.clear();
         self.dc.begin_tentative();
         for v in vms {
@@ -306,11 +302,7 @@ impl Simulation {
         let Some(since) = self.faults.vm_down_since[v.index()] else {
             return true;
         };
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
-        };
+        let ctx = ANY_HOST_UP;
         let Some(target) = self.placement.select_host(&self.dc, &ctx, v) else {
             return false;
         };
@@ -336,6 +328,14 @@ impl Simulation {
         self.downtime.crash_s[v.index()] += total - restart;
     }
 }
+
+/// Where evacuated and restarted VMs may go: any host that is up and has
+/// room, with no admission test (getting out matters more than where).
+const ANY_HOST_UP: PlacementContext<'static> = PlacementContext {
+    excluded: &[],
+    admission: &NoAdmissionCheck,
+    exclude_idle: false,
+};
 
 /// `stop_reason` of a migration called off by a host failure.
 pub(super) const ABORTED: &str = "aborted";

@@ -199,6 +199,7 @@ pub struct Consolidation {
     excluded_target: Vec<bool>,
     to_migrate: Vec<VmId>,
     placed: Vec<PlannedMigration>,
+    underload_order: UnderloadOrder,
 }
 
 impl Consolidation {
@@ -222,6 +223,7 @@ impl Consolidation {
             excluded_target: Vec::new(),
             to_migrate: Vec::new(),
             placed: Vec::new(),
+            underload_order: UnderloadOrder::default(),
         }
     }
 
@@ -250,6 +252,7 @@ impl Consolidation {
             excluded_target,
             to_migrate,
             placed,
+            underload_order,
         } = self;
         let detector: &dyn OverloadDetector = detector.as_ref();
         let view = LoadView {
@@ -324,8 +327,9 @@ impl Consolidation {
                 excluded_target.push(x);
             }
             let mut excluded_count = excluded_source.iter().filter(|&&x| x).count();
+            underload_order.start_round(dc);
             while excluded_count < n {
-                let Some(h) = least_utilized(dc, excluded_source) else {
+                let Some(h) = underload_order.least_utilized(dc, excluded_source) else {
                     break;
                 };
                 excluded_source[h.index()] = true;
@@ -380,13 +384,59 @@ impl Consolidation {
     }
 }
 
-/// CloudSim `getUnderUtilizedHost`: the non-excluded host with the lowest
-/// utilisation in (0, 1), skipping hosts whose VMs are all migrating out or
-/// one of which is migrating in.
-fn least_utilized(dc: &Datacenter, excluded: &[bool]) -> Option<HostId> {
+/// The hosts step 4 may empty, in the order CloudSim's `getUnderUtilizedHost`
+/// picks them.
+///
+/// CloudSim scans every host for each host it empties, O(hosts²) a round
+/// (issue 8). The utilisations it compares are those of the last step, which
+/// planning does not change, and exclusions only grow; so sorting the
+/// candidates once by (utilisation, id) and walking past excluded ones gives
+/// the same hosts in the same order.
+#[derive(Debug, Default)]
+struct UnderloadOrder {
+    /// Hosts with utilisation in (0, 1) by (utilisation, id).
+    hosts: Vec<(f64, HostId)>,
+    /// Every host before this index is excluded.
+    next: usize,
+}
+
+impl UnderloadOrder {
+    fn start_round(&mut self, dc: &Datacenter) {
+        self.hosts.clear();
+        // A host with utilisation > 0 is busy.
+        for h in dc.busy_hosts() {
+            let u = dc.utilization(h);
+            if u > 0.0 && u < 1.0 {
+                self.hosts.push((u, h));
+            }
+        }
+        self.hosts
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.next = 0;
+    }
+
+    /// CloudSim `getUnderUtilizedHost`: the non-excluded host with the lowest
+    /// utilisation in (0, 1) (ties: lowest id), skipping hosts whose VMs are
+    /// all migrating out or one of which is migrating in. Those are skipped
+    /// for now but stay candidates, as a scan would test them again.
+    fn least_utilized(&mut self, dc: &Datacenter, excluded: &[bool]) -> Option<HostId> {
+        while self.next < self.hosts.len() && excluded[self.hosts[self.next].1.index()] {
+            self.next += 1;
+        }
+        let found = self.hosts[self.next..]
+            .iter()
+            .map(|&(_, h)| h)
+            .find(|&h| !excluded[h.index()] && !all_migrating_out_or_any_migrating_in(dc, h));
+        debug_assert_eq!(found, least_utilized_scan(dc, excluded));
+        found
+    }
+}
+
+/// [`UnderloadOrder::least_utilized`] as CloudSim computes it: a scan
+/// (checked against it in debug builds).
+fn least_utilized_scan(dc: &Datacenter, excluded: &[bool]) -> Option<HostId> {
     let mut min = 1.0;
     let mut best = None;
-    // A host with utilisation > 0 is busy.
     for h in dc.busy_hosts() {
         if excluded[h.index()] {
             continue;

@@ -8,7 +8,7 @@
 mod fit_index;
 pub mod time_shared;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use crate::application::{self, Applications};
@@ -398,6 +398,19 @@ pub enum HostState {
 
 /// The state of a run: who runs where, what each VM asks for and gets.
 ///
+/// What a VM asks of a host ([`Datacenter::vm_need`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VmNeed {
+    /// MIPS per PE it requests now.
+    pub mips_per_pe: f64,
+    /// MIPS it requests now in total.
+    pub mips: f64,
+    /// RAM it would reserve, MB.
+    pub ram_mb: u64,
+    /// Bandwidth it would reserve, Mbit/s.
+    pub bw_mbps: f64,
+}
+
 /// Each host keeps its VMs in the order they arrived (CloudSim's
 /// `Host.getVmList()`), VMs migrating in included: the order decides ties in
 /// VM selection, and the list is what overload detectors sum over.
@@ -413,6 +426,16 @@ pub struct Datacenter {
     host_requested_mips: Vec<f64>,
     host_version: Vec<u64>,
     host_power_w: Vec<f64>,
+    /// [`potential_utilization_mips`](Self::potential_utilization_mips) of
+    /// each host, refreshed whenever its slots change: PABFD reads it for
+    /// every busy host and every VM it places.
+    host_potential_mips: Vec<f64>,
+    /// [`current_requested_mips`](Self::current_requested_mips) per host,
+    /// with the (host version, request epoch) it was summed at: overload
+    /// tests ask for it again and again during a consolidation round.
+    host_requested_now: Vec<Cell<(u64, u64, f64)>>,
+    /// Bumped whenever a VM's request changes.
+    request_epoch: u64,
     /// Bit `h`: host `h` lists a VM or delivered MIPS at its last step.
     busy: Vec<u64>,
     /// Per host type, bit `h`: host `h` is of that type, not busy and up.
@@ -494,6 +517,9 @@ impl Datacenter {
             host_utilization_mips: vec![0.0; n_hosts],
             host_requested_mips: vec![0.0; n_hosts],
             host_version: vec![0; n_hosts],
+            host_potential_mips: vec![0.0; n_hosts],
+            host_requested_now: vec![Cell::new((u64::MAX, u64::MAX, 0.0)); n_hosts],
+            request_epoch: 0,
             host_power_w: spec
                 .hosts
                 .iter()
@@ -548,6 +574,12 @@ impl Datacenter {
     #[inline]
     pub fn host_type(&self, h: HostId) -> &HostType {
         &self.spec.host_types[self.spec.hosts[h.index()].host_type]
+    }
+
+    /// The index in [`DatacenterSpec::host_types`] of host `h`'s type.
+    #[inline]
+    pub fn host_type_index(&self, h: HostId) -> usize {
+        self.spec.hosts[h.index()].host_type
     }
 
     /// The type of VM `v`.
@@ -763,14 +795,33 @@ impl Datacenter {
     /// trace-driven demand later), free MIPS ≥ its current total request, free
     /// RAM and bandwidth for what it would reserve.
     /// A host that is not [`HostState::Up`] suits no VM.
+    #[inline]
     pub fn is_suitable(&self, h: HostId, v: VmId) -> bool {
-        let ht = self.host_type(h);
-        let (ram, bw) = self.memory_request(v);
-        self.host_state[h.index()] == HostState::Up
-            && ht.mips_per_core >= self.vm_requested_mips_per_pe[v.index()]
-            && self.host_available_mips[h.index()] >= self.vm_requested_mips(v)
-            && self.host_ram_free_mb[h.index()] >= ram
-            && self.host_bw_free_mbps[h.index()] >= bw
+        self.suits(h, &self.vm_need(v))
+    }
+
+    /// What VM `v` asks of a host now, for [`suits`](Self::suits): a policy
+    /// that tests many hosts for one VM reads the VM once.
+    #[inline]
+    pub fn vm_need(&self, v: VmId) -> VmNeed {
+        let (ram_mb, bw_mbps) = self.memory_request(v);
+        VmNeed {
+            mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
+            mips: self.vm_requested_mips(v),
+            ram_mb,
+            bw_mbps,
+        }
+    }
+
+    /// [`is_suitable`](Self::is_suitable) for a VM needing `need`.
+    #[inline]
+    pub fn suits(&self, h: HostId, need: &VmNeed) -> bool {
+        let hi = h.index();
+        self.host_state[hi] == HostState::Up
+            && self.host_type(h).mips_per_core >= need.mips_per_pe
+            && self.host_available_mips[hi] >= need.mips
+            && self.host_ram_free_mb[hi] >= need.ram_mb
+            && self.host_bw_free_mbps[hi] >= need.bw_mbps
     }
 
     /// The lowest-id host at or after `from` that [`is_suitable`](Self::is_suitable)
@@ -881,6 +932,7 @@ impl Datacenter {
         self.host_vms[hi].insert(index, v);
         self.host_slots[hi].insert(index, slot);
         self.host_version[hi] += 1;
+        self.refresh_potential(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
     }
@@ -893,6 +945,7 @@ impl Datacenter {
             self.vm_incoming[v.index()] -= 1;
         }
         self.host_version[hi] += 1;
+        self.refresh_potential(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
         slot
@@ -1093,6 +1146,7 @@ impl Datacenter {
                 self.vm_allocated_mips[self.host_vms[hi][i].index()] = a;
             }
         }
+        self.refresh_potential(hi);
     }
 
     /// Sets VM `v`'s request to its trace at `t_s`.
@@ -1108,6 +1162,7 @@ impl Datacenter {
         };
         self.vm_cpu_fraction[v.index()] = u;
         self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
+        self.request_epoch += 1;
     }
 
     /// One datacenter step at time `t_s` for host `h` (CloudSim
@@ -1150,15 +1205,28 @@ impl Datacenter {
     /// step included, each migrating-in VM counted at its full demand
     /// (CloudSim `PowerVmAllocationPolicyMigrationAbstract.getUtilizationOfCpuMips`):
     /// the base of PABFD's "utilisation after allocation".
+    #[inline]
     pub fn potential_utilization_mips(&self, h: HostId) -> f64 {
+        debug_assert_eq!(
+            self.host_potential_mips[h.index()].to_bits(),
+            self.sum_potential_mips(h.index()).to_bits()
+        );
+        self.host_potential_mips[h.index()]
+    }
+
+    fn sum_potential_mips(&self, hi: usize) -> f64 {
         let mut mips = 0.0;
-        for s in &self.host_slots[h.index()] {
+        for s in &self.host_slots[hi] {
             if s.incoming {
                 mips += s.alloc_mips * MIGRATION_OUT_FACTOR / MIGRATION_IN_FACTOR;
             }
             mips += s.alloc_mips;
         }
         mips
+    }
+
+    fn refresh_potential(&mut self, hi: usize) {
+        self.host_potential_mips[hi] = self.sum_potential_mips(hi);
     }
 
     /// How the CPU is shared while VM `v` migrates (from the next sharing on).
@@ -1220,9 +1288,17 @@ impl Datacenter {
     /// Total MIPS the VMs listed on `h` currently request, VMs migrating in
     /// included (what CloudSim's threshold detectors compare with capacity).
     pub fn current_requested_mips(&self, h: HostId) -> f64 {
-        self.host_vms[h.index()]
+        let key = (self.host_version[h.index()], self.request_epoch);
+        let cell = &self.host_requested_now[h.index()];
+        let (version, epoch, mips) = cell.get();
+        if (version, epoch) == key {
+            return mips;
+        }
+        let mips = self.host_vms[h.index()]
             .iter()
             .map(|&v| self.vm_requested_mips(v))
-            .sum()
+            .sum();
+        cell.set((key.0, key.1, mips));
+        mips
     }
 }

@@ -3,6 +3,7 @@
 use super::{PlacementContext, PlacementPolicy};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
+use crate::power::{PowerModel, SpecPowerTable};
 
 /// PABFD (Beloglazov & Buyya, CCPE 2012, Alg. 1), exactly as CloudSim's
 /// `PowerVmAllocationPolicyMigrationAbstract.findHostForVm` implements it:
@@ -28,6 +29,9 @@ use crate::params::{ParamError, Params};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PowerAwareBestFitDecreasing;
 
+/// Host types whose power tables the scan calls without dynamic dispatch.
+const DIRECT_TYPES: usize = 8;
+
 pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     params.finish(&[])?;
     Ok(Box::new(PowerAwareBestFitDecreasing))
@@ -44,16 +48,29 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        let demand = dc.vm_requested_mips(v);
+        let need = dc.vm_need(v);
+        let demand = need.mips;
+        // This loop runs for every busy host and every VM placed (issue 8):
+        // the measured tables of the first few host types are called directly.
+        let types = &dc.spec().host_types;
+        let mut tables: [Option<&SpecPowerTable>; DIRECT_TYPES] = [None; DIRECT_TYPES];
+        for (slot, ht) in tables.iter_mut().zip(types) {
+            *slot = ht.power.as_table();
+        }
         let mut best: Option<(HostId, f64)> = None;
         let mut consider = |h: HostId| {
-            if !dc.is_suitable(h, v) {
+            if !dc.suits(h, &need) {
                 return;
             }
             let base = dc.potential_utilization_mips(h);
-            let ht = dc.host_type(h);
+            let t = dc.host_type_index(h);
+            let ht = &types[t];
             let after = ((base + demand) / ht.total_mips()).min(1.0);
-            let power_diff = ht.power.power_watts(after) - dc.power_watts(h);
+            let power_after = match tables.get(t) {
+                Some(Some(table)) => table.power_watts(after),
+                _ => ht.power.power_watts(after),
+            };
+            let power_diff = power_after - dc.power_watts(h);
             // Candidates are visited out of id order, so ties go explicitly to
             // the lower id (CloudSim: strict `<` in id order). The admission
             // test has no side effects, so it is asked only of a host that

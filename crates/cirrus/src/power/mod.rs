@@ -50,6 +50,13 @@ pub trait PowerModel: Send + Sync + std::fmt::Debug {
     fn max_power_watts(&self) -> f64 {
         self.power_watts(1.0)
     }
+
+    /// The model as a measured table, if it is one: lets hot loops (PABFD
+    /// evaluates a power for every busy host and every VM placed) call the
+    /// table's interpolation directly rather than through the trait object.
+    fn as_table(&self) -> Option<&SpecPowerTable> {
+        None
+    }
 }
 
 /// Registered power models (see [`crate::registry`]).

@@ -85,13 +85,17 @@ pub struct SpecPowerTable {
     /// Utilisation between two entries, `1 / segments` (CloudSim: the literal
     /// `0.1`; `1.0 / 10.0` is the same double).
     step: f64,
-    /// Percentage points between two entries, `100 / segments` (CloudSim: the
-    /// divisor `10` of `delta`; `100.0 / 10.0` is exact).
-    percent_per_segment: f64,
-    /// The utilisations in [0, 1] that are exact multiples of `step`: the only
-    /// inputs for which `u % step == 0` (a few values; testing membership is
-    /// much cheaper than a software `fmod` on every call).
-    exact_multiples: Vec<f64>,
+    /// The utilisations in [0, 1] that are exact multiples of `step` (the only
+    /// inputs for which `u % step == 0`) but for which `u · segments` is not an
+    /// integer. Empty for CloudSim's 11-point tables; with 50 points
+    /// `fl(1/49) · 49` is `0.999…`. (`u · segments` integral takes the exact
+    /// branch's value either way, see `power_watts`.)
+    irregular_multiples: Vec<f64>,
+    /// `(watts[k + 1] − watts[k]) / percent_per_segment`: CloudSim's `delta`
+    /// of segment `k`, computed once (the same double as per call).
+    delta: Vec<f64>,
+    /// `k / segments`: CloudSim's `utilization1 / 10` for segment `k`.
+    start: Vec<f64>,
 }
 
 impl SpecPowerTable {
@@ -125,16 +129,25 @@ impl SpecPowerTable {
         let segments = (watts.len() - 1) as f64;
         let step = 1.0 / segments;
         // If u = n·step exactly, then fl(n·step) = u: every such u is found.
-        let exact_multiples = (0..watts.len() + 1)
+        let irregular_multiples = (0..watts.len() + 1)
             .map(|n| n as f64 * step)
-            .filter(|&u| u <= 1.0 && u % step == 0.0)
+            .filter(|&u| u <= 1.0 && u % step == 0.0 && (u * segments).fract() != 0.0)
             .collect();
+        // Percentage points between two entries (CloudSim: the divisor `10` of
+        // `delta`; `100.0 / 10.0` is exact).
+        let percent_per_segment = 100.0 / segments;
+        let delta = watts
+            .windows(2)
+            .map(|w| (w[1] - w[0]) / percent_per_segment)
+            .collect();
+        let start = (0..watts.len()).map(|k| k as f64 / segments).collect();
         Ok(Self {
             watts,
             segments,
             step,
-            percent_per_segment: 100.0 / segments,
-            exact_multiples,
+            irregular_multiples,
+            delta,
+            start,
         })
     }
 
@@ -203,21 +216,30 @@ impl PowerModel for SpecPowerTable {
     /// there `u·10` is an exact integer); for other `s` truncation can pick the
     /// entry below (with 50 points, `(1/49)·49` is `0.999…`), which rounding
     /// avoids.
+    ///
+    /// PABFD evaluates this for every busy host and every VM it places, so
+    /// the per-segment `delta` and `u1 / s` are looked up, not divided anew.
+    /// When `u·s` is an integer `n` both of CloudSim's branches give `P[n]`
+    /// (the interpolating one adds `0 · x`), so that case is answered first.
+    #[inline]
     fn power_watts(&self, utilization: f64) -> f64 {
         let u = clamp_utilization(utilization);
-        if self.exact_multiples.contains(&u) {
-            debug_assert!(u % self.step == 0.0);
-            return self.watts[(u * self.segments).round() as usize];
-        }
-        debug_assert!(u % self.step != 0.0);
         let scaled = u * self.segments;
         // scaled >= 0: truncation is floor, and ceil follows from it.
         let u1 = scaled as usize;
-        let u2 = if u1 as f64 == scaled { u1 } else { u1 + 1 };
-        let power1 = self.watts[u1];
-        let power2 = self.watts[u2];
-        let delta = (power2 - power1) / self.percent_per_segment;
-        power1 + delta * (u - u1 as f64 / self.segments) * 100.0
+        if u1 as f64 == scaled {
+            return self.watts[u1];
+        }
+        if !self.irregular_multiples.is_empty() && self.irregular_multiples.contains(&u) {
+            debug_assert!(u % self.step == 0.0);
+            return self.watts[scaled.round() as usize];
+        }
+        debug_assert!(u % self.step != 0.0);
+        self.watts[u1] + self.delta[u1] * (u - self.start[u1]) * 100.0
+    }
+
+    fn as_table(&self) -> Option<&SpecPowerTable> {
+        Some(self)
     }
 }
 
@@ -261,6 +283,20 @@ mod tests {
             let m = SpecPowerTable::new(t.to_vec()).unwrap();
             for i in 0..=100_000 {
                 let u = f64::from(i) / 100_000.0;
+                assert_eq!(
+                    m.power_watts(u).to_bits(),
+                    cloudsim_get_power(t, u).to_bits(),
+                    "u = {u}"
+                );
+            }
+            // Arbitrary doubles in [0, 1] (a fixed xorshift sequence): the
+            // per-segment lookups must not move a single bit.
+            let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+            for _ in 0..200_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
                 assert_eq!(
                     m.power_watts(u).to_bits(),
                     cloudsim_get_power(t, u).to_bits(),

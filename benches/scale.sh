@@ -8,12 +8,16 @@
 #   benches/scale.sh            # everything (x64 and 50k take minutes until issue 8 is done)
 #   benches/scale.sh quick      # x1, x2, x4, x8 and 20k-hosts-ff only
 #
+# A run that has not finished after SCALE_LIMIT_S seconds (default 300) is stopped and
+# reported as such; it does not enter the growth exponent.
+#
 # CloudSim figures (issue 8, same 2-core machine): LR-MMT x1 14 s, x2 45 s, x4 194 s,
 # x8 > 25 min; CloudSim Plus 20k hosts / 40k VMs first fit 5.95 s; 50k hosts / 100k VMs
 # over 3.86 months at 1 h 6.38 min (published).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p cirrus-cli
+limit=${SCALE_LIMIT_S:-300}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -27,7 +31,14 @@ fi
 # scenario, target wall s (0: none), target peak MB (0: none)
 run() {
   local scenario=$1 target_s=$2 target_mb=$3
-  /usr/bin/time -v -o "$out/time.txt" target/release/cirrus run "$scenario" --out "$out/run" >"$out/stdout.txt"
+  rm -rf "$out/run"
+  if ! /usr/bin/time -v -o "$out/time.txt" timeout "$limit" \
+      target/release/cirrus run "$scenario" --out "$out/run" >"$out/stdout.txt"; then
+    printf "%-26s did not finish within %s s (SCALE_LIMIT_S)   target < %s s MISSED\n" \
+      "$(basename "$scenario" .toml)" "$limit" "$target_s"
+    : >"$out/last_wall"
+    return
+  fi
   local wall rss events vmsteps sim
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/time.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
@@ -57,8 +68,10 @@ for k in "${series[@]}"; do
     target=$([[ $k == 8 ]] && echo 2 || echo 0)
   fi
   run "$scenario" "$target" 0
-  xs+=("$k")
-  ys+=("$(cat "$out/last_wall")")
+  if [[ -s $out/last_wall ]]; then
+    xs+=("$k")
+    ys+=("$(cat "$out/last_wall")")
+  fi
 done
 for scenario in "${extra[@]}"; do
   case $scenario in

@@ -225,9 +225,12 @@ impl PowerModel for SpecPowerTable {
     fn power_watts(&self, utilization: f64) -> f64 {
         let u = clamp_utilization(utilization);
         let scaled = u * self.segments;
-        // scaled >= 0: truncation is floor, and ceil follows from it.
-        let u1 = scaled as usize;
-        if u1 as f64 == scaled {
+        // scaled >= 0: truncation is floor, and ceil follows from it. (Through
+        // u32, whose conversions are single instructions: a table has far
+        // fewer than 2^32 entries.)
+        let k = scaled as u32;
+        let u1 = k as usize;
+        if f64::from(k) == scaled {
             return self.watts[u1];
         }
         if !self.irregular_multiples.is_empty() && self.irregular_multiples.contains(&u) {

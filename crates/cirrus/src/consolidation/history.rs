@@ -28,7 +28,22 @@ pub struct VmHistories {
     /// Bumped at every new sample: host sums computed before are stale.
     version: u64,
     hosts: RefCell<HostSums>,
+    scaled: RefCell<ScaledHistories>,
 }
+
+/// A VM's history scaled to hosts of a few capacities, for admission tests:
+/// PABFD tests one VM against many hosts, mostly of the same few types.
+#[derive(Debug, Clone, Default)]
+struct ScaledHistories {
+    /// (VM, histories version, host MIPS bits) of each entry.
+    key: [Option<(VmId, u64, u64)>; SCALED_ENTRIES],
+    values: [[f64; HISTORY_LENGTH]; SCALED_ENTRIES],
+    /// The entry replaced next.
+    next: usize,
+}
+
+/// Entries of [`ScaledHistories`]: more than the host types of most scenarios.
+const SCALED_ENTRIES: usize = 4;
 
 /// Host history sums, cached until the host's VM list or any VM history
 /// changes: overload tests ask for the same host over and over while a
@@ -51,6 +66,7 @@ impl VmHistories {
             last_time_s: vec![0.0; vms],
             version: 0,
             hosts: RefCell::new(HostSums::default()),
+            scaled: RefCell::new(ScaledHistories::default()),
         }
     }
 
@@ -123,7 +139,25 @@ impl VmHistories {
             *out = cache.sums[hi];
         }
         if let Some(v) = extra {
-            self.add_scaled(out, v, dc.vm_type(v).total_mips(), host_mips);
+            let n = self.of(v).len();
+            let key = Some((v, self.version, host_mips.to_bits()));
+            let mut cache = self.scaled.borrow_mut();
+            let i = match cache.key.iter().position(|&k| k == key) {
+                Some(i) => i,
+                None => {
+                    let i = cache.next;
+                    cache.next = (i + 1) % SCALED_ENTRIES;
+                    cache.key[i] = key;
+                    let scaled = &mut cache.values[i];
+                    scaled.fill(0.0);
+                    self.add_scaled(scaled, v, dc.vm_type(v).total_mips(), host_mips);
+                    i
+                }
+            };
+            // `o + x·m/H` with `x·m/H` computed once: the same doubles.
+            for (o, &x) in out.iter_mut().zip(&cache.values[i][..n]) {
+                *o += x;
+            }
         }
         let used = stats::count_non_zero_beginning(out);
         &out[..used]

@@ -1669,6 +1669,7 @@ impl<'a> Admission<'a> {
                     scheduling_interval_s: config.scheduling_interval_s,
                 },
                 new_vm_only,
+                lines: Some(&c.lines),
             }),
             (None, Some(t)) => Admission::Threshold(StaticThreshold(t)),
             (None, None) => Admission::None,

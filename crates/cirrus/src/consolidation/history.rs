@@ -91,6 +91,12 @@ impl VmHistories {
         self.version += 1;
     }
 
+    /// Changes whenever any VM records a sample (for caches of derived values).
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// VM `v`'s samples, newest first.
     #[inline]
     pub fn of(&self, v: VmId) -> &[f64] {

@@ -21,6 +21,7 @@
 //! exclude them but passes an empty list).
 
 pub mod history;
+pub mod lr_admission;
 pub mod overload;
 pub mod selection;
 pub mod stats;
@@ -28,6 +29,8 @@ pub mod stats;
 use std::cell::RefCell;
 
 use rand::RngCore;
+
+use lr_admission::LineCache;
 
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::migration::MigrationModel;
@@ -154,6 +157,9 @@ pub struct DetectorAdmission<'a> {
     /// placement: VMs already created there request nothing until their
     /// cloudlets start, so only the VM being placed counts.
     pub new_vm_only: bool,
+    /// Lines for O(1) tests when the detector is LR (`None`: always the
+    /// full computation).
+    pub lines: Option<&'a LineCache>,
 }
 
 impl AdmissionCheck for DetectorAdmission<'_> {
@@ -165,6 +171,28 @@ impl AdmissionCheck for DetectorAdmission<'_> {
                 max_migration_time_s: self.view.migration.estimate_duration_s(dc, v, h),
                 scheduling_interval_s: self.view.scheduling_interval_s,
             });
+        }
+        if let (Some(lines), Some(lr)) = (self.lines, self.detector.as_lr())
+            && lr.is_ols()
+        {
+            let view = &self.view;
+            let max_migration_s = view
+                .migration_times
+                .longest_s(dc, view.migration, h)
+                .max(view.migration.estimate_duration_s(dc, v, h));
+            let decided = lines.decide(
+                lr,
+                view.histories,
+                dc,
+                h,
+                v,
+                max_migration_s,
+                view.scheduling_interval_s,
+            );
+            if let Some(overloaded) = decided {
+                debug_assert_eq!(overloaded, view.overloaded(self.detector, dc, h, Some(v)));
+                return overloaded;
+            }
         }
         self.view.overloaded(self.detector, dc, h, Some(v))
     }
@@ -193,6 +221,8 @@ pub struct Consolidation {
     pub underload: bool,
     /// Longest migration per host, cached.
     pub migration_times: MigrationTimeCache,
+    /// LR lines of hosts and VMs, for O(1) admission tests.
+    pub lines: LineCache,
     overloaded: Vec<bool>,
     overloaded_list: Vec<HostId>,
     excluded_source: Vec<bool>,
@@ -217,6 +247,7 @@ impl Consolidation {
             migration,
             underload: true,
             migration_times: MigrationTimeCache::default(),
+            lines: LineCache::default(),
             overloaded: Vec::new(),
             overloaded_list: Vec::new(),
             excluded_source: Vec::new(),
@@ -246,6 +277,7 @@ impl Consolidation {
             migration,
             underload,
             migration_times,
+            lines,
             overloaded,
             overloaded_list,
             excluded_source,
@@ -265,6 +297,7 @@ impl Consolidation {
             detector,
             view,
             new_vm_only: false,
+            lines: Some(lines),
         };
 
         // 1. Overloaded hosts.

@@ -84,6 +84,22 @@ impl LrDetector {
         })
     }
 
+    /// The regression window.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    /// The safety parameter.
+    pub fn safety(&self) -> f64 {
+        self.safety
+    }
+
+    /// Is the line an unweighted least-squares fit (LR as CloudSim computes it), whose
+    /// coefficients are linear in the history values?
+    pub fn is_ols(&self) -> bool {
+        !self.robust && self.weighting == LrWeighting::CloudSim
+    }
+
     /// The safety-scaled predicted utilisation CloudSim compares with 1, or `None` when the
     /// history is shorter than the window and the fallback applies.
     pub fn predicted_utilization(&self, load: &HostLoad<'_>) -> Option<f64> {
@@ -154,6 +170,10 @@ pub(super) fn build(robust: bool, mut params: Params) -> Result<Box<dyn Overload
 impl OverloadDetector for LrDetector {
     fn name(&self) -> &'static str {
         if self.robust { "lrr" } else { "lr" }
+    }
+
+    fn as_lr(&self) -> Option<&LrDetector> {
+        Some(self)
     }
 
     fn is_overloaded(&self, load: &HostLoad<'_>) -> bool {

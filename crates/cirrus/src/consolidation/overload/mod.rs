@@ -60,6 +60,13 @@ pub trait OverloadDetector: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &'static str;
     /// Is the host overloaded?
     fn is_overloaded(&self, load: &HostLoad<'_>) -> bool;
+
+    /// The detector as LR/LRR, if it is one (for
+    /// [`LineCache`](crate::consolidation::lr_admission::LineCache)'s O(1)
+    /// admission tests).
+    fn as_lr(&self) -> Option<&LrDetector> {
+        None
+    }
 }
 
 /// Registered overload detectors (see [`crate::registry`]).

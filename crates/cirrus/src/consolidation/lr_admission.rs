@@ -44,13 +44,17 @@ struct Line {
 /// decides (the lines' rounding error is about 1e-15 relative).
 const MARGIN: f64 = 1e-9;
 
+/// (host list version, histories version, window) a host line was fitted at.
+type HostKey = (u64, u64, usize);
+/// (VM, histories version, host MIPS bits, window) a VM line was fitted at.
+type VmKey = (VmId, u64, u64, usize);
+
 /// Lines of host histories and of VM histories scaled to a host capacity.
 #[derive(Debug, Default)]
 pub struct LineCache {
-    hosts: RefCell<Vec<Option<((u64, u64, usize), Line)>>>,
-    /// (VM, histories version, host MIPS bits, window) → line; a few entries
-    /// (one VM is tested against hosts of a few types).
-    vms: RefCell<[Option<((VmId, u64, u64, usize), Line)>; VM_ENTRIES]>,
+    hosts: RefCell<Vec<Option<(HostKey, Line)>>>,
+    /// A few entries: one VM is tested against hosts of a few types.
+    vms: RefCell<[Option<(VmKey, Line)>; VM_ENTRIES]>,
     next_vm: RefCell<usize>,
 }
 
@@ -59,8 +63,8 @@ const VM_ENTRIES: usize = 4;
 impl LineCache {
     /// Is host `h` overloaded by `lr` once VM `v` is added, if the lines
     /// decide it clearly; `None` when CloudSim's computation must.
-    /// `max_migration_time_s` is the longest migration off the host with the
-    /// VM added, as the exact test uses it.
+    /// `look_ahead_intervals` is LR's `⌈longest migration / scheduling
+    /// interval⌉` for the host with the VM added.
     pub fn decide(
         &self,
         lr: &LrDetector,
@@ -68,8 +72,7 @@ impl LineCache {
         dc: &Datacenter,
         h: HostId,
         v: VmId,
-        max_migration_time_s: f64,
-        scheduling_interval_s: f64,
+        look_ahead_intervals: f64,
     ) -> Option<bool> {
         let window = lr.window();
         if window > HISTORY_LENGTH {
@@ -81,7 +84,7 @@ impl LineCache {
             // The threshold fallback: cheap, and left to the exact test.
             return None;
         }
-        let x = window as f64 + (max_migration_time_s / scheduling_interval_s).ceil();
+        let x = window as f64 + look_ahead_intervals;
         let predicted = ((host.b0 + vm.b0) + (host.b1 + vm.b1) * x) * lr.safety();
         let margin = MARGIN * (1.0 + host.y_max + vm.y_max) * (1.0 + x) * (1.0 + lr.safety());
         if !(predicted.is_finite() && margin.is_finite()) {
@@ -200,10 +203,11 @@ mod tests {
             }
             let safety = rng.random_range(0.5..2.0);
             let lr = LrDetector::new(false, safety, 0.7, 10, LrWeighting::CloudSim).unwrap();
-            let migration_s = rng.random_range(0.0..1000.0);
+            let migration_s: f64 = rng.random_range(0.0..1000.0);
             let cache = LineCache::default();
             let v = VmId(vms as u32);
-            let answer = cache.decide(&lr, &histories, &dc, HostId(0), v, migration_s, 300.0);
+            let look_ahead = (migration_s / 300.0).ceil();
+            let answer = cache.decide(&lr, &histories, &dc, HostId(0), v, look_ahead);
             total += 1;
             if let Some(overloaded) = answer {
                 decided += 1;
@@ -231,7 +235,7 @@ mod tests {
         }
         let at = |safety: f64| {
             let lr = LrDetector::new(false, safety, 0.7, 10, LrWeighting::CloudSim).unwrap();
-            LineCache::default().decide(&lr, &histories, &dc, HostId(0), VmId(1), 0.0, 300.0)
+            LineCache::default().decide(&lr, &histories, &dc, HostId(0), VmId(1), 0.0)
         };
         assert_eq!(at(4.0), None);
         assert_eq!(at(4.1), Some(true));
@@ -252,13 +256,13 @@ mod tests {
         let cache = LineCache::default();
         // 0.45 + 0.45 = 0.9, × 1.2 ≥ 1.
         assert_eq!(
-            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0, 300.0),
+            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0),
             Some(true)
         );
         dc.destroy_vm(VmId(0));
         // The host is empty now: 0.45 × 1.2 < 1.
         assert_eq!(
-            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0, 300.0),
+            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0),
             Some(false)
         );
         assert!(dc.create_vm(HostId(0), VmId(1)));
@@ -266,7 +270,7 @@ mod tests {
             histories.record(VmId(v), 3300.0, 0.0);
         }
         // VM 1 now falls from 0.45 to 0 at the newest sample: the line predicts less.
-        let lines = cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0, 300.0);
+        let lines = cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0);
         assert_eq!(lines, Some(exact(&lr, &histories, &dc, VmId(2), 0.0)));
     }
 }

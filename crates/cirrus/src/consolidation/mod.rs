@@ -180,15 +180,9 @@ impl AdmissionCheck for DetectorAdmission<'_> {
                 .migration_times
                 .longest_s(dc, view.migration, h)
                 .max(view.migration.estimate_duration_s(dc, v, h));
-            let decided = lines.decide(
-                lr,
-                view.histories,
-                dc,
-                h,
-                v,
-                max_migration_s,
-                view.scheduling_interval_s,
-            );
+            // LR's look-ahead, computed as `LrDetector::predicted_utilization` does.
+            let look_ahead = (max_migration_s / view.scheduling_interval_s).ceil();
+            let decided = lines.decide(lr, view.histories, dc, h, v, look_ahead);
             if let Some(overloaded) = decided {
                 debug_assert_eq!(overloaded, view.overloaded(self.detector, dc, h, Some(v)));
                 return overloaded;

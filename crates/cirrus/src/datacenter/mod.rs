@@ -1292,13 +1292,18 @@ impl Datacenter {
         let cell = &self.host_requested_now[h.index()];
         let (version, epoch, mips) = cell.get();
         if (version, epoch) == key {
+            debug_assert_eq!(mips.to_bits(), self.sum_requested_mips(h).to_bits());
             return mips;
         }
-        let mips = self.host_vms[h.index()]
-            .iter()
-            .map(|&v| self.vm_requested_mips(v))
-            .sum();
+        let mips = self.sum_requested_mips(h);
         cell.set((key.0, key.1, mips));
         mips
+    }
+
+    fn sum_requested_mips(&self, h: HostId) -> f64 {
+        self.host_vms[h.index()]
+            .iter()
+            .map(|&v| self.vm_requested_mips(v))
+            .sum()
     }
 }

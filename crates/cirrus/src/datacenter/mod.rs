@@ -445,6 +445,9 @@ pub struct Datacenter {
     fit: RefCell<fit_index::FitIndex>,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
+    /// How many entries of `vm_in_migration` are true: with none, every
+    /// slot's migration role is `None` without looking it up.
+    vms_in_migration: usize,
     /// Hosts on which each VM is listed as migrating in.
     vm_incoming: Vec<u8>,
     vm_shares: Vec<MigrationShares>,
@@ -531,6 +534,7 @@ impl Datacenter {
             fit: RefCell::new(fit_index::FitIndex::new(n_hosts)),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
+            vms_in_migration: 0,
             vm_incoming: vec![0; n_vms],
             vm_shares: vec![MigrationShares::CLOUDSIM; n_vms],
             host_held_ram_mb: vec![0; n_hosts],
@@ -765,7 +769,7 @@ impl Datacenter {
             self.remove_slot(target, i);
             self.reallocate(target);
         }
-        self.vm_in_migration[v.index()] = self.vm_incoming[v.index()] > 0;
+        self.set_in_migration(v, self.vm_incoming[v.index()] > 0);
         if let Some(h) = self.vm_host[v.index()] {
             self.reallocate(h);
         }
@@ -1018,7 +1022,7 @@ impl Datacenter {
     /// Step both hosts again to record the new shares.
     pub fn start_migration(&mut self, v: VmId, target: HostId) {
         let (ram, bw) = self.memory_request(v);
-        self.vm_in_migration[v.index()] = true;
+        self.set_in_migration(v, true);
         if self.is_incoming(target, v) {
             return;
         }
@@ -1059,7 +1063,7 @@ impl Datacenter {
         }
         // A VM CloudSim's planner sent to two hosts is still migrating in to
         // the other one.
-        self.vm_in_migration[v.index()] = self.vm_incoming[v.index()] > 0;
+        self.set_in_migration(v, self.vm_incoming[v.index()] > 0);
         self.vm_host[v.index()] = None;
         if !self.create_vm(target, v) {
             // Memory was reserved when the migration started; only a
@@ -1098,7 +1102,23 @@ impl Datacenter {
         self.fit.get_mut().mark(hi);
     }
 
+    fn set_in_migration(&mut self, v: VmId, in_migration: bool) {
+        let flag = &mut self.vm_in_migration[v.index()];
+        match (*flag, in_migration) {
+            (false, true) => self.vms_in_migration += 1,
+            (true, false) => self.vms_in_migration -= 1,
+            _ => {}
+        }
+        *flag = in_migration;
+    }
+
+    #[inline]
     fn role_on(&self, hi: usize, i: usize) -> MigrationRole {
+        // A slot migrating in belongs to a VM in migration.
+        if self.vms_in_migration == 0 {
+            debug_assert!(!self.host_slots[hi][i].incoming);
+            return MigrationRole::None;
+        }
         if self.host_slots[hi][i].incoming {
             MigrationRole::In
         } else if self.vm_in_migration[self.host_vms[hi][i].index()] {
@@ -1242,7 +1262,7 @@ impl Datacenter {
     pub fn switch_over(&mut self, v: VmId, target: HostId) -> Option<HostId> {
         let (ram, _) = self.memory_request(v);
         let source = self.complete_migration(v, target)?;
-        self.vm_in_migration[v.index()] = true;
+        self.set_in_migration(v, true);
         self.host_held_ram_mb[source.index()] += ram;
         self.update_memory_free(source.index());
         self.reallocate(target);
@@ -1256,7 +1276,7 @@ impl Datacenter {
         let hi = source.index();
         self.host_held_ram_mb[hi] = self.host_held_ram_mb[hi].saturating_sub(ram);
         self.update_memory_free(hi);
-        self.vm_in_migration[v.index()] = false;
+        self.set_in_migration(v, false);
         if let Some(h) = self.vm_host[v.index()] {
             self.reallocate(h);
         }
@@ -1264,7 +1284,7 @@ impl Datacenter {
 
     /// Marks VM `v` as out of migration (its last phase ended).
     pub fn end_migration(&mut self, v: VmId) {
-        self.vm_in_migration[v.index()] = false;
+        self.set_in_migration(v, false);
         if let Some(h) = self.vm_host[v.index()] {
             self.reallocate(h);
         }

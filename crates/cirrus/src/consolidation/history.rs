@@ -169,7 +169,9 @@ impl VmHistories {
         &out[..used]
     }
 
-    fn add_scaled(&self, sum: &mut [f64; HISTORY_LENGTH], v: VmId, vm_mips: f64, host_mips: f64) {
+    /// Adds VM `v`'s samples, each as `sample × vm_mips / host_mips` (CloudSim's
+    /// operation order), to `sum`, newest first.
+    pub(crate) fn add_scaled(&self, sum: &mut [f64; HISTORY_LENGTH], v: VmId, vm_mips: f64, host_mips: f64) {
         for (o, &x) in sum.iter_mut().zip(self.of(v)) {
             *o += x * vm_mips / host_mips;
         }

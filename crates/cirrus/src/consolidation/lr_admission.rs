@@ -125,11 +125,8 @@ impl LineCache {
         if let Some((_, line)) = vms.iter().flatten().find(|(k, _)| *k == key) {
             return *line;
         }
-        let vm_mips = dc.vm_type(v).total_mips();
         let mut scaled = [0.0; HISTORY_LENGTH];
-        for (o, &x) in scaled.iter_mut().zip(histories.of(v)) {
-            *o = x * vm_mips / host_mips;
-        }
+        histories.add_scaled(&mut scaled, v, dc.vm_type(v).total_mips(), host_mips);
         let line = fit(&scaled, window);
         let mut next = self.next_vm.borrow_mut();
         vms[*next] = Some((key, line));

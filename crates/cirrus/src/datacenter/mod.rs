@@ -396,8 +396,6 @@ pub enum HostState {
     Down,
 }
 
-/// The state of a run: who runs where, what each VM asks for and gets.
-///
 /// What a VM asks of a host ([`Datacenter::vm_need`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VmNeed {
@@ -411,6 +409,8 @@ pub struct VmNeed {
     pub bw_mbps: f64,
 }
 
+/// The state of a run: who runs where, what each VM asks for and gets.
+///
 /// Each host keeps its VMs in the order they arrived (CloudSim's
 /// `Host.getVmList()`), VMs migrating in included: the order decides ties in
 /// VM selection, and the list is what overload detectors sum over.

@@ -233,7 +233,7 @@ impl PowerModel for SpecPowerTable {
         if f64::from(k) == scaled {
             return self.watts[u1];
         }
-        if !self.irregular_multiples.is_empty() && self.irregular_multiples.contains(&u) {
+        if self.irregular_multiples.contains(&u) {
             debug_assert!(u % self.step == 0.0);
             return self.watts[scaled.round() as usize];
         }

@@ -48,6 +48,11 @@ enum Command {
         /// and writes no results.
         #[arg(long)]
         audit: bool,
+        /// Flush every result file to disk before reporting it written
+        /// (fsync; by default files are replaced atomically but left to the
+        /// operating system to flush).
+        #[arg(long)]
+        durable: bool,
     },
     /// Check a scenario (and read its traces) without running it.
     Validate {
@@ -131,11 +136,21 @@ fn main() -> ExitCode {
             mut set,
             json,
             audit,
+            durable,
         } => {
             if let Some(seed) = seed {
                 set.push(format!("simulation.seed={seed}"));
             }
-            run(&scenario, out, &set, json, audit)
+            run(
+                &scenario,
+                &RunOptions {
+                    out,
+                    set,
+                    json,
+                    audit,
+                    durable,
+                },
+            )
         }
         Command::Validate { scenario, set } => match cirrus_scenario::load(&scenario, &set) {
             Ok(s) => {
@@ -188,13 +203,30 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool, audit: bool) -> ExitCode {
+/// How `cirrus run` was asked to run.
+struct RunOptions {
+    out: Option<PathBuf>,
+    set: Vec<String>,
+    json: bool,
+    audit: bool,
+    durable: bool,
+}
+
+fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
+    let RunOptions {
+        out,
+        set,
+        json,
+        audit,
+        durable,
+    } = opts;
+    let (json, audit) = (*json, *audit);
     let started = Instant::now();
     let scenario = match cirrus_scenario::load(path, set) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
-    let out_dir = out.unwrap_or_else(|| scenario.output.dir.clone());
+    let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
     let selection = cirrus_output::Selection {
         intervals: scenario.output.intervals,
         hosts: scenario.output.hosts,
@@ -226,7 +258,12 @@ fn run(path: &std::path::Path, out: Option<PathBuf>, set: &[String], json: bool,
     }
     let sim_wall = sim_started.elapsed();
     let write_started = Instant::now();
-    if let Err(e) = cirrus_output::write_run(&result, &out_dir, selection) {
+    let durability = if *durable {
+        cirrus_output::Durability::Synced
+    } else {
+        cirrus_output::Durability::Atomic
+    };
+    if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
         return fail(EXIT_FAILURE, &e);
     }
     let write_wall = write_started.elapsed();

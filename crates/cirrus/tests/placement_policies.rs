@@ -263,7 +263,7 @@ fn keeps_sets(dc: &Datacenter, h: HostId, v: VmId) -> bool {
     })
 }
 
-/// PBA's time-aware fit (`reference/models.md` B.3): VM `v` fits host `h`
+/// PBA's time-aware fit (`docs/MODELS.md` B.3): VM `v` fits host `h`
 /// when at every instant of the pattern grid (the traces' interval, over
 /// the longest trace) the demands of `h`'s VMs and of `v` add up to no more
 /// than `h`'s MIPS (less a relative 1e-9, so that summation order does not

@@ -292,8 +292,8 @@ fn x_of(i: usize) -> f64 {
 /// The least-squares line through `(i + 1, y[i])`, as `(intercept, slope)`: what CloudSim's
 /// `MathUtil.getLoessParameterEstimates` — the estimator of its LR detector — really computes.
 ///
-/// **Quirk** (reference §3.6): CloudSim's "LOESS" is meant to weight the points with a tricube
-/// kernel, but `getTricubeWeigts` returns *inverse* tricube weights (`1/k`, all > 0), and
+/// **Quirk** (`docs/CLOUDSIM.md` §3.6): CloudSim's "LOESS" is meant to weight the points with a
+/// tricube kernel, but `getTricubeWeigts` returns *inverse* tricube weights (`1/k`, all > 0), and
 /// `createWeigthedLinearRegression` applies weights only when at least 40 % of them are ≤ 0, so
 /// they are never applied: the result is the plain, unweighted OLS line. It is computed here
 /// with commons-math `SimpleRegression`'s updating formulas, so it is bit-identical to CloudSim.
@@ -355,8 +355,8 @@ fn cloudsim_tricube_weights(out: &mut [f64]) {
 /// `createWeigthedLinearRegression`, and returns the first fit if the refit is NaN.
 ///
 /// Those weights are positive too, so in practice the refit is the same line and **LRR equals
-/// LR** (reference §3.6). **Quirk** not in the reference: when at least 6 of 10 residuals are
-/// exactly 0 (so `s6 = 0`), each non-zero residual gets `k = ∞` and weight 0; if that makes at
+/// LR** (`docs/CLOUDSIM.md` §3.6). **Quirk** not described there: when at least 6 of 10 residuals
+/// are exactly 0 (so `s6 = 0`), each non-zero residual gets `k = ∞` and weight 0; if that makes at
 /// least 40 % of the weights ≤ 0, the "weighted" branch *is* taken, with weights 0 and
 /// `Double.MAX_VALUE` (`√MAX ≈ 1.34e154`), and the refit overflows: CloudSim 4.0 then falls
 /// back to the first fit when the result is NaN, but a finite result (e.g. slope `0/∞ = 0`,

@@ -282,7 +282,14 @@ fn build_spec(plan: &SpecPlan, interval_s: f64) -> DatacenterSpec {
         .enumerate()
         .map(|(i, p)| {
             let power = build_power(&p.power);
-            host_type(&format!("h{i}"), p.cores, p.mips_per_core, p.ram_mb, p.bw_mbps, power)
+            host_type(
+                &format!("h{i}"),
+                p.cores,
+                p.mips_per_core,
+                p.ram_mb,
+                p.bw_mbps,
+                power,
+            )
         })
         .collect();
     let hosts: Vec<HostSpec> = plan
@@ -1185,7 +1192,14 @@ fn consolidation_runs_are_deterministic() {
 /// to migrate at half the link).
 fn small_spec(hosts: usize, utilizations: &[f64]) -> DatacenterSpec {
     DatacenterSpec {
-        host_types: vec![host_type("host", 2, 1000.0, 8192, 1000.0, linear_power(200.0, 0.5))],
+        host_types: vec![host_type(
+            "host",
+            2,
+            1000.0,
+            8192,
+            1000.0,
+            linear_power(200.0, 0.5),
+        )],
         hosts: common::hosts(hosts, 0),
         vm_types: vec![vm_type("vm", 1, 900.0, 1024, 100.0)],
         vms: (0..utilizations.len())
@@ -1232,7 +1246,11 @@ fn hand_made_policy(name: &str) -> Box<dyn PlacementPolicy> {
 
 /// Runs a hand-made case under `config` with [`thr_consolidation`], watched
 /// by a [`Checker`].
-fn run_watched_with(spec: DatacenterSpec, config: &SimulationConfig, initial_policy: &str) -> (RunResult, Checker) {
+fn run_watched_with(
+    spec: DatacenterSpec,
+    config: &SimulationConfig,
+    initial_policy: &str,
+) -> (RunResult, Checker) {
     let policy = hand_made_policy(initial_policy);
     let mut checker = Checker::new(true);
     let result = Simulation::new(spec, config.clone(), policy)
@@ -1335,7 +1353,9 @@ fn two_lightly_loaded_hosts_are_consolidated_onto_one() {
 /// G's VMs without being overloaded): [`two_targets_case`] draws from that
 /// region.
 fn two_targets_spec(a2_mips: f64, g1_u: f64, h1_u: f64, h_bw_mbps: f64) -> DatacenterSpec {
-    let host = |name: &str, bw_mbps: f64, max_w: f64| host_type(name, 1, 1000.0, 4096, bw_mbps, linear_power(max_w, 0.5));
+    let host = |name: &str, bw_mbps: f64, max_w: f64| {
+        host_type(name, 1, 1000.0, 4096, bw_mbps, linear_power(max_w, 0.5))
+    };
     let vm = |name: &str, mips: f64, ram_mb: u64| vm_type(name, 1, mips, ram_mb, 0.0);
     DatacenterSpec {
         host_types: vec![
@@ -1438,7 +1458,10 @@ fn two_targets_case() -> impl Strategy<Value = TwoTargetsCase> {
         prop_oneof![Just(100.0), Just(1.0), 0.5..5.0f64, 5.5..200.0f64],
         // Mostly idle later, so that a2 is retired (with `finish_idle_vms`)
         // while, or after, it migrates to H.
-        proptest::option::weighted(0.75, (any::<Index>(), prop_oneof![3 => Just(0.0), 1 => 0.0..=1.0f64])),
+        proptest::option::weighted(
+            0.75,
+            (any::<Index>(), prop_oneof![3 => Just(0.0), 1 => 0.0..=1.0f64]),
+        ),
         any::<bool>(),
         2u32..=12,
     )
@@ -1466,9 +1489,16 @@ fn a_vm_sent_to_two_hosts_keeps_the_datacenter_consistent() {
     run_property(256, two_targets_case(), |case| {
         let config = case.config();
         let (r, checker) = run_watched_with(case.spec(), &config, "ff");
-        prop_assert_eq!(first_round(&r), TWO_TARGETS, "the first round sends a2 to G and H");
+        prop_assert_eq!(
+            first_round(&r),
+            TWO_TARGETS,
+            "the first round sends a2 to G and H"
+        );
         check_result(&config, true, &checker, &r, &coverage)?;
-        coverage.hit("runs with rounds planned with a2 between G and H", rounds_between_targets(&config, &checker, &r) > 0);
+        coverage.hit(
+            "runs with rounds planned with a2 between G and H",
+            rounds_between_targets(&config, &checker, &r) > 0,
+        );
         coverage.hit("runs where a2 migrated again", r.vms[1].migrations > 2);
         Ok(())
     });
@@ -1487,7 +1517,11 @@ fn the_planner_may_send_one_vm_to_two_hosts() {
     let (r, checker) = run_watched(two_targets_spec(300.0, 0.25, 0.1, 100.0), "ff");
     assert_two_targets(&r);
     assert!(checker.double_incoming > 0, "a2 was incoming on G and H at once");
-    assert_eq!(rounds_between_targets(&hour(), &checker, &r), 0, "both moves end before the next round");
+    assert_eq!(
+        rounds_between_targets(&hour(), &checker, &r),
+        0,
+        "both moves end before the next round"
+    );
     assert_consistent(&r, &checker);
     assert_eq!(r.summary.vms_placed, 4);
     assert_eq!(r.vms[1].migrations, 2);

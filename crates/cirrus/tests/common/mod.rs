@@ -69,7 +69,12 @@ pub struct Coverage {
 impl Coverage {
     /// Adds `n` occurrences of `what`.
     pub fn add(&self, what: &'static str, n: usize) {
-        *self.counts.lock().expect("a test panicked while counting").entry(what).or_default() += n;
+        *self
+            .counts
+            .lock()
+            .expect("a test panicked while counting")
+            .entry(what)
+            .or_default() += n;
     }
 
     /// Counts one occurrence of `what` if `happened`.
@@ -89,7 +94,10 @@ impl Coverage {
 
     /// Prints the counts (shown with `--nocapture`).
     pub fn report(&self, property: &str) {
-        eprintln!("{property}: {:?}", self.counts.lock().expect("a test panicked while counting"));
+        eprintln!(
+            "{property}: {:?}",
+            self.counts.lock().expect("a test panicked while counting")
+        );
     }
 
     /// Panics unless `what` occurred at least `min` times: the property did not exercise what
@@ -97,7 +105,10 @@ impl Coverage {
     #[track_caller]
     pub fn assert_reached(&self, what: &'static str, min: usize) {
         let n = self.get(what);
-        assert!(n >= min, "{what}: reached {n} times, fewer than {min}: the generators miss it");
+        assert!(
+            n >= min,
+            "{what}: reached {n} times, fewer than {min}: the generators miss it"
+        );
     }
 }
 
@@ -160,7 +171,13 @@ pub fn vm_type(name: &str, cores: u32, mips: f64, ram_mb: u64, bw_mbps: f64) -> 
 
 /// `count` hosts of type `host_type`, in no rack.
 pub fn hosts(count: usize, host_type: usize) -> Vec<HostSpec> {
-    vec![HostSpec { host_type, rack: None }; count]
+    vec![
+        HostSpec {
+            host_type,
+            rack: None
+        };
+        count
+    ]
 }
 
 /// A trace holding `utilization` for `samples` samples of `interval_s`.

@@ -5,7 +5,7 @@
 #   benches/vs-cloudsim.sh SCENARIO CLOUDSIM_WALL_S [RUNS]
 #   benches/vs-cloudsim.sh scenarios/planetlab-20110303-dvfs.toml 5.31
 #
-# CloudSim 4.0 figures on this 2-core machine: ../shared/reference/cloudsim.md §4.2
+# CloudSim 4.0 figures on this 2-core machine: docs/CLOUDSIM.md §4.2
 # (DVFS 5.31 s solo). Uses /usr/bin/time -v for wall time and peak memory; reports the median.
 set -euo pipefail
 scenario=${1:?usage: $0 SCENARIO CLOUDSIM_WALL_S [RUNS]}

@@ -1,5 +1,5 @@
 //! `cirrus migrate`, the one-migration calculator: Clark et al.'s SPECweb99
-//! migration (NSDI 2005; `reference/models.md` A.1.5: 210 ms downtime, 960 MB
+//! migration (NSDI 2005; `docs/MODELS.md` A.1.5: 210 ms downtime, 960 MB
 //! sent) within 20 %, a closed form, and bad input.
 
 use std::process::Command;

@@ -1,5 +1,5 @@
 //! The shipped dynamic-consolidation scenarios against the metrics CloudSim
-//! 4.0 printed for the PlanetLab day 20110303 (`shared/reference/cloudsim.md`
+//! 4.0 printed for the PlanetLab day 20110303 (`docs/CLOUDSIM.md`
 //! §4.1). Acceptance limits (issue 3): energy within 1 %, migrations within
 //! 3 %, SLATAH and SLAV within 5 %; PDM is printed with two decimals only, so
 //! it is compared to the printed precision. RS is unseeded in CloudSim: the
@@ -49,7 +49,7 @@ const fn r(
     }
 }
 
-/// CloudSim 4.0, PlanetLab 20110303 (reference §4.1).
+/// CloudSim 4.0, PlanetLab 20110303 (docs/CLOUDSIM.md §4.1).
 const DETERMINISTIC: [Reference; 11] = [
     r("thr-mmt", 198.08, 27728, 0.00357, 0.07, 5.00, 0.08, 10.16, 6109),
     r("iqr-mmt", 193.63, 27592, 0.00342, 0.07, 5.02, 0.08, 10.12, 6045),
@@ -196,7 +196,7 @@ fn lr_and_lrr_are_identical_as_in_cloudsim() {
 
 #[test]
 fn random_selection_matches_cloudsim_on_average() {
-    // CloudSim's two runs of LR-RS (reference §1 and §4.2): 152.33 kWh /
+    // CloudSim's two runs of LR-RS (docs/CLOUDSIM.md §1 and §4.2): 152.33 kWh /
     // 22,967 migrations and 153.82 kWh / 23,392.
     const ENERGY_KWH: f64 = (152.33 + 153.82) / 2.0;
     const MIGRATIONS: f64 = (22_967.0 + 23_392.0) / 2.0;
@@ -228,7 +228,7 @@ fn random_selection_matches_cloudsim_on_average() {
 }
 
 /// The same scenario files on every other PlanetLab day: no tuning to
-/// 20110303. CloudSim's numbers for these days are not in the reference, so
+/// 20110303. CloudSim's numbers for these days are not in `docs/CLOUDSIM.md`, so
 /// this checks that each day runs and lands where consolidation should: far
 /// below DVFS (which keeps every VM where it started), with migrations
 /// happening and SLA figures in range.

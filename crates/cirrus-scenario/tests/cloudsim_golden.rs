@@ -1,5 +1,5 @@
 //! The shipped PlanetLab scenarios against the numbers CloudSim 4.0 printed
-//! for the 20110303 day (`shared/reference/cloudsim.md` §4). The energy
+//! for the 20110303 day (`docs/CLOUDSIM.md` §4). The energy
 //! figures within 1 % are the acceptance criteria; the secondary figures are
 //! reproduced exactly, to the decimals CloudSim prints.
 

@@ -69,7 +69,7 @@ fn clark_specweb99_within_20_percent_of_the_paper() {
         (m.reason, m.model, m.source, m.target),
         ("scripted", "pre-copy", 0, 1)
     );
-    // Clark et al. 2005 (reference/models.md A.1.5): 210 ms downtime, 960 MB sent, ~71 s.
+    // Clark et al. 2005 (docs/MODELS.md A.1.5): 210 ms downtime, 960 MB sent, ~71 s.
     assert!(
         (m.downtime_s - 0.210).abs() / 0.210 <= 0.2,
         "downtime {} s",

@@ -1,68 +1,18 @@
-//! # Cirrus sweeps, and a guide to Cirrus as a library
+//! # Cirrus sweeps
 //!
 //! This crate runs *parameter sweeps*: one scenario, many variants (a grid
 //! over any scenario keys, crossed with replications), in parallel, resumable
 //! after a crash, splittable over a cluster, summarised with confidence
 //! intervals. The `cirrus sweep`, `cirrus merge` and `cirrus plot` commands
-//! are thin wrappers around it and `cirrus-plot`. The rest of this page is
-//! the guide to research code on top of Cirrus.
+//! are thin wrappers around it and `cirrus-plot`.
 //!
-//! ## How a run flows
+//! How a run flows, where policies plug in and how to write one of your own
+//! are in the guide to Cirrus as a library, [`cirrus::guide`].
 //!
-//! ```text
-//! scenario.toml ──cirrus_scenario::load──▶ Scenario { spec, config, placement, consolidation, output }
-//!                                               │  .simulation_with(config)  (fresh policy objects)
-//!                                               ▼
-//!                                  cirrus::simulation::Simulation  [.with_consolidation(c)]
-//!                                               │  .run() / .run_observed(|obs| …)
-//!                                               ▼
-//!                                  cirrus::metrics::RunResult { summary, intervals, hosts, vms, migrations }
-//!                                               │  cirrus_output::write_run(…)
-//!                                               ▼
-//!                                  summary.json, intervals.csv, hosts.csv, vms.csv, migrations.csv
-//! ```
+//! ## Code-defined policies in a sweep
 //!
-//! - [`cirrus_scenario::load`] parses a TOML file (with `key.path=value`
-//!   overrides), validates it with `file:line:column` errors and reads the
-//!   traces. The [`Scenario`](cirrus_scenario::Scenario) keeps policies *by
-//!   name*, so one loaded scenario builds any number of independent runs:
-//!   [`Scenario::simulation_with`](cirrus_scenario::Scenario::simulation_with)
-//!   takes a [`SimulationConfig`](cirrus::simulation::SimulationConfig) (change
-//!   the seed there) and builds fresh policy objects each time.
-//! - A scenario can also be built in code, without TOML: a
-//!   [`DatacenterSpec`](cirrus::datacenter::DatacenterSpec) (host and VM types,
-//!   hosts, VMs, traces), a `SimulationConfig` and a placement policy go to
-//!   [`Simulation::new`](cirrus::simulation::Simulation::new); see the crate
-//!   documentation of [`cirrus`] and `examples/scenario_in_code.rs`.
-//! - [`Simulation::run`](cirrus::simulation::Simulation::run) is deterministic:
-//!   every random number comes from [`cirrus::RngStreams`] derived from the
-//!   seed, so the same scenario and seed give the same bytes on any machine and
-//!   thread count. `run_observed` calls a closure after every event, with the
-//!   datacenter state, for tracing or invariant checks.
-//! - The [`RunResult`](cirrus::metrics::RunResult) is plain serde data; its
-//!   [`Summary`](cirrus::metrics::Summary) holds CloudSim's metrics (energy,
-//!   SLATAH, PDM, SLAV, ESV, migrations, …) with units in the field names.
-//!
-//! ## How to add a policy
-//!
-//! Every policy is a trait; the registry (`cirrus::registry`) maps scenario
-//! names to constructors, and is how the TOML layer finds them:
-//!
-//! | trait | decides | module |
-//! |---|---|---|
-//! | [`PlacementPolicy`](cirrus::placement::PlacementPolicy) | where a VM goes (initial placement, migration targets) | `cirrus::placement` |
-//! | [`OverloadDetector`](cirrus::consolidation::overload::OverloadDetector) | is a host overloaded? sees a [`HostLoad`](cirrus::consolidation::overload::HostLoad) | `cirrus::consolidation::overload` |
-//! | [`VmSelection`](cirrus::consolidation::selection::VmSelection) | which VM leaves an overloaded host | `cirrus::consolidation::selection` |
-//! | [`MigrationModel`](cirrus::migration::MigrationModel) | how long a live migration takes and costs | `cirrus::migration` |
-//! | [`PowerModel`](cirrus::power::PowerModel) | watts at a utilisation | `cirrus::power` |
-//!
-//! To make a policy available to scenario files, add a file implementing the
-//! trait in its module and one `Entry` line to that module's `REGISTRY`
-//! (name, one-line summary with its reference, constructor from
-//! [`Params`](cirrus::params::Params)); `cirrus list` then shows it.
-//!
-//! To try a policy *without touching Cirrus*, implement the trait in your own
-//! crate and hand it to the simulation yourself: build a
+//! A policy implemented in your own crate is handed to the simulation
+//! yourself (see [`cirrus::guide`]): build a
 //! [`Consolidation`](cirrus::consolidation::Consolidation) from your detector
 //! and registry-built parts
 //! ([`build_vm_selection`](cirrus::registry::build_vm_selection),

@@ -12,7 +12,7 @@
 //! # How CloudSim reads it, and what this reader does
 //! CloudSim's `UtilizationModelPlanetLabInMemory` (cloudsim-4.0,
 //! `UtilizationModelPlanetLabInMemory.java:28-77`; see
-//! `reference/cloudsim.md` §3.1) does `data[i] = Integer.valueOf(line_i) / 100.0`
+//! `docs/CLOUDSIM.md` §3.1) does `data[i] = Integer.valueOf(line_i) / 100.0`
 //! for the first 288 lines into a 289-slot array and sets
 //! `data[288] = data[287]`. This reader:
 //! - converts each value the same way (`percent as f64 / 100.0`, bit-identical);

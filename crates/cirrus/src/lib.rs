@@ -13,6 +13,11 @@
 //! A run flows one way: spec → [`Simulation`](simulation::Simulation) →
 //! [`RunResult`](metrics::RunResult).
 //!
+//! New here? The [`guide`] shows how a run flows, where policies plug in, and
+//! how to write a [`PlacementPolicy`](placement::PlacementPolicy) of your own
+//! and run it. Every model is described, with its paper, in the repository's
+//! `docs/MODELS.md`.
+//!
 //! # A scenario in code
 //!
 //! Two HP ML110 G5 hosts, three VMs following one synthetic trace, first-fit
@@ -64,6 +69,7 @@ pub mod audit;
 pub mod consolidation;
 pub mod datacenter;
 pub mod failures;
+pub mod guide;
 pub mod metrics;
 pub mod migration;
 pub mod network;

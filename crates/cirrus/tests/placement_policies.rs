@@ -16,9 +16,14 @@
 //! 6. the evaluation's lower bound never exceeds the hosts of a feasible
 //!    placement.
 //!
-//! Set `PROPTEST_CASES` to run more cases than the defaults.
+//! The checks of 2 and 4 only bite when a VM is left out or a rack is
+//! switched on; the properties count those situations ([`Coverage`]) and
+//! assert that their cases reached them.
+//!
+//! Set `PROPTEST_CASES` to run more cases than the defaults; run with
+//! `--nocapture` to see the counts.
 
-use std::sync::Arc;
+mod common;
 
 use cirrus::application::{AntiCollocation, Application, Applications, FaultDomain, Flow};
 use cirrus::datacenter::{
@@ -26,7 +31,6 @@ use cirrus::datacenter::{
 };
 use cirrus::params::{ParamValue, Params};
 use cirrus::placement::{AdmissionCheck, NoAdmissionCheck, PlacementContext, StaticThreshold, evaluate};
-use cirrus::power::AnalyticPowerModel;
 use cirrus::registry::{build_placement_policy, placement_policies};
 use cirrus::workload::UtilizationTrace;
 use proptest::collection::vec;
@@ -34,17 +38,19 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 
+use common::{Coverage, host_type, linear_power, run_property, vm_type};
+
 /// Every trace of a world is sampled at this interval (PBA's pattern grid
 /// and the evaluation's then coincide).
 const TRACE_INTERVAL_S: f64 = 300.0;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+/// VMs a policy left out although hosts were not excluded (checked: none qualified).
+const LEFT_OUT: &str = "VMs left out";
+/// Racks `obfd-rack` or `rack-aware` switched on while another rack was on
+/// (checked: no host of a rack that was on qualified).
+const RACK_SWITCHED_ON: &str = "racks switched on beside one on";
+/// SCAVP placements of a VM whose anti-collocation set had a member placed.
+const SETS_KEPT: &str = "SCAVP placements constrained by an anti-collocation set";
 
 /// An application: its size and, over its members (by position), flows and sets.
 #[derive(Debug, Clone)]
@@ -134,16 +140,9 @@ fn build(w: &World) -> DatacenterSpec {
         .host_types
         .iter()
         .enumerate()
-        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| HostType {
-            name: format!("h{i}"),
-            mips_per_core: mips,
-            cores,
-            ram_mb,
-            bw_mbps,
-            storage_mb: 0,
-            power: Arc::new(AnalyticPowerModel::linear(200.0 + 10.0 * i as f64, 0.6).expect("valid model")),
-            power_name: "linear".into(),
-            off_power_w: 0.0,
+        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| {
+            let power = linear_power(200.0 + 10.0 * i as f64, 0.6);
+            host_type(&format!("h{i}"), cores, mips, ram_mb, bw_mbps, power)
         })
         .collect();
     let n_hosts = w.racks * w.hosts_per_rack;
@@ -159,13 +158,14 @@ fn build(w: &World) -> DatacenterSpec {
         .vm_types
         .iter()
         .enumerate()
-        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| VmType {
-            name: format!("v{i}"),
-            mips: mips.min(h_mips),
-            cores: cores.min(h_cores),
-            ram_mb: ram_mb.min(h_ram),
-            bw_mbps: bw_mbps.min(h_bw),
-            size_mb: 0,
+        .map(|(i, &(cores, mips, ram_mb, bw_mbps))| {
+            vm_type(
+                &format!("v{i}"),
+                cores.min(h_cores),
+                mips.min(h_mips),
+                ram_mb.min(h_ram),
+                bw_mbps.min(h_bw),
+            )
         })
         .collect();
     let traces: Vec<UtilizationTrace> = w
@@ -263,7 +263,7 @@ fn keeps_sets(dc: &Datacenter, h: HostId, v: VmId) -> bool {
     })
 }
 
-/// PBA's time-aware fit (`reference/models.md` B.3): VM `v` fits host `h`
+/// PBA's time-aware fit (`docs/MODELS.md` B.3): VM `v` fits host `h`
 /// when at every instant of the pattern grid (the traces' interval, over
 /// the longest trace) the demands of `h`'s VMs and of `v` add up to no more
 /// than `h`'s MIPS (less a relative 1e-9, so that summation order does not
@@ -282,7 +282,7 @@ fn patterns_fit(dc: &Datacenter, h: HostId, v: VmId) -> bool {
 
 /// Places every VM of the world with policy `name`, checking each choice.
 /// Returns the datacenter and the VMs left unplaced.
-fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError> {
+fn place(w: &World, name: &str, coverage: &Coverage) -> Result<(Datacenter, Vec<VmId>), TestCaseError> {
     let spec = build(w);
     spec.validate()
         .map_err(|e| TestCaseError::reject(e.to_string()))?;
@@ -325,10 +325,23 @@ fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError
                 placeable.is_none(),
                 "{name}: left {v:?} unplaced though host {placeable:?} qualifies"
             );
+            coverage.add(LEFT_OUT, 1);
             unplaced.push(v);
             continue;
         };
         prop_assert!(!excluded[h.index()], "{name}: excluded host {h:?} for {v:?}");
+        if name == "scavp" {
+            let placed_member =
+                |(_, set): (_, &AntiCollocation)| set.vms.iter().any(|&u| u != v && dc.host_of(u).is_some());
+            coverage.hit(
+                SETS_KEPT,
+                dc.spec().applications.anti_collocation_of(v).any(placed_member),
+            );
+            prop_assert!(
+                keeps_sets(&dc, h, v),
+                "scavp: {v:?} on {h:?} breaks an anti-collocation set"
+            );
+        }
         prop_assert!(
             qualifies(&dc, h, v),
             "{name}: host {h:?} does not qualify for {v:?}"
@@ -337,6 +350,7 @@ fn place(w: &World, name: &str) -> Result<(Datacenter, Vec<VmId>), TestCaseError
             let on = racks_on(&dc);
             let rack = dc.spec().hosts[h.index()].rack;
             if !on.contains(&rack) {
+                coverage.hit(RACK_SWITCHED_ON, !on.is_empty());
                 let in_active_rack = dc
                     .hosts()
                     .filter(|&x| on.contains(&dc.spec().hosts[x.index()].rack))
@@ -356,14 +370,13 @@ fn names() -> Vec<&'static str> {
     placement_policies().iter().map(|e| e.name).collect()
 }
 
-proptest! {
-    #![proptest_config(config(128))]
-
-    /// Properties 1, 3–6 on random worlds.
-    #[test]
-    fn policies_respect_capacity_and_constraints(w in world(false)) {
+/// Properties 1, 3–6 on random worlds.
+#[test]
+fn policies_respect_capacity_and_constraints() {
+    let coverage = Coverage::default();
+    run_property(128, world(false), |w| {
         for name in names() {
-            let (dc, _) = place(&w, name)?;
+            let (dc, _) = place(&w, name, &coverage)?;
             let q = evaluate(&dc);
             prop_assert_eq!(q.capacity_violations, 0, "{}: {:?}", name, q);
             if name == "scavp" {
@@ -374,13 +387,21 @@ proptest! {
             }
             prop_assert!(q.hosts_lower_bound <= q.active_hosts, "{}: {:?}", name, q);
         }
-    }
+        Ok(())
+    });
+    coverage.report("policies_respect_capacity_and_constraints");
+    coverage.assert_reached(LEFT_OUT, 16);
+    coverage.assert_reached(RACK_SWITCHED_ON, 16);
+    coverage.assert_reached(SETS_KEPT, 16);
+}
 
-    /// Property 2 (and 3): with generous capacity every policy places every VM.
-    #[test]
-    fn policies_place_everything_when_there_is_room(w in world(true)) {
+/// Property 2 (and 3): with generous capacity every policy places every VM.
+#[test]
+fn policies_place_everything_when_there_is_room() {
+    let coverage = Coverage::default();
+    run_property(128, world(true), |w| {
         for name in names() {
-            let (dc, unplaced) = place(&w, name)?;
+            let (dc, unplaced) = place(&w, name, &coverage)?;
             prop_assert!(unplaced.is_empty(), "{}: left {:?} unplaced", name, unplaced);
             let q = evaluate(&dc);
             prop_assert_eq!(q.vms_placed, dc.vm_count());
@@ -389,32 +410,18 @@ proptest! {
                 prop_assert_eq!(q.anti_collocation_violations, 0);
             }
         }
-    }
+        Ok(())
+    });
+    coverage.report("policies_place_everything_when_there_is_room");
+    coverage.assert_reached(SETS_KEPT, 16);
 }
 
 /// Consolidation asks for one VM at a time with idle hosts excluded: no
 /// policy may then return an idle host, nor a host failing the admission check.
 #[test]
 fn exclude_idle_and_admission_are_respected() {
-    let host = HostType {
-        name: "h".into(),
-        mips_per_core: 2000.0,
-        cores: 4,
-        ram_mb: 8192,
-        bw_mbps: 1000.0,
-        storage_mb: 0,
-        power: Arc::new(AnalyticPowerModel::linear(200.0, 0.6).expect("valid model")),
-        power_name: "linear".into(),
-        off_power_w: 0.0,
-    };
-    let vm = VmType {
-        name: "v".into(),
-        mips: 1000.0,
-        cores: 1,
-        ram_mb: 1024,
-        bw_mbps: 10.0,
-        size_mb: 0,
-    };
+    let host = host_type("h", 4, 2000.0, 8192, 1000.0, linear_power(200.0, 0.6));
+    let vm = vm_type("v", 1, 1000.0, 1024, 10.0);
     let spec = DatacenterSpec {
         host_types: vec![host],
         hosts: (0..4)

@@ -3,7 +3,7 @@
 //! Sources: CloudSim's unit tests (`PowerModelSpecPowerIbmX3550XeonX5675Test`,
 //! `PowerModel{Linear,Square,Cubic,Sqrt}Test`, all asserting with delta 0) and
 //! the tables and interpolation checks printed from CloudSim 4.0's compiled
-//! classes (shared/reference/cloudsim.md §2, models.md C.1).
+//! classes (docs/CLOUDSIM.md §2, docs/MODELS.md C.1).
 //!
 //! Every golden value is compared with `==`, not a tolerance: CloudSim printed
 //! them with Java's `Double.toString`, which writes the shortest decimal that
@@ -41,7 +41,7 @@ fn rejected_key(name: &str, params: Params) -> String {
 }
 
 /// Registry name, CloudSim class, and the 11 values CloudSim 4.0 printed for
-/// `getPower(i / 10)`, `i = 0..=10` (cloudsim.md §2).
+/// `getPower(i / 10)`, `i = 0..=10` (docs/CLOUDSIM.md §2).
 const PRINTED_TABLES: [(&str, &str, [f64; 11]); 7] = [
     (
         "spec-hp-ml110-g3",
@@ -136,7 +136,7 @@ fn cloudsim_x5675_unit_test() {
 
 #[test]
 fn cloudsim_interp_check_line() {
-    // cloudsim.md §2, "interp check": (u, G4, G5), printed by Double.toString.
+    // docs/CLOUDSIM.md §2, "interp check": (u, G4, G5), printed by Double.toString.
     let checks = [
         (0.05, 87.7, 95.35),
         (0.15, 91.0, 99.0),
@@ -152,7 +152,7 @@ fn cloudsim_interp_check_line() {
         assert_eq!(g4.power_watts(u), p4, "G4 u = {u}");
         assert_eq!(g5.power_watts(u), p5, "G5 u = {u}");
     }
-    // models.md E.1.
+    // docs/MODELS.md E.1.
     assert_eq!(g4.power_watts(0.5), 102.0);
     assert_eq!(g5.power_watts(0.5), 116.0);
 }

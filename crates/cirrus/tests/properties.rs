@@ -12,12 +12,19 @@
 //!    match closed forms where one exists;
 //! 4. runs and synthetic workloads are deterministic.
 //!
-//! At the end: regressions for bugs the properties found, and one ignored
-//! property documenting a known bug outside the datacenter and simulation code.
+//! Checks that only bite in particular situations (a host oversubscribed, a
+//! VM no host can take, a host the admission check refuses, the closed form
+//! of the energy) are counted ([`Coverage`]), and each property asserts that
+//! its cases reached them.
+//!
+//! At the end: regressions for bugs the properties found.
 //!
 //! Failures are not persisted to a regressions file (this crate's test folder
 //! is shared); a failing case is printed with its shrunk plan instead. Set
-//! `PROPTEST_CASES` to run more cases than the defaults below.
+//! `PROPTEST_CASES` to run more cases than the defaults below; run with
+//! `--nocapture` to see the counts.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,32 +42,11 @@ use cirrus::simulation::{
 };
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
+use common::{Coverage, REL, close, host_type, le_rel, proptest_config, run_property};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
-
-/// Relative tolerance for sums of `f64`s computed in a different order than
-/// the model computes them.
-const REL: f64 = 1e-9;
-
-/// `a ≤ b`, allowing `b` to be exceeded by [`REL`] relative.
-fn le_rel(a: f64, b: f64) -> bool {
-    a <= b + REL * b.abs()
-}
-
-/// `a` and `b` agree to [`REL`] relative.
-fn close(a: f64, b: f64) -> bool {
-    a == b || (a - b).abs() <= REL * a.abs().max(b.abs())
-}
-
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Plans: shrinkable descriptions of a datacenter.
@@ -90,16 +76,8 @@ fn power_plan() -> impl Strategy<Value = PowerPlan> {
 
 fn build_power(plan: &PowerPlan) -> (Arc<dyn PowerModel>, String) {
     match plan {
-        PowerPlan::Spec(i) => {
-            let (table, name) = match i {
-                0 => (SpecPowerTable::hp_ml110_g3(), "spec-hp-ml110-g3"),
-                1 => (SpecPowerTable::hp_ml110_g4(), "spec-hp-ml110-g4"),
-                2 => (SpecPowerTable::hp_ml110_g5(), "spec-hp-ml110-g5"),
-                3 => (SpecPowerTable::ibm_x3250_x3470(), "spec-ibm-x3250-x3470"),
-                4 => (SpecPowerTable::ibm_x3250_x3480(), "spec-ibm-x3250-x3480"),
-                5 => (SpecPowerTable::ibm_x3550_x5670(), "spec-ibm-x3550-x5670"),
-                _ => (SpecPowerTable::ibm_x3550_x5675(), "spec-ibm-x3550-x5675"),
-            };
+        &PowerPlan::Spec(i) => {
+            let (table, name) = common::spec_power_table(i);
             (Arc::new(table), name.into())
         }
         &PowerPlan::Analytic(shape, max_w, fraction) => {
@@ -237,18 +215,14 @@ fn build_spec(plan: &SpecPlan, wild: bool, constant: bool) -> DatacenterSpec {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (power, power_name) = build_power(&p.power);
-            HostType {
-                name: format!("h{i}"),
-                mips_per_core: p.mips_per_core,
-                cores: p.cores,
-                ram_mb: p.ram_mb,
-                bw_mbps: p.bw_mbps,
-                storage_mb: 0,
-                power,
-                power_name,
-                off_power_w: 0.0,
-            }
+            host_type(
+                &format!("h{i}"),
+                p.cores,
+                p.mips_per_core,
+                p.ram_mb,
+                p.bw_mbps,
+                build_power(&p.power),
+            )
         })
         .collect();
     let hosts: Vec<HostSpec> = plan
@@ -341,7 +315,7 @@ fn bw_used(dc: &Datacenter, h: HostId) -> f64 {
 /// Checks every bookkeeping invariant of `dc`. `ever_placed[v]`: VM `v` has
 /// been on a host (so its request may follow its trace rather than its full
 /// MIPS, and is not known to the test).
-fn check_datacenter(dc: &Datacenter, ever_placed: &[bool]) -> Result<(), TestCaseError> {
+fn check_datacenter(dc: &Datacenter, ever_placed: &[bool], coverage: &Coverage) -> Result<(), TestCaseError> {
     let mut seen: Vec<Option<HostId>> = vec![None; dc.vm_count()];
     for h in dc.hosts() {
         let ht = dc.host_type(h);
@@ -378,6 +352,7 @@ fn check_datacenter(dc: &Datacenter, ever_placed: &[bool]) -> Result<(), TestCas
         }
         let fits = capped_sum <= capacity * (1.0 - REL);
         let oversubscribed = capped_sum > capacity * (1.0 + REL);
+        coverage.hit(OVERSUBSCRIBED, oversubscribed);
         if fits {
             prop_assert!(
                 (available - (capacity - capped_sum)).abs() <= REL * capacity,
@@ -448,6 +423,7 @@ fn check_datacenter(dc: &Datacenter, ever_placed: &[bool]) -> Result<(), TestCas
                     && dc.available_mips(h) >= vt.total_mips()
                     && dc.ram_free_mb(h) >= vt.ram_mb
                     && bw;
+                coverage.hit(UNSUITABLE, !expected);
                 prop_assert_eq!(
                     dc.is_suitable(h, v),
                     expected,
@@ -465,6 +441,13 @@ fn check_datacenter(dc: &Datacenter, ever_placed: &[bool]) -> Result<(), TestCas
     }
     Ok(())
 }
+
+/// Hosts found oversubscribed (requests above capacity, everyone scaled down).
+const OVERSUBSCRIBED: &str = "oversubscribed hosts";
+/// (host, VM) pairs `is_suitable` was checked to refuse.
+const UNSUITABLE: &str = "unsuitable (host, VM) pairs";
+/// `create_vm` calls refused for want of RAM or bandwidth.
+const REFUSED: &str = "create_vm refusals";
 
 /// Steps host `h` at `t_s` and checks what the step reports.
 fn step_and_check(dc: &mut Datacenter, h: HostId, t_s: f64) -> Result<(), TestCaseError> {
@@ -523,19 +506,15 @@ fn unplaced_vms(dc: &Datacenter) -> Vec<VmId> {
         .collect()
 }
 
-proptest! {
-    #![proptest_config(config(512))]
-
-    /// Property 1: bookkeeping under random create / destroy / step sequences.
-    #[test]
-    fn datacenter_operations_keep_bookkeeping_consistent(
-        plan in spec_plan(40, 80),
-        ops in vec(op(), 0..=120),
-    ) {
+/// Property 1: bookkeeping under random create / destroy / step sequences.
+#[test]
+fn datacenter_operations_keep_bookkeeping_consistent() {
+    let coverage = Coverage::default();
+    run_property(512, (spec_plan(40, 80), vec(op(), 0..=120)), |(plan, ops)| {
         let mut dc = Datacenter::new(build_spec(&plan, true, false));
         let mut ever_placed = vec![false; dc.vm_count()];
         let mut t = 0.0;
-        check_datacenter(&dc, &ever_placed)?;
+        check_datacenter(&dc, &ever_placed, &coverage)?;
         for op in &ops {
             match *op {
                 Op::Create(vi, hi) => {
@@ -555,12 +534,17 @@ proptest! {
                     } else if !ram_fits {
                         prop_assert!(!created, "create_vm({h:?}, {v:?}) without the RAM");
                     }
+                    coverage.hit(REFUSED, !created);
                     if created {
                         prop_assert_eq!(dc.host_of(v), Some(h));
                         prop_assert_eq!(dc.vms_on(h).last(), Some(&v));
                         ever_placed[v.index()] = true;
                     } else {
-                        prop_assert_eq!(&before, &format!("{dc:?}"), "a failed create_vm changed the state");
+                        prop_assert_eq!(
+                            &before,
+                            &format!("{dc:?}"),
+                            "a failed create_vm changed the state"
+                        );
                     }
                 }
                 Op::Destroy(vi) => {
@@ -575,7 +559,10 @@ proptest! {
                     match was_on {
                         Some(h) => {
                             prop_assert!(!dc.vms_on(h).contains(&v));
-                            prop_assert_eq!(Some(dc.ram_free_mb(h)), free_before.map(|f| f + dc.vm_type(v).ram_mb));
+                            prop_assert_eq!(
+                                Some(dc.ram_free_mb(h)),
+                                free_before.map(|f| f + dc.vm_type(v).ram_mb)
+                            );
                         }
                         None => prop_assert_eq!(&before, &format!("{dc:?}"), "destroying an unplaced VM"),
                     }
@@ -593,14 +580,28 @@ proptest! {
                     }
                 }
             }
-            check_datacenter(&dc, &ever_placed)?;
+            check_datacenter(&dc, &ever_placed, &coverage)?;
         }
-    }
+        Ok(())
+    });
+    coverage.report("datacenter_operations_keep_bookkeeping_consistent");
+    coverage.assert_reached(OVERSUBSCRIBED, 16);
+    coverage.assert_reached(UNSUITABLE, 16);
+    coverage.assert_reached(REFUSED, 16);
 }
 
 // ---------------------------------------------------------------------------
 // Placement.
 // ---------------------------------------------------------------------------
+
+/// VMs left unplaced (no host qualified).
+const NO_HOST: &str = "VMs no host could take";
+/// Placements where a suitable host was refused by the admission check.
+const INADMISSIBLE: &str = "placements with an inadmissible suitable host";
+/// Placements where a suitable host was excluded.
+const EXCLUDED_SUITABLE: &str = "placements with an excluded suitable host";
+/// PABFD placements choosing among at least two candidates.
+const PABFD_CHOICES: &str = "PABFD choices among several hosts";
 
 /// PABFD's documented cost of putting `v` on `h`: the power increase from the
 /// power measured at the last step to that of its current shares plus the VM's demand.
@@ -616,151 +617,188 @@ fn placed_flags(dc: &Datacenter) -> Vec<bool> {
         .collect()
 }
 
-proptest! {
-    #![proptest_config(config(512))]
-
-    /// Property 2: placement of a batch, checked VM by VM against the state
-    /// just before that VM's placement.
-    #[test]
-    fn placement_respects_exclusions_capacities_and_admission(
-        plan in spec_plan(40, 80),
-        policy_name in prop_oneof![Just("ff"), Just("pabfd")],
-        pre in vec((any::<Index>(), any::<Index>()), 0..=40),
-        step_at in proptest::option::of(0.0..1000.0f64),
-        post in vec((any::<Index>(), any::<Index>()), 0..=8),
-        batch_mask in any::<u128>(),
-        reverse in any::<bool>(),
-        excluded in vec(proptest::bool::weighted(0.3), 0..=40),
-        threshold in proptest::option::of(0.3..=1.0f64),
-    ) {
-        let mut dc = Datacenter::new(build_spec(&plan, true, false));
-        let n_vms = dc.vm_count();
-        let n_hosts = dc.host_count();
-        // Some VMs already run (measured at a step or not) before the batch.
-        let create = |dc: &mut Datacenter, ops: &[(Index, Index)]| {
-            for (vi, hi) in ops {
-                if n_vms == 0 {
-                    break;
-                }
-                let v = VmId(vi.index(n_vms) as u32);
-                if dc.host_of(v).is_none() {
-                    dc.create_vm(HostId(hi.index(n_hosts) as u32), v);
-                }
-            }
-        };
-        create(&mut dc, &pre);
-        if let Some(t) = step_at {
-            for h in dc.hosts() {
-                dc.step_host(h, t);
-            }
-        }
-        create(&mut dc, &post);
-        check_datacenter(&dc, &placed_flags(&dc))?;
-
-        let mut batch: Vec<VmId> = unplaced_vms(&dc)
-            .into_iter()
-            .filter(|v| batch_mask >> (v.index() % 128) & 1 == 1)
-            .collect();
-        if reverse {
-            batch.reverse();
-        }
-        let static_threshold = threshold.map(StaticThreshold);
-        let admission: &dyn AdmissionCheck = match &static_threshold {
-            Some(t) => t,
-            None => &NoAdmissionCheck,
-        };
-        let ctx = PlacementContext {
-            excluded: &excluded,
-            admission,
-            exclude_idle: false,
-        };
-        let is_pabfd = policy_name == "pabfd";
-        let mut policy = build_placement_policy(policy_name, Params::new()).expect("registered policy");
-
-        // The whole batch at once.
-        let mut dc_batch = dc.clone();
-        let mut batch_order = batch.clone();
-        let unplaced_batch = place_all(policy.as_mut(), &mut dc_batch, &ctx, &mut batch_order);
-
-        // The same, one VM at a time in the policy's order.
-        let mut order = batch.clone();
-        policy.order_batch(&dc, &mut order);
-        prop_assert_eq!(&order, &batch_order, "place_all uses the policy's order");
-        let mut sorted = order.clone();
-        sorted.sort();
-        let mut expected_sorted = batch.clone();
-        expected_sorted.sort();
-        prop_assert_eq!(sorted, expected_sorted, "the batch order is a permutation of the batch");
-
-        let mut dc_seq = dc.clone();
-        let mut unplaced_seq = Vec::new();
-        for &v in &order {
-            let before = dc_seq.clone();
-            let chosen = policy.select_host(&before, &ctx, v);
-            let unplaced = place_all(policy.as_mut(), &mut dc_seq, &ctx, &mut [v]);
-            // Hosts the policy may choose: not excluded, suitable, and (for a
-            // host delivering MIPS) not overloaded after the placement.
-            let candidates: Vec<HostId> = before
-                .hosts()
-                .filter(|&h| {
-                    !ctx.is_excluded(h)
-                        && before.is_suitable(h, v)
-                        && !(before.potential_utilization_mips(h) != 0.0
-                            && admission.overloaded_after(&before, h, v))
-                })
-                .collect();
-            match dc_seq.host_of(v) {
-                Some(h) => {
-                    prop_assert!(unplaced.is_empty());
-                    prop_assert_eq!(chosen, Some(h));
-                    prop_assert!(!ctx.is_excluded(h), "{v:?} placed on excluded {h:?}");
-                    prop_assert!(before.is_suitable(h, v), "{v:?} placed on unsuitable {h:?}");
-                    prop_assert!(candidates.contains(&h), "{v:?} placed on inadmissible {h:?}");
-                    if is_pabfd {
-                        let cost = pabfd_power_increase(&before, h, v);
-                        for &c in &candidates {
-                            let other = pabfd_power_increase(&before, c, v);
-                            if c < h {
-                                prop_assert!(other > cost, "{v:?}: {c:?} (+{other} W) beats {h:?} (+{cost} W)");
-                            } else {
-                                prop_assert!(other >= cost, "{v:?}: {c:?} (+{other} W) beats {h:?} (+{cost} W)");
-                            }
-                        }
-                    } else {
-                        prop_assert_eq!(Some(h), candidates.first().copied(), "first fit");
+/// Property 2: placement of a batch, checked VM by VM against the state
+/// just before that VM's placement.
+#[test]
+fn placement_respects_exclusions_capacities_and_admission() {
+    let coverage = Coverage::default();
+    run_property(
+        512,
+        (
+            spec_plan(40, 80),
+            prop_oneof![Just("ff"), Just("pabfd")],
+            vec((any::<Index>(), any::<Index>()), 0..=40),
+            proptest::option::of(0.0..1000.0f64),
+            vec((any::<Index>(), any::<Index>()), 0..=8),
+            any::<u128>(),
+            any::<bool>(),
+            vec(proptest::bool::weighted(0.3), 0..=40),
+            proptest::option::of(0.3..=1.0f64),
+        ),
+        |(plan, policy_name, pre, step_at, post, batch_mask, reverse, excluded, threshold)| {
+            let mut dc = Datacenter::new(build_spec(&plan, true, false));
+            let n_vms = dc.vm_count();
+            let n_hosts = dc.host_count();
+            // Some VMs already run (measured at a step or not) before the batch.
+            let create = |dc: &mut Datacenter, ops: &[(Index, Index)]| {
+                for (vi, hi) in ops {
+                    if n_vms == 0 {
+                        break;
+                    }
+                    let v = VmId(vi.index(n_vms) as u32);
+                    if dc.host_of(v).is_none() {
+                        dc.create_vm(HostId(hi.index(n_hosts) as u32), v);
                     }
                 }
-                None => {
-                    prop_assert_eq!(&unplaced, &vec![v]);
-                    prop_assert_eq!(chosen, None);
-                    prop_assert!(
-                        candidates.is_empty(),
-                        "{v:?} left unplaced although {candidates:?} qualify"
-                    );
-                    unplaced_seq.push(v);
+            };
+            create(&mut dc, &pre);
+            if let Some(t) = step_at {
+                for h in dc.hosts() {
+                    dc.step_host(h, t);
                 }
             }
-            check_datacenter(&dc_seq, &placed_flags(&dc_seq))?;
-        }
+            create(&mut dc, &post);
+            check_datacenter(&dc, &placed_flags(&dc), &coverage)?;
 
-        // Batch and one-by-one agree, and the batch is partitioned.
-        prop_assert_eq!(&unplaced_batch, &unplaced_seq);
-        for h in dc.hosts() {
-            prop_assert_eq!(dc_batch.vms_on(h), dc_seq.vms_on(h));
-        }
-        let in_batch: BTreeSet<VmId> = batch.iter().copied().collect();
-        let unplaced_set: BTreeSet<VmId> = unplaced_batch.iter().copied().collect();
-        prop_assert_eq!(unplaced_set.len(), unplaced_batch.len(), "a VM reported twice");
-        for v in (0..n_vms as u32).map(VmId) {
-            if in_batch.contains(&v) {
-                prop_assert_ne!(dc_batch.host_of(v).is_some(), unplaced_set.contains(&v), "{:?}", v);
-            } else {
-                prop_assert!(!unplaced_set.contains(&v));
-                prop_assert_eq!(dc_batch.host_of(v), dc.host_of(v), "{:?} is not in the batch", v);
+            let mut batch: Vec<VmId> = unplaced_vms(&dc)
+                .into_iter()
+                .filter(|v| batch_mask >> (v.index() % 128) & 1 == 1)
+                .collect();
+            if reverse {
+                batch.reverse();
             }
-        }
-        check_datacenter(&dc_batch, &placed_flags(&dc_batch))?;
-    }
+            let static_threshold = threshold.map(StaticThreshold);
+            let admission: &dyn AdmissionCheck = match &static_threshold {
+                Some(t) => t,
+                None => &NoAdmissionCheck,
+            };
+            let ctx = PlacementContext {
+                excluded: &excluded,
+                admission,
+                exclude_idle: false,
+            };
+            let is_pabfd = policy_name == "pabfd";
+            let mut policy = build_placement_policy(policy_name, Params::new()).expect("registered policy");
+
+            // The whole batch at once.
+            let mut dc_batch = dc.clone();
+            let mut batch_order = batch.clone();
+            let unplaced_batch = place_all(policy.as_mut(), &mut dc_batch, &ctx, &mut batch_order);
+
+            // The same, one VM at a time in the policy's order.
+            let mut order = batch.clone();
+            policy.order_batch(&dc, &mut order);
+            prop_assert_eq!(&order, &batch_order, "place_all uses the policy's order");
+            let mut sorted = order.clone();
+            sorted.sort();
+            let mut expected_sorted = batch.clone();
+            expected_sorted.sort();
+            prop_assert_eq!(
+                sorted,
+                expected_sorted,
+                "the batch order is a permutation of the batch"
+            );
+
+            let mut dc_seq = dc.clone();
+            let mut unplaced_seq = Vec::new();
+            for &v in &order {
+                let before = dc_seq.clone();
+                let chosen = policy.select_host(&before, &ctx, v);
+                let unplaced = place_all(policy.as_mut(), &mut dc_seq, &ctx, &mut [v]);
+                // Hosts the policy may choose: not excluded, suitable, and (for a
+                // host delivering MIPS) not overloaded after the placement.
+                let candidates: Vec<HostId> = before
+                    .hosts()
+                    .filter(|&h| {
+                        !ctx.is_excluded(h)
+                            && before.is_suitable(h, v)
+                            && !(before.potential_utilization_mips(h) != 0.0
+                                && admission.overloaded_after(&before, h, v))
+                    })
+                    .collect();
+                let suitable = |h: HostId| before.is_suitable(h, v);
+                coverage.hit(
+                    EXCLUDED_SUITABLE,
+                    before.hosts().any(|h| ctx.is_excluded(h) && suitable(h)),
+                );
+                coverage.hit(
+                    INADMISSIBLE,
+                    before
+                        .hosts()
+                        .any(|h| !ctx.is_excluded(h) && suitable(h) && !candidates.contains(&h)),
+                );
+                match dc_seq.host_of(v) {
+                    Some(h) => {
+                        prop_assert!(unplaced.is_empty());
+                        prop_assert_eq!(chosen, Some(h));
+                        prop_assert!(!ctx.is_excluded(h), "{v:?} placed on excluded {h:?}");
+                        prop_assert!(before.is_suitable(h, v), "{v:?} placed on unsuitable {h:?}");
+                        prop_assert!(candidates.contains(&h), "{v:?} placed on inadmissible {h:?}");
+                        if is_pabfd {
+                            coverage.hit(PABFD_CHOICES, candidates.len() >= 2);
+                            let cost = pabfd_power_increase(&before, h, v);
+                            for &c in &candidates {
+                                let other = pabfd_power_increase(&before, c, v);
+                                if c < h {
+                                    prop_assert!(
+                                        other > cost,
+                                        "{v:?}: {c:?} (+{other} W) beats {h:?} (+{cost} W)"
+                                    );
+                                } else {
+                                    prop_assert!(
+                                        other >= cost,
+                                        "{v:?}: {c:?} (+{other} W) beats {h:?} (+{cost} W)"
+                                    );
+                                }
+                            }
+                        } else {
+                            prop_assert_eq!(Some(h), candidates.first().copied(), "first fit");
+                        }
+                    }
+                    None => {
+                        coverage.add(NO_HOST, 1);
+                        prop_assert_eq!(&unplaced, &vec![v]);
+                        prop_assert_eq!(chosen, None);
+                        prop_assert!(
+                            candidates.is_empty(),
+                            "{v:?} left unplaced although {candidates:?} qualify"
+                        );
+                        unplaced_seq.push(v);
+                    }
+                }
+                check_datacenter(&dc_seq, &placed_flags(&dc_seq), &coverage)?;
+            }
+
+            // Batch and one-by-one agree, and the batch is partitioned.
+            prop_assert_eq!(&unplaced_batch, &unplaced_seq);
+            for h in dc.hosts() {
+                prop_assert_eq!(dc_batch.vms_on(h), dc_seq.vms_on(h));
+            }
+            let in_batch: BTreeSet<VmId> = batch.iter().copied().collect();
+            let unplaced_set: BTreeSet<VmId> = unplaced_batch.iter().copied().collect();
+            prop_assert_eq!(unplaced_set.len(), unplaced_batch.len(), "a VM reported twice");
+            for v in (0..n_vms as u32).map(VmId) {
+                if in_batch.contains(&v) {
+                    prop_assert_ne!(
+                        dc_batch.host_of(v).is_some(),
+                        unplaced_set.contains(&v),
+                        "{:?}",
+                        v
+                    );
+                } else {
+                    prop_assert!(!unplaced_set.contains(&v));
+                    prop_assert_eq!(dc_batch.host_of(v), dc.host_of(v), "{:?} is not in the batch", v);
+                }
+            }
+            check_datacenter(&dc_batch, &placed_flags(&dc_batch), &coverage)?;
+            Ok(())
+        },
+    );
+    coverage.report("placement_respects_exclusions_capacities_and_admission");
+    coverage.assert_reached(NO_HOST, 16);
+    coverage.assert_reached(INADMISSIBLE, 16);
+    coverage.assert_reached(EXCLUDED_SUITABLE, 16);
+    coverage.assert_reached(PABFD_CHOICES, 16);
 }
 
 // ---------------------------------------------------------------------------
@@ -889,62 +927,50 @@ fn expected_step_times(c: &SimulationConfig) -> Vec<f64> {
 }
 
 /// Host utilisations of a run with constant traces, computed from the final
-/// allocation: each host shares its capacity among its VMs' constant requests
-/// (capped per PE) in placement order, scaling everyone down and flooring per
-/// PE once oversubscribed. VMs retired for zero demand request nothing and do
-/// not matter.
+/// allocation: the sum of each host's VMs' constant requests (capped per PE).
+/// Placement admitted every VM with its full MIPS and a constant demand never
+/// asks for more, so no host is oversubscribed (checked, in placement order as
+/// the scheduler fills them): nobody is scaled down, and the closed form
+/// holds. VMs retired for zero demand request nothing and do not matter.
 fn constant_utilizations(
     spec: &DatacenterSpec,
     config: &SimulationConfig,
     policy: &str,
     r: &RunResult,
-) -> Vec<f64> {
+) -> Result<Vec<f64>, TestCaseError> {
     let mut order: Vec<usize> = (0..spec.vms.len()).collect();
     if config.initial_placement == InitialPlacement::Batch && policy == "pabfd" {
         // PABFD places a batch by total MIPS, decreasing (stable sort).
         let total = |i: usize| spec.vm_types[spec.vms[i].vm_type].total_mips();
         order.sort_by(|&a, &b| total(b).total_cmp(&total(a)));
     }
-    spec.hosts
-        .iter()
-        .enumerate()
-        .map(|(h, hs)| {
-            let ht = &spec.host_types[hs.host_type];
-            let (capacity, pe) = (ht.total_mips(), ht.mips_per_core);
-            // (capped MIPS per PE, PEs) of the host's VMs.
-            let requests: Vec<(f64, f64)> = order
-                .iter()
-                .filter(|&&i| r.vms[i].host == Some(h as u32))
-                .map(|&i| {
-                    let vt = &spec.vm_types[spec.vms[i].vm_type];
-                    let u = spec.traces[spec.vms[i].trace].samples()[0];
-                    ((u * vt.mips).min(pe), f64::from(vt.cores))
-                })
-                .collect();
-            let mut available = capacity;
-            let mut oversubscribed = false;
-            for &(per_pe, pes) in &requests {
-                if available >= per_pe * pes {
-                    available -= per_pe * pes;
-                } else {
-                    oversubscribed = true;
-                    break;
-                }
-            }
-            let util: f64 = if oversubscribed {
-                let required: f64 = requests.iter().map(|&(per_pe, pes)| per_pe * pes).sum();
-                let scaling = capacity / required;
-                requests
-                    .iter()
-                    .map(|&(per_pe, pes)| (per_pe * scaling).floor() * pes)
-                    .sum()
-            } else {
-                requests.iter().map(|&(per_pe, pes)| per_pe * pes).sum()
-            };
-            (util / capacity).min(1.0)
-        })
-        .collect()
+    let mut utilizations = Vec::with_capacity(spec.hosts.len());
+    for (h, hs) in spec.hosts.iter().enumerate() {
+        let ht = &spec.host_types[hs.host_type];
+        let (capacity, pe) = (ht.total_mips(), ht.mips_per_core);
+        let mut available = capacity;
+        let mut util = 0.0;
+        for &i in order.iter().filter(|&&i| r.vms[i].host == Some(h as u32)) {
+            let vt = &spec.vm_types[spec.vms[i].vm_type];
+            let u = spec.traces[spec.vms[i].trace].samples()[0];
+            let mips = (u * vt.mips).min(pe) * f64::from(vt.cores);
+            prop_assert!(
+                available >= mips,
+                "host {h} oversubscribed by constant demand: VM {i} asks {mips} MIPS, {available} left"
+            );
+            available -= mips;
+            util += mips;
+        }
+        utilizations.push((util / capacity).min(1.0));
+    }
+    Ok(utilizations)
 }
+
+const RUNS: &str = "runs";
+/// Runs checked against the non-power-aware energy (every host at P(1)).
+const NON_POWER_AWARE: &str = "non-power-aware runs";
+/// Runs checked against the closed form of constant demand.
+const CLOSED_FORM: &str = "closed-form runs";
 
 fn check_run(
     spec: &DatacenterSpec,
@@ -952,6 +978,7 @@ fn check_run(
     policy: &str,
     constant: bool,
     r: &RunResult,
+    coverage: &Coverage,
 ) -> Result<(), TestCaseError> {
     let s = &r.summary;
     let total_j = s.energy_kwh * JOULES_PER_KWH;
@@ -1031,7 +1058,9 @@ fn check_run(
     prop_assert!(le_rel(s.allocated_mips_s, s.requested_mips_s));
 
     let t_last = times.last().copied().unwrap_or(0.0);
+    coverage.add(RUNS, 1);
     if config.energy == EnergyAccounting::NonPowerAware {
+        coverage.add(NON_POWER_AWARE, 1);
         // Every host at full power for the whole simulated step time.
         let mut expected = 0.0;
         for (hs, rec) in spec.hosts.iter().zip(&r.hosts) {
@@ -1054,7 +1083,8 @@ fn check_run(
         // step no utilisation has been measured (CloudSim's hosts start at 0),
         // so the first interval is charged at P(0); with a step at t = 0 that
         // interval is empty.
-        let utils = constant_utilizations(spec, config, policy, r);
+        coverage.add(CLOSED_FORM, 1);
+        let utils = constant_utilizations(spec, config, policy, r)?;
         let t_first = times.first().copied().unwrap_or(0.0);
         let mut expected = 0.0;
         for ((hs, rec), &u) in spec.hosts.iter().zip(&r.hosts).zip(&utils) {
@@ -1089,40 +1119,53 @@ fn policy_name() -> impl Strategy<Value = &'static str> {
     prop_oneof![Just("ff"), Just("pabfd")]
 }
 
-proptest! {
-    #![proptest_config(config(384))]
+/// Property 3: a whole run's records are consistent.
+#[test]
+fn simulation_records_are_consistent() {
+    let coverage = Coverage::default();
+    run_property(
+        384,
+        (
+            spec_plan(40, 80),
+            config_plan(),
+            policy_name(),
+            proptest::bool::weighted(0.4),
+        ),
+        |(plan, cfg, policy, constant)| {
+            let spec = build_spec(&plan, false, constant);
+            let config = build_config(&cfg);
+            let result = run(spec.clone(), config.clone(), policy);
+            check_run(&spec, &config, policy, constant, &result, &coverage)?;
+            Ok(())
+        },
+    );
+    coverage.report("simulation_records_are_consistent");
+    coverage.assert_reached(NON_POWER_AWARE, 16);
+    coverage.assert_reached(CLOSED_FORM, 16);
+}
 
-    /// Property 3: a whole run's records are consistent.
-    #[test]
-    fn simulation_records_are_consistent(
-        plan in spec_plan(40, 80),
-        cfg in config_plan(),
-        policy in policy_name(),
-        constant in proptest::bool::weighted(0.4),
-    ) {
-        let spec = build_spec(&plan, false, constant);
-        let config = build_config(&cfg);
-        let result = run(spec.clone(), config.clone(), policy);
-        check_run(&spec, &config, policy, constant, &result)?;
-    }
-
-    /// Property 3, closed form: constant traces, hosts never off, power-aware
-    /// accounting (both integrations) — the energy is Σ_h P(u_h) Δt.
-    #[test]
-    fn constant_demand_energy_has_a_closed_form(
-        plan in spec_plan(40, 80),
-        cfg in config_plan(),
-        policy in policy_name(),
-    ) {
-        let spec = build_spec(&plan, false, true);
-        let config = SimulationConfig {
-            energy: EnergyAccounting::PowerAware,
-            off_rule: OffRule::Never,
-            ..build_config(&cfg)
-        };
-        let result = run(spec.clone(), config.clone(), policy);
-        check_run(&spec, &config, policy, true, &result)?;
-    }
+/// Property 3, closed form: constant traces, hosts never off, power-aware
+/// accounting (both integrations) — the energy is Σ_h P(u_h) Δt.
+#[test]
+fn constant_demand_energy_has_a_closed_form() {
+    let coverage = Coverage::default();
+    run_property(
+        384,
+        (spec_plan(40, 80), config_plan(), policy_name()),
+        |(plan, cfg, policy)| {
+            let spec = build_spec(&plan, false, true);
+            let config = SimulationConfig {
+                energy: EnergyAccounting::PowerAware,
+                off_rule: OffRule::Never,
+                ..build_config(&cfg)
+            };
+            let result = run(spec.clone(), config.clone(), policy);
+            check_run(&spec, &config, policy, true, &result, &coverage)?;
+            Ok(())
+        },
+    );
+    coverage.report("constant_demand_energy_has_a_closed_form");
+    coverage.assert_reached(CLOSED_FORM, coverage.get(RUNS));
 }
 
 // ---------------------------------------------------------------------------
@@ -1153,7 +1196,7 @@ fn synthetic_demand() -> impl Strategy<Value = SyntheticDemand> {
 }
 
 proptest! {
-    #![proptest_config(config(128))]
+    #![proptest_config(proptest_config(128))]
 
     /// Property 4: the same spec and configuration give the same result,
     /// bit for bit.
@@ -1228,32 +1271,11 @@ proptest! {
 /// 175.59999999999997 left and refused a VM that needs all of it.
 #[test]
 fn an_emptied_host_gets_all_its_bandwidth_back() {
-    let (power, power_name) = build_power(&PowerPlan::Spec(0));
-    let host_type = HostType {
-        name: "h".into(),
-        mips_per_core: 1000.0,
-        cores: 1,
-        ram_mb: 1024,
-        bw_mbps: 175.6,
-        storage_mb: 0,
-        power,
-        power_name,
-        off_power_w: 0.0,
-    };
-    let vm_type = |name: &str, bw_mbps| VmType {
-        name: name.into(),
-        mips: 100.0,
-        cores: 1,
-        ram_mb: 1,
-        bw_mbps,
-        size_mb: 0,
-    };
+    let host_type = host_type("h", 1, 1000.0, 1024, 175.6, build_power(&PowerPlan::Spec(0)));
+    let vm_type = |name: &str, bw_mbps| common::vm_type(name, 1, 100.0, 1, bw_mbps);
     let spec = DatacenterSpec {
         host_types: vec![host_type],
-        hosts: vec![HostSpec {
-            host_type: 0,
-            rack: None,
-        }],
+        hosts: common::hosts(1, 0),
         vm_types: vec![vm_type("sixth", 175.6 / 6.0), vm_type("all", 175.6)],
         vms: vec![VmSpec { vm_type: 0, trace: 0 }, VmSpec { vm_type: 1, trace: 0 }],
         traces: vec![UtilizationTrace::new("t", 300.0, vec![0.5]).unwrap()],
@@ -1267,7 +1289,7 @@ fn an_emptied_host_gets_all_its_bandwidth_back() {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(proptest_config(256))]
 
     /// A trace's utilisation lies in [0, 1] at every time, including times
     /// where `t % interval != 0` but `t / interval` rounds to an integer

@@ -1,11 +1,11 @@
 //! How a VM dirties its memory: the input that makes pre-copy resend pages.
 //!
-//! A fluid, page-set-free model (models.md A.1.2): during an interval the VM *writes*
+//! A fluid, page-set-free model (docs/MODELS.md A.1.2): during an interval the VM *writes*
 //! some amount of memory ([`DirtyRate`]); the *distinct* data dirtied is that amount
 //! capped by the writable working set (WWS, Clark et al. 2005 §4: the pages rewritten so
 //! often that sending them early is pointless — a round can never dirty more than it).
 //! A fraction of the WWS is *hot*: those pages are written first and re-dirtied in every
-//! round, which is what the time-series pre-copy of Hu et al. (ICPADS 2011, models.md A.4)
+//! round, which is what the time-series pre-copy of Hu et al. (ICPADS 2011, docs/MODELS.md A.4)
 //! detects and defers.
 
 use std::fmt;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::params::{ParamError, Params};
 
-/// KB in a MB: page sizes are in KB, memory in MB (models.md: MB = 2^20 bytes, 4 KiB pages).
+/// KB in a MB: page sizes are in KB, memory in MB (`docs/MODELS.md`, units: MB = 2^20 bytes, 4 KiB pages).
 pub(crate) const KB_PER_MB: f64 = 1024.0;
 
 /// Total MB a VM has written from time 0 up to an absolute simulated time (seconds).
@@ -23,13 +23,13 @@ pub type WrittenFn = dyn Fn(f64) -> f64 + Send + Sync;
 #[derive(Clone)]
 pub enum DirtyRate {
     /// A constant rate, the assumption of the analytical models (Liu et al., HPDC 2011,
-    /// models.md A.1.3: `V_i = D·T_{i−1}`).
+    /// docs/MODELS.md A.1.3: `V_i = D·T_{i−1}`).
     Constant {
         /// MB written per second.
         mb_per_s: f64,
     },
     /// Proportional to the CPU the VM actually gets, as SimGrid's live-migration model
-    /// (Hirofuchi et al., CloudCom 2013; `dirty_page_tracking.cpp`, models.md A.5): pages
+    /// (Hirofuchi et al., CloudCom 2013; `dirty_page_tracking.cpp`, docs/MODELS.md A.5): pages
     /// are dirtied per instruction executed, so CPU contention slows dirtying. The rate is
     /// `at_full_cpu_mb_per_s × cpu_fraction`, the fraction coming from each
     /// [`PhaseOutcome`](super::PhaseOutcome). SimGrid's `dp_intensity × mig_speed` is this
@@ -201,20 +201,20 @@ pub(crate) struct Dirtied {
 pub struct VmMemory {
     /// Memory to move, MB.
     pub ram_mb: f64,
-    /// Page size, KB (4 KiB x86 pages: Xen's `PAGE_SIZE`, models.md A.1.1).
+    /// Page size, KB (4 KiB x86 pages: Xen's `PAGE_SIZE`, docs/MODELS.md A.1.1).
     pub page_kb: f64,
     /// How fast pages are written.
     pub dirty: DirtyRate,
     /// Writable working set, MB: the data dirtied in one interval never exceeds it. `None`:
-    /// no cap but the RAM. (SimGrid assumes 90 % of the RAM, models.md A.5.)
+    /// no cap but the RAM. (SimGrid assumes 90 % of the RAM, docs/MODELS.md A.5.)
     pub wws_mb: Option<f64>,
     /// Fraction of the WWS made of hot pages, written first and re-dirtied every round
-    /// (the "high dirty pages" of Hu et al., models.md A.4). 0 = none.
+    /// (the "high dirty pages" of Hu et al., docs/MODELS.md A.4). 0 = none.
     pub hot_fraction: f64,
 }
 
 impl VmMemory {
-    /// Xen/x86 page size, KB (`PAGE_SIZE` in `xc_domain_save.c`; models.md A.1.1).
+    /// Xen/x86 page size, KB (`PAGE_SIZE` in `xc_domain_save.c`; docs/MODELS.md A.1.1).
     pub const DEFAULT_PAGE_KB: f64 = 4.0;
 
     /// A VM of `ram_mb` that writes nothing (an idle VM: pre-copy sends its RAM once).

@@ -25,7 +25,7 @@ fn close(actual: f64, expected: f64) {
     assert!((actual - expected).abs() <= tol, "{actual} ≠ {expected}");
 }
 
-/// Liu et al. (models.md A.1.3) after `n` live rounds with ratio λ: (data, time, downtime)
+/// Liu et al. (docs/MODELS.md A.1.3) after `n` live rounds with ratio λ: (data, time, downtime)
 /// without overheads: V = M(1−λ^(n+1))/(1−λ), T = V/R, T_down = Mλ^n/R.
 fn geometric(lambda: f64, n: i32) -> (f64, f64, f64) {
     let v = M * (1.0 - lambda.powi(n + 1)) / (1.0 - lambda);
@@ -41,7 +41,7 @@ fn pre_copy(rules: StopRules) -> PreCopy {
 
 #[test]
 fn stop_and_copy_is_ram_over_bandwidth() {
-    // models.md A.3 golden value: 512 MB at 125 MB/s = 4.096 s, whatever the dirtying.
+    // docs/MODELS.md A.3 golden value: 512 MB at 125 MB/s = 4.096 s, whatever the dirtying.
     let memory = VmMemory::constant(512.0, 80.0);
     let r = alone(&StopAndCopy::default(), &memory);
     close(r.total_s, 4.096);
@@ -198,7 +198,7 @@ fn post_copy_sends_every_page_exactly_once() {
     assert_eq!(r.stop, Some(StopReason::PostCopyDone));
     close(r.downtime_s, 1.0 / R_MB_S + 0.1);
     close(r.total_s, 0.5 + 1.0 / R_MB_S + 0.1 + M / R_MB_S);
-    // Downtime does not depend on the RAM (models.md E.7).
+    // Downtime does not depend on the RAM (docs/MODELS.md E.7).
     let big = alone(&model, &VmMemory::constant(4.0 * M, 300.0).with_wws_mb(128.0));
     assert_eq!(big.downtime_s, r.downtime_s);
     // Faults: 21 % of the 128 MB working set touched during the push = 6881 pages.
@@ -228,7 +228,7 @@ fn post_copy_push_reports_its_cpu_stall() {
 
 #[test]
 fn hybrid_adds_the_first_round_dirty_set() {
-    // k = 1: data = M + D·T₀ + state, T₀ = M/R; downtime = state/R + resume (models.md A.3).
+    // k = 1: data = M + D·T₀ + state, T₀ = M/R; downtime = state/R + resume (docs/MODELS.md A.3).
     let d = 20.0;
     let model = Hybrid {
         post_copy: PostCopy {
@@ -306,7 +306,7 @@ fn time_series_defers_hot_pages() {
 
 /// Clark et al. (NSDI 2005) SPECweb99, 350 clients, 800 MB VM, Xen's adaptive rate 100 →
 /// 500 Mbit/s: 960 MB sent, 210 ms downtime (201 ms for the last 18.2 MB + 9 ms resume),
-/// about 71 s in total (models.md A.1.5).
+/// about 71 s in total (docs/MODELS.md A.1.5).
 ///
 /// Parameters, and why:
 /// * WWS = 18.2 MB: the final round's data, i.e. the working set still dirty when pre-copy

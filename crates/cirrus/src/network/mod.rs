@@ -23,7 +23,7 @@
 //! the others: that is max-min fairness. SimGrid's flow-level network model
 //! (Velho & Legrand, SIMUTools 2009), against which its VM live-migration
 //! model was validated (Hirofuchi, Lèbre & Pouilloux, CloudCom 2013; see
-//! `../shared/reference/models.md` §A.5), computes rates the same way, by
+//! `docs/MODELS.md` A.5), computes rates the same way, by
 //! progressive filling over link capacities and per-flow bounds. It
 //! reproduces the effect that matters for consolidation: two migrations on
 //! one link each get half of it and take twice as long.

@@ -9,8 +9,8 @@
 //! | name | type | CloudSim class (`PowerVmAllocationPolicyMigration…`) |
 //! |---|---|---|
 //! | `thr` | [`ThrDetector`] | `…StaticThreshold` |
-//! | `iqr` | [`IqrDetector`] | `…InterQuartileRange` |
-//! | `mad` | [`MadDetector`] | `…MedianAbsoluteDeviation` |
+//! | `iqr` | [`AdaptiveThresholdDetector`] on [`Spread::Iqr`] | `…InterQuartileRange` |
+//! | `mad` | [`AdaptiveThresholdDetector`] on [`Spread::Mad`] | `…MedianAbsoluteDeviation` |
 //! | `lr` | [`LrDetector`] | `…LocalRegression` |
 //! | `lrr` | [`LrDetector`] (robust) | `…LocalRegressionRobust` |
 //!
@@ -21,14 +21,12 @@
 //! which the caller builds as CloudSim does (see the field docs). NaN never makes a host
 //! overloaded: every test is a comparison that NaN fails, as in Java.
 
-mod iqr;
+mod adaptive;
 mod lr;
-mod mad;
 mod thr;
 
-pub use iqr::IqrDetector;
+pub use adaptive::{AdaptiveThresholdDetector, Spread};
 pub use lr::{LrDetector, LrWeighting};
-pub use mad::MadDetector;
 pub use thr::ThrDetector;
 
 use crate::params::{ParamError, Params};
@@ -82,14 +80,14 @@ pub(crate) static REGISTRY: &[Entry<dyn OverloadDetector>] = &[
         summary: "inter-quartile range: u > 1 - safety*IQR(history), THR fallback on short histories \
                   (CCPE 2012; CloudSim ...InterQuartileRange); params safety (1.5), \
                   fallback_threshold (0.7), min_history (12)",
-        build: iqr::build,
+        build: |p| adaptive::build(Spread::Iqr, p),
     },
     Entry {
         name: "mad",
         summary: "median absolute deviation: u > 1 - safety*MAD(history), THR fallback on short \
                   histories (CCPE 2012; CloudSim ...MedianAbsoluteDeviation); params safety (2.5), \
                   fallback_threshold (0.7), min_history (12)",
-        build: mad::build,
+        build: |p| adaptive::build(Spread::Mad, p),
     },
     Entry {
         name: "lr",

@@ -233,7 +233,9 @@ mod tests {
     #[test]
     fn min_history_floor_depends_on_the_statistic() {
         assert_eq!(
-            AdaptiveThresholdDetector::new(Spread::Iqr, 1.5, 0.7, 1).unwrap_err().key,
+            AdaptiveThresholdDetector::new(Spread::Iqr, 1.5, 0.7, 1)
+                .unwrap_err()
+                .key,
             "min_history"
         );
         assert!(AdaptiveThresholdDetector::new(Spread::Mad, 2.5, 0.7, 1).is_ok());

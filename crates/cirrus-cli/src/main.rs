@@ -410,7 +410,7 @@ fn list() {
         println!("  {name:<22} {summary}");
     }
     println!("\nSynthetic distributions (workload.distribution.kind):");
-    for (name, summary) in cirrus::workload::synthetic::SyntheticDemand::KINDS {
-        println!("  {name:<22} {summary}");
+    for e in cirrus::registry::synthetic_distributions() {
+        println!("  {:<22} {}", e.name, e.summary);
     }
 }

@@ -45,8 +45,9 @@
 //!
 //! ## How to add a policy
 //!
-//! Every policy is a trait; the registry (`cirrus::registry`) maps scenario
-//! names to constructors, and is how the TOML layer finds them:
+//! Every policy is a trait; each trait's module keeps a catalogue of its
+//! implementations (`cirrus::catalog`), which the registry (`cirrus::registry`)
+//! combines to map scenario names to constructors for the TOML layer:
 //!
 //! | trait | decides | module |
 //! |---|---|---|
@@ -57,7 +58,7 @@
 //! | [`PowerModel`](cirrus::power::PowerModel) | watts at a utilisation | `cirrus::power` |
 //!
 //! To make a policy available to scenario files, add a file implementing the
-//! trait in its module and one `Entry` line to that module's `REGISTRY`
+//! trait in its module and one `Entry` line to that module's `CATALOG`
 //! (name, one-line summary with its reference, constructor from
 //! [`Params`](cirrus::params::Params)); `cirrus list` then shows it.
 //!

@@ -61,6 +61,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod catalog;
 pub mod consolidation;
 pub mod datacenter;
 pub mod failures;

@@ -50,9 +50,9 @@ pub use process::{
 pub use stop_and_copy::StopAndCopy;
 pub use time_series::{HotDeferral, TimeSeriesPreCopy};
 
+use crate::catalog::Entry;
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
-use crate::registry::Entry;
 
 /// Bits in a byte: RAM is in MB, bandwidth in Mbit/s (1 Gbit/s moves 125 MB/s).
 const BITS_PER_BYTE: f64 = 8.0;
@@ -215,8 +215,9 @@ pub(crate) fn count(params: &mut Params, key: &str) -> Result<Option<u32>, Param
     }
 }
 
-/// Registered migration models (see [`crate::registry`]).
-pub(crate) static REGISTRY: &[Entry<dyn MigrationModel>] = &[
+/// This family's catalogue (see [`crate::catalog`]): every migration model by name. A new one is a
+/// file in this module and one line here.
+pub(crate) static CATALOG: &[Entry<Box<dyn MigrationModel>>] = &[
     Entry {
         name: "cloudsim",
         summary: "fixed delay RAM / (bandwidth x share), share 0.5; 10 % CPU penalty at the source (CloudSim PowerDatacenter)",

@@ -128,7 +128,7 @@ impl AdaptiveThresholdDetector {
     }
 }
 
-/// The registry's constructor for the detector on `spread`: parameters `safety`,
+/// The catalogue constructor of the detector on `spread`: parameters `safety`,
 /// `fallback_threshold`, `min_history`, CloudSim's values by default.
 pub(super) fn build(spread: Spread, mut params: Params) -> Result<Box<dyn OverloadDetector>, ParamError> {
     let (floor, why) = spread.min_history_floor();

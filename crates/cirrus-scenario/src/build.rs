@@ -20,10 +20,9 @@ use cirrus::simulation::{
 };
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
-use toml_edit::ImDocument;
 
 use crate::error::{Origin, ScenarioError};
-use crate::locate::{line_col, span_of};
+use crate::locate::{TomlText, error_key};
 use crate::overrides::{self, Override};
 use crate::schema::{self, Assign, ScenarioFile};
 use crate::{OutputOptions, Scenario};
@@ -86,8 +85,7 @@ pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
 struct Located {
     path: PathBuf,
     base_dir: PathBuf,
-    text: String,
-    doc: ImDocument<String>,
+    toml: TomlText,
     overrides: Vec<Override>,
 }
 
@@ -105,8 +103,7 @@ impl Located {
                 argument: ov.argument.clone(),
             };
         }
-        let offset = span_of(&self.doc, key).map_or(0, |s| s.start);
-        let (line, column) = line_col(&self.text, offset);
+        let (line, column) = self.toml.line_col(key);
         Origin::File {
             path: self.path.clone(),
             line,
@@ -142,23 +139,14 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn parse(text: &str, path: &Path, override_args: &[String]) -> Result<Self, ScenarioError> {
-        let at_offset = |offset: usize| {
-            let (line, column) = line_col(text, offset);
-            Origin::File {
+        let (toml, table) = TomlText::parse(text).map_err(|e| ScenarioError::Invalid {
+            origin: Origin::File {
                 path: path.to_path_buf(),
-                line,
-                column,
-            }
-        };
-        let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Invalid {
-            origin: at_offset(e.span().map_or(0, |s| s.start)),
+                line: e.line,
+                column: e.column,
+            },
             key: String::new(),
-            message: format!("invalid TOML: {}", one_line(e.message())),
-        })?;
-        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
-            origin: at_offset(e.span().map_or(0, |s| s.start)),
-            key: String::new(),
-            message: format!("invalid TOML: {}", one_line(e.message())),
+            message: e.message,
         })?;
         let mut value = toml::Value::Table(table);
         let mut overrides = Vec::with_capacity(override_args.len());
@@ -186,8 +174,7 @@ impl Context {
         let loc = Located {
             path: path.to_path_buf(),
             base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            text: text.to_string(),
-            doc,
+            toml,
             overrides,
         };
         if let Some((key, x)) = too_large(&value, "") {
@@ -199,28 +186,9 @@ impl Context {
         match serde_path_to_error::deserialize::<_, ScenarioFile>(value) {
             Ok(file) => Ok(Self { loc, file }),
             Err(e) => {
-                let mut key = e.path().to_string();
-                if key == "." {
-                    key.clear();
-                }
                 let message = e.inner().message().trim().to_string();
-                // Point at the offending key itself, not only its table. The
-                // path of an unknown field already ends with it; that of a
-                // missing field stops at its table.
-                let field = ["unknown field `", "missing field `"]
-                    .iter()
-                    .find_map(|prefix| message.strip_prefix(prefix))
-                    .and_then(|m| m.split('`').next());
-                if let Some(field) = field
-                    && key != field
-                    && !key.ends_with(&format!(".{field}"))
-                {
-                    key = join(&key, field);
-                }
-                if field == Some("") {
-                    // An empty key (`'' = 1`): the path ends at its table; name it `""`.
-                    key.push_str("\"\"");
-                }
+                // Point at the offending key itself, not only its table.
+                let key = error_key(&e.path().to_string(), &message);
                 Err(loc.invalid(&key, message))
             }
         }
@@ -1467,15 +1435,4 @@ fn join(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
-}
-
-/// A multi-line parser message on one line, so that errors keep the
-/// `file:line:col: message` shape.
-fn one_line(message: &str) -> String {
-    message
-        .split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -12,7 +12,7 @@
 mod build;
 pub use build::WORKLOAD_FORMATS;
 mod error;
-mod locate;
+pub mod locate;
 mod overrides;
 pub mod schema;
 

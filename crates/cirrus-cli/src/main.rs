@@ -406,8 +406,8 @@ fn list() {
         println!("  {:<22} {}", e.name, e.summary);
     }
     println!("\nWorkload formats (workload.format):");
-    for (name, summary) in cirrus_scenario::WORKLOAD_FORMATS {
-        println!("  {name:<22} {summary}");
+    for f in cirrus_scenario::WORKLOAD_FORMATS {
+        println!("  {:<22} {}", f.name, f.summary);
     }
     println!("\nSynthetic distributions (workload.distribution.kind):");
     for e in cirrus::registry::synthetic_distributions() {

@@ -443,11 +443,11 @@ fn list() {
         println!("  {:<22} {}", e.name, e.summary);
     }
     println!("\nWorkload formats (workload.format):");
-    for (name, summary) in cirrus_scenario::WORKLOAD_FORMATS {
-        println!("  {name:<22} {summary}");
+    for f in cirrus_scenario::WORKLOAD_FORMATS {
+        println!("  {:<22} {}", f.name, f.summary);
     }
     println!("\nSynthetic distributions (workload.distribution.kind):");
-    for (name, summary) in cirrus::workload::synthetic::SyntheticDemand::KINDS {
-        println!("  {name:<22} {summary}");
+    for e in cirrus::registry::synthetic_distributions() {
+        println!("  {:<22} {}", e.name, e.summary);
     }
 }

@@ -568,7 +568,11 @@ fn list_names_every_registered_model_and_policy() {
             p.name
         );
     }
-    for (f, _) in cirrus_scenario::WORKLOAD_FORMATS {
-        assert!(names.contains(f), "`cirrus list` lacks workload format {f}");
+    for f in cirrus_scenario::WORKLOAD_FORMATS {
+        assert!(
+            names.contains(&f.name),
+            "`cirrus list` lacks workload format {}",
+            f.name
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! From parsed TOML to the model's types, checking every value on the way.
 
 mod applications;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cirrus::RngStreams;
 use cirrus::datacenter::{
     CreationRequest, DatacenterSpec, HostId, HostSpec, HostType, SpecError, SpecItem, VmId, VmSpec, VmType,
 };
@@ -16,17 +16,15 @@ use cirrus::params::{ParamValue, Params};
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{
     self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, ScriptedMigration, SimulationConfig,
-    SwitchPower, VmLifetime,
+    SwitchPower,
 };
-use cirrus::workload::UtilizationTrace;
-use cirrus::workload::synthetic::SyntheticDemand;
-use toml_edit::ImDocument;
 
 use crate::error::{Origin, ScenarioError};
-use crate::locate::{line_col, span_of};
+use crate::locate::{TomlText, error_key};
 use crate::overrides::{self, Override};
 use crate::schema::{self, Assign, ScenarioFile};
 use crate::{OutputOptions, Scenario};
+use workload::Lifetimes;
 
 /// Most hosts or VMs a scenario may ask for: far beyond any published
 /// experiment, small enough that a typo (an extra few zeros) fails with a
@@ -54,40 +52,11 @@ pub(crate) const MAX_SYNTHETIC_SAMPLES: u64 = 400_000_000;
 /// Infinities and NaN are left to each key's own check, which names them.
 pub(crate) const MAX_MAGNITUDE: f64 = 1e15;
 
-/// Workload formats this crate can read.
-pub const WORKLOAD_FORMATS: &[(&str, &str)] = &[
-    (
-        "planetlab",
-        "PlanetLab/CoMon CPU traces: a folder with one file per VM, one percent per line every 300 s",
-    ),
-    (
-        "synthetic",
-        "samples drawn from a distribution (constant, uniform, normal, beta, diurnal) every interval",
-    ),
-    (
-        "azure",
-        "Azure Public Dataset: vm_cpu_readings-file-*.csv files (a folder or one file) + optional vmtable; VMs arrive and leave",
-    ),
-    (
-        "google",
-        "Google cluster-usage 2011 task_usage CSV files (a folder or one file): each task a VM",
-    ),
-    (
-        "bitbrains",
-        "Bitbrains GWA-T-12 (fastStorage, Rnd): a folder of N.csv files, one per VM",
-    ),
-    (
-        "swf",
-        "Standard Workload Format (Parallel Workloads Archive): each job a VM living its run time",
-    ),
-];
-
 /// The scenario text and overrides: answers "where did the value at this key come from?".
 struct Located {
     path: PathBuf,
     base_dir: PathBuf,
-    text: String,
-    doc: ImDocument<String>,
+    toml: TomlText,
     overrides: Vec<Override>,
 }
 
@@ -105,8 +74,7 @@ impl Located {
                 argument: ov.argument.clone(),
             };
         }
-        let offset = span_of(&self.doc, key).map_or(0, |s| s.start);
-        let (line, column) = line_col(&self.text, offset);
+        let (line, column) = self.toml.line_col(key);
         Origin::File {
             path: self.path.clone(),
             line,
@@ -142,23 +110,14 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn parse(text: &str, path: &Path, override_args: &[String]) -> Result<Self, ScenarioError> {
-        let at_offset = |offset: usize| {
-            let (line, column) = line_col(text, offset);
-            Origin::File {
+        let (toml, table) = TomlText::parse(text).map_err(|e| ScenarioError::Invalid {
+            origin: Origin::File {
                 path: path.to_path_buf(),
-                line,
-                column,
-            }
-        };
-        let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Invalid {
-            origin: at_offset(e.span().map_or(0, |s| s.start)),
+                line: e.line,
+                column: e.column,
+            },
             key: String::new(),
-            message: format!("invalid TOML: {}", one_line(e.message())),
-        })?;
-        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
-            origin: at_offset(e.span().map_or(0, |s| s.start)),
-            key: String::new(),
-            message: format!("invalid TOML: {}", one_line(e.message())),
+            message: e.message,
         })?;
         let mut value = toml::Value::Table(table);
         let mut overrides = Vec::with_capacity(override_args.len());
@@ -186,8 +145,7 @@ impl Context {
         let loc = Located {
             path: path.to_path_buf(),
             base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            text: text.to_string(),
-            doc,
+            toml,
             overrides,
         };
         if let Some((key, x)) = too_large(&value, "") {
@@ -196,31 +154,19 @@ impl Context {
                 format!("{x} is beyond ±{MAX_MAGNITUDE:e}, larger than any real quantity (a wrong unit?)"),
             ));
         }
+        let workload = value.get("workload").cloned();
         match serde_path_to_error::deserialize::<_, ScenarioFile>(value) {
             Ok(file) => Ok(Self { loc, file }),
             Err(e) => {
-                let mut key = e.path().to_string();
-                if key == "." {
-                    key.clear();
-                }
-                let message = e.inner().message().trim().to_string();
-                // Point at the offending key itself, not only its table. The
-                // path of an unknown field already ends with it; that of a
-                // missing field stops at its table.
-                let field = ["unknown field `", "missing field `"]
-                    .iter()
-                    .find_map(|prefix| message.strip_prefix(prefix))
-                    .and_then(|m| m.split('`').next());
-                if let Some(field) = field
-                    && key != field
-                    && !key.ends_with(&format!(".{field}"))
+                let mut path = e.path().to_string();
+                let mut message = e.inner().message().trim().to_string();
+                if (path == "workload" || path == "workload.format")
+                    && let Some((p, m)) = workload::locate_error(workload.as_ref())
                 {
-                    key = join(&key, field);
+                    (path, message) = (p, m);
                 }
-                if field == Some("") {
-                    // An empty key (`'' = 1`): the path ends at its table; name it `""`.
-                    key.push_str("\"\"");
-                }
+                // Point at the offending key itself, not only its table.
+                let key = error_key(&path, &message);
                 Err(loc.invalid(&key, message))
             }
         }
@@ -266,16 +212,12 @@ impl Context {
         let host_types = self.host_types()?;
         let hosts = self.hosts(&host_types)?;
         let vm_types = self.vm_types()?;
-        let (traces, trace_lifetimes) = self.workload()?;
-        let vms = self.vms(&vm_types, traces.len())?;
-        // VM i follows trace i mod traces, and so its lifetime.
-        // Synthetic lifetimes are per VM already.
-        let lifetimes = trace_lifetimes.map(|l| {
-            if f.workload.format == "synthetic" {
-                l
-            } else {
-                vms.iter().map(|v| l[v.trace]).collect::<Vec<_>>()
-            }
+        let workload = self.workload_reader().read(&self)?;
+        let vms = self.vms(&vm_types, workload.traces.len())?;
+        let lifetimes = workload.lifetimes.map(|l| match l {
+            Lifetimes::PerVm(l) => l,
+            // VM i follows trace i mod traces, and so its lifetime.
+            Lifetimes::PerTrace(l) => vms.iter().map(|v| l[v.trace]).collect(),
         });
         self.check_vm_types_fit(&host_types, &hosts, &vm_types, &vms)?;
         let placement = self.placement()?;
@@ -290,7 +232,7 @@ impl Context {
             hosts,
             vm_types,
             vms,
-            traces,
+            traces: workload.traces,
             applications,
             creation_request: match f.placement.creation_request {
                 schema::CreationRequest::Full => CreationRequest::FullMips,
@@ -976,7 +918,7 @@ impl Context {
 
     fn vms(&self, vm_types: &[VmType], n_traces: usize) -> Result<Vec<VmSpec>, ScenarioError> {
         let v = &self.file.vms;
-        let replicate = self.file.workload.replicate;
+        let replicate = self.workload_reader().replicate();
         if replicate == 0 {
             return Err(self.invalid("workload.replicate", "expected an integer >= 1"));
         }
@@ -1076,325 +1018,6 @@ impl Context {
         Ok(())
     }
 
-    /// The workload: one trace per distinct VM demand, and for trace formats
-    /// with lifetimes when each trace's VM arrives and leaves.
-    fn workload(&self) -> Result<(Vec<UtilizationTrace>, Option<Vec<VmLifetime>>), ScenarioError> {
-        let w = &self.file.workload;
-        let format = w.format.as_str();
-        if w.lifetimes.is_some() && format != "synthetic" {
-            return Err(self.invalid(
-                "workload.lifetimes",
-                format!("only for the synthetic format ({format} traces carry their own)"),
-            ));
-        }
-        if matches!(format, "planetlab" | "synthetic") {
-            let traces = self.traces()?;
-            let lifetimes = match &w.lifetimes {
-                Some(l) if format == "synthetic" => Some(self.synthetic_lifetimes(l)?),
-                _ => None,
-            };
-            return Ok((traces, lifetimes));
-        }
-        if !matches!(format, "azure" | "google" | "bitbrains" | "swf") {
-            return self.traces().map(|t| (t, None));
-        }
-        for (field, present) in [
-            ("order", w.order.is_some()),
-            ("distribution", w.distribution.is_some()),
-            ("interval_s", w.interval_s.is_some()),
-            ("traces", w.traces.is_some()),
-        ] {
-            if present {
-                return Err(self.invalid(
-                    &format!("workload.{field}"),
-                    format!("not used by the {format} format"),
-                ));
-            }
-        }
-        if w.vmtable.is_some() && format != "azure" {
-            return Err(self.invalid("workload.vmtable", format!("not used by the {format} format")));
-        }
-        let raw = w
-            .path
-            .as_deref()
-            .ok_or_else(|| self.invalid("workload", "missing `path` (the trace folder or file)"))?;
-        let path = self.resolve("workload.path", raw);
-        let trace_error = |key: &str, trace: cirrus_traces::TraceFileError| ScenarioError::Trace {
-            origin: self.origin(key),
-            key: key.to_string(),
-            trace: Box::new(trace),
-        };
-        let limits = cirrus_traces::TraceLimits::default();
-        let files = |list: fn(
-            &Path,
-            &cirrus_traces::TraceLimits,
-        ) -> Result<Vec<PathBuf>, cirrus_traces::TraceFileError>| {
-            if path.is_dir() {
-                list(&path, &limits).map_err(|e| trace_error("workload.path", e))
-            } else {
-                Ok(vec![path.clone()])
-            }
-        };
-        let bad_cpu = |known: &str| {
-            self.invalid(
-                "workload.cpu",
-                format!(
-                    "unknown CPU column \"{}\"; known: {known}",
-                    w.cpu.as_deref().unwrap_or("")
-                ),
-            )
-        };
-        let reader: Box<dyn cirrus_traces::WorkloadTrace> = match format {
-            "azure" => {
-                let cpu_column = match w.cpu.as_deref() {
-                    None | Some("avg") => cirrus_traces::AzureCpu::Avg,
-                    Some("min") => cirrus_traces::AzureCpu::Min,
-                    Some("max") => cirrus_traces::AzureCpu::Max,
-                    Some(_) => return Err(bad_cpu("avg, min, max")),
-                };
-                Box::new(cirrus_traces::AzureTrace {
-                    readings: files(cirrus_traces::list_azure_reading_files)?,
-                    vmtable: w.vmtable.as_deref().map(|v| self.resolve("workload.vmtable", v)),
-                    options: cirrus_traces::AzureOptions {
-                        cpu_column,
-                        ..Default::default()
-                    },
-                })
-            }
-            "google" => {
-                if w.cpu.is_some() {
-                    return Err(self.invalid("workload.cpu", "not used by the google format"));
-                }
-                Box::new(cirrus_traces::GoogleTrace {
-                    files: files(cirrus_traces::list_google_task_usage_files)?,
-                    options: Default::default(),
-                })
-            }
-            "bitbrains" => {
-                let cpu = match w.cpu.as_deref() {
-                    None | Some("mhz") => cirrus_traces::BitbrainsCpu::UsageMhz,
-                    Some("percent") => cirrus_traces::BitbrainsCpu::UsagePercent,
-                    Some(_) => return Err(bad_cpu("mhz, percent")),
-                };
-                Box::new(cirrus_traces::BitbrainsTrace {
-                    files: files(cirrus_traces::list_bitbrains_files)?,
-                    options: cirrus_traces::BitbrainsOptions {
-                        cpu,
-                        ..Default::default()
-                    },
-                })
-            }
-            _ => {
-                if w.cpu.is_some() {
-                    return Err(self.invalid("workload.cpu", "not used by the swf format"));
-                }
-                Box::new(cirrus_traces::SwfTrace {
-                    path: path.clone(),
-                    options: Default::default(),
-                })
-            }
-        };
-        let mut vms = reader.read().map_err(|e| {
-            let key = if w.vmtable.is_some()
-                && w.vmtable.as_deref().map(|v| self.resolve("workload.vmtable", v)) == Some(e.path.clone())
-            {
-                "workload.vmtable"
-            } else {
-                "workload.path"
-            };
-            trace_error(key, e)
-        })?;
-        if vms.is_empty() {
-            return Err(self.invalid("workload.path", "the trace holds no VM"));
-        }
-        if w.rebase.unwrap_or(true) {
-            cirrus_traces::rebase(&mut vms);
-        }
-        let mut traces = Vec::with_capacity(vms.len());
-        let mut lifetimes = Vec::with_capacity(vms.len());
-        for vm in vms {
-            let arrival_s = vm.arrival_s.max(0.0);
-            lifetimes.push(VmLifetime {
-                arrival_s,
-                departure_s: vm.departure_s.filter(|&d| d > arrival_s),
-            });
-            traces.push(vm.utilization.starting_at(arrival_s));
-        }
-        Ok((traces, Some(lifetimes)))
-    }
-
-    /// `[workload.lifetimes]`: one lifetime per VM (`vms.count` of them).
-    /// Arrivals and lifetimes come from their own seeded streams.
-    fn synthetic_lifetimes(
-        &self,
-        l: &schema::SyntheticLifetimesSection,
-    ) -> Result<Vec<VmLifetime>, ScenarioError> {
-        let n = self.file.vms.count.unwrap_or(0) as usize;
-        if !(l.arrivals_per_h.is_finite() && l.arrivals_per_h > 0.0) {
-            return Err(self.invalid(
-                "workload.lifetimes.arrivals_per_h",
-                format!("expected a number > 0, found {}", l.arrivals_per_h),
-            ));
-        }
-        let lifetime = match &l.lifetime {
-            None => None,
-            Some(t) => Some(
-                Lifetime::from_params(self.params("workload.lifetimes.lifetime", t)?)
-                    .map_err(|e| self.invalid(&join("workload.lifetimes.lifetime", &e.key), e.message))?,
-            ),
-        };
-        let streams = RngStreams::new(self.file.simulation.seed);
-        let mut arrivals = streams.stream("vm-arrivals");
-        // Exponential gaps between arrivals, mean 3600 / rate seconds.
-        let gap = Lifetime::Exponential {
-            mean_s: 3600.0 / l.arrivals_per_h,
-        };
-        let mut t = 0.0;
-        Ok((0..n)
-            .map(|i| {
-                let arrival_s = if (i as u64) < l.at_start {
-                    0.0
-                } else {
-                    t += gap.sample(&mut arrivals);
-                    t
-                };
-                let departure_s = lifetime.map(|d| {
-                    let mut rng = streams.indexed("vm-lifetimes", i as u64);
-                    arrival_s + d.sample(&mut rng).max(f64::MIN_POSITIVE)
-                });
-                VmLifetime {
-                    arrival_s,
-                    departure_s,
-                }
-            })
-            .collect())
-    }
-
-    fn traces(&self) -> Result<Vec<UtilizationTrace>, ScenarioError> {
-        let w = &self.file.workload;
-        match w.format.as_str() {
-            "planetlab" => {
-                for (field, present) in [
-                    ("distribution", w.distribution.is_some()),
-                    ("interval_s", w.interval_s.is_some()),
-                    ("traces", w.traces.is_some()),
-                    ("vmtable", w.vmtable.is_some()),
-                    ("cpu", w.cpu.is_some()),
-                    ("rebase", w.rebase.is_some()),
-                ] {
-                    if present {
-                        return Err(
-                            self.invalid(&format!("workload.{field}"), "not used by the planetlab format")
-                        );
-                    }
-                }
-                let raw = w
-                    .path
-                    .as_deref()
-                    .ok_or_else(|| self.invalid("workload", "missing `path` (the trace folder)"))?;
-                let dir = self.resolve("workload.path", raw);
-                let order = w.order.as_deref().map(|o| self.resolve("workload.order", o));
-                cirrus_traces::read_planetlab(&dir, order.as_deref()).map_err(|trace| {
-                    let key = if order.as_deref() == Some(trace.path.as_path()) {
-                        "workload.order"
-                    } else {
-                        "workload.path"
-                    };
-                    ScenarioError::Trace {
-                        origin: self.origin(key),
-                        key: key.to_string(),
-                        trace: Box::new(trace),
-                    }
-                })
-            }
-            "synthetic" => {
-                for (field, present) in [
-                    ("path", w.path.is_some()),
-                    ("order", w.order.is_some()),
-                    ("vmtable", w.vmtable.is_some()),
-                    ("cpu", w.cpu.is_some()),
-                    ("rebase", w.rebase.is_some()),
-                ] {
-                    if present {
-                        return Err(
-                            self.invalid(&format!("workload.{field}"), "not used by the synthetic format")
-                        );
-                    }
-                }
-                let Some(count) = self.file.vms.count else {
-                    return Err(self.invalid("vms.count", "a synthetic workload needs vms.count"));
-                };
-                let vms = self.count("vms.count", count)?;
-                // Distinct traces to generate; VMs share them round-robin.
-                let (n, n_key) = match w.traces {
-                    Some(t) => (self.count("workload.traces", t)?.min(vms), "workload.traces"),
-                    None => (vms, "vms.count"),
-                };
-                let table = w.distribution.as_ref().ok_or_else(|| {
-                    self.invalid("workload", "missing `distribution` ({ kind = \"normal\", … })")
-                })?;
-                let kind = match table.get("kind") {
-                    Some(toml::Value::String(s)) => s.clone(),
-                    _ => {
-                        return Err(self.invalid(
-                            "workload.distribution.kind",
-                            "expected a string naming a distribution",
-                        ));
-                    }
-                };
-                let mut rest = table.clone();
-                rest.remove("kind");
-                let params = self.params("workload.distribution", &rest)?;
-                let demand = SyntheticDemand::from_params(&kind, params).map_err(|e| {
-                    let key = if e.key == "distribution" {
-                        "workload.distribution.kind".to_string()
-                    } else {
-                        join("workload.distribution", &e.key)
-                    };
-                    self.invalid(&key, e.message)
-                })?;
-                let sim = &self.file.simulation;
-                let interval = w.interval_s.unwrap_or(sim.scheduling_interval_s);
-                self.positive("workload.interval_s", interval)?;
-                // In f64 first: a tiny interval gives more samples than `usize` holds
-                // (both are positive and finite, so this is a number or +inf).
-                let samples = (sim.duration_s / interval).ceil() + 1.0;
-                if samples > MAX_COUNT as f64 {
-                    return Err(self.invalid(
-                        "workload.interval_s",
-                        format!(
-                            "{samples:.3e} samples per VM, more than the {MAX_COUNT} this version supports"
-                        ),
-                    ));
-                }
-                let samples = samples as usize;
-                let total = (n as u64).saturating_mul(samples as u64);
-                if total > MAX_SYNTHETIC_SAMPLES {
-                    let what = if w.traces.is_some() { "traces" } else { "VMs" };
-                    return Err(self.invalid(
-                        n_key,
-                        format!(
-                            "{n} {what} of {samples} samples each (duration_s / workload.interval_s) is {total} \
-                             samples, more than the {MAX_SYNTHETIC_SAMPLES} this version generates"
-                        ),
-                    ));
-                }
-                Ok(demand.generate(n, interval, samples, &RngStreams::new(sim.seed)))
-            }
-            other => Err(self.invalid(
-                "workload.format",
-                format!(
-                    "unknown workload format \"{other}\"; known: {}",
-                    WORKLOAD_FORMATS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
-        }
-    }
-
     fn placement(&self) -> Result<Named, ScenarioError> {
         let p = &self.file.placement;
         if let Some(t) = p.admission_threshold
@@ -1467,15 +1090,4 @@ fn join(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
-}
-
-/// A multi-line parser message on one line, so that errors keep the
-/// `file:line:col: message` shape.
-fn one_line(message: &str) -> String {
-    message
-        .split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }

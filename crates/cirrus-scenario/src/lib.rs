@@ -10,9 +10,8 @@
 //! Values that came from `--set` are reported as such.
 
 mod build;
-pub use build::WORKLOAD_FORMATS;
 mod error;
-mod locate;
+pub mod locate;
 mod overrides;
 pub mod schema;
 
@@ -26,7 +25,7 @@ use cirrus::registry::{self, ConsolidationSpec, Named};
 use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig, VmLifetime};
 
 pub use error::{Origin, ScenarioError};
-pub use schema::ScenarioFile;
+pub use schema::{ScenarioFile, WORKLOAD_FORMATS};
 
 /// What to write after a run.
 #[derive(Debug, Clone, PartialEq, Eq)]

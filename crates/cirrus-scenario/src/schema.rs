@@ -3,6 +3,7 @@
 //! reference with examples.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -326,33 +327,184 @@ fn one() -> u32 {
     1
 }
 
-/// `[workload]`.
+/// `[workload]`: what the VMs demand, by `format`. Each format is one variant, whose
+/// struct takes only that format's keys (`deny_unknown_fields`), and one line of
+/// [`WORKLOAD_FORMATS`]; `build/workload.rs` reads it.
+///
+/// Every format takes `replicate`: replay the trace set this many times (default 1); with
+/// `vms.count` unset there are traces × `replicate` VMs, VM i following trace i mod traces.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "format")]
+pub enum WorkloadSection {
+    /// `format = "planetlab"`.
+    #[serde(rename = "planetlab")]
+    PlanetLab(PlanetLabWorkload),
+    /// `format = "synthetic"`.
+    #[serde(rename = "synthetic")]
+    Synthetic(SyntheticWorkload),
+    /// `format = "azure"`.
+    #[serde(rename = "azure")]
+    Azure(AzureWorkload),
+    /// `format = "google"`.
+    #[serde(rename = "google")]
+    Google(GoogleWorkload),
+    /// `format = "bitbrains"`.
+    #[serde(rename = "bitbrains")]
+    Bitbrains(BitbrainsWorkload),
+    /// `format = "swf"`.
+    #[serde(rename = "swf")]
+    Swf(SwfWorkload),
+}
+
+/// A workload format: its `format` name and summary (`cirrus list`), and its variant's
+/// struct, to locate a key inside `[workload]` (serde reports errors inside a tagged enum at
+/// `workload` only; see [`WorkloadFormat::locate_error`]).
+pub struct WorkloadFormat {
+    /// The `format` value.
+    pub name: &'static str,
+    /// One line saying what it reads.
+    pub summary: &'static str,
+    locate: fn(toml::Value) -> Option<(String, String)>,
+}
+
+impl WorkloadFormat {
+    /// The format `name` whose keys are those of `T`, its variant's struct.
+    const fn of<T: DeserializeOwned>(name: &'static str, summary: &'static str) -> Self {
+        Self {
+            name,
+            summary,
+            locate: locate::<T>,
+        }
+    }
+
+    /// Where in `table` (the `[workload]` table without `format`) deserialising this format
+    /// fails, if it does: the key path inside the table (`.` for the table itself) and the
+    /// message.
+    pub fn locate_error(&self, table: toml::Table) -> Option<(String, String)> {
+        (self.locate)(toml::Value::Table(table))
+    }
+}
+
+fn locate<T: DeserializeOwned>(value: toml::Value) -> Option<(String, String)> {
+    serde_path_to_error::deserialize::<_, T>(value)
+        .err()
+        .map(|e| (e.path().to_string(), e.inner().message().trim().to_string()))
+}
+
+/// The workload formats, one line each, in `cirrus list` order.
+pub static WORKLOAD_FORMATS: &[WorkloadFormat] = &[
+    WorkloadFormat::of::<PlanetLabWorkload>(
+        "planetlab",
+        "PlanetLab/CoMon CPU traces: a folder with one file per VM, one percent per line every 300 s",
+    ),
+    WorkloadFormat::of::<SyntheticWorkload>(
+        "synthetic",
+        "samples drawn from a distribution (constant, uniform, normal, beta, diurnal) every interval",
+    ),
+    WorkloadFormat::of::<AzureWorkload>(
+        "azure",
+        "Azure Public Dataset: vm_cpu_readings-file-*.csv files (a folder or one file) + optional vmtable; \
+         VMs arrive and leave",
+    ),
+    WorkloadFormat::of::<GoogleWorkload>(
+        "google",
+        "Google cluster-usage 2011 task_usage CSV files (a folder or one file): each task a VM",
+    ),
+    WorkloadFormat::of::<BitbrainsWorkload>(
+        "bitbrains",
+        "Bitbrains GWA-T-12 (fastStorage, Rnd): a folder of N.csv files, one per VM",
+    ),
+    WorkloadFormat::of::<SwfWorkload>(
+        "swf",
+        "Standard Workload Format (Parallel Workloads Archive): each job a VM living its run time",
+    ),
+];
+
+/// `format = "planetlab"`: CloudSim's PlanetLab traces.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WorkloadSection {
-    /// `planetlab` or `synthetic`.
-    pub format: String,
-    /// PlanetLab: the trace directory (relative to the scenario file).
+pub struct PlanetLabWorkload {
+    /// The trace directory (relative to the scenario file).
     pub path: Option<String>,
-    /// PlanetLab: optional order file (`index<TAB>filename`).
+    /// Optional order file (`index<TAB>filename`).
     pub order: Option<String>,
-    /// Azure: the `vmtable.csv` of lifetimes and sizes.
-    pub vmtable: Option<String>,
-    /// Azure: which CPU column (`avg`, `min`, `max`); Bitbrains: `mhz` or `percent`.
-    pub cpu: Option<String>,
-    /// Azure, Google, SWF: shift time so the first VM arrives at t = 0 (default true).
-    pub rebase: Option<bool>,
-    /// Synthetic: VMs arriving and leaving (`[workload.lifetimes]`).
-    pub lifetimes: Option<SyntheticLifetimesSection>,
-    /// Synthetic: `{ kind = "normal", mean = 0.3, std_dev = 0.1 }`.
+    /// Replay the trace set this many times.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+/// `format = "synthetic"`: traces drawn from a distribution.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticWorkload {
+    /// `{ kind = "normal", mean = 0.3, std_dev = 0.1 }`.
     pub distribution: Option<toml::Table>,
-    /// Synthetic: seconds between samples (default: the scheduling interval).
+    /// Seconds between samples (default: the scheduling interval).
     pub interval_s: Option<f64>,
-    /// Synthetic: distinct traces to generate (default: one per VM); VM i
-    /// follows trace i mod `traces`, so large scenarios need no large memory.
+    /// Distinct traces to generate (default: one per VM); VM i follows trace i mod
+    /// `traces`, so large scenarios need no large memory.
     pub traces: Option<u64>,
-    /// Replay the trace set this many times: with `vms.count` unset there
-    /// are traces × `replicate` VMs, VM i following trace i mod traces.
+    /// VMs arriving and leaving (`[workload.lifetimes]`).
+    pub lifetimes: Option<SyntheticLifetimesSection>,
+    /// Replay the trace set this many times.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+/// `format = "azure"`: the Azure Public Dataset (V1/V2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureWorkload {
+    /// A folder of `vm_cpu_readings-file-*.csv` files, or one such file.
+    pub path: Option<String>,
+    /// The `vmtable.csv` of lifetimes and sizes.
+    pub vmtable: Option<String>,
+    /// Which CPU column: `avg` (default), `min`, `max`.
+    pub cpu: Option<String>,
+    /// Shift time so the first VM arrives at t = 0 (default true).
+    pub rebase: Option<bool>,
+    /// Replay the trace set this many times.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+/// `format = "google"`: Google cluster-usage 2011 `task_usage` files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleWorkload {
+    /// A folder of `task_usage` CSV files, or one such file.
+    pub path: Option<String>,
+    /// Shift time so the first VM arrives at t = 0 (default true).
+    pub rebase: Option<bool>,
+    /// Replay the trace set this many times.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+/// `format = "bitbrains"`: Bitbrains GWA-T-12.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BitbrainsWorkload {
+    /// A folder of `N.csv` files, or one such file.
+    pub path: Option<String>,
+    /// Which CPU column: `mhz` (default) or `percent`.
+    pub cpu: Option<String>,
+    /// Shift time so the first VM arrives at t = 0 (default true).
+    pub rebase: Option<bool>,
+    /// Replay the trace set this many times.
+    #[serde(default = "one_u64")]
+    pub replicate: u64,
+}
+
+/// `format = "swf"`: the Standard Workload Format.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwfWorkload {
+    /// The `.swf` file.
+    pub path: Option<String>,
+    /// Shift time so the first VM arrives at t = 0 (default true).
+    pub rebase: Option<bool>,
+    /// Replay the trace set this many times.
     #[serde(default = "one_u64")]
     pub replicate: u64,
 }

@@ -1254,7 +1254,9 @@ fn synthetic_case(input: &Input) -> Result<Outcome, String> {
                 .map_err(|why| format!("bad error ({why}): {e}"));
         }
     };
-    let w = &s.file.workload;
+    let cirrus_scenario::schema::WorkloadSection::Synthetic(w) = &s.file.workload else {
+        return Err("a synthetic scenario loaded with another format".into());
+    };
     let interval = w.interval_s.unwrap_or(s.config.scheduling_interval_s);
     let samples = (s.config.duration_s / interval).ceil() as usize + 1;
     if s.spec.traces.len() != s.spec.vms.len() {

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use cirrus_scenario::locate::{TomlText, error_key};
 use serde::Deserialize;
 use toml::Value;
-use toml_edit::{ImDocument, Item};
 
 use crate::SweepError;
 
@@ -170,8 +170,7 @@ fn default_labels(keys: &[String], rows: &[Vec<Value>]) -> Vec<String> {
 #[derive(Debug, Clone)]
 struct Source {
     path: PathBuf,
-    text: String,
-    doc: ImDocument<String>,
+    toml: TomlText,
 }
 
 /// A sweep: everything that determines its runs.
@@ -310,44 +309,20 @@ impl SweepSpec {
     /// As [`load`](Self::load), from text already read; `path` names the file
     /// in messages and anchors relative paths.
     pub fn load_str(text: &str, path: &Path) -> Result<Self, SweepError> {
-        let syntax = |offset: usize, message: &str| {
-            let (line, column) = line_col(text, offset);
-            SweepError::Invalid {
-                origin: format!("{}:{line}:{column}", path.display()),
-                key: String::new(),
-                message: format!("invalid TOML: {}", message.trim().replace('\n', " ")),
-            }
-        };
-        let doc = ImDocument::parse(text.to_string())
-            .map_err(|e| syntax(e.span().map_or(0, |s| s.start), e.message()))?;
-        let value: toml::Table =
-            toml::from_str(text).map_err(|e| syntax(e.span().map_or(0, |s| s.start), e.message()))?;
+        let (toml, value) = TomlText::parse(text).map_err(|e| SweepError::Invalid {
+            origin: format!("{}:{}:{}", path.display(), e.line, e.column),
+            key: String::new(),
+            message: e.message,
+        })?;
         let source = Source {
             path: path.to_path_buf(),
-            text: text.to_string(),
-            doc,
+            toml,
         };
         let file: FileSchema = match serde_path_to_error::deserialize(Value::Table(value)) {
             Ok(f) => f,
             Err(e) => {
-                let mut key = e.path().to_string();
-                if key == "." {
-                    key.clear();
-                }
                 let message = e.inner().message().trim().to_string();
-                let field = ["unknown field `", "missing field `"]
-                    .iter()
-                    .find_map(|p| message.strip_prefix(p))
-                    .and_then(|m| m.split('`').next());
-                if let Some(field) = field
-                    && !key.ends_with(field)
-                {
-                    key = if key.is_empty() {
-                        field.to_string()
-                    } else {
-                        format!("{key}.{field}")
-                    };
-                }
+                let key = error_key(&e.path().to_string(), &message);
                 return Err(invalid_at(Some(&source), &key, message));
             }
         };
@@ -599,8 +574,7 @@ fn invalid_at(source: Option<&Source>, key: &str, message: impl Into<String>) ->
 fn origin_of(source: Option<&Source>, key: &str) -> String {
     match source {
         Some(s) => {
-            let offset = span_of(&s.doc, key).map_or(0, |r| r.start);
-            let (line, column) = line_col(&s.text, offset);
+            let (line, column) = s.toml.line_col(key);
             format!("{}:{line}:{column}", s.path.display())
         }
         None => "sweep (built in code)".to_string(),
@@ -675,75 +649,6 @@ fn check_value(key: &str, v: &Value) -> Result<(), String> {
         return Err(format!("\"{key}\": {f} is not a usable value"));
     }
     Ok(())
-}
-
-/// 1-based (line, column) of byte `offset`; columns count characters.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
-}
-
-/// The byte span of the deepest part of `path` (`axes[1].values[3][0]`)
-/// present in `doc`.
-fn span_of(doc: &ImDocument<String>, path: &str) -> Option<std::ops::Range<usize>> {
-    enum Node<'a> {
-        Item(&'a Item),
-        Value(&'a toml_edit::Value),
-        Table(&'a toml_edit::Table),
-    }
-    let mut segments: Vec<Result<&str, usize>> = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (ident, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
-        if !ident.is_empty() {
-            segments.push(Ok(ident));
-        }
-        while let Some(inner) = rest.strip_prefix('[') {
-            let Some(close) = inner.find(']') else { break };
-            if let Ok(i) = inner[..close].parse() {
-                segments.push(Err(i));
-            }
-            rest = &inner[close + 1..];
-        }
-    }
-    let mut best = None;
-    let mut cur = Node::Item(doc.as_item());
-    for seg in segments {
-        let next: Option<(Option<std::ops::Range<usize>>, Node<'_>)> = match (&cur, seg) {
-            (Node::Item(Item::Table(t)), Ok(k)) => {
-                t.get_key_value(k).map(|(key, it)| (key.span(), Node::Item(it)))
-            }
-            (Node::Table(t), Ok(k)) => t.get_key_value(k).map(|(key, it)| (key.span(), Node::Item(it))),
-            (Node::Item(Item::Value(toml_edit::Value::InlineTable(t))), Ok(k))
-            | (Node::Value(toml_edit::Value::InlineTable(t)), Ok(k)) => {
-                t.get_key_value(k).map(|(key, v)| (key.span(), Node::Item(v)))
-            }
-            (Node::Item(Item::ArrayOfTables(a)), Err(i)) => a.get(i).map(|t| (t.span(), Node::Table(t))),
-            (Node::Item(Item::Value(toml_edit::Value::Array(a))), Err(i))
-            | (Node::Value(toml_edit::Value::Array(a)), Err(i)) => {
-                a.get(i).map(|v| (v.span(), Node::Value(v)))
-            }
-            _ => None,
-        };
-        let Some((span, node)) = next else { break };
-        let node_span = match &node {
-            Node::Item(i) => i.span(),
-            Node::Value(v) => v.span(),
-            Node::Table(t) => t.span(),
-        };
-        // Point at the value for array elements, at the key otherwise.
-        best = match seg {
-            Err(_) => node_span.or(span).or(best),
-            Ok(_) => span.or(node_span).or(best),
-        };
-        cur = node;
-    }
-    best
 }
 
 #[cfg(test)]

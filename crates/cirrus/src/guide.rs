@@ -54,9 +54,9 @@
 //! | [`PowerModel`](crate::power::PowerModel) | watts at a utilisation | [`crate::power`] |
 //!
 //! To make an implementation available to scenario files, add its file to the trait's module
-//! and an entry (name, one-line summary with its reference, constructor from
-//! [`Params`](crate::params::Params)) to that module's table of entries; `cirrus list` then
-//! shows it. To try one *without touching Cirrus*, implement the trait in your own crate and
+//! and one [`Entry`](crate::catalog::Entry) (name, one-line summary with its reference,
+//! constructor from [`Params`](crate::params::Params)) to that module's `CATALOG`; the
+//! registry combines the catalogues, so nothing else changes, and `cirrus list` then shows it. To try one *without touching Cirrus*, implement the trait in your own crate and
 //! hand the object to the simulation yourself, as below.
 //!
 //! ## A placement policy of your own

@@ -66,6 +66,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod catalog;
 pub mod consolidation;
 pub mod datacenter;
 pub mod failures;

@@ -1,7 +1,20 @@
-//! Names → constructors: the only place where a scenario's policy and model
-//! names meet Rust types.
+//! Names → constructors: where a scenario's model and policy names meet Rust types.
 //!
-//! Adding a model or policy is one file in its module plus one line here.
+//! This module only combines. Each family keeps its own table next to its trait (a
+//! `CATALOG` of [`Entry`]s, see [`crate::catalog`]) and knows nothing of this module; here
+//! each table gets a lookup that names the family in its errors ("unknown placement policy
+//! …; known: …"). Adding a model or policy is one file in its family's module plus one line
+//! in that family's `CATALOG`; nothing here changes. Adding a family (a new trait) is its
+//! table plus a pair of functions here.
+//!
+//! | family | trait | table | listed by |
+//! |---|---|---|---|
+//! | power models | [`PowerModel`] | `power::CATALOG` | [`power_models`] |
+//! | placement policies | [`PlacementPolicy`] | `placement::CATALOG` | [`placement_policies`] |
+//! | overload detectors | [`OverloadDetector`] | `consolidation::overload::CATALOG` | [`overload_detectors`] |
+//! | VM selection | [`VmSelection`] | `consolidation::selection::CATALOG` | [`vm_selections`] |
+//! | migration models | [`MigrationModel`] | `migration::CATALOG` | [`migration_models`] |
+//! | synthetic distributions | [`SyntheticDemand`] | `workload::synthetic::CATALOG` | [`synthetic_distributions`] |
 
 use crate::consolidation::Consolidation;
 use crate::consolidation::overload::{self, OverloadDetector};
@@ -10,16 +23,9 @@ use crate::migration::{self, MigrationModel};
 use crate::params::{ParamError, Params};
 use crate::placement::{self, PlacementPolicy};
 use crate::power::{self, PowerModel};
+use crate::workload::synthetic::{self, SyntheticDemand};
 
-/// A registered constructor of a model or policy of trait `T`.
-pub struct Entry<T: ?Sized> {
-    /// The name used in scenarios and printed by `cirrus list`.
-    pub name: &'static str,
-    /// One line saying what it is and where it comes from.
-    pub summary: &'static str,
-    /// Builds it from its parameters.
-    pub build: fn(Params) -> Result<Box<T>, ParamError>,
-}
+pub use crate::catalog::Entry;
 
 /// Why a registered thing could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,26 +45,23 @@ pub enum RegistryError {
     Param(#[from] ParamError),
 }
 
-fn build<T: ?Sized>(
-    entries: &[Entry<T>],
+fn build<T>(
+    catalog: &[Entry<T>],
     kind: &'static str,
     name: &str,
     params: Params,
-) -> Result<Box<T>, RegistryError> {
-    let entry = entries
-        .iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| RegistryError::UnknownName {
-            kind,
-            name: name.to_string(),
-            known: entries.iter().map(|e| e.name).collect::<Vec<_>>().join(", "),
-        })?;
+) -> Result<T, RegistryError> {
+    let entry = Entry::find(catalog, name).ok_or_else(|| RegistryError::UnknownName {
+        kind,
+        name: name.to_string(),
+        known: Entry::names(catalog),
+    })?;
     Ok((entry.build)(params)?)
 }
 
 /// Every power model, by name.
-pub fn power_models() -> &'static [Entry<dyn PowerModel>] {
-    power::REGISTRY
+pub fn power_models() -> &'static [Entry<Box<dyn PowerModel>>] {
+    power::CATALOG
 }
 
 /// Builds the power model `name` from `params`.
@@ -66,9 +69,9 @@ pub fn build_power_model(name: &str, params: Params) -> Result<Box<dyn PowerMode
     build(power_models(), "power model", name, params)
 }
 
-/// Every initial-placement policy, by name.
-pub fn placement_policies() -> &'static [Entry<dyn PlacementPolicy>] {
-    placement::REGISTRY
+/// Every placement policy (initial placement and consolidation destinations), by name.
+pub fn placement_policies() -> &'static [Entry<Box<dyn PlacementPolicy>>] {
+    placement::CATALOG
 }
 
 /// Builds the placement policy `name` from `params`.
@@ -77,8 +80,8 @@ pub fn build_placement_policy(name: &str, params: Params) -> Result<Box<dyn Plac
 }
 
 /// Every overload detector, by name.
-pub fn overload_detectors() -> &'static [Entry<dyn OverloadDetector>] {
-    overload::REGISTRY
+pub fn overload_detectors() -> &'static [Entry<Box<dyn OverloadDetector>>] {
+    overload::CATALOG
 }
 
 /// Builds the overload detector `name` from `params`.
@@ -90,8 +93,8 @@ pub fn build_overload_detector(
 }
 
 /// Every VM-selection policy, by name.
-pub fn vm_selections() -> &'static [Entry<dyn VmSelection>] {
-    selection::REGISTRY
+pub fn vm_selections() -> &'static [Entry<Box<dyn VmSelection>>] {
+    selection::CATALOG
 }
 
 /// Builds the VM-selection policy `name` from `params`.
@@ -100,13 +103,23 @@ pub fn build_vm_selection(name: &str, params: Params) -> Result<Box<dyn VmSelect
 }
 
 /// Every migration model, by name.
-pub fn migration_models() -> &'static [Entry<dyn MigrationModel>] {
-    migration::REGISTRY
+pub fn migration_models() -> &'static [Entry<Box<dyn MigrationModel>>] {
+    migration::CATALOG
 }
 
 /// Builds the migration model `name` from `params`.
 pub fn build_migration_model(name: &str, params: Params) -> Result<Box<dyn MigrationModel>, RegistryError> {
     build(migration_models(), "migration model", name, params)
+}
+
+/// Every distribution a synthetic workload can draw from, by name (its `kind`).
+pub fn synthetic_distributions() -> &'static [Entry<SyntheticDemand>] {
+    synthetic::CATALOG
+}
+
+/// Builds the synthetic distribution `kind` from `params`.
+pub fn build_synthetic_distribution(kind: &str, params: Params) -> Result<SyntheticDemand, RegistryError> {
+    build(synthetic_distributions(), "distribution", kind, params)
 }
 
 /// A registered object by name with its parameters: what a scenario says,

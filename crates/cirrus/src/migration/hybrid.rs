@@ -1,10 +1,9 @@
-//! Hybrid pre/post-copy (models.md A.3; the variant Hines & Gopalan describe, A.2.1).
+//! Hybrid pre/post-copy (docs/MODELS.md A.3; the variant Hines & Gopalan describe, A.2.1).
 
-use super::idle_plan_in;
+use super::estimate::ProcessModel;
 use super::post_copy::PostCopy;
 use super::pre_copy::Rounds;
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, count, fraction_below_one};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use super::{MigrationModel, MigrationProcess, MigrationStart, count, fraction_below_one};
 use crate::params::{ParamError, Params};
 
 /// `precopy_rounds` live pre-copy rounds, then post-copy (registered as `hybrid`): pause,
@@ -14,7 +13,7 @@ use crate::params::{ParamError, Params};
 /// the last round. It stops early ([`StopReason::Converged`](super::StopReason)) if a round
 /// dirties nothing.
 ///
-/// Parameters: every [`PostCopy`] parameter, `precopy_rounds` (1, models.md A.3: "typically
+/// Parameters: every [`PostCopy`] parameter, `precopy_rounds` (1, docs/MODELS.md A.3: "typically
 /// k = 1") and `cpu_overhead` (as [`PreCopy`](super::PreCopy), 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hybrid {
@@ -36,17 +35,9 @@ impl Default for Hybrid {
     }
 }
 
-impl MigrationModel for Hybrid {
+impl ProcessModel for Hybrid {
     fn name(&self) -> &'static str {
         "hybrid"
-    }
-
-    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
-        idle_plan_in(self, dc, vm, source, target)
-    }
-
-    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
-        idle_plan_in(self, dc, vm, host, host).duration_s
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {

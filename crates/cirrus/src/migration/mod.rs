@@ -25,6 +25,7 @@
 //! the simulator, for the `cirrus migrate` calculator and the closed-form tests.
 
 mod alone;
+mod estimate;
 mod fixed_delay;
 mod hybrid;
 mod memory;
@@ -49,9 +50,9 @@ pub use process::{
 pub use stop_and_copy::StopAndCopy;
 pub use time_series::{HotDeferral, TimeSeriesPreCopy};
 
+use crate::catalog::Entry;
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
-use crate::registry::Entry;
 
 /// Bits in a byte: RAM is in MB, bandwidth in Mbit/s (1 Gbit/s moves 125 MB/s).
 const BITS_PER_BYTE: f64 = 8.0;
@@ -121,35 +122,6 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// Starts one migration as a process the simulator drives phase by phase (see
     /// [`MigrationProcess`]).
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
-}
-
-/// The plan of an idle VM of `ram_mb` alone on a link of `bw_mbps`: what process-based
-/// models answer to [`MigrationModel::plan`]. Infinite when the link cannot carry it.
-pub(crate) fn idle_plan(model: &dyn MigrationModel, ram_mb: f64, bw_mbps: f64) -> MigrationPlan {
-    match simulate_alone(model, &VmMemory::idle(ram_mb), bw_mbps, 1.0) {
-        Ok(r) => MigrationPlan {
-            duration_s: r.total_s,
-            downtime_s: r.downtime_s,
-            data_mb: r.data_mb,
-        },
-        Err(_) => MigrationPlan {
-            duration_s: f64::INFINITY,
-            downtime_s: f64::INFINITY,
-            data_mb: ram_mb,
-        },
-    }
-}
-
-/// [`idle_plan`] from the datacenter: the VM's RAM over the slower of the two hosts' links.
-pub(crate) fn idle_plan_in(
-    model: &dyn MigrationModel,
-    dc: &Datacenter,
-    vm: VmId,
-    source: HostId,
-    target: HostId,
-) -> MigrationPlan {
-    let bw = dc.host_type(source).bw_mbps.min(dc.host_type(target).bw_mbps);
-    idle_plan(model, dc.vm_type(vm).ram_mb as f64, bw)
 }
 
 /// The constant overheads every process-based model has (Clark's stages 0–1 and 4–5,
@@ -243,8 +215,9 @@ pub(crate) fn count(params: &mut Params, key: &str) -> Result<Option<u32>, Param
     }
 }
 
-/// Registered migration models (see [`crate::registry`]).
-pub(crate) static REGISTRY: &[Entry<dyn MigrationModel>] = &[
+/// This family's catalogue (see [`crate::catalog`]): every migration model by name. A new one is a
+/// file in this module and one line here.
+pub(crate) static CATALOG: &[Entry<Box<dyn MigrationModel>>] = &[
     Entry {
         name: "cloudsim",
         summary: "fixed delay RAM / (bandwidth x share), share 0.5; 10 % CPU penalty at the source (CloudSim PowerDatacenter)",

@@ -1,5 +1,5 @@
 //! Post-copy (Hines & Gopalan, VEE 2009; Hines, Deshpande & Gopalan, SIGOPS OSR 2009;
-//! models.md A.2), and the post-copy tail the hybrid model shares.
+//! docs/MODELS.md A.2), and the post-copy tail the hybrid model shares.
 //!
 //! The VM is paused only to send its CPU and device state, resumes at the destination, and
 //! its pages follow: actively pushed by the source, and pulled on demand when the VM touches
@@ -7,18 +7,18 @@
 //! page's transfer). Every page crosses the network exactly once, so the data sent is the RAM
 //! plus the state, whatever the dirty rate; downtime does not depend on the RAM.
 
+use super::estimate::ProcessModel;
 use super::memory::VmMemory;
 use super::pre_copy::Rounds;
 use super::process::{Closed, Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationReport, MigrationStart, Overheads};
-use super::{PhaseOutcome, idle_plan_in, mb_per_s, non_negative};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use super::{MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Overheads};
+use super::{PhaseOutcome, mb_per_s, non_negative};
 use crate::params::{ParamError, Params};
 
 /// Network faults of post-copy: how many, and what each costs.
 ///
 /// Faults are the working-set pages the VM touches before the push reaches them, a design
-/// default built on models.md A.2.1: `fault_fraction` × the data the VM writes during the
+/// default built on docs/MODELS.md A.2.1: `fault_fraction` × the data the VM writes during the
 /// push, capped by its writable working set and by what is pushed. Each stalls the VM for `rtt_s` + one page at
 /// the push's rate; no more faults than fit the push's duration. An idle VM faults never.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,13 +32,13 @@ pub struct FaultModel {
 }
 
 /// Hines & Gopalan's abstract: pre-paging cuts network faults "to within 21 % of the VM's
-/// working set" (models.md A.2).
+/// working set" (docs/MODELS.md A.2).
 const PREPAGING_FAULT_FRACTION: f64 = 0.21;
-/// Without pre-paging every touched working-set page faults (design default, models.md A.2.1).
+/// Without pre-paging every touched working-set page faults (design default, docs/MODELS.md A.2.1).
 const DEMAND_FAULT_FRACTION: f64 = 1.0;
 /// A Gigabit LAN round trip, 0.2 ms (design default): Hines & Gopalan's testbed was a Gigabit LAN.
 const LAN_RTT_S: f64 = 0.0002;
-/// CPU registers, device state and non-pageable kernel memory: "small, ~MBs" (models.md
+/// CPU registers, device state and non-pageable kernel memory: "small, ~MBs" (docs/MODELS.md
 /// A.2.1) — 1 MB (design default).
 const DEFAULT_STATE_MB: f64 = 1.0;
 
@@ -190,17 +190,9 @@ impl PostCopy {
     }
 }
 
-impl MigrationModel for PostCopy {
+impl ProcessModel for PostCopy {
     fn name(&self) -> &'static str {
         "post-copy"
-    }
-
-    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
-        idle_plan_in(self, dc, vm, source, target)
-    }
-
-    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
-        idle_plan_in(self, dc, vm, host, host).duration_s
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {

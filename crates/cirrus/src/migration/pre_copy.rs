@@ -1,7 +1,7 @@
 //! Iterative pre-copy (Clark et al., NSDI 2005), with Xen's or KVM's stop rules.
 //!
 //! Round 1 sends the whole RAM while the VM runs; each later round sends what the previous
-//! one left dirty; when a stop rule fires the VM is paused and the rest is sent (models.md
+//! one left dirty; when a stop rule fires the VM is paused and the rest is sent (docs/MODELS.md
 //! A.1.2, a fluid version of Xen's `xc_domain_save` loop, A.1.1). With a constant dirty rate
 //! `D` and rate `R` the rounds follow the geometric series of Liu et al. (A.1.3): round `i`
 //! sends `M·λ^(i−1)`, `λ = D/R`. The rate is whatever the network gives the round's transfer,
@@ -9,14 +9,12 @@
 
 use std::collections::VecDeque;
 
+use super::estimate::ProcessModel;
 use super::memory::VmMemory;
 use super::process::{Closed, Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
 use super::time_series::HotDeferral;
-use super::{
-    BITS_PER_BYTE, MigrationModel, MigrationPlan, MigrationProcess, MigrationReport, MigrationStart,
-};
-use super::{Overheads, PhaseOutcome, count, fraction_below_one, idle_plan_in, non_negative, positive};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use super::{BITS_PER_BYTE, MigrationModel, MigrationProcess, MigrationReport, MigrationStart};
+use super::{Overheads, PhaseOutcome, count, fraction_below_one, non_negative, positive};
 use crate::params::{ParamError, Params};
 
 /// When pre-copy stops iterating; every rule is optional (`None` = off) and the first that
@@ -27,10 +25,10 @@ use crate::params::{ParamError, Params};
 pub struct StopRules {
     /// Fewer than this many dirty pages are left to send (`min_dirty_pages`; Xen: 50, "~200 KiB").
     /// Xen tests the round just sent; the fluid model tests the dirty set about to be sent,
-    /// which is what the final round would carry (models.md A.1.2).
+    /// which is what the final round would carry (docs/MODELS.md A.1.2).
     pub min_dirty_pages: Option<u32>,
     /// The remaining data could be sent within this downtime at the rate the last round
-    /// achieved (`max_downtime_s`; QEMU/KVM and SimGrid: 30 ms, models.md A.1.5, A.5).
+    /// achieved (`max_downtime_s`; QEMU/KVM and SimGrid: 30 ms, docs/MODELS.md A.1.5, A.5).
     pub max_downtime_s: Option<f64>,
     /// This many live rounds were sent (`max_rounds`; Xen `DEF_MAX_ITERS` = 29).
     pub max_rounds: Option<u32>,
@@ -41,7 +39,7 @@ pub struct StopRules {
 }
 
 impl StopRules {
-    /// Xen's rules as shipped (`xc_domain_save.c`, models.md A.1.1): 29 rounds, 3 × RAM,
+    /// Xen's rules as shipped (`xc_domain_save.c`, docs/MODELS.md A.1.1): 29 rounds, 3 × RAM,
     /// fewer than 50 dirty pages.
     pub const XEN: Self = Self {
         min_dirty_pages: Some(XEN_MIN_DIRTY_PAGES),
@@ -51,7 +49,7 @@ impl StopRules {
         timeout_s: None,
     };
 
-    /// QEMU/KVM's rule as SimGrid models it (`VmLiveMigration.cpp`, models.md A.5): stop when
+    /// QEMU/KVM's rule as SimGrid models it (`VmLiveMigration.cpp`, docs/MODELS.md A.5): stop when
     /// the rest fits 30 ms at the last round's rate; no round or data limit, a 10⁷ s timeout.
     pub const KVM: Self = Self {
         min_dirty_pages: None,
@@ -103,12 +101,12 @@ const XEN_MAX_ITERS: u32 = 29;
 const XEN_MAX_FACTOR: f64 = 3.0;
 /// Xen's last-iteration test `sent_this_iter + skip_this_iter < 50`.
 const XEN_MIN_DIRTY_PAGES: u32 = 50;
-/// QEMU's default maximum downtime, also SimGrid's (`max_downtime` = 0.03 s, models.md A.5).
+/// QEMU's default maximum downtime, also SimGrid's (`max_downtime` = 0.03 s, docs/MODELS.md A.5).
 const QEMU_MAX_DOWNTIME_S: f64 = 0.03;
-/// SimGrid's global migration timeout forcing stage 3 (models.md A.5).
+/// SimGrid's global migration timeout forcing stage 3 (docs/MODELS.md A.5).
 const SIMGRID_TIMEOUT_S: f64 = 1e7;
 
-/// Clark et al.'s adaptive rate limit (NSDI 2005 §5.1; Xen `ADAPTIVE_SAVE`, models.md A.1.1):
+/// Clark et al.'s adaptive rate limit (NSDI 2005 §5.1; Xen `ADAPTIVE_SAVE`, docs/MODELS.md A.1.1):
 /// round 1 runs at `min_mbps`, each later round at the previous round's dirty rate plus
 /// `increment_mbps`, within `[min_mbps, max_mbps]`. When a round ran at `max_mbps` and the
 /// next would need more, pre-copy stops ([`StopReason::RateLimit`]): Clark's "the required
@@ -181,7 +179,7 @@ pub struct PreCopy {
     /// Clark's adaptive per-round rate limit, if used.
     pub adaptive: Option<AdaptiveRate>,
     /// Fraction of its CPU the VM loses during live rounds, in [0, 1) (0.1 reproduces the
-    /// 10 % degradation CloudSim and Beloglazov & Buyya 2012 assume, models.md A.3).
+    /// 10 % degradation CloudSim and Beloglazov & Buyya 2012 assume, docs/MODELS.md A.3).
     pub cpu_overhead: f64,
 }
 
@@ -302,17 +300,9 @@ impl PreCopy {
     }
 }
 
-impl MigrationModel for PreCopy {
+impl ProcessModel for PreCopy {
     fn name(&self) -> &'static str {
         "pre-copy"
-    }
-
-    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
-        idle_plan_in(self, dc, vm, source, target)
-    }
-
-    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
-        idle_plan_in(self, dc, vm, host, host).duration_s
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
@@ -421,7 +411,7 @@ impl Rounds {
                 self.hot_history_mb.push_back(d.hot_mb);
                 // Hot pages form one nested set, written in the same order every round, so
                 // "dirty in at least K of the last N rounds" holds for the first
-                // K-th-largest(history) MB of it (models.md A.4's HDP test, fluid form).
+                // K-th-largest(history) MB of it (docs/MODELS.md A.4's HDP test, fluid form).
                 let hot_dirty_mb = self.deferred_mb.max(d.hot_mb);
                 let defer_mb = hot_dirty_mb.min(kth_largest(&self.hot_history_mb, h.hot_threshold));
                 (d.total_mb - d.hot_mb + hot_dirty_mb - defer_mb, defer_mb)

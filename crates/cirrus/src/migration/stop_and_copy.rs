@@ -1,13 +1,13 @@
 //! Stop-and-copy: the non-live baseline every live scheme is measured against.
 
+use super::PhaseOutcome;
+use super::estimate::ProcessModel;
 use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationReport, MigrationStart, Overheads};
-use super::{PhaseOutcome, idle_plan_in};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use super::{MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Overheads};
 use crate::params::{ParamError, Params};
 
 /// Pause the VM, copy its whole RAM, resume it at the destination (Xen's non-live save,
-/// `last_iter = 1` from the start; models.md A.3): data = RAM, downtime = RAM / rate +
+/// `last_iter = 1` from the start; docs/MODELS.md A.3): data = RAM, downtime = RAM / rate +
 /// `resume_s`, total = `setup_s` + downtime. 512 MB at 1 Gbit/s: 4.096 s.
 ///
 /// Parameters: `setup_s`, `resume_s`, `rate_cap_mbps` ([`Overheads`]).
@@ -17,17 +17,9 @@ pub struct StopAndCopy {
     pub overheads: Overheads,
 }
 
-impl MigrationModel for StopAndCopy {
+impl ProcessModel for StopAndCopy {
     fn name(&self) -> &'static str {
         "stop-and-copy"
-    }
-
-    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
-        idle_plan_in(self, dc, vm, source, target)
-    }
-
-    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
-        idle_plan_in(self, dc, vm, host, host).duration_s
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {

@@ -419,7 +419,7 @@ fn plans_price_an_idle_vm_alone() {
     let mut s = spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0]);
     s.vm_types[0].ram_mb = 512;
     let dc = Datacenter::new(s);
-    for entry in REGISTRY.iter().filter(|e| e.name != "cloudsim") {
+    for entry in CATALOG.iter().filter(|e| e.name != "cloudsim") {
         let m = (entry.build)(Params::new()).unwrap();
         let plan = m.plan(&dc, VmId(0), HostId(0), HostId(0));
         // Post-copy and hybrid add their 1 MB state.
@@ -436,7 +436,7 @@ fn plans_price_an_idle_vm_alone() {
 
 #[test]
 fn registry_builds_every_model_and_names_bad_parameters() {
-    for entry in REGISTRY {
+    for entry in CATALOG {
         assert!(
             build_migration_model(entry.name, Params::new()).is_ok(),
             "{}",

@@ -1,30 +1,30 @@
 //! Time-series-based pre-copy (Hu et al., "A Time-Series Based Precopy Approach for Live
-//! Migration of Virtual Machines", ICPADS 2011; models.md A.4).
+//! Migration of Virtual Machines", ICPADS 2011; docs/MODELS.md A.4).
 //!
 //! Pages dirtied often in the recent rounds ("high dirty pages") will be dirtied again: sending
 //! them before the final round is wasted. The approach keeps each page's dirty history over
 //! the last `N` rounds, holds back the pages dirty in at least `K` of them, and sends them
 //! once, in the final stop-and-copy. Hu et al. report fewer rounds, less data and shorter
-//! times than Xen's pre-copy (their exact percentages are not known, models.md F).
+//! times than Xen's pre-copy (their exact percentages are not known, docs/MODELS.md F).
 
+use super::estimate::ProcessModel;
 use super::pre_copy::PreCopy;
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, count, idle_plan_in};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use super::{MigrationModel, MigrationProcess, MigrationStart, count};
 use crate::params::{ParamError, Params};
 
 /// Which pages are "high dirty pages": dirty in at least `hot_threshold` of the last
-/// `history_rounds` rounds (models.md A.4 suggests N = 4..8, K = N/2; the paper's values
+/// `history_rounds` rounds (docs/MODELS.md A.4 suggests N = 4..8, K = N/2; the paper's values
 /// are not known).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HotDeferral {
-    /// History window N, rounds (`history_rounds`, default 4, a design default after models.md A.4).
+    /// History window N, rounds (`history_rounds`, default 4, a design default after docs/MODELS.md A.4).
     pub history_rounds: u32,
-    /// Threshold K, rounds (`hot_threshold`, default 2 = N/2, a design default after models.md A.4).
+    /// Threshold K, rounds (`hot_threshold`, default 2 = N/2, a design default after docs/MODELS.md A.4).
     pub hot_threshold: u32,
 }
 
 impl HotDeferral {
-    /// N = 4, K = 2: the low end of models.md A.4's suggested window, K = N/2.
+    /// N = 4, K = 2: the low end of docs/MODELS.md A.4's suggested window, K = N/2.
     pub const DEFAULT: Self = Self {
         history_rounds: 4,
         hot_threshold: 2,
@@ -56,7 +56,7 @@ impl HotDeferral {
 /// In the fluid memory model the hot pages are [`VmMemory::hot_fraction`](super::VmMemory)
 /// of the working set, written first in every round; a page is deferred once it was dirty
 /// in `hot_threshold` of the last `history_rounds` rounds. The stop rules are pre-copy's,
-/// tested on the data the next live round would send (models.md A.4: "termination = Xen
+/// tested on the data the next live round would send (docs/MODELS.md A.4: "termination = Xen
 /// conditions evaluated on |to_send_i|"), except the downtime target, which counts the
 /// deferred pages too since the final round carries them. With no hot pages it is exactly
 /// [`PreCopy`].
@@ -79,17 +79,9 @@ impl Default for TimeSeriesPreCopy {
     }
 }
 
-impl MigrationModel for TimeSeriesPreCopy {
+impl ProcessModel for TimeSeriesPreCopy {
     fn name(&self) -> &'static str {
         "time-series"
-    }
-
-    fn plan(&self, dc: &Datacenter, vm: VmId, source: HostId, target: HostId) -> MigrationPlan {
-        idle_plan_in(self, dc, vm, source, target)
-    }
-
-    fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
-        idle_plan_in(self, dc, vm, host, host).duration_s
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {

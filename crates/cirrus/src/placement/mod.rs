@@ -28,8 +28,8 @@ pub use rack_aware::RackAware;
 pub use scavp::Scavp;
 pub use worst_fit::WorstFit;
 
+use crate::catalog::Entry;
 use crate::datacenter::{Datacenter, HostId, VmId};
-use crate::registry::Entry;
 
 /// Would a host be overloaded once a VM is added? CloudSim's PABFD asks its
 /// allocation policy's overload detector this
@@ -122,8 +122,9 @@ pub fn place_all(
     unplaced
 }
 
-/// Registered placement policies (see [`crate::registry`]).
-pub(crate) static REGISTRY: &[Entry<dyn PlacementPolicy>] = &[
+/// This family's catalogue (see [`crate::catalog`]): every placement policy by name. A new one is a
+/// file in this module and one line here.
+pub(crate) static CATALOG: &[Entry<Box<dyn PlacementPolicy>>] = &[
     Entry {
         name: "ff",
         summary: "first fit: the lowest-id host with room (CloudSim PowerVmAllocationPolicySimple; `admission` = true|false)",

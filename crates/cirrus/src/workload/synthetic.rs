@@ -23,6 +23,7 @@ use rand_distr::{Beta, Normal};
 
 use super::UtilizationTrace;
 use super::diurnal::DiurnalPattern;
+use crate::catalog::Entry;
 use crate::params::{ParamError, Params};
 
 /// Name of the random stream family the generators draw from (one stream per
@@ -83,32 +84,66 @@ pub enum SyntheticDemand {
     Diurnal(DiurnalPattern),
 }
 
-impl SyntheticDemand {
-    /// The distribution kinds [`SyntheticDemand::from_params`] accepts, with a
-    /// one-line summary each (for `cirrus list`).
-    pub const KINDS: &[(&str, &str)] = &[
-        ("constant", "every sample = `value` (in [0, 1])"),
-        (
-            "uniform",
-            "samples uniform on [`low`, `high`] (0 <= low <= high <= 1)",
-        ),
-        (
-            "normal",
-            "samples normal(`mean` in [0, 1], `std_dev` >= 0), clipped to [0, 1]",
-        ),
-        (
-            "beta",
-            "samples Beta(`alpha` > 0, `beta` > 0), mean alpha / (alpha + beta)",
-        ),
-        (
-            "diurnal",
-            "daily desktop pattern: `base` + `amplitude` x raised cosine peaking at `peak_hour` \
-             (+ per-VM phase in `phase_spread_h`), + Normal(0, `noise`)",
-        ),
-    ];
+/// This family's catalogue (see [`crate::catalog`]): every distribution kind by name, with
+/// its constructor (parameters as in [`SyntheticDemand::from_params`]). A new kind is a
+/// variant of [`SyntheticDemand`] and one line here.
+pub(crate) static CATALOG: &[Entry<SyntheticDemand>] = &[
+    Entry {
+        name: "constant",
+        summary: "every sample = `value` (in [0, 1])",
+        build: |mut p| {
+            let value = require_in(&mut p, "value", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            finish(p, &["value"], SyntheticDemand::Constant { value })
+        },
+    },
+    Entry {
+        name: "uniform",
+        summary: "samples uniform on [`low`, `high`] (0 <= low <= high <= 1)",
+        build: |mut p| {
+            let low = require_in(&mut p, "low", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            let high = require_in(&mut p, "high", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            finish(p, &["low", "high"], SyntheticDemand::Uniform { low, high })
+        },
+    },
+    Entry {
+        name: "normal",
+        summary: "samples normal(`mean` in [0, 1], `std_dev` >= 0), clipped to [0, 1]",
+        build: |mut p| {
+            let mean = require_in(&mut p, "mean", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            let std_dev = p.require_number("std_dev")?;
+            finish(p, &["mean", "std_dev"], SyntheticDemand::Normal { mean, std_dev })
+        },
+    },
+    Entry {
+        name: "beta",
+        summary: "samples Beta(`alpha` > 0, `beta` > 0), mean alpha / (alpha + beta)",
+        build: |mut p| {
+            let alpha = p.require_number("alpha")?;
+            let beta = p.require_number("beta")?;
+            finish(p, &["alpha", "beta"], SyntheticDemand::Beta { alpha, beta })
+        },
+    },
+    Entry {
+        name: "diurnal",
+        summary: "daily desktop pattern: `base` + `amplitude` x raised cosine peaking at `peak_hour` \
+                  (+ per-VM phase in `phase_spread_h`), + Normal(0, `noise`)",
+        build: |mut p| {
+            let pattern = DiurnalPattern::from_params(&mut p)?;
+            finish(p, DiurnalPattern::KEYS, SyntheticDemand::Diurnal(pattern))
+        },
+    },
+];
 
-    /// Builds a distribution of kind `kind` (one of [`Self::KINDS`]) from its
-    /// parameters, all required:
+/// The end of every constructor: no parameter left over, the values in range.
+fn finish(params: Params, known: &[&str], demand: SyntheticDemand) -> Result<SyntheticDemand, ParamError> {
+    params.finish(known)?;
+    demand.validate()?;
+    Ok(demand)
+}
+
+impl SyntheticDemand {
+    /// Builds a distribution of kind `kind` (a name in this module's catalogue, which
+    /// `cirrus list` prints) from its parameters, all required:
     /// - `"constant"`: `value` in `[0, 1]`;
     /// - `"uniform"`: `low`, `high` in `[0, 1]`, `low <= high`;
     /// - `"normal"`: `mean` in `[0, 1]`, `std_dev >= 0`;
@@ -119,50 +154,14 @@ impl SyntheticDemand {
     ///
     /// An unknown kind is reported under the key `"distribution"`; a missing,
     /// out-of-range or unknown parameter under its own key.
-    pub fn from_params(kind: &str, mut params: Params) -> Result<Self, ParamError> {
-        let (demand, known): (Self, &[&str]) = match kind {
-            "constant" => (
-                Self::Constant {
-                    value: require_in(&mut params, "value", MIN_UTILIZATION, MAX_UTILIZATION)?,
-                },
-                &["value"],
-            ),
-            "uniform" => (
-                Self::Uniform {
-                    low: require_in(&mut params, "low", MIN_UTILIZATION, MAX_UTILIZATION)?,
-                    high: require_in(&mut params, "high", MIN_UTILIZATION, MAX_UTILIZATION)?,
-                },
-                &["low", "high"],
-            ),
-            "normal" => (
-                Self::Normal {
-                    mean: require_in(&mut params, "mean", MIN_UTILIZATION, MAX_UTILIZATION)?,
-                    std_dev: params.require_number("std_dev")?,
-                },
-                &["mean", "std_dev"],
-            ),
-            "beta" => (
-                Self::Beta {
-                    alpha: params.require_number("alpha")?,
-                    beta: params.require_number("beta")?,
-                },
-                &["alpha", "beta"],
-            ),
-            "diurnal" => (
-                Self::Diurnal(DiurnalPattern::from_params(&mut params)?),
-                DiurnalPattern::KEYS,
-            ),
-            _ => {
-                let known: Vec<&str> = Self::KINDS.iter().map(|(name, _)| *name).collect();
-                return Err(ParamError::new(
-                    "distribution",
-                    format!("unknown distribution {kind:?}; known: {}", known.join(", ")),
-                ));
-            }
-        };
-        params.finish(known)?;
-        demand.validate()?;
-        Ok(demand)
+    pub fn from_params(kind: &str, params: Params) -> Result<Self, ParamError> {
+        let entry = Entry::find(CATALOG, kind).ok_or_else(|| {
+            ParamError::new(
+                "distribution",
+                format!("unknown distribution {kind:?}; known: {}", Entry::names(CATALOG)),
+            )
+        })?;
+        (entry.build)(params)
     }
 
     /// Checks the parameters (ranges as in [`Self::from_params`]); the error
@@ -528,13 +527,13 @@ mod tests {
 
     #[test]
     fn kinds_list_matches_from_params() {
-        for (kind, summary) in SyntheticDemand::KINDS {
-            assert!(!summary.is_empty());
+        for e in CATALOG {
+            assert!(!e.summary.is_empty());
             // Every listed kind is known: the error is about a parameter.
-            assert_ne!(error(kind, &[]).key, "distribution");
+            assert_ne!(error(e.name, &[]).key, "distribution");
         }
         for d in all_demands() {
-            assert!(SyntheticDemand::KINDS.iter().any(|(k, _)| *k == d.kind()));
+            assert!(CATALOG.iter().any(|e| e.name == d.kind()));
         }
     }
 

@@ -9,8 +9,8 @@
 //! | name | type | CloudSim class (`PowerVmAllocationPolicyMigration…`) |
 //! |---|---|---|
 //! | `thr` | [`ThrDetector`] | `…StaticThreshold` |
-//! | `iqr` | [`IqrDetector`] | `…InterQuartileRange` |
-//! | `mad` | [`MadDetector`] | `…MedianAbsoluteDeviation` |
+//! | `iqr` | [`AdaptiveThresholdDetector`] on [`Spread::Iqr`] | `…InterQuartileRange` |
+//! | `mad` | [`AdaptiveThresholdDetector`] on [`Spread::Mad`] | `…MedianAbsoluteDeviation` |
 //! | `lr` | [`LrDetector`] | `…LocalRegression` |
 //! | `lrr` | [`LrDetector`] (robust) | `…LocalRegressionRobust` |
 //!
@@ -21,18 +21,16 @@
 //! which the caller builds as CloudSim does (see the field docs). NaN never makes a host
 //! overloaded: every test is a comparison that NaN fails, as in Java.
 
-mod iqr;
+mod adaptive;
 mod lr;
-mod mad;
 mod thr;
 
-pub use iqr::IqrDetector;
+pub use adaptive::{AdaptiveThresholdDetector, Spread};
 pub use lr::{LrDetector, LrWeighting};
-pub use mad::MadDetector;
 pub use thr::ThrDetector;
 
+use crate::catalog::Entry;
 use crate::params::{ParamError, Params};
-use crate::registry::Entry;
 
 /// What an overload detector sees of one host at a decision instant.
 #[derive(Debug, Clone, Copy)]
@@ -69,8 +67,9 @@ pub trait OverloadDetector: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// Registered overload detectors (see [`crate::registry`]).
-pub(crate) static REGISTRY: &[Entry<dyn OverloadDetector>] = &[
+/// This family's catalogue (see [`crate::catalog`]): every overload detector by name. A new one is a
+/// file in this module and one line here.
+pub(crate) static CATALOG: &[Entry<Box<dyn OverloadDetector>>] = &[
     Entry {
         name: "thr",
         summary: "static threshold: u > threshold (Beloglazov & Buyya, CCPE 2012; CloudSim \
@@ -82,14 +81,14 @@ pub(crate) static REGISTRY: &[Entry<dyn OverloadDetector>] = &[
         summary: "inter-quartile range: u > 1 - safety*IQR(history), THR fallback on short histories \
                   (CCPE 2012; CloudSim ...InterQuartileRange); params safety (1.5), \
                   fallback_threshold (0.7), min_history (12)",
-        build: iqr::build,
+        build: |p| adaptive::build(Spread::Iqr, p),
     },
     Entry {
         name: "mad",
         summary: "median absolute deviation: u > 1 - safety*MAD(history), THR fallback on short \
                   histories (CCPE 2012; CloudSim ...MedianAbsoluteDeviation); params safety (2.5), \
                   fallback_threshold (0.7), min_history (12)",
-        build: mad::build,
+        build: |p| adaptive::build(Spread::Mad, p),
     },
     Entry {
         name: "lr",
@@ -204,11 +203,11 @@ mod tests {
 
     #[test]
     fn registry_names_are_unique_and_build_with_defaults() {
-        let mut names: Vec<_> = REGISTRY.iter().map(|e| e.name).collect();
+        let mut names: Vec<_> = CATALOG.iter().map(|e| e.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), REGISTRY.len());
-        for e in REGISTRY {
+        assert_eq!(names.len(), CATALOG.len());
+        for e in CATALOG {
             let detector = (e.build)(Params::new()).unwrap();
             assert_eq!(detector.name(), e.name);
             assert!(!e.summary.is_empty());
@@ -217,7 +216,7 @@ mod tests {
 
     #[test]
     fn unknown_and_out_of_range_parameters_are_named() {
-        for e in REGISTRY {
+        for e in CATALOG {
             let p = Params::new().with("tresh", ParamValue::Number(0.5));
             assert_eq!((e.build)(p).unwrap_err().key, "tresh", "{}", e.name);
         }
@@ -232,7 +231,7 @@ mod tests {
             ("lrr", "weighting", ParamValue::Number(1.0)),
         ];
         for (name, key, value) in bad {
-            let entry = REGISTRY.iter().find(|e| e.name == name).unwrap();
+            let entry = CATALOG.iter().find(|e| e.name == name).unwrap();
             let err = (entry.build)(Params::new().with(key, value)).unwrap_err();
             assert_eq!(err.key, key, "{name}: {err}");
         }

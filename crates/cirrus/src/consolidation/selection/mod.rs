@@ -18,8 +18,8 @@ pub use rs::RandomSelection;
 use rand::RngCore;
 
 use super::history::VmHistories;
+use crate::catalog::Entry;
 use crate::datacenter::{Datacenter, HostId, VmId};
-use crate::registry::Entry;
 
 /// What a selection policy may consult besides the datacenter.
 pub struct SelectionContext<'a> {
@@ -56,8 +56,9 @@ fn first_min_by(dc: &Datacenter, host: HostId, mut key: impl FnMut(VmId) -> f64)
     best.map(|(v, _)| v)
 }
 
-/// Registered VM-selection policies (see [`crate::registry`]).
-pub(crate) static REGISTRY: &[Entry<dyn VmSelection>] = &[
+/// This family's catalogue (see [`crate::catalog`]): every VM-selection policy by name. A new one is a
+/// file in this module and one line here.
+pub(crate) static CATALOG: &[Entry<Box<dyn VmSelection>>] = &[
     Entry {
         name: "mmt",
         summary: "minimum migration time: the VM with the least RAM (Beloglazov & Buyya 2012)",

@@ -8,7 +8,8 @@
 mod fit_index;
 pub mod time_shared;
 
-use std::cell::{Cell, RefCell};
+pub use fit_index::FirstFitIndex;
+
 use std::sync::Arc;
 
 use crate::application::{self, Applications};
@@ -431,18 +432,17 @@ pub struct Datacenter {
     /// every busy host and every VM it places.
     host_potential_mips: Vec<f64>,
     /// [`current_requested_mips`](Self::current_requested_mips) per host,
-    /// with the (host version, request epoch) it was summed at: overload
-    /// tests ask for it again and again during a consolidation round.
-    host_requested_now: Vec<Cell<(u64, u64, f64)>>,
-    /// Bumped whenever a VM's request changes.
-    request_epoch: u64,
+    /// summed again whenever the host's list or the request of a VM listed
+    /// on it changes: overload tests ask for it again and again during a
+    /// consolidation round.
+    host_requested_now: Vec<f64>,
     /// Bit `h`: host `h` lists a VM or delivered MIPS at its last step.
     busy: Vec<u64>,
     /// Per host type, bit `h`: host `h` is of that type, not busy and up.
     idle_by_type: Vec<Vec<u64>>,
     host_state: Vec<HostState>,
-    /// First-fit index over the hosts' free resources (refreshed lazily).
-    fit: RefCell<fit_index::FitIndex>,
+    /// The hosts whose room changed, for first-fit indexes.
+    room_log: fit_index::RoomLog,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// How many entries of `vm_in_migration` are true: with none, every
@@ -450,6 +450,9 @@ pub struct Datacenter {
     vms_in_migration: usize,
     /// Hosts on which each VM is listed as migrating in.
     vm_incoming: Vec<u8>,
+    /// Every (VM, host) listing as migrating in, in no particular order: the
+    /// other hosts whose sums a migrating VM's new request changes.
+    incoming: Vec<(VmId, HostId)>,
     vm_shares: Vec<MigrationShares>,
     /// RAM a host still holds for VMs that already run elsewhere (post-copy
     /// until its last page has left), MB.
@@ -511,7 +514,7 @@ impl Datacenter {
             .zip(&vm_cpu_fraction)
             .map(|(v, &u)| u * spec.vm_types[v.vm_type].mips)
             .collect();
-        Self {
+        let mut dc = Self {
             host_vms: vec![Vec::new(); n_hosts],
             host_slots: vec![Vec::new(); n_hosts],
             host_ram_free_mb,
@@ -521,8 +524,7 @@ impl Datacenter {
             host_requested_mips: vec![0.0; n_hosts],
             host_version: vec![0; n_hosts],
             host_potential_mips: vec![0.0; n_hosts],
-            host_requested_now: vec![Cell::new((u64::MAX, u64::MAX, 0.0)); n_hosts],
-            request_epoch: 0,
+            host_requested_now: vec![0.0; n_hosts],
             host_power_w: spec
                 .hosts
                 .iter()
@@ -531,11 +533,12 @@ impl Datacenter {
             busy: vec![0; words],
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
-            fit: RefCell::new(fit_index::FitIndex::new(n_hosts)),
+            room_log: fit_index::RoomLog::new(n_hosts),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vms_in_migration: 0,
             vm_incoming: vec![0; n_vms],
+            incoming: Vec::new(),
             vm_shares: vec![MigrationShares::CLOUDSIM; n_vms],
             host_held_ram_mb: vec![0; n_hosts],
             vm_cpu_fraction,
@@ -549,7 +552,11 @@ impl Datacenter {
             scratch_allocated: Vec::new(),
             trace_memo: vec![(f64::NAN.to_bits(), 0.0); spec.traces.len()],
             spec,
+        };
+        for hi in 0..n_hosts {
+            dc.refresh_requested_now(hi);
         }
+        dc
     }
 
     /// The immutable description.
@@ -623,6 +630,12 @@ impl Datacenter {
     #[inline]
     pub fn ram_free_mb(&self, h: HostId) -> u64 {
         self.host_ram_free_mb[h.index()]
+    }
+
+    /// Bandwidth of host `h` not reserved, Mbit/s.
+    #[inline]
+    pub fn bw_free_mbps(&self, h: HostId) -> f64 {
+        self.host_bw_free_mbps[h.index()]
     }
 
     /// MIPS the time-shared scheduler of `h` has not handed out (0 when
@@ -757,7 +770,7 @@ impl Datacenter {
     pub fn set_host_state(&mut self, h: HostId, state: HostState) {
         self.host_state[h.index()] = state;
         self.refresh_busy(h.index());
-        self.fit.get_mut().mark(h.index());
+        self.room_log.mark(h.index());
     }
 
     /// Abandons VM `v`'s migration to `target` before its switch-over: the
@@ -828,32 +841,9 @@ impl Datacenter {
             && self.host_bw_free_mbps[hi] >= need.bw_mbps
     }
 
-    /// The lowest-id host at or after `from` that [`is_suitable`](Self::is_suitable)
-    /// for VM `v`, in O(log hosts) (an index kept beside the hosts): what a
-    /// scan of the hosts in id order finds.
-    pub fn first_suitable_host(&self, v: VmId, from: HostId) -> Option<HostId> {
-        let mut fit = self.fit.borrow_mut();
-        fit.refresh(|hi| {
-            let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
-            fit_index::Room {
-                mips: if self.host_state[hi] == HostState::Up {
-                    self.host_available_mips[hi]
-                } else {
-                    f64::NEG_INFINITY
-                },
-                pe_mips: ht.mips_per_core,
-                ram_mb: self.host_ram_free_mb[hi] as f64,
-                bw_mbps: self.host_bw_free_mbps[hi],
-            }
-        });
-        let (ram, bw) = self.memory_request(v);
-        let need = fit_index::Need {
-            mips: self.vm_requested_mips(v),
-            mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
-            ram_mb: ram as f64,
-            bw_mbps: bw,
-        };
-        fit.first_from(from.index(), &need).map(|i| HostId(i as u32))
+    /// What first-fit indexes read to catch up with this datacenter.
+    fn room_log(&self) -> &fit_index::RoomLog {
+        &self.room_log
     }
 
     /// Places VM `v` on host `h` (CloudSim `Host.vmCreate`): reserves RAM and
@@ -932,11 +922,13 @@ impl Datacenter {
         let hi = h.index();
         if slot.incoming {
             self.vm_incoming[v.index()] += 1;
+            self.incoming.push((v, h));
         }
         self.host_vms[hi].insert(index, v);
         self.host_slots[hi].insert(index, slot);
         self.host_version[hi] += 1;
         self.refresh_potential(hi);
+        self.refresh_requested_now(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
     }
@@ -947,9 +939,13 @@ impl Datacenter {
         let slot = self.host_slots[hi].remove(index);
         if slot.incoming {
             self.vm_incoming[v.index()] -= 1;
+            if let Some(k) = self.incoming.iter().position(|&x| x == (v, h)) {
+                self.incoming.swap_remove(k);
+            }
         }
         self.host_version[hi] += 1;
         self.refresh_potential(hi);
+        self.refresh_requested_now(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
         slot
@@ -1099,7 +1095,7 @@ impl Datacenter {
         let bw: f64 = self.host_slots[hi].iter().map(|s| s.bw_mbps).sum();
         self.host_ram_free_mb[hi] = ht.ram_mb.saturating_sub(ram);
         self.host_bw_free_mbps[hi] = (ht.bw_mbps - bw).max(0.0);
-        self.fit.get_mut().mark(hi);
+        self.room_log.mark(hi);
     }
 
     fn set_in_migration(&mut self, v: VmId, in_migration: bool) {
@@ -1152,7 +1148,7 @@ impl Datacenter {
         }
         self.scratch_allocated.clear();
         self.scratch_allocated.resize(self.scratch_requests.len(), 0.0);
-        self.fit.get_mut().mark(hi);
+        self.room_log.mark(hi);
         self.host_available_mips[hi] = time_shared::share(
             capacity,
             pe_mips,
@@ -1182,7 +1178,6 @@ impl Datacenter {
         };
         self.vm_cpu_fraction[v.index()] = u;
         self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
-        self.request_epoch += 1;
     }
 
     /// One datacenter step at time `t_s` for host `h` (CloudSim
@@ -1218,7 +1213,38 @@ impl Datacenter {
         self.host_requested_mips[hi] = requested;
         self.host_power_w[hi] = self.host_type(h).power.power_watts(self.utilization(h));
         self.refresh_busy(hi);
+        self.refresh_requested_now(hi);
+        if self.vms_in_migration > 0 {
+            self.refresh_requested_elsewhere(h);
+        }
         (utilization, requested)
+    }
+
+    /// Sums again what the VMs listed on host `hi` request now.
+    fn refresh_requested_now(&mut self, hi: usize) {
+        self.host_requested_now[hi] = self.sum_requested_mips(HostId(hi as u32));
+    }
+
+    /// After host `h` stepped: the sums of the other hosts listing one of its
+    /// VMs (a migration's source and targets), whose requests just changed.
+    fn refresh_requested_elsewhere(&mut self, h: HostId) {
+        for i in 0..self.host_vms[h.index()].len() {
+            let v = self.host_vms[h.index()][i];
+            if !self.vm_in_migration[v.index()] && self.vm_incoming[v.index()] == 0 {
+                continue;
+            }
+            if let Some(home) = self.vm_host[v.index()]
+                && home != h
+            {
+                self.refresh_requested_now(home.index());
+            }
+            for k in 0..self.incoming.len() {
+                let (u, target) = self.incoming[k];
+                if u == v && target != h {
+                    self.refresh_requested_now(target.index());
+                }
+            }
+        }
     }
 
     /// MIPS host `h`'s scheduler hands out now, VMs placed since the last
@@ -1307,16 +1333,10 @@ impl Datacenter {
 
     /// Total MIPS the VMs listed on `h` currently request, VMs migrating in
     /// included (what CloudSim's threshold detectors compare with capacity).
+    #[inline]
     pub fn current_requested_mips(&self, h: HostId) -> f64 {
-        let key = (self.host_version[h.index()], self.request_epoch);
-        let cell = &self.host_requested_now[h.index()];
-        let (version, epoch, mips) = cell.get();
-        if (version, epoch) == key {
-            debug_assert_eq!(mips.to_bits(), self.sum_requested_mips(h).to_bits());
-            return mips;
-        }
-        let mips = self.sum_requested_mips(h);
-        cell.set((key.0, key.1, mips));
+        let mips = self.host_requested_now[h.index()];
+        debug_assert_eq!(mips.to_bits(), self.sum_requested_mips(h).to_bits());
         mips
     }
 

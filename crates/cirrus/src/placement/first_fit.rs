@@ -2,7 +2,7 @@
 
 use super::support::{admitted, suitable};
 use super::{PlacementContext, PlacementPolicy};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::datacenter::{Datacenter, FirstFitIndex, HostId, VmId};
 use crate::params::{ParamError, Params};
 
 /// First fit: the lowest-id host that is suitable and passes the admission
@@ -26,22 +26,33 @@ use crate::params::{ParamError, Params};
 /// check altogether, `PowerVmAllocationPolicySimple` to the letter even
 /// when a check is configured (e.g. to start a consolidation run from
 /// overloaded hosts).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FirstFit {
     /// Ask the context's admission check (default `true`).
     pub admission: bool,
+    index: FirstFitIndex,
+}
+
+impl FirstFit {
+    /// First fit that asks the admission check, or not.
+    pub fn new(admission: bool) -> Self {
+        Self {
+            admission,
+            index: FirstFitIndex::default(),
+        }
+    }
 }
 
 impl Default for FirstFit {
     fn default() -> Self {
-        Self { admission: true }
+        Self::new(true)
     }
 }
 
 pub(super) fn build(mut params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     let admission = params.bool("admission")?.unwrap_or(true);
     params.finish(&["admission"])?;
-    Ok(Box::new(FirstFit { admission }))
+    Ok(Box::new(FirstFit::new(admission)))
 }
 
 impl PlacementPolicy for FirstFit {
@@ -50,22 +61,22 @@ impl PlacementPolicy for FirstFit {
     }
 
     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        first_admitted(dc, ctx, v, self.admission)
+        first_admitted(&mut self.index, dc, ctx, v, self.admission)
     }
 }
 
 /// The lowest-id host suitable for `v`, not excluded and (if `admission`)
-/// admitted: the datacenter's first-fit index finds each candidate in
-/// O(log hosts), so the cost grows with the hosts refused, not all hosts.
+/// admitted: the first-fit index finds each candidate in O(log hosts), so
+/// the cost grows with the hosts refused, not all hosts.
 pub(super) fn first_admitted(
+    index: &mut FirstFitIndex,
     dc: &Datacenter,
     ctx: &PlacementContext<'_>,
     v: VmId,
     admission: bool,
 ) -> Option<HostId> {
     let mut from = HostId(0);
-    while let Some(h) = dc.first_suitable_host(v, from) {
-        debug_assert!(dc.is_suitable(h, v));
+    while let Some(h) = index.first_suitable_host(dc, v, from) {
         if suitable(dc, ctx, h, v) && (!admission || admitted(dc, ctx, h, v)) {
             return Some(h);
         }

@@ -34,7 +34,7 @@ impl PlacementPolicy for FirstFitDecreasing {
         sort_decreasing(dc, vms);
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         super::first_fit::first_admitted(&mut self.index, dc, ctx, v, true)
     }
 }
@@ -43,7 +43,7 @@ impl PlacementPolicy for FirstFitDecreasing {
 mod tests {
     use super::*;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, place_all};
 
     #[test]
     fn largest_first_into_the_lowest_host_with_room() {
@@ -57,13 +57,12 @@ mod tests {
             ],
             &[400.0, 700.0, 600.0],
         ));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        assert!(place_all(&mut FirstFitDecreasing::default(), &mut dc, &ctx, &mut vms).is_empty());
+        assert!(place_all(&mut FirstFitDecreasing::default(), &mut dc, &mut ctx, &mut vms).is_empty());
         assert_eq!(vms, [VmId(1), VmId(2), VmId(0)]);
         assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
         assert_eq!(dc.host_of(VmId(2)), Some(HostId(1)));

@@ -106,15 +106,45 @@ impl MigrationTimeCache {
     }
 }
 
+/// Requested MIPS per host ([`Datacenter::current_requested_mips`]), cached
+/// until the host's VM list or any VM's request changes.
+#[derive(Debug, Clone, Default)]
+pub struct RequestedMipsCache {
+    /// (host list version, request epoch, MIPS) per host.
+    entries: Vec<Option<(u64, u64, f64)>>,
+}
+
+impl RequestedMipsCache {
+    /// What the VMs listed on `h` request now.
+    pub fn mips(&mut self, dc: &Datacenter, h: HostId) -> f64 {
+        if self.entries.len() != dc.host_count() {
+            self.entries.clear();
+            self.entries.resize(dc.host_count(), None);
+        }
+        let key = (dc.host_version(h), dc.request_epoch());
+        if let Some((version, epoch, mips)) = self.entries[h.index()]
+            && (version, epoch) == key
+        {
+            debug_assert_eq!(mips.to_bits(), dc.current_requested_mips(h).to_bits());
+            return mips;
+        }
+        let mips = dc.current_requested_mips(h);
+        self.entries[h.index()] = Some((key.0, key.1, mips));
+        mips
+    }
+}
+
 /// What overload tests derive from the datacenter and the histories and ask
-/// for again and again during a round: host histories, the longest
-/// migration per host, LR lines. Owned by the [`Consolidation`]; each entry
+/// for again and again during a round: host histories, requested MIPS, the
+/// longest migration per host, LR lines. Owned by the [`Consolidation`]; each entry
 /// is checked against what it was computed from when read, so a stale entry
 /// is recomputed, never used.
 #[derive(Debug, Clone, Default)]
 pub struct LoadCache {
     /// Host histories and VM histories scaled to a host.
     pub histories: HostHistoryCache,
+    /// Requested MIPS per host.
+    pub requested: RequestedMipsCache,
     /// Longest migration per host.
     pub migration_times: MigrationTimeCache,
     /// LR lines of hosts and VMs, for O(1) admission tests.
@@ -144,7 +174,7 @@ impl LoadView<'_> {
     ) -> bool {
         let mut buf = [0.0; HISTORY_LENGTH];
         let history = self.cache.histories.host(self.histories, dc, h, extra, &mut buf);
-        let mut requested = dc.current_requested_mips(h);
+        let mut requested = self.cache.requested.mips(dc, h);
         let mut max_migration_s = self.cache.migration_times.longest_s(dc, self.migration, h);
         if let Some(v) = extra {
             max_migration_s = max_migration_s.max(self.migration.estimate_duration_s(dc, v, h));

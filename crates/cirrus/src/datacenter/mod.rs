@@ -431,11 +431,8 @@ pub struct Datacenter {
     /// each host, refreshed whenever its slots change: PABFD reads it for
     /// every busy host and every VM it places.
     host_potential_mips: Vec<f64>,
-    /// [`current_requested_mips`](Self::current_requested_mips) per host,
-    /// summed again whenever the host's list or the request of a VM listed
-    /// on it changes: overload tests ask for it again and again during a
-    /// consolidation round.
-    host_requested_now: Vec<f64>,
+    /// Bumped whenever a VM's request changes (for caches of requested MIPS).
+    request_epoch: u64,
     /// Bit `h`: host `h` lists a VM or delivered MIPS at its last step.
     busy: Vec<u64>,
     /// Per host type, bit `h`: host `h` is of that type, not busy and up.
@@ -450,9 +447,6 @@ pub struct Datacenter {
     vms_in_migration: usize,
     /// Hosts on which each VM is listed as migrating in.
     vm_incoming: Vec<u8>,
-    /// Every (VM, host) listing as migrating in, in no particular order: the
-    /// other hosts whose sums a migrating VM's new request changes.
-    incoming: Vec<(VmId, HostId)>,
     vm_shares: Vec<MigrationShares>,
     /// RAM a host still holds for VMs that already run elsewhere (post-copy
     /// until its last page has left), MB.
@@ -514,7 +508,7 @@ impl Datacenter {
             .zip(&vm_cpu_fraction)
             .map(|(v, &u)| u * spec.vm_types[v.vm_type].mips)
             .collect();
-        let mut dc = Self {
+        Self {
             host_vms: vec![Vec::new(); n_hosts],
             host_slots: vec![Vec::new(); n_hosts],
             host_ram_free_mb,
@@ -524,7 +518,7 @@ impl Datacenter {
             host_requested_mips: vec![0.0; n_hosts],
             host_version: vec![0; n_hosts],
             host_potential_mips: vec![0.0; n_hosts],
-            host_requested_now: vec![0.0; n_hosts],
+            request_epoch: 0,
             host_power_w: spec
                 .hosts
                 .iter()
@@ -538,7 +532,6 @@ impl Datacenter {
             vm_in_migration: vec![false; n_vms],
             vms_in_migration: 0,
             vm_incoming: vec![0; n_vms],
-            incoming: Vec::new(),
             vm_shares: vec![MigrationShares::CLOUDSIM; n_vms],
             host_held_ram_mb: vec![0; n_hosts],
             vm_cpu_fraction,
@@ -552,11 +545,7 @@ impl Datacenter {
             scratch_allocated: Vec::new(),
             trace_memo: vec![(f64::NAN.to_bits(), 0.0); spec.traces.len()],
             spec,
-        };
-        for hi in 0..n_hosts {
-            dc.refresh_requested_now(hi);
         }
-        dc
     }
 
     /// The immutable description.
@@ -922,13 +911,11 @@ impl Datacenter {
         let hi = h.index();
         if slot.incoming {
             self.vm_incoming[v.index()] += 1;
-            self.incoming.push((v, h));
         }
         self.host_vms[hi].insert(index, v);
         self.host_slots[hi].insert(index, slot);
         self.host_version[hi] += 1;
         self.refresh_potential(hi);
-        self.refresh_requested_now(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
     }
@@ -939,13 +926,9 @@ impl Datacenter {
         let slot = self.host_slots[hi].remove(index);
         if slot.incoming {
             self.vm_incoming[v.index()] -= 1;
-            if let Some(k) = self.incoming.iter().position(|&x| x == (v, h)) {
-                self.incoming.swap_remove(k);
-            }
         }
         self.host_version[hi] += 1;
         self.refresh_potential(hi);
-        self.refresh_requested_now(hi);
         self.update_memory_free(hi);
         self.refresh_busy(hi);
         slot
@@ -1178,6 +1161,7 @@ impl Datacenter {
         };
         self.vm_cpu_fraction[v.index()] = u;
         self.vm_requested_mips_per_pe[v.index()] = u * self.spec.vm_types[spec.vm_type].mips;
+        self.request_epoch += 1;
     }
 
     /// One datacenter step at time `t_s` for host `h` (CloudSim
@@ -1213,38 +1197,7 @@ impl Datacenter {
         self.host_requested_mips[hi] = requested;
         self.host_power_w[hi] = self.host_type(h).power.power_watts(self.utilization(h));
         self.refresh_busy(hi);
-        self.refresh_requested_now(hi);
-        if self.vms_in_migration > 0 {
-            self.refresh_requested_elsewhere(h);
-        }
         (utilization, requested)
-    }
-
-    /// Sums again what the VMs listed on host `hi` request now.
-    fn refresh_requested_now(&mut self, hi: usize) {
-        self.host_requested_now[hi] = self.sum_requested_mips(HostId(hi as u32));
-    }
-
-    /// After host `h` stepped: the sums of the other hosts listing one of its
-    /// VMs (a migration's source and targets), whose requests just changed.
-    fn refresh_requested_elsewhere(&mut self, h: HostId) {
-        for i in 0..self.host_vms[h.index()].len() {
-            let v = self.host_vms[h.index()][i];
-            if !self.vm_in_migration[v.index()] && self.vm_incoming[v.index()] == 0 {
-                continue;
-            }
-            if let Some(home) = self.vm_host[v.index()]
-                && home != h
-            {
-                self.refresh_requested_now(home.index());
-            }
-            for k in 0..self.incoming.len() {
-                let (u, target) = self.incoming[k];
-                if u == v && target != h {
-                    self.refresh_requested_now(target.index());
-                }
-            }
-        }
     }
 
     /// MIPS host `h`'s scheduler hands out now, VMs placed since the last
@@ -1332,18 +1285,19 @@ impl Datacenter {
     }
 
     /// Total MIPS the VMs listed on `h` currently request, VMs migrating in
-    /// included (what CloudSim's threshold detectors compare with capacity).
-    #[inline]
+    /// included (what CloudSim's threshold detectors compare with capacity),
+    /// summed afresh: a policy that asks again and again caches it under
+    /// ([`host_version`](Self::host_version), [`request_epoch`](Self::request_epoch)).
     pub fn current_requested_mips(&self, h: HostId) -> f64 {
-        let mips = self.host_requested_now[h.index()];
-        debug_assert_eq!(mips.to_bits(), self.sum_requested_mips(h).to_bits());
-        mips
-    }
-
-    fn sum_requested_mips(&self, h: HostId) -> f64 {
         self.host_vms[h.index()]
             .iter()
             .map(|&v| self.vm_requested_mips(v))
             .sum()
+    }
+
+    /// Changes whenever a VM's request changes (for caches of requested MIPS).
+    #[inline]
+    pub fn request_epoch(&self) -> u64 {
+        self.request_epoch
     }
 }

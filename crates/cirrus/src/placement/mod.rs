@@ -109,8 +109,9 @@ pub struct PlacementContext<'a> {
     pub admission: &'a mut dyn AdmissionCheck,
 }
 
-/// Chooses hosts for VMs.
-pub trait PlacementPolicy: Send + std::fmt::Debug {
+/// Chooses hosts for VMs. `Send + Sync`, as every policy object: a
+/// simulation holding one can move between and be shared across threads.
+pub trait PlacementPolicy: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
 

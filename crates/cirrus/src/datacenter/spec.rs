@@ -29,7 +29,7 @@ pub struct HostType {
     pub power_name: String,
     /// Watts drawn while the host counts as off: 0 is CloudSim's switched-off
     /// host; a few watts model a standby (S3) state or a BMC that stays
-    /// powered (`reference/models.md` C.3 suggests 5–15 W for S3).
+    /// powered (`docs/MODELS.md` C.3 suggests 5–15 W for S3).
     pub off_power_w: f64,
 }
 

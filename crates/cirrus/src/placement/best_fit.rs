@@ -7,7 +7,7 @@ use crate::params::{ParamError, Params};
 
 /// Best fit: each VM goes to the suitable, admitted host with the least
 /// residual capacity once the VM is on it, ties to the lowest id
-/// (`reference/models.md` B.1, "plain BFD", the classic heuristic whose
+/// (`docs/MODELS.md` B.1, "plain BFD", the classic heuristic whose
 /// host count is at most 11/9·OPT + 6/9 in one dimension, Dósa 2007).
 /// `bfd` sorts a batch by requested MIPS, decreasing (then RAM) first; `bf`
 /// keeps the given order.

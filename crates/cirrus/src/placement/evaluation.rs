@@ -76,7 +76,7 @@ pub struct PlacementQuality {
 /// packing (Martello & Toth, Discrete Applied Mathematics 28, 1990) with bins
 /// of the largest capacity among the host types in use — valid because any
 /// host holds at most that much — and the largest over CPU, RAM and
-/// bandwidth; the LP relaxation of `reference/models.md` B.5 is not used.
+/// bandwidth; the LP relaxation of `docs/MODELS.md` B.5 is not used.
 /// It ignores the per-core constraint and the number of hosts available, so
 /// it may be loose but never exceeds the optimum.
 pub fn evaluate(dc: &Datacenter) -> PlacementQuality {

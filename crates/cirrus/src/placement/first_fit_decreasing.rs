@@ -6,7 +6,7 @@ use crate::datacenter::{Datacenter, FirstFitIndex, HostId, VmId};
 use crate::params::{ParamError, Params};
 
 /// First fit decreasing, the classic bin-packing heuristic (Johnson 1974;
-/// `reference/models.md` B.1 "plain" family): a batch is sorted by requested
+/// `docs/MODELS.md` B.1 "plain" family): a batch is sorted by requested
 /// MIPS, decreasing (then RAM, decreasing; stable), and each VM goes to the
 /// lowest-id host that is suitable and passes the admission check.
 ///

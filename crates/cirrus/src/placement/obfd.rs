@@ -10,7 +10,7 @@ use crate::params::{ParamError, Params};
 /// its structure-aware variant `obfd-rack` (the paper's OMBFD).
 ///
 /// Only the paper's abstract could be checked; the definitions below are the
-/// reconstruction of `reference/models.md` B.2 (marked there `[R/D]`: reconstructed),
+/// reconstruction of `docs/MODELS.md` B.2 (marked there `[R/D]`: reconstructed),
 /// implemented as written:
 ///
 /// * a batch is sorted by **requested** MIPS — the VM's nominal capacity,

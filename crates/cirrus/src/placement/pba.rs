@@ -14,7 +14,7 @@ const MAX_SAMPLES: f64 = 100_000.0;
 /// *sum of the patterns over time*, not the sum of the peaks.
 ///
 /// The abstract is all that could be checked; this is the reconstruction of
-/// `reference/models.md` B.3 (marked `[D]` there: reconstructed), implemented as written:
+/// `docs/MODELS.md` B.3 (marked `[D]` there: reconstructed), implemented as written:
 ///
 /// * a VM's pattern `P_v[k]` is its CPU demand in MIPS at `t = k·period_s`,
 ///   `k = 0 … ⌈horizon_s/period_s⌉ − 1`: its utilisation trace

@@ -11,7 +11,7 @@ use crate::params::{ParamError, Params};
 /// so that whole racks — hosts, top-of-rack switch, rack cooling — stay off.
 /// A design of this project in the spirit of the rack-first rule of OMBFD
 /// (Esfandiarpoor et al. 2015) and of the traffic-locality argument of
-/// SCAVP (Jayasinghe et al., SCC 2011); `reference/models.md` B.2/B.4 mark
+/// SCAVP (Jayasinghe et al., SCC 2011); `docs/MODELS.md` B.2/B.4 mark
 /// the published rules as unverified, so this is the plain bin-packing
 /// version:
 ///

@@ -28,7 +28,7 @@ use crate::params::{ParamError, Params};
 ///   whose ends run in different racks, is minimised.
 ///
 /// Only the abstract could be checked; the algorithm is the reconstruction
-/// of `reference/models.md` B.4 (marked `[R/D]` there: reconstructed), the paper's
+/// of `docs/MODELS.md` B.4 (marked `[R/D]` there: reconstructed), the paper's
 /// hierarchical decomposition, implemented as written:
 ///
 /// 1. **Cluster the VMs** being placed together, application by

@@ -9,7 +9,7 @@ use crate::params::{ParamError, Params};
 /// residual capacity once the VM is on it, ties to the lowest id. It spreads
 /// load (every VM lands on the emptiest host, switched-off ones included), so
 /// it is the load-balancing baseline against which the packing policies save
-/// hosts (`reference/models.md` B.1, plain family). Online: batches keep
+/// hosts (`docs/MODELS.md` B.1, plain family). Online: batches keep
 /// their order.
 ///
 /// Parameter `residual`: `"cpu"` (default) or `"all"`, as for

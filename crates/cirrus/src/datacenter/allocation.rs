@@ -161,9 +161,13 @@ impl Datacenter {
         let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
         let ram: u64 = self.host_slots[hi].iter().map(|s| s.ram_mb).sum::<u64>() + self.host_held_ram_mb[hi];
         let bw: f64 = self.host_slots[hi].iter().map(|s| s.bw_mbps).sum();
-        self.host_ram_free_mb[hi] = ht.ram_mb.saturating_sub(ram);
-        self.host_bw_free_mbps[hi] = (ht.bw_mbps - bw).max(0.0);
-        self.room_log.mark(hi);
+        let (ram_free, bw_free) = (ht.ram_mb.saturating_sub(ram), (ht.bw_mbps - bw).max(0.0));
+        if (ram_free, bw_free.to_bits()) != (self.host_ram_free_mb[hi], self.host_bw_free_mbps[hi].to_bits())
+        {
+            self.host_ram_free_mb[hi] = ram_free;
+            self.host_bw_free_mbps[hi] = bw_free;
+            self.room_log.mark(hi);
+        }
     }
 
     /// Is host `h` idle: no VM listed and nothing delivered at its last step?

@@ -47,13 +47,16 @@ impl Datacenter {
         }
         self.scratch_allocated.clear();
         self.scratch_allocated.resize(self.scratch_requests.len(), 0.0);
-        self.room_log.mark(hi);
-        self.host_available_mips[hi] = time_shared::share(
+        let available = time_shared::share(
             capacity,
             pe_mips,
             &self.scratch_requests,
             &mut self.scratch_allocated,
         );
+        if available.to_bits() != self.host_available_mips[hi].to_bits() {
+            self.host_available_mips[hi] = available;
+            self.room_log.mark(hi);
+        }
         for (i, &a) in self.scratch_allocated.iter().enumerate() {
             let slot = &mut self.host_slots[hi][i];
             slot.alloc_mips = a;

@@ -88,11 +88,12 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
                 }
             }
         }
-        for h in dc.busy_hosts() {
+        // Internal iteration: the bitset walk compiles to plain nested loops.
+        dc.busy_hosts().for_each(|h| {
             if !filter.is_excluded(h) {
                 consider(h);
             }
-        }
+        });
         best.map(|(h, _)| h)
     }
 }

@@ -63,9 +63,9 @@
 //!
 //! A [`PlacementPolicy`](crate::placement::PlacementPolicy) answers one question: which host
 //! should VM `v` go to, given the [`Datacenter`](crate::datacenter::Datacenter) as it is now
-//! and a [`PlacementContext`](crate::placement::PlacementContext) saying which hosts are
-//! excluded and which admission check a candidate must pass (consolidation supplies its
-//! overload detector there). It must never return an excluded host or one the VM does not
+//! and a [`PlacementContext`](crate::placement::PlacementContext): a `filter` saying which
+//! hosts are excluded, and the admission check a candidate must pass (consolidation supplies
+//! its overload detector there; it takes `&mut` because a check may keep caches). It must never return an excluded host or one the VM does not
 //! fit on. The policy below spreads VMs over hosts — the host with the fewest VMs, ties to
 //! the lowest id — the opposite of the packing that saves energy. It places the same three
 //! VMs as the crate-level example, where first fit needs two hosts, on three:
@@ -89,12 +89,21 @@
 //!         "spread"
 //!     }
 //!
-//!     fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-//!         dc.hosts()
-//!             .filter(|&h| !ctx.excludes(dc, h) && dc.is_suitable(h, v))
+//!     fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
+//!         let mut best: Option<HostId> = None;
+//!         for h in dc.hosts() {
+//!             if ctx.filter.excludes(dc, h) || !dc.is_suitable(h, v) {
+//!                 continue;
+//!             }
+//!             if best.is_some_and(|b| dc.vms_on(b).len() <= dc.vms_on(h).len()) {
+//!                 continue; // not better than the best so far
+//!             }
 //!             // A host with no VM cannot be overloaded by one that fits: ask only the others.
-//!             .filter(|&h| dc.vms_on(h).is_empty() || !ctx.admission.overloaded_after(dc, h, v))
-//!             .min_by_key(|&h| dc.vms_on(h).len())
+//!             if dc.vms_on(h).is_empty() || !ctx.admission.overloaded_after(dc, h, v) {
+//!                 best = Some(h);
+//!             }
+//!         }
+//!         best
 //!     }
 //! }
 //!

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use cirrus_engine::{Engine, EventId, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
 use crate::consolidation::history::VmHistories;
-use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, MigrationReason, PlannedMigration};
+use crate::consolidation::{Consolidation, DetectorAdmission, MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState, SpecError, VmId};
 use crate::metrics::{
     HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord,
@@ -37,8 +37,8 @@ use crate::metrics::{
 use crate::migration::{MigrationModel, VmMemory};
 use crate::network::{FlowId, Network, Topology, TopologySpec};
 use crate::placement::{
-    AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality, StaticThreshold,
-    place_all,
+    AdmissionCheck, HostFilter, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality,
+    StaticThreshold, place_all,
 };
 
 /// When a host counts as switched off (drawing 0 W) for an interval.
@@ -803,38 +803,34 @@ impl Simulation {
     }
 
     fn place_initial(&mut self) -> Result<(), SimError> {
-        let admission = Admission::of(
+        let mut vms: Vec<VmId> = (0..self.dc.vm_count() as u32)
+            .map(VmId)
+            .filter(|&v| self.present_at_start(v))
+            .collect();
+        let mut admission = Admission::of(
             &self.config,
-            &self.consolidation,
+            &mut self.consolidation,
             &self.histories,
             self.config.quirks.initial_admission_new_vm_only,
         );
-        let ctx = PlacementContext {
-            excluded: &[],
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
             admission: admission.check(),
-            exclude_idle: false,
         };
         let mut unplaced = Vec::new();
         match self.config.initial_placement {
             InitialPlacement::Online => {
-                for i in 0..self.dc.vm_count() as u32 {
-                    if !self.present_at_start(VmId(i)) {
-                        continue;
-                    }
+                for &v in &vms {
                     unplaced.extend(place_all(
                         self.placement.as_mut(),
                         &mut self.dc,
-                        &ctx,
-                        &mut [VmId(i)],
+                        &mut ctx,
+                        &mut [v],
                     ));
                 }
             }
             InitialPlacement::Batch => {
-                let mut vms: Vec<VmId> = (0..self.dc.vm_count() as u32)
-                    .map(VmId)
-                    .filter(|&v| self.present_at_start(v))
-                    .collect();
-                unplaced = place_all(self.placement.as_mut(), &mut self.dc, &ctx, &mut vms);
+                unplaced = place_all(self.placement.as_mut(), &mut self.dc, &mut ctx, &mut vms);
             }
         }
         if let Some(&v) = unplaced.first()
@@ -856,13 +852,12 @@ impl Simulation {
     /// The host the placement policy picks for VM `v` now, with initial
     /// placement's admission check (for VMs arriving during the run).
     fn choose_host(&mut self, v: VmId) -> Option<HostId> {
-        let admission = Admission::of(&self.config, &self.consolidation, &self.histories, false);
-        let ctx = PlacementContext {
-            excluded: &[],
+        let mut admission = Admission::of(&self.config, &mut self.consolidation, &self.histories, false);
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
             admission: admission.check(),
-            exclude_idle: false,
         };
-        self.placement.select_host(&self.dc, &ctx, v)
+        self.placement.select_host(&self.dc, &mut ctx, v)
     }
 
     /// CloudSim's `updateCloudetProcessingWithoutSchedulingFutureEventsForce`
@@ -1649,38 +1644,30 @@ impl Simulation {
 enum Admission<'a> {
     Detector(DetectorAdmission<'a>),
     Threshold(StaticThreshold),
-    None,
+    None(NoAdmissionCheck),
 }
 
 impl<'a> Admission<'a> {
     fn of(
         config: &SimulationConfig,
-        consolidation: &'a Option<Consolidation>,
+        consolidation: &'a mut Option<Consolidation>,
         histories: &'a VmHistories,
         new_vm_only: bool,
     ) -> Self {
         match (consolidation, config.admission_threshold) {
-            (Some(c), _) => Admission::Detector(DetectorAdmission {
-                detector: c.detector.as_ref(),
-                view: LoadView {
-                    histories,
-                    migration: c.migration.as_ref(),
-                    migration_times: &c.migration_times,
-                    scheduling_interval_s: config.scheduling_interval_s,
-                },
-                new_vm_only,
-                lines: Some(&c.lines),
-            }),
+            (Some(c), _) => {
+                Admission::Detector(c.admission(histories, config.scheduling_interval_s, new_vm_only))
+            }
             (None, Some(t)) => Admission::Threshold(StaticThreshold(t)),
-            (None, None) => Admission::None,
+            (None, None) => Admission::None(NoAdmissionCheck),
         }
     }
 
-    fn check(&self) -> &dyn AdmissionCheck {
+    fn check(&mut self) -> &mut dyn AdmissionCheck {
         match self {
             Admission::Detector(d) => d,
             Admission::Threshold(t) => t,
-            Admission::None => &NoAdmissionCheck,
+            Admission::None(n) => n,
         }
     }
 }

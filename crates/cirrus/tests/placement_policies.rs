@@ -30,7 +30,9 @@ use cirrus::datacenter::{
     CreationRequest, Datacenter, DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType,
 };
 use cirrus::params::{ParamValue, Params};
-use cirrus::placement::{AdmissionCheck, NoAdmissionCheck, PlacementContext, StaticThreshold, evaluate};
+use cirrus::placement::{
+    AdmissionCheck, HostFilter, NoAdmissionCheck, PlacementContext, StaticThreshold, evaluate,
+};
 use cirrus::registry::{build_placement_policy, placement_policies};
 use cirrus::workload::UtilizationTrace;
 use proptest::collection::vec;
@@ -288,31 +290,37 @@ fn place(w: &World, name: &str, coverage: &Coverage) -> Result<(Datacenter, Vec<
         .map_err(|e| TestCaseError::reject(e.to_string()))?;
     let mut dc = Datacenter::new(spec);
     let mut policy = build_placement_policy(name, Params::new()).expect("registered policy");
-    let threshold = w.threshold.map(StaticThreshold);
-    let admission: &dyn AdmissionCheck = match &threshold {
+    let mut threshold = w.threshold.map(StaticThreshold);
+    let mut none = NoAdmissionCheck;
+    let admission: &mut dyn AdmissionCheck = match &mut threshold {
         Some(t) => t,
-        None => &NoAdmissionCheck,
+        None => &mut none,
+    };
+    // The same test, asked apart from the policy's.
+    let overloaded_after = |dc: &Datacenter, h: HostId, v: VmId| {
+        w.threshold
+            .is_some_and(|t| StaticThreshold(t).overloaded_after(dc, h, v))
     };
     let excluded: Vec<bool> = (0..dc.host_count())
         .map(|i| w.excluded.get(i).copied().unwrap_or(false))
         .collect();
-    let ctx = PlacementContext {
+    let filter = HostFilter {
         excluded: &excluded,
-        admission,
         exclude_idle: false,
     };
+    let mut ctx = PlacementContext { filter, admission };
     let mut vms: Vec<VmId> = (0..dc.vm_count() as u32).map(VmId).collect();
     if w.batch {
         policy.order_batch(&dc, &mut vms);
     }
     let qualifies = |dc: &Datacenter, h: HostId, v: VmId| {
-        !ctx.excludes(dc, h)
+        !filter.excludes(dc, h)
             && dc.is_suitable(h, v)
-            && !(dc.potential_utilization_mips(h) != 0.0 && admission.overloaded_after(dc, h, v))
+            && !(dc.potential_utilization_mips(h) != 0.0 && overloaded_after(dc, h, v))
     };
     let mut unplaced = Vec::new();
     for v in vms {
-        let Some(h) = policy.select_host(&dc, &ctx, v) else {
+        let Some(h) = policy.select_host(&dc, &mut ctx, v) else {
             // Every placeable VM is placed: a VM is left out only when no
             // host qualifies (for SCAVP, none that keeps its sets too; for
             // PBA, none its pattern fits over time).
@@ -438,24 +446,26 @@ fn exclude_idle_and_admission_are_respected() {
     for name in names() {
         let mut dc = Datacenter::new(spec.clone());
         assert!(dc.create_vm(HostId(3), VmId(0)));
-        let ctx = PlacementContext {
+        let busy_only = HostFilter {
             excluded: &[],
-            admission: &NoAdmissionCheck,
             exclude_idle: true,
+        };
+        let mut ctx = PlacementContext {
+            filter: busy_only,
+            admission: &mut NoAdmissionCheck,
         };
         let mut policy = build_placement_policy(name, Params::new()).expect("registered");
-        assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), Some(HostId(3)), "{name}");
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &StaticThreshold(0.1),
-            exclude_idle: true,
+        assert_eq!(policy.select_host(&dc, &mut ctx, VmId(1)), Some(HostId(3)), "{name}");
+        let mut ctx = PlacementContext {
+            filter: busy_only,
+            admission: &mut StaticThreshold(0.1),
         };
-        assert_eq!(policy.select_host(&dc, &ctx, VmId(1)), None, "{name}: admission");
+        assert_eq!(policy.select_host(&dc, &mut ctx, VmId(1)), None, "{name}: admission");
         if name == "ff" {
             // `admission = false`: CloudSim's PowerVmAllocationPolicySimple, no overload test.
             let params = Params::new().with("admission", ParamValue::Bool(false));
             let mut simple = build_placement_policy(name, params).expect("registered");
-            assert_eq!(simple.select_host(&dc, &ctx, VmId(1)), Some(HostId(3)));
+            assert_eq!(simple.select_host(&dc, &mut ctx, VmId(1)), Some(HostId(3)));
         }
     }
 }

@@ -34,7 +34,9 @@ use cirrus::datacenter::time_shared::MigrationRole;
 use cirrus::datacenter::{Datacenter, DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType};
 use cirrus::metrics::{JOULES_PER_KWH, RunResult};
 use cirrus::params::{ParamValue, Params};
-use cirrus::placement::{AdmissionCheck, NoAdmissionCheck, PlacementContext, StaticThreshold, place_all};
+use cirrus::placement::{
+    AdmissionCheck, HostFilter, NoAdmissionCheck, PlacementContext, StaticThreshold, place_all,
+};
 use cirrus::power::{AnalyticPowerModel, FanPowerModel, PowerModel, SpecPowerTable};
 use cirrus::registry::build_placement_policy;
 use cirrus::simulation::{
@@ -667,23 +669,28 @@ fn placement_respects_exclusions_capacities_and_admission() {
             if reverse {
                 batch.reverse();
             }
-            let static_threshold = threshold.map(StaticThreshold);
-            let admission: &dyn AdmissionCheck = match &static_threshold {
+            let mut static_threshold = threshold.map(StaticThreshold);
+            let mut none = NoAdmissionCheck;
+            let admission: &mut dyn AdmissionCheck = match &mut static_threshold {
                 Some(t) => t,
-                None => &NoAdmissionCheck,
+                None => &mut none,
             };
-            let ctx = PlacementContext {
+            // The same test, asked apart from the policy's.
+            let overloaded_after = |dc: &Datacenter, h: HostId, v: VmId| {
+                threshold.is_some_and(|t| StaticThreshold(t).overloaded_after(dc, h, v))
+            };
+            let filter = HostFilter {
                 excluded: &excluded,
-                admission,
                 exclude_idle: false,
             };
+            let mut ctx = PlacementContext { filter, admission };
             let is_pabfd = policy_name == "pabfd";
             let mut policy = build_placement_policy(policy_name, Params::new()).expect("registered policy");
 
             // The whole batch at once.
             let mut dc_batch = dc.clone();
             let mut batch_order = batch.clone();
-            let unplaced_batch = place_all(policy.as_mut(), &mut dc_batch, &ctx, &mut batch_order);
+            let unplaced_batch = place_all(policy.as_mut(), &mut dc_batch, &mut ctx, &mut batch_order);
 
             // The same, one VM at a time in the policy's order.
             let mut order = batch.clone();
@@ -703,35 +710,34 @@ fn placement_respects_exclusions_capacities_and_admission() {
             let mut unplaced_seq = Vec::new();
             for &v in &order {
                 let before = dc_seq.clone();
-                let chosen = policy.select_host(&before, &ctx, v);
-                let unplaced = place_all(policy.as_mut(), &mut dc_seq, &ctx, &mut [v]);
+                let chosen = policy.select_host(&before, &mut ctx, v);
+                let unplaced = place_all(policy.as_mut(), &mut dc_seq, &mut ctx, &mut [v]);
                 // Hosts the policy may choose: not excluded, suitable, and (for a
                 // host delivering MIPS) not overloaded after the placement.
                 let candidates: Vec<HostId> = before
                     .hosts()
                     .filter(|&h| {
-                        !ctx.is_excluded(h)
+                        !filter.is_excluded(h)
                             && before.is_suitable(h, v)
-                            && !(before.potential_utilization_mips(h) != 0.0
-                                && admission.overloaded_after(&before, h, v))
+                            && !(before.potential_utilization_mips(h) != 0.0 && overloaded_after(&before, h, v))
                     })
                     .collect();
                 let suitable = |h: HostId| before.is_suitable(h, v);
                 coverage.hit(
                     EXCLUDED_SUITABLE,
-                    before.hosts().any(|h| ctx.is_excluded(h) && suitable(h)),
+                    before.hosts().any(|h| filter.is_excluded(h) && suitable(h)),
                 );
                 coverage.hit(
                     INADMISSIBLE,
                     before
                         .hosts()
-                        .any(|h| !ctx.is_excluded(h) && suitable(h) && !candidates.contains(&h)),
+                        .any(|h| !filter.is_excluded(h) && suitable(h) && !candidates.contains(&h)),
                 );
                 match dc_seq.host_of(v) {
                     Some(h) => {
                         prop_assert!(unplaced.is_empty());
                         prop_assert_eq!(chosen, Some(h));
-                        prop_assert!(!ctx.is_excluded(h), "{v:?} placed on excluded {h:?}");
+                        prop_assert!(!filter.is_excluded(h), "{v:?} placed on excluded {h:?}");
                         prop_assert!(before.is_suitable(h, v), "{v:?} placed on unsuitable {h:?}");
                         prop_assert!(candidates.contains(&h), "{v:?} placed on inadmissible {h:?}");
                         if is_pabfd {

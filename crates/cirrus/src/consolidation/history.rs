@@ -1,7 +1,10 @@
 //! CPU-utilisation histories of VMs and hosts, as CloudSim's power package
 //! keeps them (`PowerVm`, `PowerHostUtilizationHistory`).
-
-use std::cell::RefCell;
+//!
+//! [`VmHistories`] is the data (what each VM did); [`HostHistoryCache`] is
+//! what overload tests derive from it again and again during a
+//! consolidation round (host sums, a VM's history scaled to a host), owned
+//! by the consolidation that reads it.
 
 use super::stats;
 use crate::datacenter::{Datacenter, HostId, VmId};
@@ -27,8 +30,17 @@ pub struct VmHistories {
     last_time_s: Vec<f64>,
     /// Bumped at every new sample: host sums computed before are stale.
     version: u64,
-    hosts: RefCell<HostSums>,
-    scaled: RefCell<ScaledHistories>,
+}
+
+/// Host histories ([`VmHistories::host`]) cached until the host's VM list or
+/// any VM history changes, and VM histories scaled to a host capacity:
+/// overload tests ask for the same host over and over while a round of
+/// consolidation places VMs elsewhere, and PABFD tests one VM against many
+/// hosts of a few types.
+#[derive(Debug, Clone, Default)]
+pub struct HostHistoryCache {
+    hosts: HostSums,
+    scaled: ScaledHistories,
 }
 
 /// A VM's history scaled to hosts of a few capacities, for admission tests:
@@ -45,9 +57,8 @@ struct ScaledHistories {
 /// Entries of [`ScaledHistories`]: more than the host types of most scenarios.
 const SCALED_ENTRIES: usize = 4;
 
-/// Host history sums, cached until the host's VM list or any VM history
-/// changes: overload tests ask for the same host over and over while a
-/// round of consolidation places VMs elsewhere.
+/// Host history sums with the (host list version, histories version) each
+/// was computed at.
 #[derive(Debug, Clone, Default)]
 struct HostSums {
     sums: Vec<[f64; HISTORY_LENGTH]>,
@@ -65,8 +76,6 @@ impl VmHistories {
             len: vec![0; vms],
             last_time_s: vec![0.0; vms],
             version: 0,
-            hosts: RefCell::new(HostSums::default()),
-            scaled: RefCell::new(ScaledHistories::default()),
         }
     }
 
@@ -110,7 +119,7 @@ impl VmHistories {
     /// `sample × VM MIPS / host MIPS`, newest first, trailing zeros trimmed
     /// the CloudSim way (an all-zero history is `[0.0]`, see
     /// [`stats::trim_zero_tail`]). Writes into `out` and returns the used
-    /// prefix.
+    /// prefix. [`HostHistoryCache::host`] gives the same doubles, cached.
     ///
     /// CloudSim multiplies by the MIPS of one virtual PE; this uses the VM's
     /// total, which is the same for CloudSim's single-PE VMs and right for
@@ -123,45 +132,15 @@ impl VmHistories {
         out: &'a mut [f64; HISTORY_LENGTH],
     ) -> &'a [f64] {
         let host_mips = dc.host_type(h).total_mips();
-        {
-            let mut cache = self.hosts.borrow_mut();
-            let n = dc.host_count();
-            if cache.valid.len() != n {
-                cache.sums = vec![[0.0; HISTORY_LENGTH]; n];
-                cache.key = vec![(0, 0); n];
-                cache.valid = vec![false; n];
-            }
-            let key = (dc.host_version(h), self.version);
-            let hi = h.index();
-            if !cache.valid[hi] || cache.key[hi] != key {
-                let sum = &mut cache.sums[hi];
-                sum.fill(0.0);
-                for &v in dc.vms_on(h) {
-                    self.add_scaled(sum, v, dc.vm_type(v).total_mips(), host_mips);
-                }
-                cache.key[hi] = key;
-                cache.valid[hi] = true;
-            }
-            *out = cache.sums[hi];
+        out.fill(0.0);
+        for &v in dc.vms_on(h) {
+            self.add_scaled(out, v, dc.vm_type(v).total_mips(), host_mips);
         }
         if let Some(v) = extra {
-            let n = self.of(v).len();
-            let key = Some((v, self.version, host_mips.to_bits()));
-            let mut cache = self.scaled.borrow_mut();
-            let i = match cache.key.iter().position(|&k| k == key) {
-                Some(i) => i,
-                None => {
-                    let i = cache.next;
-                    cache.next = (i + 1) % SCALED_ENTRIES;
-                    cache.key[i] = key;
-                    let scaled = &mut cache.values[i];
-                    scaled.fill(0.0);
-                    self.add_scaled(scaled, v, dc.vm_type(v).total_mips(), host_mips);
-                    i
-                }
-            };
-            // `o + x·m/H` with `x·m/H` computed once: the same doubles.
-            for (o, &x) in out.iter_mut().zip(&cache.values[i][..n]) {
+            // `o + x·m/H`, as the cache adds its scaled history.
+            let mut scaled = [0.0; HISTORY_LENGTH];
+            self.add_scaled(&mut scaled, v, dc.vm_type(v).total_mips(), host_mips);
+            for (o, &x) in out.iter_mut().zip(&scaled[..self.of(v).len()]) {
                 *o += x;
             }
         }
@@ -175,6 +154,77 @@ impl VmHistories {
         for (o, &x) in sum.iter_mut().zip(self.of(v)) {
             *o += x * vm_mips / host_mips;
         }
+    }
+}
+
+impl HostHistoryCache {
+    /// [`VmHistories::host`], from sums kept per host until the host's VM
+    /// list or the histories change, and `extra`'s history scaled once per
+    /// host capacity (debug builds compare with the uncached computation).
+    pub fn host<'a>(
+        &mut self,
+        histories: &VmHistories,
+        dc: &Datacenter,
+        h: HostId,
+        extra: Option<VmId>,
+        out: &'a mut [f64; HISTORY_LENGTH],
+    ) -> &'a [f64] {
+        let host_mips = dc.host_type(h).total_mips();
+        let cache = &mut self.hosts;
+        let n = dc.host_count();
+        if cache.valid.len() != n {
+            cache.sums = vec![[0.0; HISTORY_LENGTH]; n];
+            cache.key = vec![(0, 0); n];
+            cache.valid = vec![false; n];
+        }
+        let key = (dc.host_version(h), histories.version);
+        let hi = h.index();
+        if !cache.valid[hi] || cache.key[hi] != key {
+            let sum = &mut cache.sums[hi];
+            sum.fill(0.0);
+            for &v in dc.vms_on(h) {
+                histories.add_scaled(sum, v, dc.vm_type(v).total_mips(), host_mips);
+            }
+            cache.key[hi] = key;
+            cache.valid[hi] = true;
+        }
+        *out = cache.sums[hi];
+        if let Some(v) = extra {
+            let n = histories.of(v).len();
+            let key = Some((v, histories.version, host_mips.to_bits()));
+            let cache = &mut self.scaled;
+            let i = match cache.key.iter().position(|&k| k == key) {
+                Some(i) => i,
+                None => {
+                    let i = cache.next;
+                    cache.next = (i + 1) % SCALED_ENTRIES;
+                    cache.key[i] = key;
+                    let scaled = &mut cache.values[i];
+                    scaled.fill(0.0);
+                    histories.add_scaled(scaled, v, dc.vm_type(v).total_mips(), host_mips);
+                    i
+                }
+            };
+            // `o + x·m/H` with `x·m/H` computed once: the same doubles.
+            for (o, &x) in out.iter_mut().zip(&cache.values[i][..n]) {
+                *o += x;
+            }
+        }
+        let used = stats::count_non_zero_beginning(out);
+        #[cfg(debug_assertions)]
+        {
+            let mut fresh = [0.0; HISTORY_LENGTH];
+            let fresh = histories.host(dc, h, extra, &mut fresh);
+            debug_assert!(
+                fresh.len() == used
+                    && fresh
+                        .iter()
+                        .zip(&out[..used])
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "cached host history differs from the computation"
+            );
+        }
+        &out[..used]
     }
 }
 
@@ -214,21 +264,30 @@ mod tests {
         h.record(VmId(0), 300.0, 0.0);
         h.record(VmId(0), 600.0, 0.4);
         h.record(VmId(1), 600.0, 0.5);
-        let mut buf = [0.0; HISTORY_LENGTH];
+        let mut cache = HostHistoryCache::default();
+        // Computed afresh and from the cache: the same doubles.
+        let mut both = |h: &VmHistories, dc: &Datacenter, extra: Option<VmId>| {
+            let (mut a, mut b) = ([0.0; HISTORY_LENGTH], [0.0; HISTORY_LENGTH]);
+            let fresh = h.host(dc, HostId(0), extra, &mut a).to_vec();
+            let cached = cache.host(h, dc, HostId(0), extra, &mut b).to_vec();
+            assert_eq!(fresh, cached);
+            fresh
+        };
         // VM 0 alone: [0.4 × 500/2000, 0 trimmed] = [0.1].
-        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.1]);
+        assert_eq!(both(&h, &dc, None), [0.1]);
         // With VM 1 as a candidate: 0.1 + 0.5 × 1000/2000.
-        assert_eq!(h.host(&dc, HostId(0), Some(VmId(1)), &mut buf), [0.35]);
+        assert_eq!(both(&h, &dc, Some(VmId(1))), [0.35]);
         // The cached sum follows list changes and new samples.
         assert!(dc.create_vm(HostId(0), VmId(1)));
-        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.35]);
+        assert_eq!(both(&h, &dc, None), [0.35]);
         h.record(VmId(1), 900.0, 1.0);
         // Newest first: VM 0 [0.4, 0.0], VM 1 [1.0, 0.5].
-        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.6, 0.25]);
+        assert_eq!(both(&h, &dc, None), [0.6, 0.25]);
         dc.destroy_vm(VmId(1));
-        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.1]);
+        assert_eq!(both(&h, &dc, None), [0.1]);
+        assert_eq!(both(&h, &dc, Some(VmId(1))), [0.6, 0.25]);
         dc.destroy_vm(VmId(0));
         // CloudSim's trimZeroTail keeps one value of an all-zero history.
-        assert_eq!(h.host(&dc, HostId(0), None, &mut buf), [0.0]);
+        assert_eq!(both(&h, &dc, None), [0.0]);
     }
 }

@@ -18,9 +18,7 @@
 //! `None` and the caller runs CloudSim's computation: the decisions are
 //! CloudSim's, bit for bit (debug builds check every one of them).
 
-use std::cell::RefCell;
-
-use super::history::{HISTORY_LENGTH, VmHistories};
+use super::history::{HISTORY_LENGTH, HostHistoryCache, VmHistories};
 use super::overload::LrDetector;
 use super::stats::ols_line;
 use crate::datacenter::{Datacenter, HostId, VmId};
@@ -49,13 +47,15 @@ type HostKey = (u64, u64, usize);
 /// (VM, histories version, host MIPS bits, window) a VM line was fitted at.
 type VmKey = (VmId, u64, u64, usize);
 
-/// Lines of host histories and of VM histories scaled to a host capacity.
-#[derive(Debug, Default)]
+/// Lines of host histories and of VM histories scaled to a host capacity,
+/// each kept until what it was fitted to changes.
+#[derive(Debug, Clone, Default)]
 pub struct LineCache {
-    hosts: RefCell<Vec<Option<(HostKey, Line)>>>,
+    hosts: Vec<Option<(HostKey, Line)>>,
     /// A few entries: one VM is tested against hosts of a few types.
-    vms: RefCell<[Option<(VmKey, Line)>; VM_ENTRIES]>,
-    next_vm: RefCell<usize>,
+    vms: [Option<(VmKey, Line)>; VM_ENTRIES],
+    /// The entry of `vms` replaced next.
+    next_vm: usize,
 }
 
 const VM_ENTRIES: usize = 4;
@@ -64,11 +64,14 @@ impl LineCache {
     /// Is host `h` overloaded by `lr` once VM `v` is added, if the lines
     /// decide it clearly; `None` when CloudSim's computation must.
     /// `look_ahead_intervals` is LR's `⌈longest migration / scheduling
-    /// interval⌉` for the host with the VM added.
+    /// interval⌉` for the host with the VM added. Host histories come
+    /// through `host_histories`.
+    #[allow(clippy::too_many_arguments)]
     pub fn decide(
-        &self,
+        &mut self,
         lr: &LrDetector,
         histories: &VmHistories,
+        host_histories: &mut HostHistoryCache,
         dc: &Datacenter,
         h: HostId,
         v: VmId,
@@ -78,7 +81,7 @@ impl LineCache {
         if window > HISTORY_LENGTH {
             return None;
         }
-        let host = self.host_line(histories, dc, h, window);
+        let host = self.host_line(histories, host_histories, dc, h, window);
         let vm = self.vm_line(histories, dc, h, v, window);
         if !(host.non_negative && vm.non_negative) || !(host.long || vm.long) {
             // The threshold fallback: cheap, and left to the exact test.
@@ -99,9 +102,16 @@ impl LineCache {
         }
     }
 
-    fn host_line(&self, histories: &VmHistories, dc: &Datacenter, h: HostId, window: usize) -> Line {
+    fn host_line(
+        &mut self,
+        histories: &VmHistories,
+        host_histories: &mut HostHistoryCache,
+        dc: &Datacenter,
+        h: HostId,
+        window: usize,
+    ) -> Line {
         let key = (dc.host_version(h), histories.version(), window);
-        let mut hosts = self.hosts.borrow_mut();
+        let hosts = &mut self.hosts;
         if hosts.len() != dc.host_count() {
             hosts.clear();
             hosts.resize(dc.host_count(), None);
@@ -112,25 +122,30 @@ impl LineCache {
             return line;
         }
         let mut sum = [0.0; HISTORY_LENGTH];
-        histories.host(dc, h, None, &mut sum);
+        host_histories.host(histories, dc, h, None, &mut sum);
         let line = fit(&sum, window);
         hosts[h.index()] = Some((key, line));
         line
     }
 
-    fn vm_line(&self, histories: &VmHistories, dc: &Datacenter, h: HostId, v: VmId, window: usize) -> Line {
+    fn vm_line(
+        &mut self,
+        histories: &VmHistories,
+        dc: &Datacenter,
+        h: HostId,
+        v: VmId,
+        window: usize,
+    ) -> Line {
         let host_mips = dc.host_type(h).total_mips();
         let key = (v, histories.version(), host_mips.to_bits(), window);
-        let mut vms = self.vms.borrow_mut();
-        if let Some((_, line)) = vms.iter().flatten().find(|(k, _)| *k == key) {
+        if let Some((_, line)) = self.vms.iter().flatten().find(|(k, _)| *k == key) {
             return *line;
         }
         let mut scaled = [0.0; HISTORY_LENGTH];
         histories.add_scaled(&mut scaled, v, dc.vm_type(v).total_mips(), host_mips);
         let line = fit(&scaled, window);
-        let mut next = self.next_vm.borrow_mut();
-        vms[*next] = Some((key, line));
-        *next = (*next + 1) % VM_ENTRIES;
+        self.vms[self.next_vm] = Some((key, line));
+        self.next_vm = (self.next_vm + 1) % VM_ENTRIES;
         line
     }
 }
@@ -201,10 +216,18 @@ mod tests {
             let safety = rng.random_range(0.5..2.0);
             let lr = LrDetector::new(false, safety, 0.7, 10, LrWeighting::CloudSim).unwrap();
             let migration_s: f64 = rng.random_range(0.0..1000.0);
-            let cache = LineCache::default();
+            let mut cache = LineCache::default();
             let v = VmId(vms as u32);
             let look_ahead = (migration_s / 300.0).ceil();
-            let answer = cache.decide(&lr, &histories, &dc, HostId(0), v, look_ahead);
+            let answer = cache.decide(
+                &lr,
+                &histories,
+                &mut HostHistoryCache::default(),
+                &dc,
+                HostId(0),
+                v,
+                look_ahead,
+            );
             total += 1;
             if let Some(overloaded) = answer {
                 decided += 1;
@@ -232,7 +255,15 @@ mod tests {
         }
         let at = |safety: f64| {
             let lr = LrDetector::new(false, safety, 0.7, 10, LrWeighting::CloudSim).unwrap();
-            LineCache::default().decide(&lr, &histories, &dc, HostId(0), VmId(1), 0.0)
+            LineCache::default().decide(
+                &lr,
+                &histories,
+                &mut HostHistoryCache::default(),
+                &dc,
+                HostId(0),
+                VmId(1),
+                0.0,
+            )
         };
         assert_eq!(at(4.0), None);
         assert_eq!(at(4.1), Some(true));
@@ -250,16 +281,17 @@ mod tests {
             }
         }
         let lr = LrDetector::new(false, 1.2, 0.7, 10, LrWeighting::CloudSim).unwrap();
-        let cache = LineCache::default();
+        let mut cache = LineCache::default();
+        let mut sums = HostHistoryCache::default();
         // 0.45 + 0.45 = 0.9, × 1.2 ≥ 1.
         assert_eq!(
-            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0),
+            cache.decide(&lr, &histories, &mut sums, &dc, HostId(0), VmId(2), 0.0),
             Some(true)
         );
         dc.destroy_vm(VmId(0));
         // The host is empty now: 0.45 × 1.2 < 1.
         assert_eq!(
-            cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0),
+            cache.decide(&lr, &histories, &mut sums, &dc, HostId(0), VmId(2), 0.0),
             Some(false)
         );
         assert!(dc.create_vm(HostId(0), VmId(1)));
@@ -267,7 +299,7 @@ mod tests {
             histories.record(VmId(v), 3300.0, 0.0);
         }
         // VM 1 now falls from 0.45 to 0 at the newest sample: the line predicts less.
-        let lines = cache.decide(&lr, &histories, &dc, HostId(0), VmId(2), 0.0);
+        let lines = cache.decide(&lr, &histories, &mut sums, &dc, HostId(0), VmId(2), 0.0);
         assert_eq!(lines, Some(exact(&lr, &histories, &dc, VmId(2), 0.0)));
     }
 }

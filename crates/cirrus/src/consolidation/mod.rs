@@ -26,16 +26,14 @@ pub mod overload;
 pub mod selection;
 pub mod stats;
 
-use std::cell::RefCell;
-
 use rand::RngCore;
 
 use lr_admission::LineCache;
 
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::migration::MigrationModel;
-use crate::placement::{AdmissionCheck, PlacementContext, PlacementPolicy};
-use history::{HISTORY_LENGTH, VmHistories};
+use crate::placement::{AdmissionCheck, HostFilter, PlacementContext, PlacementPolicy};
+use history::{HISTORY_LENGTH, HostHistoryCache, VmHistories};
 use overload::{HostLoad, OverloadDetector};
 use selection::{SelectionContext, VmSelection};
 
@@ -78,14 +76,16 @@ pub struct PlannedMigration {
 
 /// Per-host longest migration estimate, cached until the host's VM list
 /// changes.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MigrationTimeCache {
-    entries: RefCell<Vec<Option<(u64, f64)>>>,
+    /// (host list version, seconds) per host.
+    entries: Vec<Option<(u64, f64)>>,
 }
 
 impl MigrationTimeCache {
-    fn longest_s(&self, dc: &Datacenter, migration: &dyn MigrationModel, h: HostId) -> f64 {
-        let mut entries = self.entries.borrow_mut();
+    /// The longest of `migration`'s estimates for the VMs listed on `h`.
+    pub fn longest_s(&mut self, dc: &Datacenter, migration: &dyn MigrationModel, h: HostId) -> f64 {
+        let entries = &mut self.entries;
         if entries.len() != dc.host_count() {
             entries.clear();
             entries.resize(dc.host_count(), None);
@@ -106,15 +106,59 @@ impl MigrationTimeCache {
     }
 }
 
+/// Requested MIPS per host ([`Datacenter::current_requested_mips`]), cached
+/// until the host's VM list or any VM's request changes.
+#[derive(Debug, Clone, Default)]
+pub struct RequestedMipsCache {
+    /// (host list version, request epoch, MIPS) per host.
+    entries: Vec<Option<(u64, u64, f64)>>,
+}
+
+impl RequestedMipsCache {
+    /// What the VMs listed on `h` request now.
+    pub fn mips(&mut self, dc: &Datacenter, h: HostId) -> f64 {
+        if self.entries.len() != dc.host_count() {
+            self.entries.clear();
+            self.entries.resize(dc.host_count(), None);
+        }
+        let key = (dc.host_version(h), dc.request_epoch());
+        if let Some((version, epoch, mips)) = self.entries[h.index()]
+            && (version, epoch) == key
+        {
+            debug_assert_eq!(mips.to_bits(), dc.current_requested_mips(h).to_bits());
+            return mips;
+        }
+        let mips = dc.current_requested_mips(h);
+        self.entries[h.index()] = Some((key.0, key.1, mips));
+        mips
+    }
+}
+
+/// What overload tests derive from the datacenter and the histories and ask
+/// for again and again during a round: host histories, requested MIPS, the
+/// longest migration per host, LR lines. Owned by the [`Consolidation`]; each entry
+/// is checked against what it was computed from when read, so a stale entry
+/// is recomputed, never used.
+#[derive(Debug, Clone, Default)]
+pub struct LoadCache {
+    /// Host histories and VM histories scaled to a host.
+    pub histories: HostHistoryCache,
+    /// Requested MIPS per host.
+    pub requested: RequestedMipsCache,
+    /// Longest migration per host.
+    pub migration_times: MigrationTimeCache,
+    /// LR lines of hosts and VMs, for O(1) admission tests.
+    pub lines: LineCache,
+}
+
 /// Everything an overload test needs besides the datacenter.
-#[derive(Clone, Copy)]
 pub struct LoadView<'a> {
     /// VM utilisation histories.
     pub histories: &'a VmHistories,
     /// Prices migrations (LR's look-ahead).
     pub migration: &'a dyn MigrationModel,
-    /// Cache of the longest migration per host.
-    pub migration_times: &'a MigrationTimeCache,
+    /// What the tests derive, cached.
+    pub cache: &'a mut LoadCache,
     /// The scheduling interval, seconds.
     pub scheduling_interval_s: f64,
 }
@@ -122,16 +166,16 @@ pub struct LoadView<'a> {
 impl LoadView<'_> {
     /// Is host `h` overloaded by `detector`, with VM `extra` added if given?
     pub fn overloaded(
-        &self,
+        &mut self,
         detector: &dyn OverloadDetector,
         dc: &Datacenter,
         h: HostId,
         extra: Option<VmId>,
     ) -> bool {
         let mut buf = [0.0; HISTORY_LENGTH];
-        let history = self.histories.host(dc, h, extra, &mut buf);
-        let mut requested = dc.current_requested_mips(h);
-        let mut max_migration_s = self.migration_times.longest_s(dc, self.migration, h);
+        let history = self.cache.histories.host(self.histories, dc, h, extra, &mut buf);
+        let mut requested = self.cache.requested.mips(dc, h);
+        let mut max_migration_s = self.cache.migration_times.longest_s(dc, self.migration, h);
         if let Some(v) = extra {
             max_migration_s = max_migration_s.max(self.migration.estimate_duration_s(dc, v, h));
             requested += dc.vm_requested_mips(v);
@@ -147,23 +191,22 @@ impl LoadView<'_> {
 
 /// The placement admission test of consolidation: would the host be
 /// overloaded, by the consolidation's own detector, once the VM is added
-/// (CloudSim `isHostOverUtilizedAfterAllocation`).
+/// (CloudSim `isHostOverUtilizedAfterAllocation`). With an LR detector fitted
+/// by ordinary least squares the cached lines decide most tests in O(1)
+/// ([`LineCache`]).
 pub struct DetectorAdmission<'a> {
     /// The detector.
     pub detector: &'a dyn OverloadDetector,
-    /// Histories and migration model.
+    /// Histories, migration model and caches.
     pub view: LoadView<'a>,
     /// Judge a host by the new VM alone, as CloudSim does during initial
     /// placement: VMs already created there request nothing until their
     /// cloudlets start, so only the VM being placed counts.
     pub new_vm_only: bool,
-    /// Lines for O(1) tests when the detector is LR (`None`: always the
-    /// full computation).
-    pub lines: Option<&'a LineCache>,
 }
 
 impl AdmissionCheck for DetectorAdmission<'_> {
-    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
+    fn overloaded_after(&mut self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
         if self.new_vm_only {
             return self.detector.is_overloaded(&HostLoad {
                 utilization: dc.vm_requested_mips(v) / dc.host_type(h).total_mips(),
@@ -172,17 +215,19 @@ impl AdmissionCheck for DetectorAdmission<'_> {
                 scheduling_interval_s: self.view.scheduling_interval_s,
             });
         }
-        if let (Some(lines), Some(lr)) = (self.lines, self.detector.as_lr())
+        if let Some(lr) = self.detector.as_lr()
             && lr.is_ols()
         {
-            let view = &self.view;
+            let view = &mut self.view;
             let max_migration_s = view
+                .cache
                 .migration_times
                 .longest_s(dc, view.migration, h)
                 .max(view.migration.estimate_duration_s(dc, v, h));
             // LR's look-ahead, computed as `LrDetector::predicted_utilization` does.
             let look_ahead = (max_migration_s / view.scheduling_interval_s).ceil();
-            let decided = lines.decide(lr, view.histories, dc, h, v, look_ahead);
+            let LoadCache { histories, lines, .. } = &mut *view.cache;
+            let decided = lines.decide(lr, view.histories, histories, dc, h, v, look_ahead);
             if let Some(overloaded) = decided {
                 debug_assert_eq!(overloaded, view.overloaded(self.detector, dc, h, Some(v)));
                 return overloaded;
@@ -213,10 +258,8 @@ pub struct Consolidation {
     pub migration: Box<dyn MigrationModel>,
     /// Also empty under-utilised hosts (step 4); CloudSim always does.
     pub underload: bool,
-    /// Longest migration per host, cached.
-    pub migration_times: MigrationTimeCache,
-    /// LR lines of hosts and VMs, for O(1) admission tests.
-    pub lines: LineCache,
+    /// What the overload tests derive, cached across rounds.
+    pub cache: LoadCache,
     overloaded: Vec<bool>,
     overloaded_list: Vec<HostId>,
     excluded_source: Vec<bool>,
@@ -240,8 +283,7 @@ impl Consolidation {
             placement,
             migration,
             underload: true,
-            migration_times: MigrationTimeCache::default(),
-            lines: LineCache::default(),
+            cache: LoadCache::default(),
             overloaded: Vec::new(),
             overloaded_list: Vec::new(),
             excluded_source: Vec::new(),
@@ -249,6 +291,26 @@ impl Consolidation {
             to_migrate: Vec::new(),
             placed: Vec::new(),
             underload_order: UnderloadOrder::default(),
+        }
+    }
+
+    /// The admission test of placements outside planning (initial placement,
+    /// VMs arriving): this consolidation's detector, with its caches.
+    pub fn admission<'a>(
+        &'a mut self,
+        histories: &'a VmHistories,
+        scheduling_interval_s: f64,
+        new_vm_only: bool,
+    ) -> DetectorAdmission<'a> {
+        DetectorAdmission {
+            detector: self.detector.as_ref(),
+            view: LoadView {
+                histories,
+                migration: self.migration.as_ref(),
+                cache: &mut self.cache,
+                scheduling_interval_s,
+            },
+            new_vm_only,
         }
     }
 
@@ -270,8 +332,7 @@ impl Consolidation {
             placement,
             migration,
             underload,
-            migration_times,
-            lines,
+            cache,
             overloaded,
             overloaded_list,
             excluded_source,
@@ -281,18 +342,17 @@ impl Consolidation {
             underload_order,
         } = self;
         let detector: &dyn OverloadDetector = detector.as_ref();
-        let view = LoadView {
-            histories,
-            migration: migration.as_ref(),
-            migration_times,
-            scheduling_interval_s,
-        };
-        let admission = DetectorAdmission {
+        let mut admission = DetectorAdmission {
             detector,
-            view,
+            view: LoadView {
+                histories,
+                migration: migration.as_ref(),
+                cache,
+                scheduling_interval_s,
+            },
             new_vm_only: false,
-            lines: Some(lines),
         };
+        let view = &mut admission.view;
 
         // 1. Overloaded hosts.
         overloaded.clear();
@@ -336,13 +396,15 @@ impl Consolidation {
 
         // 3. Their new hosts: anywhere but an overloaded host.
         placement.order_batch(dc, to_migrate);
-        let ctx = PlacementContext {
-            excluded: overloaded,
-            admission: &admission,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter {
+                excluded: overloaded,
+                exclude_idle: false,
+            },
+            admission: &mut admission,
         };
         for &v in to_migrate.iter() {
-            if let Some(target) = placement.select_host(dc, &ctx, v)
+            if let Some(target) = placement.select_host(dc, &mut ctx, v)
                 && dc.create_vm(target, v)
             {
                 out.push(PlannedMigration {
@@ -379,15 +441,17 @@ impl Consolidation {
                     continue;
                 }
                 placement.order_batch(dc, to_migrate);
-                let ctx = PlacementContext {
-                    excluded: excluded_target,
-                    admission: &admission,
-                    exclude_idle: true,
+                let mut ctx = PlacementContext {
+                    filter: HostFilter {
+                        excluded: excluded_target,
+                        exclude_idle: true,
+                    },
+                    admission: &mut admission,
                 };
                 placed.clear();
                 let mut complete = true;
                 for &v in to_migrate.iter() {
-                    match placement.select_host(dc, &ctx, v) {
+                    match placement.select_host(dc, &mut ctx, v) {
                         Some(target) if dc.create_vm(target, v) => placed.push(PlannedMigration {
                             vm: v,
                             target,

@@ -1,34 +1,93 @@
-//! An index for first fit: the lowest-id host with room for a VM in
-//! O(log hosts) instead of a scan of every host.
+//! First fit's index: the lowest-id host with room for a VM in O(log hosts)
+//! instead of a scan of every host.
 //!
 //! A segment tree over host ids keeps, per node, the maximum of each
 //! resource a VM needs over the hosts below it: free MIPS (−∞ for hosts that
 //! are not up), MIPS per core, free RAM and free bandwidth. A host qualifies
 //! when each of its values is at least the VM's need — exactly the tests of
-//! [`Datacenter::is_suitable`](super::Datacenter::is_suitable) — so the
-//! leftmost qualifying leaf is the host a scan in id order would find. A
-//! subtree whose maxima fall short of any need is skipped whole.
+//! [`Datacenter::is_suitable`] — so the leftmost qualifying leaf is the host a
+//! scan in id order would find. A subtree whose maxima fall short of any need
+//! is skipped whole.
 //!
-//! Updates are lazy: the datacenter marks hosts whose values change, and the
-//! next query refreshes those leaves (or rebuilds the whole tree when most
-//! hosts changed, as after a step).
+//! The index belongs to the policy that asks ([`FirstFitIndex`], held by
+//! first fit and first fit decreasing), not to the datacenter: the datacenter
+//! only appends to a [`RoomLog`] the hosts whose room changes, which costs a
+//! run that never asks next to nothing, and the index catches up from the log
+//! before each query (point updates, or a rebuild after a step changed most
+//! hosts).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Datacenter, HostId, HostState, VmId};
+
+/// The hosts whose room (state, unallocated MIPS, free RAM or bandwidth)
+/// changed, in order, since the log last started over: what a
+/// [`FirstFitIndex`] reads to catch up with its datacenter.
+#[derive(Debug)]
+pub(super) struct RoomLog {
+    /// Identifies this log since it last started over, unique in the process
+    /// (clones included): an index that caught up with another datacenter,
+    /// or with this one before the log started over, rebuilds.
+    epoch: u64,
+    hosts: Vec<u32>,
+    /// Past this many entries the log starts over: readers rebuild, which is
+    /// cheaper than that many point updates.
+    limit: usize,
+}
+
+/// A fresh [`RoomLog`] epoch.
+fn next_epoch() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl RoomLog {
+    pub(super) fn new(hosts: usize) -> Self {
+        Self {
+            epoch: next_epoch(),
+            hosts: Vec::new(),
+            limit: (hosts / 4).max(1),
+        }
+    }
+
+    /// Host `hi`'s room changed.
+    #[inline]
+    pub(super) fn mark(&mut self, hi: usize) {
+        if self.hosts.len() >= self.limit {
+            self.hosts.clear();
+            self.epoch = next_epoch();
+        }
+        self.hosts.push(hi as u32);
+    }
+}
+
+impl Clone for RoomLog {
+    /// A copy starts a log of its own: the copied datacenter goes its own way.
+    fn clone(&self) -> Self {
+        Self {
+            epoch: next_epoch(),
+            hosts: Vec::new(),
+            limit: self.limit,
+        }
+    }
+}
 
 /// What a VM needs of a host.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Need {
-    pub(super) mips: f64,
-    pub(super) mips_per_pe: f64,
-    pub(super) ram_mb: f64,
-    pub(super) bw_mbps: f64,
+struct Need {
+    mips: f64,
+    mips_per_pe: f64,
+    ram_mb: f64,
+    bw_mbps: f64,
 }
 
 /// One host's values.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Room {
-    pub(super) mips: f64,
-    pub(super) pe_mips: f64,
-    pub(super) ram_mb: f64,
-    pub(super) bw_mbps: f64,
+struct Room {
+    mips: f64,
+    pe_mips: f64,
+    ram_mb: f64,
+    bw_mbps: f64,
 }
 
 impl Room {
@@ -38,6 +97,20 @@ impl Room {
         ram_mb: f64::NEG_INFINITY,
         bw_mbps: f64::NEG_INFINITY,
     };
+
+    /// Host `h`'s values.
+    fn of(dc: &Datacenter, h: HostId) -> Room {
+        Room {
+            mips: if dc.host_state(h) == HostState::Up {
+                dc.available_mips(h)
+            } else {
+                f64::NEG_INFINITY
+            },
+            pe_mips: dc.host_type(h).mips_per_core,
+            ram_mb: dc.ram_free_mb(h) as f64,
+            bw_mbps: dc.bw_free_mbps(h),
+        }
+    }
 
     fn max(a: Room, b: Room) -> Room {
         Room {
@@ -57,77 +130,48 @@ impl Room {
     }
 }
 
-/// The segment tree plus the hosts changed since it was last refreshed.
-#[derive(Debug, Clone)]
-pub(super) struct FitIndex {
+/// The segment tree over a datacenter's hosts, and how far it has caught up
+/// with the datacenter's [`RoomLog`].
+#[derive(Debug, Clone, Default)]
+struct Tree {
     /// Leaves start here (a power of two ≥ hosts).
     size: usize,
     hosts: usize,
     nodes: Vec<Room>,
-    dirty: Vec<bool>,
-    dirty_list: Vec<u32>,
-    /// Nothing built yet, or too much changed: rebuild on the next query.
-    stale: bool,
 }
 
-impl FitIndex {
-    pub(super) fn new(hosts: usize) -> Self {
+impl Tree {
+    fn new(hosts: usize) -> Self {
         let size = hosts.next_power_of_two().max(1);
         Self {
             size,
             hosts,
             nodes: vec![Room::NONE; 2 * size],
-            dirty: vec![false; hosts],
-            dirty_list: Vec::new(),
-            stale: true,
         }
     }
 
-    /// Host `hi`'s values changed.
-    #[inline]
-    pub(super) fn mark(&mut self, hi: usize) {
-        if !self.stale && !self.dirty[hi] {
-            self.dirty[hi] = true;
-            self.dirty_list.push(hi as u32);
-            // Past a quarter of the hosts a rebuild is cheaper than point updates.
-            if self.dirty_list.len() > self.hosts / 4 {
-                self.stale = true;
-                for &h in &self.dirty_list {
-                    self.dirty[h as usize] = false;
-                }
-                self.dirty_list.clear();
-            }
+    /// Every leaf read through `room`, then every inner node.
+    fn rebuild(&mut self, room: impl Fn(usize) -> Room) {
+        for hi in 0..self.hosts {
+            self.nodes[self.size + hi] = room(hi);
+        }
+        for i in (1..self.size).rev() {
+            self.nodes[i] = Room::max(self.nodes[2 * i], self.nodes[2 * i + 1]);
         }
     }
 
-    /// Brings the tree up to date, reading each changed host through `room`.
-    pub(super) fn refresh(&mut self, room: impl Fn(usize) -> Room) {
-        if self.stale {
-            for hi in 0..self.hosts {
-                self.nodes[self.size + hi] = room(hi);
-            }
-            for i in (1..self.size).rev() {
-                self.nodes[i] = Room::max(self.nodes[2 * i], self.nodes[2 * i + 1]);
-            }
-            self.stale = false;
-            return;
+    /// Leaf `hi` set to `room`, and the maxima above it.
+    fn update(&mut self, hi: usize, room: Room) {
+        let mut i = self.size + hi;
+        self.nodes[i] = room;
+        while i > 1 {
+            i /= 2;
+            self.nodes[i] = Room::max(self.nodes[2 * i], self.nodes[2 * i + 1]);
         }
-        for k in 0..self.dirty_list.len() {
-            let hi = self.dirty_list[k] as usize;
-            self.dirty[hi] = false;
-            let mut i = self.size + hi;
-            self.nodes[i] = room(hi);
-            while i > 1 {
-                i /= 2;
-                self.nodes[i] = Room::max(self.nodes[2 * i], self.nodes[2 * i + 1]);
-            }
-        }
-        self.dirty_list.clear();
     }
 
-    /// The lowest host index ≥ `from` whose values cover `need` (call
-    /// [`refresh`](Self::refresh) first).
-    pub(super) fn first_from(&self, from: usize, need: &Need) -> Option<usize> {
+    /// The lowest host index ≥ `from` whose values cover `need`.
+    fn first_from(&self, from: usize, need: &Need) -> Option<usize> {
         if from >= self.hosts {
             return None;
         }
@@ -147,9 +191,70 @@ impl FitIndex {
     }
 }
 
+/// First fit's index over a datacenter's hosts: "the lowest-id host at or
+/// after `from` suitable for VM `v`" in O(log hosts). A policy keeps one and
+/// asks it with the datacenter it places on; the index catches up with that
+/// datacenter's changes first (or rebuilds, after a step or when asked with
+/// another datacenter), so its answers are always a scan's.
+#[derive(Debug, Clone, Default)]
+pub struct FirstFitIndex {
+    tree: Tree,
+    /// The (room-log epoch, log length) the tree reflects; `None`: not built.
+    synced: Option<(u64, usize)>,
+}
+
+impl FirstFitIndex {
+    /// The lowest-id host at or after `from` that
+    /// [`is_suitable`](Datacenter::is_suitable) for VM `v`: what a scan of
+    /// `dc`'s hosts in id order finds.
+    pub fn first_suitable_host(&mut self, dc: &Datacenter, v: VmId, from: HostId) -> Option<HostId> {
+        self.catch_up(dc);
+        let n = dc.vm_need(v);
+        let need = Need {
+            mips: n.mips,
+            mips_per_pe: n.mips_per_pe,
+            ram_mb: n.ram_mb as f64,
+            bw_mbps: n.bw_mbps,
+        };
+        let found = self
+            .tree
+            .first_from(from.index(), &need)
+            .map(|i| HostId(i as u32));
+        debug_assert_eq!(
+            found,
+            (from.0..dc.host_count() as u32)
+                .map(HostId)
+                .find(|&h| dc.is_suitable(h, v)),
+            "first-fit index disagrees with a scan"
+        );
+        found
+    }
+
+    /// Brings the tree up to date with `dc`.
+    fn catch_up(&mut self, dc: &Datacenter) {
+        let log = dc.room_log();
+        match self.synced {
+            Some((epoch, seen)) if epoch == log.epoch && self.tree.hosts == dc.host_count() => {
+                for &hi in &log.hosts[seen..] {
+                    let hi = hi as usize;
+                    self.tree.update(hi, Room::of(dc, HostId(hi as u32)));
+                }
+            }
+            _ => {
+                if self.tree.hosts != dc.host_count() || self.tree.nodes.is_empty() {
+                    self.tree = Tree::new(dc.host_count());
+                }
+                self.tree.rebuild(|hi| Room::of(dc, HostId(hi as u32)));
+            }
+        }
+        self.synced = Some((log.epoch, log.hosts.len()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::placement::test_support::spec;
 
     fn room(mips: f64, ram: f64) -> Room {
         Room {
@@ -178,13 +283,13 @@ mod tests {
             room(50.0, 4000.0),
             room(900.0, 4000.0),
         ];
-        let mut ix = FitIndex::new(rooms.len());
-        ix.refresh(|h| rooms[h]);
-        assert_eq!(ix.first_from(0, &need(500.0, 1000.0)), Some(2));
-        assert_eq!(ix.first_from(3, &need(500.0, 1000.0)), Some(4));
-        assert_eq!(ix.first_from(0, &need(50.0, 50.0)), Some(0));
-        assert_eq!(ix.first_from(0, &need(1000.0, 50.0)), None);
-        assert_eq!(ix.first_from(5, &need(1.0, 1.0)), None);
+        let mut tree = Tree::new(rooms.len());
+        tree.rebuild(|h| rooms[h]);
+        assert_eq!(tree.first_from(0, &need(500.0, 1000.0)), Some(2));
+        assert_eq!(tree.first_from(3, &need(500.0, 1000.0)), Some(4));
+        assert_eq!(tree.first_from(0, &need(50.0, 50.0)), Some(0));
+        assert_eq!(tree.first_from(0, &need(1000.0, 50.0)), None);
+        assert_eq!(tree.first_from(5, &need(1.0, 1.0)), None);
     }
 
     #[test]
@@ -200,7 +305,8 @@ mod tests {
             let mut rooms: Vec<Room> = (0..hosts)
                 .map(|_| room(next() * 1000.0, next() * 4000.0))
                 .collect();
-            let mut ix = FitIndex::new(hosts);
+            let mut tree = Tree::new(hosts);
+            tree.rebuild(|i| rooms[i]);
             for round in 0..200 {
                 let h = (next() * hosts as f64) as usize % hosts;
                 rooms[h] = if round % 7 == 0 {
@@ -208,13 +314,77 @@ mod tests {
                 } else {
                     room(next() * 1000.0, next() * 4000.0)
                 };
-                ix.mark(h);
-                ix.refresh(|i| rooms[i]);
+                tree.update(h, rooms[h]);
                 let n = need(next() * 1000.0, next() * 4000.0);
                 let from = (next() * hosts as f64) as usize;
                 let scan = (from..hosts).find(|&i| rooms[i].covers(&n));
-                assert_eq!(ix.first_from(from, &n), scan, "hosts {hosts} round {round}");
+                assert_eq!(tree.first_from(from, &n), scan, "hosts {hosts} round {round}");
             }
         }
+    }
+
+    /// The hosts a scan finds for `v` from every starting host.
+    fn scans(dc: &Datacenter, v: VmId) -> Vec<Option<HostId>> {
+        (0..dc.host_count() as u32)
+            .map(|from| {
+                (from..dc.host_count() as u32)
+                    .map(HostId)
+                    .find(|&h| dc.is_suitable(h, v))
+            })
+            .collect()
+    }
+
+    fn asks(index: &mut FirstFitIndex, dc: &Datacenter, v: VmId) -> Vec<Option<HostId>> {
+        (0..dc.host_count() as u32)
+            .map(|from| index.first_suitable_host(dc, v, HostId(from)))
+            .collect()
+    }
+
+    #[test]
+    fn catches_up_with_the_datacenter_it_is_asked_with() {
+        // Nine hosts of 1000 MIPS; VMs of 600 MIPS (one per host) and 300.
+        let mut dc = Datacenter::new(spec(
+            &[(1000.0, 1, 50.0, 100.0); 9],
+            &[600.0, 600.0, 600.0, 300.0],
+        ));
+        let mut index = FirstFitIndex::default();
+        let big = VmId(0);
+        assert_eq!(index.first_suitable_host(&dc, big, HostId(0)), Some(HostId(0)));
+        // Point updates: few hosts changed since the last query.
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        assert!(dc.create_vm(HostId(1), VmId(1)));
+        assert_eq!(asks(&mut index, &dc, VmId(2)), scans(&dc, VmId(2)));
+        assert_eq!(
+            index.first_suitable_host(&dc, VmId(2), HostId(0)),
+            Some(HostId(2))
+        );
+        // A host going down and coming back.
+        dc.set_host_state(HostId(2), HostState::Down);
+        assert_eq!(
+            index.first_suitable_host(&dc, VmId(2), HostId(0)),
+            Some(HostId(3))
+        );
+        dc.set_host_state(HostId(2), HostState::Up);
+        assert_eq!(
+            index.first_suitable_host(&dc, VmId(2), HostId(0)),
+            Some(HostId(2))
+        );
+        // A step changes every host: the log starts over and the index rebuilds.
+        for h in dc.hosts() {
+            dc.step_host(h, 300.0);
+        }
+        assert_eq!(asks(&mut index, &dc, VmId(3)), scans(&dc, VmId(3)));
+        // A copy that goes its own way, asked with the same index.
+        let mut copy = dc.clone();
+        assert!(copy.create_vm(HostId(2), VmId(2)));
+        assert_eq!(asks(&mut index, &copy, VmId(3)), scans(&copy, VmId(3)));
+        assert_eq!(asks(&mut index, &dc, VmId(3)), scans(&dc, VmId(3)));
+        // Tentative planning and its rollback.
+        dc.begin_tentative();
+        assert!(dc.create_vm(HostId(5), VmId(2)));
+        dc.destroy_vm(VmId(0));
+        assert_eq!(asks(&mut index, &dc, VmId(3)), scans(&dc, VmId(3)));
+        dc.rollback();
+        assert_eq!(asks(&mut index, &dc, VmId(2)), scans(&dc, VmId(2)));
     }
 }

@@ -260,8 +260,9 @@ pub struct MigrationReport {
 
 /// One running migration: the simulator calls [`next`](MigrationProcess::next) with
 /// [`PhaseOutcome::START`], carries out the returned [`Phase`], calls `next` again with its
-/// outcome when it ends, and so on until [`Phase::Done`].
-pub trait MigrationProcess: Send + fmt::Debug {
+/// outcome when it ends, and so on until [`Phase::Done`]. `Send + Sync`, so that the
+/// simulation holding it is.
+pub trait MigrationProcess: Send + Sync + fmt::Debug {
     /// Accounts the phase that just ended (`previous`; [`PhaseOutcome::START`] on the first
     /// call) and returns the next one. After [`Phase::Done`] it keeps returning `Done`.
     fn next(&mut self, previous: PhaseOutcome) -> Phase;

@@ -51,14 +51,14 @@ impl PlacementPolicy for BestFit {
         }
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let mut best: Option<(HostId, f64)> = None;
-        for_each_candidate(dc, ctx, |h| {
-            if !suitable(dc, ctx, h, v) {
+        for_each_candidate(dc, ctx.filter, |h| {
+            if !suitable(dc, ctx.filter, h, v) {
                 return;
             }
             let left = self.residual.after(dc, h, v);
-            if better(best, h, left) && admitted(dc, ctx, h, v) {
+            if better(best, h, left) && admitted(dc, ctx.admission, h, v) {
                 best = Some((h, left));
             }
         });
@@ -70,15 +70,7 @@ impl PlacementPolicy for BestFit {
 mod tests {
     use super::*;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, StaticThreshold, place_all};
-
-    fn ctx() -> PlacementContext<'static> {
-        PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
-        }
-    }
+    use crate::placement::{HostFilter, NoAdmissionCheck, StaticThreshold, place_all};
 
     #[test]
     fn picks_the_tightest_host() {
@@ -89,7 +81,11 @@ mod tests {
         ));
         assert!(dc.create_vm(HostId(1), VmId(0)));
         let mut bf = BestFit::default();
-        assert_eq!(bf.select_host(&dc, &ctx(), VmId(1)), Some(HostId(1)));
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
+        };
+        assert_eq!(bf.select_host(&dc, &mut ctx, VmId(1)), Some(HostId(1)));
         assert_eq!(bf.name(), "bf");
     }
 
@@ -108,7 +104,11 @@ mod tests {
             residual: Residual::Cpu,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2), VmId(3)];
-        assert!(place_all(&mut p, &mut dc, &ctx(), &mut vms).is_empty());
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
+        };
+        assert!(place_all(&mut p, &mut dc, &mut ctx, &mut vms).is_empty());
         // 700 → h0; 500 → h1 (h0 has only 300); 500 → h1 (exactly full); 300 → h0.
         assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
         assert_eq!(dc.host_of(VmId(2)), Some(HostId(1)));
@@ -123,14 +123,13 @@ mod tests {
             &[500.0, 400.0],
         ));
         assert!(dc.create_vm(HostId(0), VmId(0)));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &StaticThreshold(0.8),
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut StaticThreshold(0.8),
         };
         // Host 0 would reach 0.9 > 0.8: the idle host 1 instead.
         assert_eq!(
-            BestFit::default().select_host(&dc, &ctx, VmId(1)),
+            BestFit::default().select_host(&dc, &mut ctx, VmId(1)),
             Some(HostId(1))
         );
     }

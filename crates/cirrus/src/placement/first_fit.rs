@@ -2,7 +2,7 @@
 
 use super::support::{admitted, suitable};
 use super::{PlacementContext, PlacementPolicy};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::datacenter::{Datacenter, FirstFitIndex, HostId, VmId};
 use crate::params::{ParamError, Params};
 
 /// First fit: the lowest-id host that is suitable and passes the admission
@@ -26,22 +26,33 @@ use crate::params::{ParamError, Params};
 /// check altogether, `PowerVmAllocationPolicySimple` to the letter even
 /// when a check is configured (e.g. to start a consolidation run from
 /// overloaded hosts).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FirstFit {
     /// Ask the context's admission check (default `true`).
     pub admission: bool,
+    index: FirstFitIndex,
+}
+
+impl FirstFit {
+    /// First fit that asks the admission check, or not.
+    pub fn new(admission: bool) -> Self {
+        Self {
+            admission,
+            index: FirstFitIndex::default(),
+        }
+    }
 }
 
 impl Default for FirstFit {
     fn default() -> Self {
-        Self { admission: true }
+        Self::new(true)
     }
 }
 
 pub(super) fn build(mut params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     let admission = params.bool("admission")?.unwrap_or(true);
     params.finish(&["admission"])?;
-    Ok(Box::new(FirstFit { admission }))
+    Ok(Box::new(FirstFit::new(admission)))
 }
 
 impl PlacementPolicy for FirstFit {
@@ -49,24 +60,24 @@ impl PlacementPolicy for FirstFit {
         "ff"
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        first_admitted(dc, ctx, v, self.admission)
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
+        first_admitted(&mut self.index, dc, ctx, v, self.admission)
     }
 }
 
 /// The lowest-id host suitable for `v`, not excluded and (if `admission`)
-/// admitted: the datacenter's first-fit index finds each candidate in
-/// O(log hosts), so the cost grows with the hosts refused, not all hosts.
+/// admitted: the first-fit index finds each candidate in O(log hosts), so
+/// the cost grows with the hosts refused, not all hosts.
 pub(super) fn first_admitted(
+    index: &mut FirstFitIndex,
     dc: &Datacenter,
-    ctx: &PlacementContext<'_>,
+    ctx: &mut PlacementContext<'_>,
     v: VmId,
     admission: bool,
 ) -> Option<HostId> {
     let mut from = HostId(0);
-    while let Some(h) = dc.first_suitable_host(v, from) {
-        debug_assert!(dc.is_suitable(h, v));
-        if suitable(dc, ctx, h, v) && (!admission || admitted(dc, ctx, h, v)) {
+    while let Some(h) = index.first_suitable_host(dc, v, from) {
+        if suitable(dc, ctx.filter, h, v) && (!admission || admitted(dc, ctx.admission, h, v)) {
             return Some(h);
         }
         from = HostId(h.0 + 1);
@@ -80,7 +91,7 @@ mod tests {
     use crate::datacenter::Datacenter;
     use crate::params::ParamValue;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, StaticThreshold, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, StaticThreshold, place_all};
 
     #[test]
     fn fills_hosts_in_id_order() {
@@ -88,13 +99,12 @@ mod tests {
             &[(1000.0, 2, 50.0, 100.0), (1000.0, 2, 50.0, 100.0)],
             &[900.0, 900.0, 900.0],
         ));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &ctx, &mut vms);
+        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &mut ctx, &mut vms);
         assert!(unplaced.is_empty());
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(0)));
         assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
@@ -107,13 +117,15 @@ mod tests {
             &[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 50.0, 100.0)],
             &[900.0, 900.0],
         ));
-        let ctx = PlacementContext {
-            excluded: &[true, false],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter {
+                excluded: &[true, false],
+                exclude_idle: false,
+            },
+            admission: &mut NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1)];
-        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &ctx, &mut vms);
+        let unplaced = place_all(&mut FirstFit::default(), &mut dc, &mut ctx, &mut vms);
         assert_eq!(dc.host_of(VmId(0)), Some(HostId(1)));
         assert_eq!(unplaced, vec![VmId(1)]);
     }
@@ -125,19 +137,18 @@ mod tests {
             &[500.0, 400.0],
         ));
         assert!(dc.create_vm(HostId(0), VmId(0)));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &StaticThreshold(0.8),
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut StaticThreshold(0.8),
         };
         // Host 0 would reach 0.9 > 0.8: the idle host 1 instead.
         assert_eq!(
-            FirstFit::default().select_host(&dc, &ctx, VmId(1)),
+            FirstFit::default().select_host(&dc, &mut ctx, VmId(1)),
             Some(HostId(1))
         );
         // CloudSim's PowerVmAllocationPolicySimple to the letter.
         let mut simple = build(Params::new().with("admission", ParamValue::Bool(false))).unwrap();
-        assert_eq!(simple.select_host(&dc, &ctx, VmId(1)), Some(HostId(0)));
+        assert_eq!(simple.select_host(&dc, &mut ctx, VmId(1)), Some(HostId(0)));
         assert!(build(Params::new().with("admission", ParamValue::Number(1.0))).is_err());
     }
 }

@@ -2,7 +2,7 @@
 
 use super::support::sort_decreasing;
 use super::{PlacementContext, PlacementPolicy};
-use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::datacenter::{Datacenter, FirstFitIndex, HostId, VmId};
 use crate::params::{ParamError, Params};
 
 /// First fit decreasing, the classic bin-packing heuristic (Johnson 1974;
@@ -13,14 +13,16 @@ use crate::params::{ParamError, Params};
 /// The admission check applies the way PABFD does (only to hosts already
 /// handing out MIPS), so it can serve as a consolidation destination
 /// chooser. Online (one VM at a time) it is [`FirstFit`](super::FirstFit).
-/// The choice equals a scan of every host in id order, but only busy hosts
-/// and the first idle host of each type are looked at.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FirstFitDecreasing;
+/// The choice equals a scan of every host in id order, found in
+/// O(log hosts) per host refused by a [`FirstFitIndex`].
+#[derive(Debug, Clone, Default)]
+pub struct FirstFitDecreasing {
+    index: FirstFitIndex,
+}
 
 pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     params.finish(&[])?;
-    Ok(Box::new(FirstFitDecreasing))
+    Ok(Box::new(FirstFitDecreasing::default()))
 }
 
 impl PlacementPolicy for FirstFitDecreasing {
@@ -32,8 +34,8 @@ impl PlacementPolicy for FirstFitDecreasing {
         sort_decreasing(dc, vms);
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
-        super::first_fit::first_admitted(dc, ctx, v, true)
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
+        super::first_fit::first_admitted(&mut self.index, dc, ctx, v, true)
     }
 }
 
@@ -41,7 +43,7 @@ impl PlacementPolicy for FirstFitDecreasing {
 mod tests {
     use super::*;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, place_all};
 
     #[test]
     fn largest_first_into_the_lowest_host_with_room() {
@@ -55,13 +57,12 @@ mod tests {
             ],
             &[400.0, 700.0, 600.0],
         ));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2)];
-        assert!(place_all(&mut FirstFitDecreasing, &mut dc, &ctx, &mut vms).is_empty());
+        assert!(place_all(&mut FirstFitDecreasing::default(), &mut dc, &mut ctx, &mut vms).is_empty());
         assert_eq!(vms, [VmId(1), VmId(2), VmId(0)]);
         assert_eq!(dc.host_of(VmId(1)), Some(HostId(0)));
         assert_eq!(dc.host_of(VmId(2)), Some(HostId(1)));

@@ -4,6 +4,10 @@
 //! current [`Datacenter`] and a [`PlacementContext`] (hosts to avoid, and the
 //! overload test a candidate must pass). The same policy serves initial
 //! placement and, in consolidation, the choice of migration destinations.
+//!
+//! Policies and admission checks may keep caches of what they derive (first
+//! fit's index, consolidation's histories and regression lines): they own
+//! them and get `&mut` access when asked, while the datacenter is only read.
 
 mod best_fit;
 pub mod evaluation;
@@ -36,8 +40,9 @@ use crate::datacenter::{Datacenter, HostId, VmId};
 /// (`isHostOverUtilizedAfterAllocation`); consolidation supplies its detector
 /// here.
 pub trait AdmissionCheck {
-    /// True when host `h` would be overloaded after receiving VM `v`.
-    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool;
+    /// True when host `h` would be overloaded after receiving VM `v`. A check
+    /// may update caches of its own (hence `&mut self`), never the answer.
+    fn overloaded_after(&mut self, dc: &Datacenter, h: HostId, v: VmId) -> bool;
 }
 
 /// Admits every host that has room.
@@ -45,7 +50,7 @@ pub trait AdmissionCheck {
 pub struct NoAdmissionCheck;
 
 impl AdmissionCheck for NoAdmissionCheck {
-    fn overloaded_after(&self, _: &Datacenter, _: HostId, _: VmId) -> bool {
+    fn overloaded_after(&mut self, _: &Datacenter, _: HostId, _: VmId) -> bool {
         false
     }
 }
@@ -57,25 +62,32 @@ impl AdmissionCheck for NoAdmissionCheck {
 pub struct StaticThreshold(pub f64);
 
 impl AdmissionCheck for StaticThreshold {
-    fn overloaded_after(&self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
+    fn overloaded_after(&mut self, dc: &Datacenter, h: HostId, v: VmId) -> bool {
         let requested = dc.current_requested_mips(h) + dc.vm_requested_mips(v);
         requested / dc.host_type(h).total_mips() > self.0
     }
 }
 
-/// What a policy may consult besides the datacenter.
-pub struct PlacementContext<'a> {
+/// Which hosts a policy may choose.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostFilter<'a> {
     /// `excluded[h]` is true for hosts that must not be chosen; may be empty.
     pub excluded: &'a [bool],
-    /// The overload test for candidate hosts.
-    pub admission: &'a dyn AdmissionCheck,
     /// Every idle host is excluded too (see [`Datacenter::is_idle`]): lets a
     /// policy skip them without reading `excluded` for each. CloudSim's
     /// underload step excludes "switched-off" hosts, a superset of idle ones.
     pub exclude_idle: bool,
 }
 
-impl PlacementContext<'_> {
+impl HostFilter<'static> {
+    /// Every host (that is up and has room: [`Datacenter::is_suitable`]).
+    pub const ALL: Self = Self {
+        excluded: &[],
+        exclude_idle: false,
+    };
+}
+
+impl HostFilter<'_> {
     /// Is host `h` excluded?
     #[inline]
     pub fn is_excluded(&self, h: HostId) -> bool {
@@ -89,8 +101,17 @@ impl PlacementContext<'_> {
     }
 }
 
-/// Chooses hosts for VMs.
-pub trait PlacementPolicy: Send + std::fmt::Debug {
+/// What a policy may consult besides the datacenter.
+pub struct PlacementContext<'a> {
+    /// The hosts it may choose.
+    pub filter: HostFilter<'a>,
+    /// The overload test for candidate hosts.
+    pub admission: &'a mut dyn AdmissionCheck,
+}
+
+/// Chooses hosts for VMs. `Send + Sync`, as every policy object: a
+/// simulation holding one can move between and be shared across threads.
+pub trait PlacementPolicy: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
 
@@ -100,7 +121,7 @@ pub trait PlacementPolicy: Send + std::fmt::Debug {
 
     /// The host for VM `v`, or `None` when no host qualifies. Must not
     /// return an excluded host or one on which `v` is not suitable.
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId>;
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId>;
 }
 
 /// Places `vms` one by one in the policy's batch order, creating each on the
@@ -108,7 +129,7 @@ pub trait PlacementPolicy: Send + std::fmt::Debug {
 pub fn place_all(
     policy: &mut dyn PlacementPolicy,
     dc: &mut Datacenter,
-    ctx: &PlacementContext<'_>,
+    ctx: &mut PlacementContext<'_>,
     vms: &mut [VmId],
 ) -> Vec<VmId> {
     policy.order_batch(dc, vms);

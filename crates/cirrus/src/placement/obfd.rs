@@ -1,7 +1,7 @@
 //! OBFD and its rack-aware variant (Esfandiarpoor, Pahlavan & Goudarzi).
 
 use super::support::{Topology, TopologyCache, active_domains, admitted, nominal_mips, suitable};
-use super::{PlacementContext, PlacementPolicy};
+use super::{HostFilter, PlacementContext, PlacementPolicy};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
 
@@ -87,31 +87,31 @@ impl OptimizedBestFitDecreasing {
     fn candidates(
         &self,
         dc: &Datacenter,
-        ctx: &PlacementContext<'_>,
+        filter: HostFilter<'_>,
         topo: Option<&Topology>,
         mut f: impl FnMut(HostId, u8),
     ) {
         for h in dc.busy_hosts() {
-            if !ctx.is_excluded(h) {
+            if !filter.is_excluded(h) {
                 f(h, BUSY_HOST);
             }
         }
-        if ctx.exclude_idle {
+        if filter.exclude_idle {
             return;
         }
         for t in 0..dc.spec().host_types.len() {
             match topo {
                 None => {
-                    if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h)) {
+                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h)) {
                         f(h, IDLE_HOST_ACTIVE_RACK);
                     }
                 }
                 Some(topo) => {
                     let on = |h: HostId| self.active[topo.domain(h)];
-                    if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h) || !on(h)) {
+                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || !on(h)) {
                         f(h, IDLE_HOST_ACTIVE_RACK);
                     }
-                    if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h) || on(h)) {
+                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || on(h)) {
                         f(h, IDLE_HOST_IDLE_RACK);
                     }
                 }
@@ -133,7 +133,7 @@ impl PlacementPolicy for OptimizedBestFitDecreasing {
         });
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let mut cache = std::mem::take(&mut self.topology);
         let topo = if self.rack_aware {
             let topo = cache.get(dc);
@@ -145,14 +145,14 @@ impl PlacementPolicy for OptimizedBestFitDecreasing {
             None
         };
         let mut best: Option<(u8, f64, HostId)> = None;
-        self.candidates(dc, ctx, topo, |h, class| {
-            if !suitable(dc, ctx, h, v) {
+        self.candidates(dc, ctx.filter, topo, |h, class| {
+            if !suitable(dc, ctx.filter, h, v) {
                 return;
             }
             let delta = power_increase_w(dc, h, v);
             let wins =
                 best.is_none_or(|(c, d, b)| (class, delta) < (c, d) || (class == c && delta == d && h < b));
-            if wins && admitted(dc, ctx, h, v) {
+            if wins && admitted(dc, ctx.admission, h, v) {
                 best = Some((class, delta, h));
             }
         });
@@ -165,15 +165,17 @@ impl PlacementPolicy for OptimizedBestFitDecreasing {
 mod tests {
     use super::*;
     use crate::datacenter::HostSpec;
-    use crate::placement::NoAdmissionCheck;
     use crate::placement::test_support::spec;
+    use crate::placement::{HostFilter, NoAdmissionCheck};
 
-    fn ctx() -> PlacementContext<'static> {
-        PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
-        }
+    /// Any host, no admission check.
+    macro_rules! ctx {
+        () => {
+            &mut PlacementContext {
+                filter: HostFilter::ALL,
+                admission: &mut NoAdmissionCheck,
+            }
+        };
     }
 
     #[test]
@@ -185,7 +187,7 @@ mod tests {
         ));
         assert!(dc.create_vm(HostId(0), VmId(0)));
         let mut p = OptimizedBestFitDecreasing::default();
-        assert_eq!(p.select_host(&dc, &ctx(), VmId(1)), Some(HostId(0)));
+        assert_eq!(p.select_host(&dc, ctx!(), VmId(1)), Some(HostId(0)));
     }
 
     #[test]
@@ -219,14 +221,14 @@ mod tests {
         let mut dc = Datacenter::new(spec);
         assert!(dc.create_vm(HostId(0), VmId(0)));
         assert_eq!(
-            OptimizedBestFitDecreasing::default().select_host(&dc, &ctx(), VmId(1)),
+            OptimizedBestFitDecreasing::default().select_host(&dc, ctx!(), VmId(1)),
             Some(HostId(2))
         );
         let mut rack = OptimizedBestFitDecreasing {
             rack_aware: true,
             ..Default::default()
         };
-        assert_eq!(rack.select_host(&dc, &ctx(), VmId(1)), Some(HostId(1)));
+        assert_eq!(rack.select_host(&dc, ctx!(), VmId(1)), Some(HostId(1)));
         assert_eq!(rack.name(), "obfd-rack");
     }
 }

@@ -250,7 +250,7 @@ impl PlacementPolicy for PatternBasedAllocation {
         vms.sort_by_cached_key(|&v| std::cmp::Reverse(PeakKey(self.peak_mips(dc, v, samples, period_s))));
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let (samples, period_s) = self.grid(dc);
         self.cache.reset_for(dc, samples, period_s);
         let mut vm = std::mem::take(&mut self.cache.vm);
@@ -263,7 +263,7 @@ impl PlacementPolicy for PatternBasedAllocation {
         // Busy hosts: least correlated, then least residual peak capacity.
         let mut best: Option<(f64, f64, HostId)> = None;
         for h in dc.busy_hosts() {
-            if !suitable(dc, ctx, h, v) {
+            if !suitable(dc, ctx.filter, h, v) {
                 continue;
             }
             let cap = self.max_utilization * dc.host_type(h).total_mips();
@@ -288,7 +288,7 @@ impl PlacementPolicy for PatternBasedAllocation {
             let left = cap - peak;
             let wins =
                 best.is_none_or(|(c, l, b)| (corr, left) < (c, l) || (corr == c && left == l && h < b));
-            if wins && admitted(dc, ctx, h, v) {
+            if wins && admitted(dc, ctx.admission, h, v) {
                 best = Some((corr, left, h));
             }
         }
@@ -297,15 +297,18 @@ impl PlacementPolicy for PatternBasedAllocation {
             return Some(h);
         }
         // Open a host: best fit over the idle hosts (one per type).
-        if ctx.exclude_idle {
+        if ctx.filter.exclude_idle {
             return None;
         }
         let mut open: Option<(HostId, f64)> = None;
         for t in 0..dc.spec().host_types.len() {
-            if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h)) {
+            if let Some(h) = dc.first_idle_host(t, |h| ctx.filter.is_excluded(h)) {
                 let cap = self.max_utilization * dc.host_type(h).total_mips();
                 let left = cap - vm_peak;
-                if left >= 0.0 && suitable(dc, ctx, h, v) && better(open, h, left) && admitted(dc, ctx, h, v)
+                if left >= 0.0
+                    && suitable(dc, ctx.filter, h, v)
+                    && better(open, h, left)
+                    && admitted(dc, ctx.admission, h, v)
                 {
                     open = Some((h, left));
                 }
@@ -338,7 +341,7 @@ mod tests {
     use super::*;
     use crate::datacenter::{CreationRequest, DatacenterSpec, HostSpec, HostType, VmSpec, VmType};
     use crate::placement::test_support::Lin;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, place_all};
     use crate::workload::UtilizationTrace;
     use std::sync::Arc;
 
@@ -396,13 +399,12 @@ mod tests {
         // Day workers (0.2 at night, 0.7 by day) and night workers: a day and
         // a night worker fit together (0.9 at most), two day workers do not.
         let mut dc = dc(4, &[[0.2, 0.7], [0.2, 0.7], [0.7, 0.2], [0.7, 0.2]]);
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         let mut vms = [VmId(0), VmId(1), VmId(2), VmId(3)];
-        assert!(place_all(&mut pba(), &mut dc, &ctx, &mut vms).is_empty());
+        assert!(place_all(&mut pba(), &mut dc, &mut ctx, &mut vms).is_empty());
         let used = dc.hosts().filter(|&h| !dc.vms_on(h).is_empty()).count();
         assert_eq!(used, 2);
         for h in dc.hosts() {
@@ -421,12 +423,11 @@ mod tests {
         let mut dc = dc(3, &[[0.1, 0.4], [0.4, 0.1], [0.4, 0.1]]);
         assert!(dc.create_vm(HostId(0), VmId(0)));
         assert!(dc.create_vm(HostId(1), VmId(1)));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
-        assert_eq!(pba().select_host(&dc, &ctx, VmId(2)), Some(HostId(0)));
+        assert_eq!(pba().select_host(&dc, &mut ctx, VmId(2)), Some(HostId(0)));
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl PlacementPolicy for RackAware {
         sort_decreasing(dc, vms);
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let mut cache = std::mem::take(&mut self.topology);
         let topo: &Topology = cache.get(dc);
         active_domains(dc, topo, &mut self.active);
@@ -90,8 +90,9 @@ impl PlacementPolicy for RackAware {
         let demand = dc.vm_requested_mips(v);
         let (active, used) = (&self.active, &self.used_mips);
         let mut best: Option<Rank> = None;
-        let consider = |best: &mut Option<Rank>, h: HostId, rack_off: bool| {
-            if !suitable(dc, ctx, h, v) {
+        let filter = ctx.filter;
+        let mut consider = |best: &mut Option<Rank>, h: HostId, rack_off: bool| {
+            if !suitable(dc, filter, h, v) {
                 return;
             }
             let d = topo.domain(h);
@@ -106,22 +107,22 @@ impl PlacementPolicy for RackAware {
                 host_left_mips: dc.available_mips(h) - demand,
                 host: h,
             };
-            if best.is_none_or(|b| rank.better_than(&b)) && admitted(dc, ctx, h, v) {
+            if best.is_none_or(|b| rank.better_than(&b)) && admitted(dc, ctx.admission, h, v) {
                 *best = Some(rank);
             }
         };
         for h in dc.busy_hosts() {
-            if !ctx.is_excluded(h) {
+            if !filter.is_excluded(h) {
                 consider(&mut best, h, false);
             }
         }
         for d in (0..topo.len()).filter(|&d| active[d]) {
-            idle_in_domain(dc, ctx, topo, d, |h| consider(&mut best, h, false));
+            idle_in_domain(dc, filter, topo, d, |h| consider(&mut best, h, false));
         }
         // Racks that are off, only if nothing in an active rack qualified.
-        if best.is_none() && !ctx.exclude_idle {
+        if best.is_none() && !filter.exclude_idle {
             for t in 0..dc.spec().host_types.len() {
-                if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h) || active[topo.domain(h)]) {
+                if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || active[topo.domain(h)]) {
                     consider(&mut best, h, true);
                 }
             }
@@ -136,7 +137,7 @@ mod tests {
     use super::*;
     use crate::datacenter::HostSpec;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, place_all};
 
     #[test]
     fn fills_active_racks_first_and_the_fullest_rack_first() {
@@ -156,16 +157,15 @@ mod tests {
         assert!(dc.create_vm(HostId(2), VmId(0)));
         assert!(dc.create_vm(HostId(3), VmId(3)));
         assert!(dc.create_vm(HostId(4), VmId(1)));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         let mut p = RackAware::default();
         // 300 MIPS: rack 1 has 800 left, rack 2 has 1700: rack 1, best host 2 or 3 (tie → 2).
-        assert_eq!(p.select_host(&dc, &ctx, VmId(2)), Some(HostId(2)));
+        assert_eq!(p.select_host(&dc, &mut ctx, VmId(2)), Some(HostId(2)));
         let mut vms = [VmId(2), VmId(4)];
-        assert!(place_all(&mut p, &mut dc, &ctx, &mut vms).is_empty());
+        assert!(place_all(&mut p, &mut dc, &mut ctx, &mut vms).is_empty());
         // Rack 0 stays off.
         assert!(dc.is_idle(HostId(0)) && dc.is_idle(HostId(1)));
     }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use super::support::{
     Topology, TopologyCache, active_domains, admitted, bw_free_mbps, idle_in_domain, suitable,
 };
-use super::{PlacementContext, PlacementPolicy};
+use super::{HostFilter, PlacementContext, PlacementPolicy};
 use crate::application::{Applications, FaultDomain};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
@@ -184,7 +184,7 @@ impl Rank {
 /// Step 4's greedy rule.
 fn greedy(
     dc: &Datacenter,
-    ctx: &PlacementContext<'_>,
+    ctx: &mut PlacementContext<'_>,
     topo: &Topology,
     active: &[bool],
     v: VmId,
@@ -197,8 +197,9 @@ fn greedy(
         .collect();
     let demand = dc.vm_requested_mips(v);
     let mut best: Option<Rank> = None;
-    let consider = |best: &mut Option<Rank>, h: HostId| {
-        if !suitable(dc, ctx, h, v) {
+    let filter = ctx.filter;
+    let mut consider = |best: &mut Option<Rank>, h: HostId| {
+        if !suitable(dc, filter, h, v) {
             return;
         }
         let d = topo.domain(h);
@@ -221,13 +222,13 @@ fn greedy(
         };
         if best.is_none_or(|b| rank.better_than(&b))
             && spreads(dc, topo, apps, h, v)
-            && admitted(dc, ctx, h, v)
+            && admitted(dc, ctx.admission, h, v)
         {
             *best = Some(rank);
         }
     };
     for h in dc.busy_hosts() {
-        if !ctx.is_excluded(h) {
+        if !filter.is_excluded(h) {
             consider(&mut best, h);
         }
     }
@@ -237,21 +238,21 @@ fn greedy(
     racks.sort_unstable();
     racks.dedup();
     for &d in &racks {
-        idle_in_domain(dc, ctx, topo, d, |h| consider(&mut best, h));
+        idle_in_domain(dc, filter, topo, d, |h| consider(&mut best, h));
     }
     // Any other idle host: the first of each type whose rack is not listed,
     // and (anti-collocation may rule it out) the first of each type overall.
-    if !ctx.exclude_idle {
+    if !filter.exclude_idle {
         for t in 0..dc.spec().host_types.len() {
             let listed = |h: HostId| racks.binary_search(&topo.domain(h)).is_ok();
-            if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h) || listed(h)) {
+            if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || listed(h)) {
                 consider(&mut best, h);
             }
         }
         if best.is_none() {
             // Every remaining idle host, rack by rack, until one spreads the sets.
             for d in 0..topo.len() {
-                idle_in_domain(dc, ctx, topo, d, |h| consider(&mut best, h));
+                idle_in_domain(dc, filter, topo, d, |h| consider(&mut best, h));
                 if best.is_some() {
                     break;
                 }
@@ -307,7 +308,7 @@ type Fit = (usize, Vec<Need>, Vec<(VmId, HostId)>);
 /// application.
 struct Planner<'a> {
     dc: &'a Datacenter,
-    ctx: &'a PlacementContext<'a>,
+    filter: HostFilter<'a>,
     topo: &'a Topology,
     apps: &'a Applications,
     /// Per rack: the members assigned to it so far.
@@ -324,7 +325,7 @@ struct Planner<'a> {
 
 impl Planner<'_> {
     fn eligible(&self, h: HostId) -> bool {
-        !self.ctx.excludes(self.dc, h)
+        !self.filter.excludes(self.dc, h)
     }
 
     fn room(&self, h: HostId) -> Room {
@@ -556,11 +557,11 @@ impl Planner<'_> {
 
 impl Scavp {
     /// Steps 1–3 for the unplaced members `members` of the applications.
-    fn plan(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, topo: &Topology, members: &[VmId]) {
+    fn plan(&mut self, dc: &Datacenter, filter: HostFilter<'_>, topo: &Topology, members: &[VmId]) {
         let apps = &dc.spec().applications;
         let mut planner = Planner {
             dc,
-            ctx,
+            filter,
             topo,
             apps,
             assigned: vec![Vec::new(); topo.len()],
@@ -720,7 +721,7 @@ impl PlacementPolicy for Scavp {
         });
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let mut cache = std::mem::take(&mut self.topology);
         let topo = cache.get(dc);
         active_domains(dc, topo, &mut self.active);
@@ -745,12 +746,12 @@ impl PlacementPolicy for Scavp {
                     .flat_map(|app| app.vms.iter().copied())
                     .filter(|&u| waiting(u))
                     .collect();
-                self.plan(dc, ctx, topo, &unplaced);
+                self.plan(dc, ctx.filter, topo, &unplaced);
             }
             if let Planned::Host(h) = std::mem::replace(&mut self.plan[v.index()], Planned::No)
-                && suitable(dc, ctx, h, v)
+                && suitable(dc, ctx.filter, h, v)
                 && spreads(dc, topo, apps, h, v)
-                && admitted(dc, ctx, h, v)
+                && admitted(dc, ctx.admission, h, v)
             {
                 choice = Some(h);
             }
@@ -767,7 +768,7 @@ mod tests {
     use crate::application::{AntiCollocation, Application, Flow};
     use crate::datacenter::HostSpec;
     use crate::placement::test_support::spec;
-    use crate::placement::{NoAdmissionCheck, place_all};
+    use crate::placement::{HostFilter, NoAdmissionCheck, place_all};
 
     /// Two racks of `per_rack` hosts of 1000 MIPS; VMs of the given MIPS.
     fn racked(per_rack: usize, vm_mips: &[f64], apps: Vec<Application>) -> Datacenter {
@@ -783,12 +784,14 @@ mod tests {
         Datacenter::new(s)
     }
 
-    fn ctx() -> PlacementContext<'static> {
-        PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
-        }
+    /// Any host, no admission check.
+    macro_rules! ctx {
+        () => {
+            &mut PlacementContext {
+                filter: HostFilter::ALL,
+                admission: &mut NoAdmissionCheck,
+            }
+        };
     }
 
     fn flow(a: u32, b: u32, mbps: f64) -> Flow {
@@ -827,7 +830,7 @@ mod tests {
             fill_racks: false,
             ..Scavp::default()
         };
-        assert!(place_all(&mut whole, &mut dc, &ctx(), &mut vms).is_empty());
+        assert!(place_all(&mut whole, &mut dc, ctx!(), &mut vms).is_empty());
         let rack = |dc: &Datacenter, v: u32| dc.spec().hosts[dc.host_of(VmId(v)).unwrap().index()].rack;
         assert_eq!(rack(&dc, 0), rack(&dc, 1));
         assert_eq!(rack(&dc, 0), rack(&dc, 2));
@@ -841,7 +844,7 @@ mod tests {
         // at the price of splitting "b" over the racks.
         let mut dc = fresh();
         let mut vms: Vec<VmId> = (0..6).map(VmId).collect();
-        assert!(place_all(&mut Scavp::default(), &mut dc, &ctx(), &mut vms).is_empty());
+        assert!(place_all(&mut Scavp::default(), &mut dc, ctx!(), &mut vms).is_empty());
         assert_eq!(hosts(&dc), 3);
         assert_eq!(rack(&dc, 0), rack(&dc, 2));
         assert_ne!(dc.host_of(VmId(1)), dc.host_of(VmId(2)));
@@ -861,7 +864,7 @@ mod tests {
         }];
         let mut dc = racked(2, &[100.0; 3], apps);
         let mut vms: Vec<VmId> = (0..3).map(VmId).collect();
-        let unplaced = place_all(&mut Scavp::default(), &mut dc, &ctx(), &mut vms);
+        let unplaced = place_all(&mut Scavp::default(), &mut dc, ctx!(), &mut vms);
         assert_eq!(unplaced.len(), 1);
         let r0 = dc.spec().hosts[dc.host_of(VmId(0)).unwrap().index()].rack;
         let r1 = dc.spec().hosts[dc.host_of(VmId(1)).unwrap().index()].rack;
@@ -882,7 +885,7 @@ mod tests {
         assert!(dc.create_vm(HostId(3), VmId(0)));
         // Host 3 has only 100 MIPS left: VM 1 goes to host 2, rack 1.
         assert_eq!(
-            Scavp::default().select_host(&dc, &ctx(), VmId(1)),
+            Scavp::default().select_host(&dc, ctx!(), VmId(1)),
             Some(HostId(2))
         );
     }

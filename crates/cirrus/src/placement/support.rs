@@ -1,7 +1,7 @@
 //! Pieces the placement policies share: the admission rule, candidate
 //! enumeration, residual-capacity measures, and the rack topology.
 
-use super::PlacementContext;
+use super::{AdmissionCheck, HostFilter};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
 
@@ -9,8 +9,8 @@ use crate::params::{ParamError, Params};
 /// excluded (idle hosts included when the context says so) and suitable
 /// ([`Datacenter::is_suitable`]).
 #[inline]
-pub(crate) fn suitable(dc: &Datacenter, ctx: &PlacementContext<'_>, h: HostId, v: VmId) -> bool {
-    !ctx.excludes(dc, h) && dc.is_suitable(h, v)
+pub(crate) fn suitable(dc: &Datacenter, filter: HostFilter<'_>, h: HostId, v: VmId) -> bool {
+    !filter.excludes(dc, h) && dc.is_suitable(h, v)
 }
 
 /// Does host `h` pass the context's admission check for VM `v`? Only a host
@@ -20,8 +20,8 @@ pub(crate) fn suitable(dc: &Datacenter, ctx: &PlacementContext<'_>, h: HostId, v
 /// regress over histories), so policies ask it last, only of a host that
 /// would otherwise win.
 #[inline]
-pub(crate) fn admitted(dc: &Datacenter, ctx: &PlacementContext<'_>, h: HostId, v: VmId) -> bool {
-    !(dc.potential_utilization_mips(h) != 0.0 && ctx.admission.overloaded_after(dc, h, v))
+pub(crate) fn admitted(dc: &Datacenter, admission: &mut dyn AdmissionCheck, h: HostId, v: VmId) -> bool {
+    !(dc.potential_utilization_mips(h) != 0.0 && admission.overloaded_after(dc, h, v))
 }
 
 /// Calls `f` on every host a policy whose score depends only on a host's
@@ -31,16 +31,16 @@ pub(crate) fn admitted(dc: &Datacenter, ctx: &PlacementContext<'_>, h: HostId, v
 /// listed, nothing delivered — so a policy that breaks ties towards the lower
 /// id gets the same answer as from scanning every host, in time that grows
 /// with the busy hosts.
-pub(crate) fn for_each_candidate(dc: &Datacenter, ctx: &PlacementContext<'_>, mut f: impl FnMut(HostId)) {
-    if !ctx.exclude_idle {
+pub(crate) fn for_each_candidate(dc: &Datacenter, filter: HostFilter<'_>, mut f: impl FnMut(HostId)) {
+    if !filter.exclude_idle {
         for t in 0..dc.spec().host_types.len() {
-            if let Some(h) = dc.first_idle_host(t, |h| ctx.is_excluded(h)) {
+            if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h)) {
                 f(h);
             }
         }
     }
     for h in dc.busy_hosts() {
-        if !ctx.is_excluded(h) {
+        if !filter.is_excluded(h) {
             f(h);
         }
     }
@@ -230,12 +230,12 @@ pub(crate) fn active_domains(dc: &Datacenter, topo: &Topology, out: &mut Vec<boo
 /// (same choice, more work).
 pub(crate) fn idle_in_domain(
     dc: &Datacenter,
-    ctx: &PlacementContext<'_>,
+    filter: HostFilter<'_>,
     topo: &Topology,
     d: usize,
     mut f: impl FnMut(HostId),
 ) {
-    if ctx.exclude_idle {
+    if filter.exclude_idle {
         return;
     }
     let n_types = dc.spec().host_types.len();
@@ -249,7 +249,7 @@ pub(crate) fn idle_in_domain(
         if seen == all_seen && n_types <= 64 {
             break;
         }
-        if !dc.is_idle(h) || ctx.is_excluded(h) {
+        if !dc.is_idle(h) || filter.is_excluded(h) {
             continue;
         }
         let t = dc.spec().hosts[h.index()].host_type;

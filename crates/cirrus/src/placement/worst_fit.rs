@@ -30,15 +30,15 @@ impl PlacementPolicy for WorstFit {
         "wf"
     }
 
-    fn select_host(&mut self, dc: &Datacenter, ctx: &PlacementContext<'_>, v: VmId) -> Option<HostId> {
+    fn select_host(&mut self, dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
         let mut best: Option<(HostId, f64)> = None;
-        for_each_candidate(dc, ctx, |h| {
-            if !suitable(dc, ctx, h, v) {
+        for_each_candidate(dc, ctx.filter, |h| {
+            if !suitable(dc, ctx.filter, h, v) {
                 return;
             }
             // Largest residual first: minimise its negation.
             let score = -self.residual.after(dc, h, v);
-            if better(best, h, score) && admitted(dc, ctx, h, v) {
+            if better(best, h, score) && admitted(dc, ctx.admission, h, v) {
                 best = Some((h, score));
             }
         });
@@ -49,8 +49,8 @@ impl PlacementPolicy for WorstFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::NoAdmissionCheck;
     use crate::placement::test_support::spec;
+    use crate::placement::{HostFilter, NoAdmissionCheck};
 
     #[test]
     fn picks_the_emptiest_host() {
@@ -58,15 +58,14 @@ mod tests {
             &[(1000.0, 1, 50.0, 100.0), (2000.0, 1, 50.0, 100.0)],
             &[400.0, 500.0],
         ));
-        let ctx = PlacementContext {
-            excluded: &[],
-            admission: &NoAdmissionCheck,
-            exclude_idle: false,
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
         };
         assert!(dc.create_vm(HostId(1), VmId(0)));
         // Host 1 still has 1600 MIPS free against host 0's 1000.
         assert_eq!(
-            WorstFit::default().select_host(&dc, &ctx, VmId(1)),
+            WorstFit::default().select_host(&dc, &mut ctx, VmId(1)),
             Some(HostId(1))
         );
     }

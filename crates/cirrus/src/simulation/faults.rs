@@ -11,7 +11,7 @@ use super::{Event, Simulation};
 use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{HostId, HostState, MigrationShares, VmId};
 use crate::failures::{FailureConfig, FailureKind, HostFailure};
-use crate::placement::{NoAdmissionCheck, PlacementContext};
+use crate::placement::{HostFilter, NoAdmissionCheck, PlacementContext};
 
 /// Failure bookkeeping of a run.
 #[derive(Debug, Default)]
@@ -110,11 +110,15 @@ impl Simulation {
             .copied()
             .filter(|&v| !self.dc.is_incoming(h, v) && !self.dc.in_migration(v))
             .collect();
-        let ctx = ANY_HOST_UP;
+        // Any host that is up and has room, no admission test.
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
+        };
         self.planned.clear();
         self.dc.begin_tentative();
         for v in vms {
-            match self.placement.select_host(&self.dc, &ctx, v) {
+            match self.placement.select_host(&self.dc, &mut ctx, v) {
                 Some(target) if self.dc.create_vm(target, v) => self.planned.push(PlannedMigration {
                     vm: v,
                     target,
@@ -302,8 +306,12 @@ impl Simulation {
         let Some(since) = self.faults.vm_down_since[v.index()] else {
             return true;
         };
-        let ctx = ANY_HOST_UP;
-        let Some(target) = self.placement.select_host(&self.dc, &ctx, v) else {
+        // Any host that is up and has room, no admission test.
+        let mut ctx = PlacementContext {
+            filter: HostFilter::ALL,
+            admission: &mut NoAdmissionCheck,
+        };
+        let Some(target) = self.placement.select_host(&self.dc, &mut ctx, v) else {
             return false;
         };
         self.touch(target);
@@ -328,14 +336,6 @@ impl Simulation {
         self.downtime.crash_s[v.index()] += total - restart;
     }
 }
-
-/// Where evacuated and restarted VMs may go: any host that is up and has
-/// room, with no admission test (getting out matters more than where).
-const ANY_HOST_UP: PlacementContext<'static> = PlacementContext {
-    excluded: &[],
-    admission: &NoAdmissionCheck,
-    exclude_idle: false,
-};
 
 /// `stop_reason` of a migration called off by a host failure.
 pub(super) const ABORTED: &str = "aborted";

@@ -29,8 +29,10 @@ pub struct SelectionContext<'a> {
     pub rng: &'a mut dyn RngCore,
 }
 
-/// Chooses the next VM to move off an overloaded host.
-pub trait VmSelection: Send + std::fmt::Debug {
+/// Chooses the next VM to move off an overloaded host. `Send + Sync`, as
+/// every policy object: a simulation holding one can move between and be
+/// shared across threads.
+pub trait VmSelection: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
 

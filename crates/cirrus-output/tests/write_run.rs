@@ -1,6 +1,8 @@
 //! Writing a run: the files, their headers, and what a failed write leaves.
 
-use cirrus::metrics::{HostRecord, IntervalRecord, MigrationRecord, RunResult, Summary, VmRecord};
+use cirrus::consolidation::MigrationReason;
+use cirrus::metrics::{HostRecord, IntervalRecord, MigrationRecord, RunResult, Summary, VmRecord, VmStatus};
+use cirrus::migration::{ModelKind, StopReason};
 use cirrus_output::{Selection, write_run};
 
 fn result() -> RunResult {
@@ -120,7 +122,7 @@ fn result() -> RunResult {
             migrations: 1,
             downtime_s: 0.0,
             losses: 0,
-            status: "migrated",
+            status: VmStatus::Migrated,
             availability: 1.0,
         }],
         migrations: vec![MigrationRecord {
@@ -132,11 +134,11 @@ fn result() -> RunResult {
             duration_s: 13.92,
             downtime_s: 0.0,
             data_mb: 870.0,
-            reason: "overload",
-            model: "cloudsim",
+            reason: MigrationReason::Overload,
+            model: ModelKind::FixedDelay,
             rounds: 0,
             faults: 0,
-            stop_reason: "fixed-delay",
+            stop_reason: Some(StopReason::FixedDelay),
         }],
     }
 }

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use cirrus::audit::Auditor;
-use cirrus::metrics::RunResult;
+use cirrus::consolidation::MigrationReason;
+use cirrus::metrics::{RunResult, VmStatus};
+use cirrus::migration::StopReason;
 
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
@@ -41,16 +43,16 @@ fn assert_accounted(r: &RunResult) {
         s.vms as u64
     );
     for (status, n) in [
-        ("undisturbed", s.vms_undisturbed),
-        ("migrated", s.vms_migrated),
-        ("restarted", s.vms_restarted),
-        ("down", s.vms_down_at_end),
-        ("unplaced", s.vms_unplaced),
+        (VmStatus::Undisturbed, s.vms_undisturbed),
+        (VmStatus::Migrated, s.vms_migrated),
+        (VmStatus::Restarted, s.vms_restarted),
+        (VmStatus::Down, s.vms_down_at_end),
+        (VmStatus::Unplaced, s.vms_unplaced),
     ] {
         assert_eq!(
             r.vms.iter().filter(|v| v.status == status).count() as u64,
             n,
-            "{status}"
+            "{status:?}"
         );
     }
     // Every loss ends in a restart, or the VM is still down at the end.
@@ -60,7 +62,10 @@ fn assert_accounted(r: &RunResult) {
     for v in &r.vms {
         assert_eq!(
             v.host.is_some(),
-            matches!(v.status, "undisturbed" | "migrated" | "restarted")
+            matches!(
+                v.status,
+                VmStatus::Undisturbed | VmStatus::Migrated | VmStatus::Restarted
+            )
         );
         assert!(v.availability.is_nan() || (0.0..=1.0).contains(&v.availability));
     }
@@ -178,7 +183,7 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
     for m in &r.migrations {
         assert_eq!(
             (m.reason, m.source, m.target, m.stop_reason),
-            ("evacuation", 0, 1, "stop-and-copy")
+            (MigrationReason::Evacuation, 0, 1, Some(StopReason::StopAndCopy))
         );
         assert_eq!(m.start_s, 800.0);
         assert!(
@@ -191,7 +196,7 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
     assert_eq!((s.host_failures, s.host_crashes), (2, 1));
     assert_eq!((s.vm_losses, s.vm_restarts, s.vms_evacuated), (2, 2, 2));
     for v in &r.vms {
-        assert_eq!((v.host, v.losses, v.status), (Some(2), 1, "restarted"));
+        assert_eq!((v.host, v.losses, v.status), (Some(2), 1, VmStatus::Restarted));
         assert!((v.downtime_s - 116.0).abs() < 1e-9, "{v:?}");
         assert!((v.availability - (1.0 - 116.0 / 10000.0)).abs() < 1e-12);
     }

@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use cirrus::consolidation::MigrationReason;
+use cirrus::migration::ModelKind;
+
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
@@ -67,7 +70,7 @@ fn clark_specweb99_within_20_percent_of_the_paper() {
     let m = &r.migrations[0];
     assert_eq!(
         (m.reason, m.model, m.source, m.target),
-        ("scripted", "pre-copy", 0, 1)
+        (MigrationReason::Scripted, ModelKind::PreCopy, 0, 1)
     );
     // Clark et al. 2005 (reference/models.md A.1.5): 210 ms downtime, 960 MB sent, ~71 s.
     assert!(
@@ -134,7 +137,7 @@ fn the_fixed_delay_model_is_the_default() {
         .unwrap()
         .run()
         .unwrap();
-    assert_eq!(r.migrations[0].model, "cloudsim");
+    assert_eq!(r.migrations[0].model, ModelKind::FixedDelay);
     assert_eq!(r.migrations[0].downtime_s, 0.0);
 }
 

@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use crate::consolidation::MigrationReason;
+use crate::migration::{ModelKind, StopReason};
+
 /// Joules per kWh (CloudSim divides by 3600 × 1000).
 pub const JOULES_PER_KWH: f64 = 3_600_000.0;
 
@@ -252,17 +255,18 @@ pub struct MigrationRecord {
     pub downtime_s: f64,
     /// Data sent, MB.
     pub data_mb: f64,
-    /// "overload" or "underload".
-    pub reason: &'static str,
-    /// Migration model.
-    pub model: &'static str,
+    /// Why it moved (`overload`, `underload`, `scripted`, `evacuation`).
+    pub reason: MigrationReason,
+    /// The model that moved it (its registered name).
+    pub model: ModelKind,
     /// Live pre-copy rounds.
     pub rounds: u32,
     /// Post-copy network page faults.
     pub faults: u64,
     /// Why it stopped iterating (e.g. `max-rounds`, `few-dirty-pages`,
-    /// `post-copy-done`, `fixed-delay`; empty if it had not ended).
-    pub stop_reason: &'static str,
+    /// `post-copy-done`, `fixed-delay`), or `aborted`; empty (`None`) if it had
+    /// not ended.
+    pub stop_reason: Option<StopReason>,
 }
 
 impl MigrationRecord {
@@ -328,11 +332,26 @@ pub struct VmRecord {
     pub downtime_s: f64,
     /// Times it was lost with a failed host.
     pub losses: u32,
-    /// `undisturbed`, `migrated`, `restarted`, `down` (lost, not running at
-    /// the end) or `unplaced`.
-    pub status: &'static str,
+    /// What happened to it over the run.
+    pub status: VmStatus,
     /// 1 − downtime / lifetime (NaN if never placed).
     pub availability: f64,
+}
+
+/// What happened to a VM over a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VmStatus {
+    /// Never migrated, never lost.
+    Undisturbed,
+    /// Migrated at least once, never lost.
+    Migrated,
+    /// Lost with a failed host at least once, running again at the end.
+    Restarted,
+    /// Lost, and not running at the end.
+    Down,
+    /// Never placed.
+    Unplaced,
 }
 
 /// Everything a run produced.
@@ -377,5 +396,29 @@ mod tests {
         assert!((s - 1.290_994_448_735_805_6).abs() < 1e-15);
         assert!(mean_and_sample_std(&[]).0.is_nan());
         assert_eq!(mean_and_sample_std(&[5.0]), (5.0, 0.0));
+    }
+
+    #[test]
+    fn vm_statuses_are_written_in_lowercase() {
+        let written: Vec<String> = [
+            VmStatus::Undisturbed,
+            VmStatus::Migrated,
+            VmStatus::Restarted,
+            VmStatus::Down,
+            VmStatus::Unplaced,
+        ]
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .collect();
+        assert_eq!(
+            written,
+            [
+                "\"undisturbed\"",
+                "\"migrated\"",
+                "\"restarted\"",
+                "\"down\"",
+                "\"unplaced\""
+            ]
+        );
     }
 }

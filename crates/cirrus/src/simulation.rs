@@ -31,10 +31,10 @@ use crate::consolidation::history::VmHistories;
 use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState, SpecError, VmId};
 use crate::metrics::{
-    HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord,
+    HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord, VmStatus,
     mean_and_sample_std,
 };
-use crate::migration::{MigrationModel, VmMemory};
+use crate::migration::{MigrationModel, StopReason, VmMemory};
 use crate::network::{FlowId, Network, Topology, TopologySpec};
 use crate::placement::{
     AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality, StaticThreshold,
@@ -149,7 +149,7 @@ pub struct SimulationConfig {
 pub const DEFAULT_AVAILABILITY_TARGET: f64 = 0.9995;
 
 /// The energy of one migration, `E = α·V + β` (Liu, Jin, Xu, Liao, HPDC 2011;
-/// `reference/models.md` A.1.3): α joules per MB sent, β joules fixed.
+/// `docs/MODELS.md` A.1.3): α joules per MB sent, β joules fixed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MigrationEnergy {
     /// Joules per MB sent.
@@ -180,7 +180,7 @@ pub struct InfrastructurePower {
 /// A top-of-rack switch: chassis plus a fixed power per active port, and
 /// nothing while no host of its rack is on (CloudSimSDN's simplification of
 /// the CARPO model, Wang et al., INFOCOM 2012: 66.7 W + 1 W per active port;
-/// `reference/models.md` C.4). A rack's active ports are its hosts that are
+/// `docs/MODELS.md` C.4). A rack's active ports are its hosts that are
 /// on, plus one uplink.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SwitchPower {
@@ -1223,11 +1223,11 @@ impl Simulation {
                 duration_s: plan.duration_s,
                 downtime_s: plan.downtime_s,
                 data_mb: plan.data_mb,
-                reason: m.reason.as_str(),
-                model: model.name(),
+                reason: m.reason,
+                model: model.kind(),
                 rounds: 0,
                 faults: 0,
-                stop_reason: "fixed-delay",
+                stop_reason: Some(StopReason::FixedDelay),
             });
             self.vms[m.vm.index()].migrations += 1;
             self.downtime.migration_s[m.vm.index()] += plan.downtime_s;
@@ -1253,7 +1253,7 @@ impl Simulation {
         }
         for &id in &ids {
             let m = &self.migrations[id as usize];
-            if m.stop_reason == faults::ABORTED {
+            if m.stop_reason == Some(StopReason::Aborted) {
                 continue;
             }
             let (vm, target) = (VmId(m.vm), HostId(m.target));
@@ -1418,12 +1418,8 @@ impl Simulation {
         let slatah = ratio(violation_total, active_total);
         let pdm = ratio(missed, requested);
         let energy_kwh = self.energy_j / JOULES_PER_KWH;
-        let count_reason = |reason: MigrationReason| {
-            self.migrations
-                .iter()
-                .filter(|m| m.reason == reason.as_str())
-                .count() as u64
-        };
+        let count_reason =
+            |reason: MigrationReason| self.migrations.iter().filter(|m| m.reason == reason).count() as u64;
         let overload_moves = count_reason(MigrationReason::Overload);
         let underload_moves = count_reason(MigrationReason::Underload);
         let scripted_moves = count_reason(MigrationReason::Scripted);
@@ -1447,28 +1443,28 @@ impl Simulation {
                 }
             })
             .collect();
-        let status: Vec<&'static str> = (0..self.dc.vm_count())
+        let status: Vec<VmStatus> = (0..self.dc.vm_count())
             .map(|vi| {
                 if availability[vi].is_nan() {
-                    "unplaced"
+                    VmStatus::Unplaced
                 } else if self.faults.vm_down_since[vi].is_some() {
-                    "down"
+                    VmStatus::Down
                 } else if self.faults.vm_losses[vi] > 0 {
-                    "restarted"
+                    VmStatus::Restarted
                 } else if self.vms[vi].migrations > 0 {
-                    "migrated"
+                    VmStatus::Migrated
                 } else {
-                    "undisturbed"
+                    VmStatus::Undisturbed
                 }
             })
             .collect();
-        let count_status = |s: &str| status.iter().filter(|&&x| x == s).count() as u64;
+        let count_status = |s: VmStatus| status.iter().filter(|&&x| x == s).count() as u64;
         let evacuations_done = self
             .migrations
             .iter()
             .filter(|m| {
-                m.reason == MigrationReason::Evacuation.as_str()
-                    && m.stop_reason != faults::ABORTED
+                m.reason == MigrationReason::Evacuation
+                    && m.stop_reason != Some(StopReason::Aborted)
                     && m.end_s.is_finite()
             })
             .count() as u64;
@@ -1616,13 +1612,13 @@ impl Simulation {
                 migrations_aborted: self
                     .migrations
                     .iter()
-                    .filter(|m| m.stop_reason == faults::ABORTED)
+                    .filter(|m| m.stop_reason == Some(StopReason::Aborted))
                     .count() as u64,
-                vms_undisturbed: count_status("undisturbed"),
-                vms_migrated: count_status("migrated"),
-                vms_restarted: count_status("restarted"),
-                vms_down_at_end: count_status("down"),
-                vms_unplaced: count_status("unplaced"),
+                vms_undisturbed: count_status(VmStatus::Undisturbed),
+                vms_migrated: count_status(VmStatus::Migrated),
+                vms_restarted: count_status(VmStatus::Restarted),
+                vms_down_at_end: count_status(VmStatus::Down),
+                vms_unplaced: count_status(VmStatus::Unplaced),
                 consolidation_rounds: self.consolidation_rounds,
                 placement_hosts: initial.active_hosts,
                 placement_racks: initial.active_racks,

@@ -82,8 +82,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cirrus::RngStreams;
-use cirrus::consolidation::Consolidation;
 use cirrus::consolidation::overload::{HostLoad, OverloadDetector};
+use cirrus::consolidation::{Consolidation, MigrationReason};
 use cirrus::datacenter::{DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType};
 use cirrus::metrics::{JOULES_PER_KWH, RunResult};
 use cirrus::params::{ParamValue, Params};
@@ -1065,8 +1065,16 @@ fn check_result(
     // 4. Migrations.
     prop_assert_eq!(s.migrations, r.migrations.len() as u64);
     prop_assert_eq!(checker.last.migrations, r.migrations.len(), "observed migrations");
-    let overload = r.migrations.iter().filter(|m| m.reason == "overload").count() as u64;
-    let underload_moves = r.migrations.iter().filter(|m| m.reason == "underload").count() as u64;
+    let overload = r
+        .migrations
+        .iter()
+        .filter(|m| m.reason == MigrationReason::Overload)
+        .count() as u64;
+    let underload_moves = r
+        .migrations
+        .iter()
+        .filter(|m| m.reason == MigrationReason::Underload)
+        .count() as u64;
     prop_assert_eq!(s.migrations_overload, overload);
     prop_assert_eq!(s.migrations_underload, underload_moves);
     prop_assert_eq!(overload + underload_moves, s.migrations, "unknown reasons");
@@ -1482,7 +1490,7 @@ fn an_overloaded_host_sheds_a_vm() {
     let r = run_hand_made(small_spec(3, &[1.0, 1.0]), "ff");
     assert!(!r.migrations.is_empty(), "no migration");
     let m = &r.migrations[0];
-    assert_eq!(m.reason, "overload", "{m:?}");
+    assert_eq!(m.reason, MigrationReason::Overload, "{m:?}");
     assert_eq!((m.source, m.start_s), (0, 300.0), "{m:?}");
     assert_eq!(m.duration_s, 1024.0 / (1000.0 * 0.5 / 8.0));
     assert_eq!(r.migrations.len(), 1, "{:?}", r.migrations);
@@ -1506,7 +1514,7 @@ fn two_lightly_loaded_hosts_are_consolidated_onto_one() {
     let r = run_hand_made(small_spec(2, &[0.2, 0.2]), "pabfd");
     assert_eq!(r.migrations.len(), 1, "{:?}", r.migrations);
     let m = &r.migrations[0];
-    assert_eq!(m.reason, "underload", "{m:?}");
+    assert_eq!(m.reason, MigrationReason::Underload, "{m:?}");
     assert_eq!((m.vm, m.source, m.target, m.start_s), (0, 0, 1, 300.0), "{m:?}");
     assert_eq!(r.summary.migrations_underload, 1);
     assert_eq!(r.hosts[0].vms_at_end, 0);
@@ -1585,7 +1593,7 @@ fn two_targets_spec(a2_mips: f64, g1_u: f64, h1_u: f64, h_bw_mbps: f64) -> Datac
 
 /// The first round's moves: a2 (VM 1) to G and to H, g1 (VM 2) to H.
 fn assert_two_targets(r: &RunResult) {
-    let first: Vec<(u32, u32, u32, &str)> = r
+    let first: Vec<(u32, u32, u32, MigrationReason)> = r
         .migrations
         .iter()
         .filter(|m| m.start_s == 300.0)
@@ -1594,9 +1602,9 @@ fn assert_two_targets(r: &RunResult) {
     assert_eq!(
         first,
         [
-            (1, 0, 1, "overload"),
-            (1, 0, 2, "underload"),
-            (2, 1, 2, "underload")
+            (1, 0, 1, MigrationReason::Overload),
+            (1, 0, 2, MigrationReason::Underload),
+            (2, 1, 2, MigrationReason::Underload)
         ]
     );
 }

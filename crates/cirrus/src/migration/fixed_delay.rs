@@ -138,7 +138,7 @@ mod tests {
         let dc = Datacenter::new(s);
         let m = FixedDelay::CLOUDSIM;
         let d = |v| m.plan(&dc, VmId(v), HostId(0), HostId(0)).duration_s;
-        // reference/cloudsim.md 3.2: 13.92 s, 27.84 s, 9.808 s at 1 Gbit/s.
+        // docs/CLOUDSIM.md §3.2: 13.92 s, 27.84 s, 9.808 s at 1 Gbit/s.
         assert_eq!(d(0), 870.0 / 62.5);
         assert_eq!(d(1), 27.84);
         assert_eq!(d(2), 9.808);

@@ -8,14 +8,14 @@
 //!
 //! The other models run a migration as a [`MigrationProcess`]: a state machine
 //! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
-//! a network whose rate may change at any moment (models.md A.1.2, A.5). A
+//! a network whose rate may change at any moment (docs/MODELS.md A.1.2, A.5). A
 //! VM's memory and how it is dirtied is a [`VmMemory`]. The models, each
 //! selectable by name with parameters (see [`crate::registry::migration_models`] and each type's docs):
 //!
 //! | name | model | source |
 //! |---|---|---|
 //! | `cloudsim` | [`FixedDelay`] | CloudSim `PowerDatacenter` |
-//! | `stop-and-copy` | [`StopAndCopy`] | Xen's non-live save, models.md A.3 |
+//! | `stop-and-copy` | [`StopAndCopy`] | Xen's non-live save, docs/MODELS.md A.3 |
 //! | `pre-copy` | [`PreCopy`] (Xen or KVM stop rules, Clark's adaptive rate) | Clark et al. NSDI 2005; Xen `xc_domain_save.c`; SimGrid, A.1, A.5 |
 //! | `time-series` | [`TimeSeriesPreCopy`] (hot pages deferred) | Hu et al. ICPADS 2011, A.4 |
 //! | `post-copy` | [`PostCopy`] (push + demand faults, pre-paging) | Hines & Gopalan VEE 2009, A.2 |
@@ -103,10 +103,76 @@ impl<'a> MigrationStart<'a> {
     }
 }
 
+/// Which model moved a VM, as results name it: one variant per registered model, and
+/// [`Other`](Self::Other) for a model defined outside this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// `cloudsim`: [`FixedDelay`].
+    FixedDelay,
+    /// `stop-and-copy`: [`StopAndCopy`].
+    StopAndCopy,
+    /// `pre-copy`: [`PreCopy`].
+    PreCopy,
+    /// `time-series`: [`TimeSeriesPreCopy`].
+    TimeSeries,
+    /// `post-copy`: [`PostCopy`].
+    PostCopy,
+    /// `hybrid`: [`Hybrid`].
+    Hybrid,
+    /// A model registered nowhere here, by its [`MigrationModel::name`].
+    Other(&'static str),
+}
+
+impl ModelKind {
+    /// The kind of the model called `name` ([`Other`](Self::Other) if no registered model is).
+    pub fn of(name: &'static str) -> Self {
+        match name {
+            "cloudsim" => Self::FixedDelay,
+            "stop-and-copy" => Self::StopAndCopy,
+            "pre-copy" => Self::PreCopy,
+            "time-series" => Self::TimeSeries,
+            "post-copy" => Self::PostCopy,
+            "hybrid" => Self::Hybrid,
+            other => Self::Other(other),
+        }
+    }
+
+    /// The model's name, as registered and written in results.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::FixedDelay => "cloudsim",
+            Self::StopAndCopy => "stop-and-copy",
+            Self::PreCopy => "pre-copy",
+            Self::TimeSeries => "time-series",
+            Self::PostCopy => "post-copy",
+            Self::Hybrid => "hybrid",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ModelKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A live-migration model.
 pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
+
+    /// The model's kind, for results: by default the registered model of that
+    /// [`name`](Self::name).
+    fn kind(&self) -> ModelKind {
+        ModelKind::of(self.name())
+    }
 
     /// The plan for moving VM `vm` from `source` to `target` now.
     ///
@@ -153,14 +219,14 @@ pub(crate) fn idle_plan_in(
 }
 
 /// The constant overheads every process-based model has (Clark's stages 0–1 and 4–5,
-/// models.md A.0: "model stages 0–1 and 4–5 as constant overheads T_setup and T_resume"),
+/// docs/MODELS.md A.0: "model stages 0–1 and 4–5 as constant overheads T_setup and T_resume"),
 /// and an optional cap on every transfer's rate.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Overheads {
     /// Pre-migration and reservation, seconds, the VM running at the source (`setup_s`, 0).
     pub setup_s: f64,
     /// Commitment and activation, seconds, the VM paused (`resume_s`, 0; Clark et al.
-    /// measured 9 ms for SPECweb99 and 40 ms for Quake 3, models.md A.1.5).
+    /// measured 9 ms for SPECweb99 and 40 ms for Quake 3, docs/MODELS.md A.1.5).
     pub resume_s: f64,
     /// A cap on every transfer, Mbit/s (`rate_cap_mbps`, none): a configured migration
     /// speed, e.g. SimGrid's `mig_speed` or QEMU's `migrate_set_speed`.
@@ -276,3 +342,28 @@ pub(crate) static REGISTRY: &[Entry<dyn MigrationModel>] = &[
         build: hybrid::build,
     },
 ];
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_model_has_its_own_kind_named_as_registered() {
+        let mut kinds = Vec::new();
+        for entry in REGISTRY {
+            let model = (entry.build)(Params::default()).unwrap();
+            let kind = model.kind();
+            assert!(!matches!(kind, ModelKind::Other(_)), "{} has no kind", entry.name);
+            assert_eq!(kind.as_str(), entry.name);
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", entry.name)
+            );
+            kinds.push(kind);
+        }
+        kinds.dedup();
+        assert_eq!(kinds.len(), REGISTRY.len());
+        assert_eq!(ModelKind::of("mine"), ModelKind::Other("mine"));
+        assert_eq!(ModelKind::Other("mine").to_string(), "mine");
+    }
+}

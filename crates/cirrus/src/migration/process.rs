@@ -1,6 +1,6 @@
 //! A migration as a state machine over phases, driven by what each phase turned out to be.
 //!
-//! The network a migration crosses is shared (a max-min fair fluid network, models.md A.5),
+//! The network a migration crosses is shared (a max-min fair fluid network, docs/MODELS.md A.5),
 //! so its rate can change at any moment and no model may assume a constant bandwidth. A
 //! [`MigrationProcess`] therefore only says what to do next — wait, or move some data —
 //! and learns from the [`PhaseOutcome`] how long that took and how much CPU the VM got
@@ -17,7 +17,7 @@ use serde::Serialize;
 pub enum VmLocation {
     /// Running at the source host (set-up, pre-copy rounds).
     Source,
-    /// Paused: runs nowhere. Time spent so is downtime (Clark et al. 2005, models.md A.0).
+    /// Paused: runs nowhere. Time spent so is downtime (Clark et al. 2005, docs/MODELS.md A.0).
     Suspended,
     /// Running at the destination host (post-copy, after the switch-over).
     Destination,
@@ -31,7 +31,7 @@ pub struct PhaseEffects {
     /// Fraction of the CPU it is given that the VM can use, in [0, 1]: 1 = unaffected,
     /// below 1 when pre-copy's dirty logging costs CPU (parameter `cpu_overhead`) or when
     /// post-copy's network faults stall the VM (each one for a round trip plus one page's
-    /// transfer, Hines & Gopalan 2009, models.md A.2.1), 0 while suspended.
+    /// transfer, Hines & Gopalan 2009, docs/MODELS.md A.2.1), 0 while suspended.
     pub cpu_factor: f64,
     /// Whether the source still holds the VM's memory besides the destination (which holds
     /// its reservation from the start, Clark's stage 1): true until the commitment (Clark's
@@ -209,6 +209,8 @@ pub enum StopReason {
     PostCopyDone,
     /// A model that only knows a duration (CloudSim).
     FixedDelay,
+    /// A host failure called the migration off (set by the simulator, never by a process).
+    Aborted,
 }
 
 impl StopReason {
@@ -226,6 +228,7 @@ impl StopReason {
             Self::StopAndCopy => "stop-and-copy",
             Self::PostCopyDone => "post-copy-done",
             Self::FixedDelay => "fixed-delay",
+            Self::Aborted => "aborted",
         }
     }
 }
@@ -409,6 +412,23 @@ mod tests {
             "\"max-data\""
         );
         assert_eq!(PhaseKind::Round(3).to_string(), "round 3");
+        for stop in [
+            StopReason::MaxRounds,
+            StopReason::MaxData,
+            StopReason::FewDirtyPages,
+            StopReason::DowntimeTarget,
+            StopReason::RateLimit,
+            StopReason::Timeout,
+            StopReason::Converged,
+            StopReason::PreCopyRounds,
+            StopReason::StopAndCopy,
+            StopReason::PostCopyDone,
+            StopReason::FixedDelay,
+            StopReason::Aborted,
+        ] {
+            // Results are written through serde: it must spell each as `as_str` does.
+            assert_eq!(serde_json::to_string(&stop).unwrap(), format!("\"{stop}\""));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::{Event, Simulation};
 use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{HostId, HostState, MigrationShares, VmId};
 use crate::failures::{FailureConfig, FailureKind, HostFailure};
+use crate::migration::StopReason;
 use crate::placement::{NoAdmissionCheck, PlacementContext};
 
 /// Failure bookkeeping of a run.
@@ -235,7 +236,7 @@ impl Simulation {
         for id in ids {
             let m = &self.migrations[id as usize];
             let (vm, source, target) = (VmId(m.vm), HostId(m.source), HostId(m.target));
-            if m.stop_reason == ABORTED || m.end_s <= t {
+            if m.stop_reason == Some(StopReason::Aborted) || m.end_s <= t {
                 continue;
             }
             let Some(lost) = which(vm, source, target, false) else {
@@ -245,7 +246,7 @@ impl Simulation {
             self.touch(target);
             self.process_touched(t);
             let r = &mut self.migrations[id as usize];
-            r.stop_reason = ABORTED;
+            r.stop_reason = Some(StopReason::Aborted);
             r.end_s = t;
             r.duration_s = t - r.start_s;
             self.dc.abort_migration(vm, target);
@@ -336,6 +337,3 @@ const ANY_HOST_UP: PlacementContext<'static> = PlacementContext {
     admission: &NoAdmissionCheck,
     exclude_idle: false,
 };
-
-/// `stop_reason` of a migration called off by a host failure.
-pub(super) const ABORTED: &str = "aborted";

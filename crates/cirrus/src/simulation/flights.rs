@@ -81,7 +81,7 @@ impl Simulation {
                 target_bw_mbps: self.dc.host_type(m.target).bw_mbps,
                 now_s: t,
             });
-            let model = model.name();
+            let model = model.kind();
             // The destination holds the VM's memory from the start and no CPU.
             self.dc.set_migration_shares(
                 m.vm,
@@ -104,11 +104,11 @@ impl Simulation {
                 duration_s: f64::NAN,
                 downtime_s: 0.0,
                 data_mb: 0.0,
-                reason: m.reason.as_str(),
+                reason: m.reason,
                 model,
                 rounds: 0,
                 faults: 0,
-                stop_reason: "",
+                stop_reason: None,
             });
             self.vms[m.vm.index()].migrations += 1;
             let slot = self.alloc_flight(Flight {
@@ -162,7 +162,12 @@ impl Simulation {
         }
         self.pending_flows.retain(|(s, _)| *s != slot);
         let report = f.process.report();
-        close_record(&mut self.migrations[f.record], &report, t, super::faults::ABORTED);
+        close_record(
+            &mut self.migrations[f.record],
+            &report,
+            t,
+            Some(StopReason::Aborted),
+        );
         report.downtime_s
     }
 
@@ -275,8 +280,7 @@ impl Simulation {
         self.touch(f.source);
         self.touch(f.target);
         let report = f.process.report();
-        let stop = report.stop.map_or("", |s: StopReason| s.as_str());
-        close_record(&mut self.migrations[f.record], &report, t, stop);
+        close_record(&mut self.migrations[f.record], &report, t, report.stop);
         self.downtime.migration_s[f.vm.index()] += report.downtime_s;
         if let Some(e) = self.config.migration_energy {
             self.migration_energy_j += e.alpha_j_per_mb * report.data_mb + e.beta_j;
@@ -379,7 +383,7 @@ fn close_record(
     r: &mut MigrationRecord,
     report: &crate::migration::MigrationReport,
     t: f64,
-    stop: &'static str,
+    stop: Option<StopReason>,
 ) {
     r.end_s = t;
     r.duration_s = t - r.start_s;

@@ -31,8 +31,10 @@ use crate::consolidation::history::VmHistories;
 use crate::consolidation::{Consolidation, DetectorAdmission, LoadView, MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState, SpecError, VmId};
 use crate::metrics::{
-    HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationRecord, RunResult, Summary, VmRecord, VmStatus,
-    mean_and_sample_std,
+    ActivitySummary, AvailabilitySummary, ConsolidationSummary, DegradationSummary, EnergySummary,
+    FailureSummary, HostRecord, IntervalRecord, JOULES_PER_KWH, MigrationCosts, MigrationCounts,
+    MigrationRecord, PlacementSummary, RunResult, RunSummary, SlaSummary, Summary, VmFates, VmRecord,
+    VmStatus, mean_and_sample_std,
 };
 use crate::migration::{MigrationModel, StopReason, VmMemory};
 use crate::network::{FlowId, Network, Topology, TopologySpec};
@@ -1513,123 +1515,151 @@ impl Simulation {
             .unwrap_or_else(|| crate::placement::evaluate(&self.dc));
         RunResult {
             summary: Summary {
-                scenario: self.config.name.clone(),
-                seed: self.config.seed,
-                hosts: self.dc.host_count(),
-                vms: self.dc.vm_count(),
-                vms_placed: self.vms_placed,
-                vms_rejected: self.vms_rejected,
-                vms_finished: self.vm_finished_at_s.iter().filter(|f| f.is_some()).count(),
-                simulated_s: self.config.duration_s,
-                last_step_s: self.last_step_s,
-                steps: self.steps,
-                events,
-                vm_steps: self.vm_steps,
-                energy_kwh,
-                network_energy_kwh: self.network_energy_j / JOULES_PER_KWH,
-                cooling_energy_kwh: self.cooling_energy_j / JOULES_PER_KWH,
-                migration_energy_kwh: self.migration_energy_j / JOULES_PER_KWH,
-                total_energy_kwh: (self.energy_j
-                    + self.network_energy_j
-                    + self.cooling_energy_j
-                    + self.migration_energy_j)
-                    / JOULES_PER_KWH,
-                active_hosts_mean: active_mean,
-                active_racks_mean: if n_steps == 0 {
-                    0.0
-                } else {
-                    self.intervals.iter().map(|r| r.active_racks).sum::<usize>() as f64 / n_steps as f64
+                run: RunSummary {
+                    scenario: self.config.name.clone(),
+                    seed: self.config.seed,
+                    hosts: self.dc.host_count(),
+                    vms: self.dc.vm_count(),
+                    vms_placed: self.vms_placed,
+                    vms_rejected: self.vms_rejected,
+                    vms_finished: self.vm_finished_at_s.iter().filter(|f| f.is_some()).count(),
+                    simulated_s: self.config.duration_s,
+                    last_step_s: self.last_step_s,
+                    steps: self.steps,
+                    events,
+                    vm_steps: self.vm_steps,
                 },
-                active_hosts_min: active_min,
-                active_hosts_max: active_max,
-                host_shutdowns: self.hosts.iter().map(|l| l.shutdowns).sum(),
-                time_before_host_shutdown_mean_s: shutdown_mean,
-                time_before_host_shutdown_std_s: shutdown_std,
-                slatah,
-                overall_sla_violation: ratio(requested - allocated, requested),
-                average_sla_violation: ratio(self.under_served_fractions_sum, self.under_served_count as f64),
-                requested_mips_s: requested,
-                allocated_mips_s: allocated,
-                migrations: n_migrations,
-                migrations_overload: overload_moves,
-                migrations_underload: underload_moves,
-                pdm,
-                pdm_per_vm_mean: ratio(pdm_sum, pdm_vms as f64),
-                slav: slatah * pdm,
-                esv: energy_kwh * (slatah * pdm),
-                time_before_vm_migration_mean_s: migration_mean,
-                time_before_vm_migration_std_s: migration_std,
-                migration_downtime_s: self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s),
-                migration_downtime_mean_s: if self.migrations.is_empty() {
-                    f64::NAN
-                } else {
-                    self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s) / self.migrations.len() as f64
+                energy: EnergySummary {
+                    energy_kwh,
+                    network_energy_kwh: self.network_energy_j / JOULES_PER_KWH,
+                    cooling_energy_kwh: self.cooling_energy_j / JOULES_PER_KWH,
+                    migration_energy_kwh: self.migration_energy_j / JOULES_PER_KWH,
+                    total_energy_kwh: (self.energy_j
+                        + self.network_energy_j
+                        + self.cooling_energy_j
+                        + self.migration_energy_j)
+                        / JOULES_PER_KWH,
                 },
-                migration_downtime_p99_s: downtime_p99_s,
-                migration_data_mb,
-                migration_time_mean_s: if completed == 0 {
-                    f64::NAN
-                } else {
-                    completed_s / completed as f64
+                activity: ActivitySummary {
+                    active_racks_mean: if n_steps == 0 {
+                        0.0
+                    } else {
+                        self.intervals.iter().map(|r| r.active_racks).sum::<usize>() as f64 / n_steps as f64
+                    },
+                    active_hosts_mean: active_mean,
+                    active_hosts_min: active_min,
+                    active_hosts_max: active_max,
                 },
-                migrations_scripted: scripted_moves,
-                migrations_evacuation: count_reason(MigrationReason::Evacuation),
-                migrations_refused: self.migrations_refused,
-                vm_downtime_s: (0..self.dc.vm_count()).map(|vi| self.downtime.total_s(vi)).sum(),
-                vm_downtime_migration_s: self.downtime.migration_s.iter().sum(),
-                vm_downtime_restart_s: self.downtime.restart_s.iter().sum(),
-                vm_downtime_crash_s: self.downtime.crash_s.iter().sum(),
-                vm_availability_mean: if n_placed == 0 {
-                    f64::NAN
-                } else {
-                    placed_availability().sum::<f64>() / n_placed as f64
+                sla: SlaSummary {
+                    host_shutdowns: self.hosts.iter().map(|l| l.shutdowns).sum(),
+                    time_before_host_shutdown_mean_s: shutdown_mean,
+                    time_before_host_shutdown_std_s: shutdown_std,
+                    slatah,
+                    overall_sla_violation: ratio(requested - allocated, requested),
+                    average_sla_violation: ratio(
+                        self.under_served_fractions_sum,
+                        self.under_served_count as f64,
+                    ),
+                    requested_mips_s: requested,
+                    allocated_mips_s: allocated,
                 },
-                vm_availability_min: placed_availability().fold(f64::NAN, f64::min),
-                availability_target: self.config.availability_target,
-                availability_violations: placed_availability()
-                    .filter(|&a| a < self.config.availability_target)
-                    .count() as u64,
-                host_failures: self.faults.failures,
-                host_crashes: self.faults.crashes,
-                host_mtbf_s: if self.faults.failures == 0 {
-                    f64::NAN
-                } else {
-                    (host_time_s - host_down_total_s) / self.faults.failures as f64
+                migration_counts: MigrationCounts {
+                    migrations: n_migrations,
+                    migrations_overload: overload_moves,
+                    migrations_underload: underload_moves,
                 },
-                host_mttr_s: if self.faults.repairs_s.is_empty() {
-                    f64::NAN
-                } else {
-                    self.faults.repairs_s.iter().sum::<f64>() / self.faults.repairs_s.len() as f64
+                degradation: DegradationSummary {
+                    pdm,
+                    pdm_per_vm_mean: ratio(pdm_sum, pdm_vms as f64),
+                    slav: slatah * pdm,
+                    esv: energy_kwh * (slatah * pdm),
+                    time_before_vm_migration_mean_s: migration_mean,
+                    time_before_vm_migration_std_s: migration_std,
                 },
-                host_availability: ratio(host_time_s - host_down_total_s, host_time_s),
-                host_reliability: ratio(
-                    self.faults.host_failed.iter().filter(|&&f| !f).count() as f64,
-                    self.dc.host_count() as f64,
-                ),
-                vm_losses: self.faults.vm_losses.iter().map(|&n| u64::from(n)).sum(),
-                vm_restarts: self.faults.vm_restarts.iter().map(|&n| u64::from(n)).sum(),
-                vms_evacuated: evacuations_done,
-                migrations_aborted: self
-                    .migrations
-                    .iter()
-                    .filter(|m| m.stop_reason == Some(StopReason::Aborted))
-                    .count() as u64,
-                vms_undisturbed: count_status(VmStatus::Undisturbed),
-                vms_migrated: count_status(VmStatus::Migrated),
-                vms_restarted: count_status(VmStatus::Restarted),
-                vms_down_at_end: count_status(VmStatus::Down),
-                vms_unplaced: count_status(VmStatus::Unplaced),
-                consolidation_rounds: self.consolidation_rounds,
-                placement_hosts: initial.active_hosts,
-                placement_racks: initial.active_racks,
-                placement_lower_bound_hosts: initial.hosts_lower_bound,
-                placement_gap: initial.optimality_gap,
-                placement_inter_host_traffic_mbps: initial.inter_host_traffic_mbps,
-                placement_inter_rack_traffic_mbps: initial.inter_rack_traffic_mbps,
-                placement_total_traffic_mbps: initial.total_traffic_mbps,
-                placement_anti_collocation_violations: initial.anti_collocation_violations,
-                placement_constraint_violations: initial.capacity_violations,
-                placement_trace_overloaded_hosts: initial.trace_overloaded_hosts,
+                migration_costs: MigrationCosts {
+                    migration_downtime_s: self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s),
+                    migration_downtime_mean_s: if self.migrations.is_empty() {
+                        f64::NAN
+                    } else {
+                        self.migrations.iter().fold(0.0, |s, m| s + m.downtime_s)
+                            / self.migrations.len() as f64
+                    },
+                    migration_downtime_p99_s: downtime_p99_s,
+                    migration_data_mb,
+                    migration_time_mean_s: if completed == 0 {
+                        f64::NAN
+                    } else {
+                        completed_s / completed as f64
+                    },
+                    migrations_scripted: scripted_moves,
+                    migrations_evacuation: count_reason(MigrationReason::Evacuation),
+                    migrations_refused: self.migrations_refused,
+                },
+                availability: AvailabilitySummary {
+                    vm_downtime_s: (0..self.dc.vm_count()).map(|vi| self.downtime.total_s(vi)).sum(),
+                    vm_downtime_migration_s: self.downtime.migration_s.iter().sum(),
+                    vm_downtime_restart_s: self.downtime.restart_s.iter().sum(),
+                    vm_downtime_crash_s: self.downtime.crash_s.iter().sum(),
+                    vm_availability_mean: if n_placed == 0 {
+                        f64::NAN
+                    } else {
+                        placed_availability().sum::<f64>() / n_placed as f64
+                    },
+                    vm_availability_min: placed_availability().fold(f64::NAN, f64::min),
+                    availability_target: self.config.availability_target,
+                    availability_violations: placed_availability()
+                        .filter(|&a| a < self.config.availability_target)
+                        .count() as u64,
+                },
+                failures: FailureSummary {
+                    host_failures: self.faults.failures,
+                    host_crashes: self.faults.crashes,
+                    host_mtbf_s: if self.faults.failures == 0 {
+                        f64::NAN
+                    } else {
+                        (host_time_s - host_down_total_s) / self.faults.failures as f64
+                    },
+                    host_mttr_s: if self.faults.repairs_s.is_empty() {
+                        f64::NAN
+                    } else {
+                        self.faults.repairs_s.iter().sum::<f64>() / self.faults.repairs_s.len() as f64
+                    },
+                    host_availability: ratio(host_time_s - host_down_total_s, host_time_s),
+                    host_reliability: ratio(
+                        self.faults.host_failed.iter().filter(|&&f| !f).count() as f64,
+                        self.dc.host_count() as f64,
+                    ),
+                    vm_losses: self.faults.vm_losses.iter().map(|&n| u64::from(n)).sum(),
+                    vm_restarts: self.faults.vm_restarts.iter().map(|&n| u64::from(n)).sum(),
+                    vms_evacuated: evacuations_done,
+                    migrations_aborted: self
+                        .migrations
+                        .iter()
+                        .filter(|m| m.stop_reason == Some(StopReason::Aborted))
+                        .count() as u64,
+                },
+                fates: VmFates {
+                    vms_undisturbed: count_status(VmStatus::Undisturbed),
+                    vms_migrated: count_status(VmStatus::Migrated),
+                    vms_restarted: count_status(VmStatus::Restarted),
+                    vms_down_at_end: count_status(VmStatus::Down),
+                    vms_unplaced: count_status(VmStatus::Unplaced),
+                },
+                consolidation: ConsolidationSummary {
+                    consolidation_rounds: self.consolidation_rounds,
+                },
+                placement: PlacementSummary {
+                    placement_hosts: initial.active_hosts,
+                    placement_racks: initial.active_racks,
+                    placement_lower_bound_hosts: initial.hosts_lower_bound,
+                    placement_gap: initial.optimality_gap,
+                    placement_inter_host_traffic_mbps: initial.inter_host_traffic_mbps,
+                    placement_inter_rack_traffic_mbps: initial.inter_rack_traffic_mbps,
+                    placement_total_traffic_mbps: initial.total_traffic_mbps,
+                    placement_anti_collocation_violations: initial.anti_collocation_violations,
+                    placement_constraint_violations: initial.capacity_violations,
+                    placement_trace_overloaded_hosts: initial.trace_overloaded_hosts,
+                },
             },
             intervals: self.intervals,
             hosts,
@@ -1844,7 +1874,7 @@ mod tests {
                 ..config()
             },
         );
-        assert!((r.summary.energy_kwh * JOULES_PER_KWH - 180.0 * 3600.0).abs() < 1e-6);
+        assert!((r.summary.energy.energy_kwh * JOULES_PER_KWH - 180.0 * 3600.0).abs() < 1e-6);
     }
 
     #[test]
@@ -1856,7 +1886,7 @@ mod tests {
         ];
         s.vms[1].trace = 1;
         let kept = run(s.clone(), config());
-        assert_eq!(kept.summary.vms_finished, 0);
+        assert_eq!(kept.summary.run.vms_finished, 0);
         let retired = run(
             s,
             SimulationConfig {
@@ -1864,7 +1894,7 @@ mod tests {
                 ..config()
             },
         );
-        assert_eq!(retired.summary.vms_finished, 1);
+        assert_eq!(retired.summary.run.vms_finished, 1);
         assert_eq!(retired.vms[1].finished_at_s, Some(600.0));
         assert_eq!(retired.vms[1].host, None);
         assert_eq!(retired.hosts[0].vms_at_end, 1);
@@ -1889,8 +1919,11 @@ mod tests {
             ..config()
         };
         let plain = run(s.clone(), base.clone());
-        assert_eq!(plain.summary.network_energy_kwh, 0.0);
-        assert_eq!(plain.summary.total_energy_kwh, plain.summary.energy_kwh);
+        assert_eq!(plain.summary.energy.network_energy_kwh, 0.0);
+        assert_eq!(
+            plain.summary.energy.total_energy_kwh,
+            plain.summary.energy.energy_kwh
+        );
         let r = run(
             s.clone(),
             SimulationConfig {
@@ -1903,13 +1936,14 @@ mod tests {
         );
         // Rack 0: one host on, one uplink: 66.7 + 2 × 1 W for the hour; rack 1 off.
         let network_j = (66.7 + 2.0) * 3600.0;
-        assert!((r.summary.network_energy_kwh * JOULES_PER_KWH - network_j).abs() < 1e-6);
+        assert!((r.summary.energy.network_energy_kwh * JOULES_PER_KWH - network_j).abs() < 1e-6);
         let server_j = 100.0 * 3600.0;
-        assert!((r.summary.energy_kwh * JOULES_PER_KWH - server_j).abs() < 1e-6);
+        assert!((r.summary.energy.energy_kwh * JOULES_PER_KWH - server_j).abs() < 1e-6);
         let cooling_j = 0.5 * (server_j + network_j);
-        assert!((r.summary.cooling_energy_kwh * JOULES_PER_KWH - cooling_j).abs() < 1e-6);
+        assert!((r.summary.energy.cooling_energy_kwh * JOULES_PER_KWH - cooling_j).abs() < 1e-6);
         assert!(
-            (r.summary.total_energy_kwh * JOULES_PER_KWH - (server_j + network_j + cooling_j)).abs() < 1e-6
+            (r.summary.energy.total_energy_kwh * JOULES_PER_KWH - (server_j + network_j + cooling_j)).abs()
+                < 1e-6
         );
         assert!(r.intervals.iter().skip(1).all(|i| i.active_racks == 1));
         let per_rack = run(
@@ -1922,7 +1956,7 @@ mod tests {
                 ..base
             },
         );
-        assert!((per_rack.summary.cooling_energy_kwh * JOULES_PER_KWH - 200.0 * 3600.0).abs() < 1e-6);
+        assert!((per_rack.summary.energy.cooling_energy_kwh * JOULES_PER_KWH - 200.0 * 3600.0).abs() < 1e-6);
     }
 
     #[test]
@@ -1943,8 +1977,8 @@ mod tests {
         );
         let times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
         assert_eq!(times, [300.1, 600.1, 900.1]);
-        assert_eq!(r.summary.last_step_s, 900.1);
-        assert_eq!(r.summary.simulated_s, 1200.0);
+        assert_eq!(r.summary.run.last_step_s, 900.1);
+        assert_eq!(r.summary.run.simulated_s, 1200.0);
         let r = run(s, grid);
         let times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
         assert_eq!(times, [0.0, 300.1, 600.1, 900.1, 1200.0]);

@@ -1,14 +1,14 @@
 //! How long a live migration takes and what it costs.
 //!
 //! The consolidation loop asks a [`MigrationModel`] for each move it decides.
-//! The baseline is CloudSim's: a fixed delay of RAM over half the target's
+//! Every model runs a migration as a [`MigrationProcess`]: a state machine
+//! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
+//! a network whose rate may change at any moment (docs/MODELS.md A.1.2, A.5).
+//! The baseline is CloudSim's: one wait of RAM over half the target's
 //! bandwidth, during which the VM runs at 90 % at the source and the target
 //! already holds its capacity (the 90 %/10 % shares live in
-//! [`crate::datacenter::time_shared`]).
-//!
-//! The other models run a migration as a [`MigrationProcess`]: a state machine
-//! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
-//! a network whose rate may change at any moment (docs/MODELS.md A.1.2, A.5). A
+//! [`crate::datacenter::time_shared`]); its migrations end together per
+//! instant, as CloudSim's events do ([`Completion::PerInstant`]). A
 //! VM's memory and how it is dirtied is a [`VmMemory`]. The models, each
 //! selectable by name with parameters (see [`crate::registry::migration_models`] and each type's docs):
 //!
@@ -163,6 +163,26 @@ impl serde::Serialize for ModelKind {
     }
 }
 
+/// How the simulator ends a model's migrations: the rule that sets CloudSim's fixed delay
+/// apart. Every model runs through the same executor, as a [`MigrationProcess`]; this says
+/// which events end its phases and which hosts are processed then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Completion {
+    /// Each phase ends at its own event — its timer, or its transfer's completion on the
+    /// network — at which only the two hosts involved are processed. A VM has one
+    /// destination at a time: of the moves of one VM planned in one round, only the last
+    /// starts.
+    #[default]
+    PerPhase,
+    /// CloudSim's `VM_MIGRATE` events: all the waits that end at one instant end at one
+    /// event, at which the whole datacenter is processed first and the migrations then
+    /// complete in start order. A wait's end is known when it begins, so it is the
+    /// record's end from then on. Every planned move starts, as in CloudSim: a VM the
+    /// planner sends to two hosts in one round migrates to both at once and ends at the
+    /// later.
+    PerInstant,
+}
+
 /// A live-migration model.
 pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// The registered name.
@@ -187,6 +207,12 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// Starts one migration as a process the simulator drives phase by phase (see
     /// [`MigrationProcess`]).
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
+
+    /// How the simulator ends this model's migrations ([`Completion::PerPhase`] unless the
+    /// model says otherwise).
+    fn completion(&self) -> Completion {
+        Completion::PerPhase
+    }
 }
 
 /// The plan of an idle VM of `ram_mb` alone on a link of `bw_mbps`: what process-based

@@ -37,6 +37,16 @@ pub struct PhaseEffects {
     /// its reservation from the start, Clark's stage 1): true until the commitment (Clark's
     /// stage 4) — for post-copy, until the last page has left the source.
     pub both_hold_memory: bool,
+    /// Fraction of the VM's CPU request the destination reserves meanwhile: 0, except in
+    /// CloudSim's migration (0.1, `VmSchedulerTimeShared`'s migration overhead). Host CPU
+    /// accounting, not the migration's: not written in phase traces.
+    #[serde(skip)]
+    pub target_cpu_reserve: f64,
+    /// Whether the source host is charged the VM's full share rather than what the VM
+    /// uses: false, except in CloudSim's migration (`HostDynamicWorkload` adds
+    /// `allocated / 0.9`). Not written in phase traces either.
+    #[serde(skip)]
+    pub charge_source_in_full: bool,
 }
 
 impl PhaseEffects {
@@ -46,6 +56,21 @@ impl PhaseEffects {
             vm: VmLocation::Source,
             cpu_factor,
             both_hold_memory: true,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
+        }
+    }
+
+    /// CloudSim's migration (`VmSchedulerTimeShared`, `HostDynamicWorkload`): the VM runs at
+    /// the source at `cpu_factor` (0.9), the destination reserves `target_cpu_reserve` (0.1)
+    /// of its request, and the source is charged the VM's full share.
+    pub const fn cloudsim(cpu_factor: f64, target_cpu_reserve: f64) -> Self {
+        Self {
+            vm: VmLocation::Source,
+            cpu_factor,
+            both_hold_memory: true,
+            target_cpu_reserve,
+            charge_source_in_full: true,
         }
     }
 
@@ -55,6 +80,8 @@ impl PhaseEffects {
             vm: VmLocation::Suspended,
             cpu_factor: 0.0,
             both_hold_memory,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
         }
     }
 
@@ -64,6 +91,8 @@ impl PhaseEffects {
             vm: VmLocation::Destination,
             cpu_factor,
             both_hold_memory,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
         }
     }
 

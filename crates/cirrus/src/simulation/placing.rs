@@ -1,0 +1,121 @@
+//! Placing VMs outside consolidation: every VM present at t = 0, and each
+//! VM arriving later, by the run's placement policy, screened by the same
+//! admission check (the consolidation's overload detector, as CloudSim's
+//! initial placement; else the static threshold; else none).
+
+use super::arrivals::Arrivals;
+use super::config::{InitialPlacement, SimError, SimulationConfig};
+use crate::consolidation::history::VmHistories;
+use crate::consolidation::{Consolidation, DetectorAdmission, LoadView};
+use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::placement::{
+    AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality, StaticThreshold,
+    place_all,
+};
+
+/// The admission check of placements outside consolidation.
+enum Admission<'a> {
+    Detector(DetectorAdmission<'a>),
+    Threshold(StaticThreshold),
+    None,
+}
+
+impl<'a> Admission<'a> {
+    fn of(
+        config: &SimulationConfig,
+        consolidation: Option<&'a Consolidation>,
+        histories: &'a VmHistories,
+        new_vm_only: bool,
+    ) -> Self {
+        match (consolidation, config.admission_threshold) {
+            (Some(c), _) => Admission::Detector(DetectorAdmission {
+                detector: c.detector.as_ref(),
+                view: LoadView {
+                    histories,
+                    migration: c.migration.as_ref(),
+                    migration_times: &c.migration_times,
+                    scheduling_interval_s: config.scheduling_interval_s,
+                },
+                new_vm_only,
+                lines: Some(&c.lines),
+            }),
+            (None, Some(t)) => Admission::Threshold(StaticThreshold(t)),
+            (None, None) => Admission::None,
+        }
+    }
+
+    fn check(&self) -> &dyn AdmissionCheck {
+        match self {
+            Admission::Detector(d) => d,
+            Admission::Threshold(t) => t,
+            Admission::None => &NoAdmissionCheck,
+        }
+    }
+}
+
+/// Places the VMs present at t = 0, online (one at a time in id order, as
+/// CloudSim's broker submits them) or as one batch; counts them placed in
+/// `arrivals` and returns the quality of the placement.
+///
+/// # Errors
+/// A VM fits nowhere and the configuration does not allow unplaced VMs.
+pub(super) fn place_initial(
+    config: &SimulationConfig,
+    consolidation: Option<&Consolidation>,
+    histories: &VmHistories,
+    policy: &mut dyn PlacementPolicy,
+    dc: &mut Datacenter,
+    arrivals: &mut Arrivals,
+) -> Result<PlacementQuality, SimError> {
+    let admission = Admission::of(
+        config,
+        consolidation,
+        histories,
+        config.quirks.initial_admission_new_vm_only,
+    );
+    let ctx = PlacementContext {
+        excluded: &[],
+        admission: admission.check(),
+        exclude_idle: false,
+    };
+    let mut vms: Vec<VmId> = (0..dc.vm_count() as u32)
+        .map(VmId)
+        .filter(|&v| arrivals.present_at_start(v))
+        .collect();
+    let at_start = vms.len();
+    let unplaced = match config.initial_placement {
+        InitialPlacement::Online => (vms.iter())
+            .flat_map(|&v| place_all(policy, dc, &ctx, &mut [v]))
+            .collect(),
+        InitialPlacement::Batch => place_all(policy, dc, &ctx, &mut vms),
+    };
+    if let Some(&v) = unplaced.first()
+        && !config.allow_unplaced
+    {
+        return Err(SimError::Unplaced {
+            vm: v.0,
+            vm_type: dc.vm_type(v).name.clone(),
+        });
+    }
+    arrivals.placed = at_start - unplaced.len();
+    Ok(crate::placement::evaluate(dc))
+}
+
+/// The host `policy` picks now for VM `v`, arriving during the run, with
+/// initial placement's admission check.
+pub(super) fn choose_host(
+    config: &SimulationConfig,
+    consolidation: Option<&Consolidation>,
+    histories: &VmHistories,
+    policy: &mut dyn PlacementPolicy,
+    dc: &Datacenter,
+    v: VmId,
+) -> Option<HostId> {
+    let admission = Admission::of(config, consolidation, histories, false);
+    let ctx = PlacementContext {
+        excluded: &[],
+        admission: admission.check(),
+        exclude_idle: false,
+    };
+    policy.select_host(dc, &ctx, v)
+}

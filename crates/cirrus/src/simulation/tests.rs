@@ -255,3 +255,48 @@ fn the_completion_rule_not_the_name_decides_how_a_migration_runs() {
     assert_eq!(own_events.migrations.len(), 2);
     assert!(own_events.migrations.iter().all(|m| m.end_s == 100.0 + 8.192));
 }
+
+#[test]
+fn a_fixed_delay_into_a_host_that_crashes_is_called_off_with_what_it_did() {
+    use crate::datacenter::HostId;
+    use crate::failures::{FailureConfig, FailureKind, FailureSource, HostFailure};
+    use crate::migration::StopReason;
+    let s = spec(&[(1000.0, 2, 50.0, 100.0), (1000.0, 2, 50.0, 100.0)], &[500.0]);
+    let crash = HostFailure {
+        host: HostId(1),
+        warning_s: 104.0,
+        down_s: 104.0,
+        up_s: 2000.0,
+        kind: FailureKind::Crash,
+    };
+    let policy = build_placement_policy("ff", Default::default()).unwrap();
+    let r = Simulation::new(s, config(), policy)
+        .unwrap()
+        .with_migration_model(Box::new(crate::migration::FixedDelay::CLOUDSIM))
+        .with_scripted_migrations(vec![ScriptedMigration {
+            at_s: 100.0,
+            vm: VmId(0),
+            target: HostId(1),
+        }])
+        .unwrap()
+        .with_failures(FailureConfig {
+            source: FailureSource::Trace(vec![crash]),
+            restart_delay_s: 0.0,
+            evacuate: false,
+        })
+        .unwrap()
+        .run()
+        .unwrap();
+    let m = &r.migrations[0];
+    assert_eq!(m.stop_reason, Some(StopReason::Aborted));
+    assert_eq!(
+        (m.end_s, m.duration_s, m.data_mb, m.downtime_s),
+        (104.0, 4.0, 512.0, 0.0)
+    );
+    // The VM stays where it ran; no completion is left to end the migration.
+    assert_eq!(r.vms[0].host, Some(0));
+    assert_eq!(r.summary.failures.migrations_aborted, 1);
+    assert_eq!(r.summary.failures.vm_losses, 0);
+    // 13 steps, the move, the crash, the repair, and the completion instant (which finds nothing).
+    assert_eq!(r.summary.run.events, 17);
+}

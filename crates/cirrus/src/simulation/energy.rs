@@ -188,6 +188,7 @@ impl EnergyMeter {
     }
 
     /// Host `h` is processed at `t`: the seconds since its last processing.
+    #[inline]
     pub(super) fn elapsed_s(&mut self, h: HostId, t: f64) -> f64 {
         let l = &mut self.hosts[h.index()];
         let dt = t - l.last_t;
@@ -196,6 +197,7 @@ impl EnergyMeter {
     }
 
     /// Host `h` delivered nothing and hosted no VM at its last processing.
+    #[inline]
     pub(super) fn was_idle(&self, h: HostId) -> bool {
         let l = &self.hosts[h.index()];
         l.prev_utilization == 0.0 && !l.had_vms
@@ -203,6 +205,7 @@ impl EnergyMeter {
 
     /// Charges idle host `h` for `dt` > 0 seconds at the power of its last
     /// processing; returns the energy, J.
+    #[inline]
     pub(super) fn charge_idle(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
         let p_now = self.hosts[h.index()].prev_power_w;
         self.charge_interval(dc, h, p_now, dt, count_racks)
@@ -210,6 +213,7 @@ impl EnergyMeter {
 
     /// Charges host `h`, just stepped, for the `dt` > 0 seconds since its last
     /// processing; returns the energy, J.
+    #[inline]
     pub(super) fn charge(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
         // The power at both ends was computed already: at the last
         // processing, and by `step_host` now.
@@ -220,6 +224,7 @@ impl EnergyMeter {
 
     /// Charges host `h` for the `dt` seconds from its last processing to
     /// power `p_now`, and counts it on in its rack if it was.
+    #[inline]
     fn charge_interval(&mut self, dc: &Datacenter, h: HostId, p_now: f64, dt: f64, count_racks: bool) -> f64 {
         let from = self.hosts[h.index()];
         let e = self.interval_energy_j(dc, h, &from, p_now, dt);
@@ -235,6 +240,7 @@ impl EnergyMeter {
     }
 
     /// Remembers what host `h`'s processing left: the start of its next interval.
+    #[inline]
     pub(super) fn processed(&mut self, dc: &Datacenter, h: HostId) {
         let l = &mut self.hosts[h.index()];
         l.prev_utilization = dc.utilization(h);
@@ -242,6 +248,7 @@ impl EnergyMeter {
         l.had_vms = !dc.vms_on(h).is_empty();
     }
 
+    #[inline]
     fn add(&mut self, h: HostId, e: f64) {
         self.hosts[h.index()].energy_j += e;
         self.energy_j += e;
@@ -250,6 +257,7 @@ impl EnergyMeter {
 
     /// Was a host with this state at the start of an interval drawing more
     /// than its off power (the off rule of [`interval_energy_j`](Self::interval_energy_j))?
+    #[inline]
     fn host_on(&self, u_prev: f64, had_vms: bool) -> bool {
         if self.accounting == EnergyAccounting::NonPowerAware {
             return true;
@@ -261,6 +269,7 @@ impl EnergyMeter {
         }
     }
 
+    #[inline]
     fn count_on(&mut self, h: HostId) {
         if let Some(r) = self.rack_of[h.index()] {
             self.rack_hosts_on[r as usize] += 1;
@@ -270,6 +279,7 @@ impl EnergyMeter {
     /// Energy of host `h` over `dt` seconds from the state its last
     /// processing left (`from`) to power `p_now`, under the run's accounting
     /// and off rule.
+    #[inline]
     fn interval_energy_j(&self, dc: &Datacenter, h: HostId, from: &HostEnergy, p_now: f64, dt: f64) -> f64 {
         let (u_prev, p_prev, had_vms) = (from.prev_utilization, from.prev_power_w, from.had_vms);
         let host_type = dc.host_type(h);

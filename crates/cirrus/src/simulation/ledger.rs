@@ -77,6 +77,7 @@ impl StateLedger {
 
     /// Host `h`'s last entry says it was inactive, delivering and requesting
     /// nothing: a repeat of it would add nothing to any metric.
+    #[inline]
     pub(super) fn has_idle_entry(&self, h: HostId) -> bool {
         let l = &self.hosts[h.index()];
         l.has_entry && !l.entry_active && l.entry_alloc == 0.0 && l.entry_req == 0.0
@@ -119,6 +120,7 @@ impl StateLedger {
     }
 
     /// Records VM `v`'s state at `t`, replacing an entry already made at `t`.
+    #[inline]
     pub(super) fn record_vm(&mut self, v: VmId, t: f64, alloc: f64, req: f64, in_migration: bool) {
         let l = &mut self.vms[v.index()];
         if l.has_entry && l.entry_t != t {

@@ -151,6 +151,7 @@ impl Site {
 
     /// Host `h` has no VM, delivered nothing at its last processing and its
     /// last state entry says so.
+    #[inline]
     fn is_idle(&self, h: HostId) -> bool {
         self.dc.vms_on(h).is_empty()
             && self.dc.utilization_mips(h) == 0.0
@@ -162,6 +163,7 @@ impl Site {
     /// when (t − offset) is a whole number of intervals, tested on the same
     /// f64 values as CloudSim; the answer is kept for the instant, since every
     /// host processed then asks.
+    #[inline]
     fn is_history_instant(&mut self, t: f64) -> bool {
         if self.history_instant.0 != t.to_bits() {
             let sample = (t - self.step_offset_s) % self.scheduling_interval_s == 0.0;

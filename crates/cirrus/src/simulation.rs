@@ -534,7 +534,11 @@ impl Handler<Event> for Simulation {
             }
             Event::VmDeparture { vm } => self.arrivals.depart(vm, t, site, executor, &mut self.faults),
         }
-        self.executor.arm_completions(now, sched);
+        let moves_may_start = matches!(
+            event,
+            Event::Step | Event::Scripted { .. } | Event::FailureWarning { .. }
+        );
+        self.executor.arm_completions(now, sched, moves_may_start);
         if event == Event::Step {
             self.schedule_next_step(now, sched);
         }

@@ -1651,7 +1651,7 @@ fn the_planner_may_send_one_vm_to_two_hosts() {
 /// yet is still listed on H as incoming. `Consolidation::plan` step 4 then
 /// treats it as one of H's VMs (`to_migrate` keeps every VM listed on the
 /// host that is not `in_migration`) and "evacuates" it from H — onto G,
-/// where it already runs. `Simulation::start_migrations` records a
+/// where it already runs. `MigrationExecutor::start` records a
 /// migration G → G, and `Datacenter::start_migration` lists a2 on G a
 /// second time (as incoming); this repeats at every round until the
 /// migration to H completes (five self-migrations here).
@@ -1729,8 +1729,8 @@ fn trace_interpolation_stays_between_its_samples() {
 }
 
 /// Known bug, third form: no round needed. With `finish_idle_vms`, a2 (VM 1)
-/// stops (demand 0) just as it reaches G at 301.6 s: `Simulation::
-/// complete_migrations` → `finish_idle_vms_on` retires it (it is not
+/// stops (demand 0) just as it reaches G at 301.6 s: `MigrationExecutor::
+/// settle_due` → `Site::process_touched` retires it (it is not
 /// `in_migration` any more), though it is still incoming on H (100 Mbit/s:
 /// until 316 s), whose reservation stays. At 316 s
 /// `Datacenter::complete_migration(a2, H)` finds no source, drops the

@@ -62,10 +62,12 @@ struct DueWait {
 }
 
 /// The waits ending at one instant, in the order they began.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DueInstant {
     /// Its [`Event::MigrationsDue`] is scheduled.
     armed: bool,
+    /// When the migration of its first wait started, seconds.
+    first_start_s: f64,
     waits: Vec<DueWait>,
 }
 
@@ -314,12 +316,16 @@ impl MigrationExecutor {
         r.downtime_s = report.downtime_s;
         r.data_mb = report.data_mb;
         r.stop_reason = report.stop;
-        self.due
-            .entry(at.to_bits())
-            .or_default()
-            .waits
-            .push(DueWait { slot, generation });
-        self.unarmed = true;
+        let first_start_s = r.start_s;
+        let instant = self.due.entry(at.to_bits()).or_insert_with(|| {
+            self.unarmed = true;
+            DueInstant {
+                armed: false,
+                first_start_s,
+                waits: Vec::new(),
+            }
+        });
+        instant.waits.push(DueWait { slot, generation });
     }
 
     /// Where the VM runs and what it and the hosts use during a phase.
@@ -382,11 +388,11 @@ impl MigrationExecutor {
         if f.switched {
             site.dc.release_held_memory(f.vm, f.source);
             site.touch(f.source);
-        } else {
+        } else if let Some(left) = site.dc.complete_migration(f.vm, f.target) {
             // The VM leaves where it runs: its source, or the first target of
-            // a VM CloudSim's planner sent to two hosts.
-            let left = site.dc.complete_migration(f.vm, f.target);
-            site.touch(left.unwrap_or(f.source));
+            // a VM CloudSim's planner sent to two hosts (none if it was
+            // retired there meanwhile).
+            site.touch(left);
         }
         site.dc.set_migration_shares(f.vm, MigrationShares::CLOUDSIM);
         site.touch(f.target);
@@ -424,15 +430,30 @@ impl MigrationExecutor {
         site.process_touched(t);
     }
 
-    /// Schedules one [`Event::MigrationsDue`] per instant booked since the
-    /// last call.
-    pub(super) fn arm_completions(&mut self, now: SimTime, sched: &mut Scheduler<Event>) {
-        if !std::mem::take(&mut self.unarmed) {
+    /// Schedules the [`Event::MigrationsDue`] of each instant booked since
+    /// the last call. After an event at which moves may start (a step, a
+    /// scripted move, a failure warning: `moves_may_start`), every instant
+    /// whose first migration started now is armed, again if it was already:
+    /// two such events at one time give an instant shared by their moves a
+    /// second `MigrationsDue`, which finds nothing left to do. That is the
+    /// event structure runs have always had, and `events` counts it.
+    pub(super) fn arm_completions(
+        &mut self,
+        now: SimTime,
+        sched: &mut Scheduler<Event>,
+        moves_may_start: bool,
+    ) {
+        let now_s = now.secs();
+        if !(std::mem::take(&mut self.unarmed) || moves_may_start && !self.due.is_empty()) {
             return;
         }
-        for (&bits, instant) in self.due.iter_mut().filter(|(_, i)| !i.armed) {
+        for (&bits, instant) in &mut self.due {
+            let again = moves_may_start && instant.first_start_s == now_s;
+            if instant.armed && !again {
+                continue;
+            }
             instant.armed = true;
-            let at = f64::from_bits(bits).max(now.secs());
+            let at = f64::from_bits(bits).max(now_s);
             sched
                 .schedule_at(SimTime::from_secs(at), Event::MigrationsDue)
                 .expect("migrations end after they start");

@@ -198,16 +198,19 @@ impl MigrationModel for RenamedFixedDelay {
     }
 }
 
-/// Two VMs scripted from host 0 to host 1 at 100 s: 512 MB each over half
-/// of 1 Gbit/s, both due at 108.192 s.
-fn two_scripted_moves(model: Box<dyn MigrationModel>) -> RunResult {
-    let s = spec(
+/// VMs 0 and 1 scripted from host 0 to host 1, each `(at_s, ram_mb)`: the
+/// move takes RAM over half of 1 Gbit/s (62.5 MB/s).
+fn scripted_moves(model: Box<dyn MigrationModel>, moves: [(f64, u64); 2]) -> RunResult {
+    let mut s = spec(
         &[(1000.0, 2, 50.0, 100.0), (1000.0, 2, 50.0, 100.0)],
         &[500.0, 500.0],
     );
+    for (t, &(_, ram_mb)) in s.vm_types.iter_mut().zip(&moves) {
+        t.ram_mb = ram_mb;
+    }
     let moves = [0, 1].map(|vm| ScriptedMigration {
-        at_s: 100.0,
-        vm: VmId(vm),
+        at_s: moves[vm].0,
+        vm: VmId(vm as u32),
         target: crate::datacenter::HostId(1),
     });
     let policy = build_placement_policy("ff", Default::default()).unwrap();
@@ -220,11 +223,14 @@ fn two_scripted_moves(model: Box<dyn MigrationModel>) -> RunResult {
         .unwrap()
 }
 
+/// Two moves started at 100 s (1000 MB: 16 s) and 108 s (500 MB: 8 s), both due at 116 s.
+const DUE_TOGETHER: [(f64, u64); 2] = [(108.0, 500), (100.0, 1000)];
+
 #[test]
 fn the_completion_rule_not_the_name_decides_how_a_migration_runs() {
     use crate::migration::{Completion, ModelKind};
-    let cloudsim = two_scripted_moves(Box::new(crate::migration::FixedDelay::CLOUDSIM));
-    let renamed = two_scripted_moves(Box::new(RenamedFixedDelay(Completion::PerInstant)));
+    let cloudsim = scripted_moves(Box::new(crate::migration::FixedDelay::CLOUDSIM), DUE_TOGETHER);
+    let renamed = scripted_moves(Box::new(RenamedFixedDelay(Completion::PerInstant)), DUE_TOGETHER);
     // 13 steps, 2 scripted moves, 1 completion for both (they end at the same instant).
     assert_eq!(cloudsim.summary.run.events, 16);
     // (Debug, so that NaN fields compare equal.)
@@ -246,14 +252,14 @@ fn the_completion_rule_not_the_name_decides_how_a_migration_runs() {
             },
             *c
         );
-        assert_eq!((c.start_s, c.end_s, c.duration_s), (100.0, 100.0 + 8.192, 8.192));
+        assert_eq!(c.end_s, 116.0);
         assert_eq!(c.stop_reason, Some(crate::migration::StopReason::FixedDelay));
     }
     // The same process, each wait ending at its own event: one more event.
-    let own_events = two_scripted_moves(Box::new(RenamedFixedDelay(Completion::PerPhase)));
+    let own_events = scripted_moves(Box::new(RenamedFixedDelay(Completion::PerPhase)), DUE_TOGETHER);
     assert_eq!(own_events.summary.run.events, 17);
     assert_eq!(own_events.migrations.len(), 2);
-    assert!(own_events.migrations.iter().all(|m| m.end_s == 100.0 + 8.192));
+    assert!(own_events.migrations.iter().all(|m| m.end_s == 116.0));
 }
 
 #[test]
@@ -299,4 +305,24 @@ fn a_fixed_delay_into_a_host_that_crashes_is_called_off_with_what_it_did() {
     assert_eq!(r.summary.failures.vm_losses, 0);
     // 13 steps, the move, the crash, the repair, and the completion instant (which finds nothing).
     assert_eq!(r.summary.run.events, 17);
+}
+
+#[test]
+fn each_event_starting_moves_arms_their_completion_again() {
+    let fixed = || Box::new(crate::migration::FixedDelay::CLOUDSIM);
+    // Both moves at 290 s, both due at 298 s: the second move's event arms
+    // the instant again, as runs always have; the second `MigrationsDue`
+    // finds nothing left to do.
+    let r = scripted_moves(fixed(), [(290.0, 500), (290.0, 500)]);
+    assert_eq!(r.summary.run.events, 13 + 2 + 2);
+    assert!(r.migrations.iter().all(|m| m.end_s == 298.0));
+    // At 600 s the step, scheduled (at 300 s) after the moves, arms it a
+    // third time; at 300 s the step, scheduled first, comes before the moves.
+    let r = scripted_moves(fixed(), [(600.0, 500), (600.0, 500)]);
+    assert_eq!(r.summary.run.events, 13 + 2 + 3);
+    let r = scripted_moves(fixed(), [(300.0, 500), (300.0, 500)]);
+    assert_eq!(r.summary.run.events, 13 + 2 + 2);
+    // Moves started at different times that end together: one completion.
+    let r = scripted_moves(fixed(), DUE_TOGETHER);
+    assert_eq!(r.summary.run.events, 13 + 2 + 1);
 }

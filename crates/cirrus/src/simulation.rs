@@ -53,8 +53,7 @@ use crate::consolidation::{Consolidation, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, VmId};
 use crate::failures::FailureConfig;
 use crate::metrics::{
-    ConsolidationSummary, HostRecord, MigrationRecord, PlacementSummary, RunResult, RunSummary, Summary,
-    VmRecord,
+    ConsolidationSummary, HostRecord, MigrationRecord, RunResult, RunSummary, Summary, VmRecord,
 };
 use crate::migration::{MigrationModel, VmMemory};
 use crate::network::{Network, Topology, TopologySpec};
@@ -448,18 +447,7 @@ impl Simulation {
             consolidation: ConsolidationSummary {
                 consolidation_rounds: self.consolidation_rounds,
             },
-            placement: PlacementSummary {
-                placement_hosts: initial.active_hosts,
-                placement_racks: initial.active_racks,
-                placement_lower_bound_hosts: initial.hosts_lower_bound,
-                placement_gap: initial.optimality_gap,
-                placement_inter_host_traffic_mbps: initial.inter_host_traffic_mbps,
-                placement_inter_rack_traffic_mbps: initial.inter_rack_traffic_mbps,
-                placement_total_traffic_mbps: initial.total_traffic_mbps,
-                placement_anti_collocation_violations: initial.anti_collocation_violations,
-                placement_constraint_violations: initial.capacity_violations,
-                placement_trace_overloaded_hosts: initial.trace_overloaded_hosts,
-            },
+            placement: placing::summary(&initial),
         };
         let spec = dc.spec();
         let hosts = dc

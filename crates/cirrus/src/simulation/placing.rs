@@ -8,6 +8,7 @@ use super::config::{InitialPlacement, SimError, SimulationConfig};
 use crate::consolidation::history::VmHistories;
 use crate::consolidation::{Consolidation, DetectorAdmission, LoadView};
 use crate::datacenter::{Datacenter, HostId, VmId};
+use crate::metrics::PlacementSummary;
 use crate::placement::{
     AdmissionCheck, NoAdmissionCheck, PlacementContext, PlacementPolicy, PlacementQuality, StaticThreshold,
     place_all,
@@ -118,4 +119,20 @@ pub(super) fn choose_host(
         exclude_idle: false,
     };
     policy.select_host(dc, &ctx, v)
+}
+
+/// The placement part of the summary: the initial placement's quality.
+pub(super) fn summary(initial: &PlacementQuality) -> PlacementSummary {
+    PlacementSummary {
+        placement_hosts: initial.active_hosts,
+        placement_racks: initial.active_racks,
+        placement_lower_bound_hosts: initial.hosts_lower_bound,
+        placement_gap: initial.optimality_gap,
+        placement_inter_host_traffic_mbps: initial.inter_host_traffic_mbps,
+        placement_inter_rack_traffic_mbps: initial.inter_rack_traffic_mbps,
+        placement_total_traffic_mbps: initial.total_traffic_mbps,
+        placement_anti_collocation_violations: initial.anti_collocation_violations,
+        placement_constraint_violations: initial.capacity_violations,
+        placement_trace_overloaded_hosts: initial.trace_overloaded_hosts,
+    }
 }

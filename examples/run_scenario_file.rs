@@ -32,13 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
 
     let s = &result.summary;
-    println!("energy        {:.2} kWh", s.energy_kwh);
+    println!("energy        {:.2} kWh", s.energy.energy_kwh);
     println!(
         "active hosts  mean {:.1}, max {}",
-        s.active_hosts_mean, s.active_hosts_max
+        s.activity.active_hosts_mean, s.activity.active_hosts_max
     );
-    println!("SLATAH        {:.2} %", s.slatah * 100.0);
-    println!("events        {events} observed ({} processed)", s.events);
+    println!("SLATAH        {:.2} %", s.sla.slatah * 100.0);
+    println!("events        {events} observed ({} processed)", s.run.events);
     println!("densest host  {peak_vms_on_one_host} VMs");
 
     let out = results_dir("run_scenario_file");

@@ -101,10 +101,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = &r.summary;
         println!(
             "{name:<22} energy {:>6.2} kWh  active hosts {:>4.1}  migrations {:>4}  SLATAH {:>5.2} %",
-            s.energy_kwh,
-            s.active_hosts_mean,
-            s.migrations,
-            s.slatah * 100.0
+            s.energy.energy_kwh,
+            s.activity.active_hosts_mean,
+            s.migration_counts.migrations,
+            s.sla.slatah * 100.0
         );
     }
     Ok(())

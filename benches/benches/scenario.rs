@@ -33,7 +33,7 @@ fn day(c: &mut Criterion, name: &str) {
     group.bench_function("run", |b| {
         b.iter(|| {
             let sim = scenario.simulation().expect("valid");
-            sim.run().expect("runs").summary.energy_kwh
+            sim.run().expect("runs").summary.energy.energy_kwh
         })
     });
     group.bench_function("load+run", |b| {
@@ -44,6 +44,7 @@ fn day(c: &mut Criterion, name: &str) {
                 .run()
                 .expect("runs")
                 .summary
+                .energy
                 .energy_kwh
         })
     });

@@ -276,32 +276,32 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let sim_s = sim_wall.as_secs_f64().max(1e-9);
-    println!("scenario      {}", s.scenario);
+    println!("scenario      {}", s.run.scenario);
     println!(
         "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
-        s.hosts, s.vms, s.vms_placed, s.vms_finished
+        s.run.hosts, s.run.vms, s.run.vms_placed, s.run.vms_finished
     );
     println!(
         "simulated     {:.1} s in {} steps (last at {:.1} s)",
-        s.simulated_s, s.steps, s.last_step_s
+        s.run.simulated_s, s.run.steps, s.run.last_step_s
     );
-    if s.total_energy_kwh > s.energy_kwh {
+    if s.energy.total_energy_kwh > s.energy.energy_kwh {
         println!(
             "energy        {:.2} kWh servers, {:.2} network, {:.2} cooling, {:.2} migrations: {:.2} kWh in total",
-            s.energy_kwh,
-            s.network_energy_kwh,
-            s.cooling_energy_kwh,
-            s.migration_energy_kwh,
-            s.total_energy_kwh
+            s.energy.energy_kwh,
+            s.energy.network_energy_kwh,
+            s.energy.cooling_energy_kwh,
+            s.energy.migration_energy_kwh,
+            s.energy.total_energy_kwh
         );
     } else {
-        println!("energy        {:.2} kWh", s.energy_kwh);
+        println!("energy        {:.2} kWh", s.energy.energy_kwh);
     }
     println!(
         "active hosts  mean {:.1}, min {}, max {}   {}",
-        s.active_hosts_mean,
-        s.active_hosts_min,
-        s.active_hosts_max,
+        s.activity.active_hosts_mean,
+        s.activity.active_hosts_min,
+        s.activity.active_hosts_max,
         sparkline(
             &result
                 .intervals
@@ -311,73 +311,73 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             48
         )
     );
-    println!("host shutdowns {}", s.host_shutdowns);
+    println!("host shutdowns {}", s.sla.host_shutdowns);
     println!(
         "placement     {} hosts in {} racks at t = 0 (lower bound {}, gap {:.1} %), inter-rack traffic {:.0} Mbit/s, \
          {} anti-collocation / {} capacity violations",
-        s.placement_hosts,
-        s.placement_racks,
-        s.placement_lower_bound_hosts,
-        s.placement_gap * 100.0,
-        s.placement_inter_rack_traffic_mbps,
-        s.placement_anti_collocation_violations,
-        s.placement_constraint_violations
+        s.placement.placement_hosts,
+        s.placement.placement_racks,
+        s.placement.placement_lower_bound_hosts,
+        s.placement.placement_gap * 100.0,
+        s.placement.placement_inter_rack_traffic_mbps,
+        s.placement.placement_anti_collocation_violations,
+        s.placement.placement_constraint_violations
     );
-    if s.migrations > 0 || s.consolidation_rounds > 0 {
+    if s.migration_counts.migrations > 0 || s.consolidation.consolidation_rounds > 0 {
         println!(
             "migrations    {} ({} overload, {} underload, {} scripted, {} evacuations), mean {:.2} s, \
              downtime mean {:.3} s p99 {:.3} s, {:.0} MB sent",
-            s.migrations,
-            s.migrations_overload,
-            s.migrations_underload,
-            s.migrations_scripted,
-            s.migrations_evacuation,
-            s.migration_time_mean_s,
-            s.migration_downtime_mean_s,
-            s.migration_downtime_p99_s,
-            s.migration_data_mb
+            s.migration_counts.migrations,
+            s.migration_counts.migrations_overload,
+            s.migration_counts.migrations_underload,
+            s.migration_costs.migrations_scripted,
+            s.migration_costs.migrations_evacuation,
+            s.migration_costs.migration_time_mean_s,
+            s.migration_costs.migration_downtime_mean_s,
+            s.migration_costs.migration_downtime_p99_s,
+            s.migration_costs.migration_data_mb
         );
     }
-    if s.host_failures > 0 {
+    if s.failures.host_failures > 0 {
         println!(
             "failures      {} hosts failed ({} crashes): MTBF {:.1} h, MTTR {:.1} h, hosts up {:.3} %; \
              {} VMs lost, {} restarted, {} evacuated, {} migrations aborted",
-            s.host_failures,
-            s.host_crashes,
-            s.host_mtbf_s / 3600.0,
-            s.host_mttr_s / 3600.0,
-            s.host_availability * 100.0,
-            s.vm_losses,
-            s.vm_restarts,
-            s.vms_evacuated,
-            s.migrations_aborted
+            s.failures.host_failures,
+            s.failures.host_crashes,
+            s.failures.host_mtbf_s / 3600.0,
+            s.failures.host_mttr_s / 3600.0,
+            s.failures.host_availability * 100.0,
+            s.failures.vm_losses,
+            s.failures.vm_restarts,
+            s.failures.vms_evacuated,
+            s.failures.migrations_aborted
         );
     }
-    if s.vm_downtime_s > 0.0 {
+    if s.availability.vm_downtime_s > 0.0 {
         println!(
             "availability  VMs mean {:.5} %, min {:.5} %, {} below {:.3} %; downtime {:.1} s \
              (migration {:.1}, restart {:.1}, waiting for room {:.1})",
-            s.vm_availability_mean * 100.0,
-            s.vm_availability_min * 100.0,
-            s.availability_violations,
-            s.availability_target * 100.0,
-            s.vm_downtime_s,
-            s.vm_downtime_migration_s,
-            s.vm_downtime_restart_s,
-            s.vm_downtime_crash_s
+            s.availability.vm_availability_mean * 100.0,
+            s.availability.vm_availability_min * 100.0,
+            s.availability.availability_violations,
+            s.availability.availability_target * 100.0,
+            s.availability.vm_downtime_s,
+            s.availability.vm_downtime_migration_s,
+            s.availability.vm_downtime_restart_s,
+            s.availability.vm_downtime_crash_s
         );
     }
     println!(
         "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5}",
-        s.slav * 100.0,
-        s.slatah * 100.0,
-        s.pdm * 100.0,
-        s.esv
+        s.degradation.slav * 100.0,
+        s.sla.slatah * 100.0,
+        s.degradation.pdm * 100.0,
+        s.degradation.esv
     );
     println!(
         "              overall violation {:.2} %  average violation {:.2} %",
-        s.overall_sla_violation * 100.0,
-        s.average_sla_violation * 100.0
+        s.sla.overall_sla_violation * 100.0,
+        s.sla.average_sla_violation * 100.0
     );
     println!(
         "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
@@ -388,10 +388,10 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     );
     println!(
         "throughput    {} events ({:.0}/s), {} VM-steps ({:.2} M/s)",
-        s.events,
-        s.events as f64 / sim_s,
-        s.vm_steps,
-        s.vm_steps as f64 / sim_s / 1e6
+        s.run.events,
+        s.run.events as f64 / sim_s,
+        s.run.vm_steps,
+        s.run.vm_steps as f64 / sim_s / 1e6
     );
     println!("results       {}", out_dir.display());
     ExitCode::SUCCESS

@@ -115,7 +115,10 @@ fn run_folder_plots() {
     std::fs::write(&path, SCENARIO).unwrap();
     let scenario = cirrus_scenario::load(&path, &[]).unwrap();
     let result = scenario.simulation().unwrap().run().unwrap();
-    assert!(result.summary.migrations > 0, "the test needs migrations");
+    assert!(
+        result.summary.migration_counts.migrations > 0,
+        "the test needs migrations"
+    );
     let run_dir = dir.path().join("run");
     cirrus_output::write_run(&result, &run_dir, cirrus_output::Selection::default()).unwrap();
 

@@ -24,9 +24,9 @@ fn run(scenario: &str, duration_s: f64) -> Cost {
     let s = result.expect("measured").unwrap().summary;
     Cost {
         allocations,
-        steps: s.steps,
-        vm_steps: s.vm_steps,
-        migrations: s.migrations,
+        steps: s.run.steps,
+        vm_steps: s.run.vm_steps,
+        migrations: s.migration_counts.migrations,
     }
 }
 

@@ -121,14 +121,14 @@ fn deterministic_policies_match_cloudsim() {
         eprintln!(
             "{:<9} {:8.2} ({:7.2})  {:6} ({:6})  {:.5}  {:5.2}  {:4.2}  {} ({})",
             r.scenario,
-            s.energy_kwh,
+            s.energy.energy_kwh,
             r.energy_kwh,
-            s.migrations,
+            s.migration_counts.migrations,
             r.migrations,
-            s.slav * 100.0,
-            s.slatah * 100.0,
-            s.pdm * 100.0,
-            s.host_shutdowns,
+            s.degradation.slav * 100.0,
+            s.sla.slatah * 100.0,
+            s.degradation.pdm * 100.0,
+            s.sla.host_shutdowns,
             r.host_shutdowns
         );
         let mut check = |what: &str, ok: bool, detail: String| {
@@ -138,48 +138,57 @@ fn deterministic_policies_match_cloudsim() {
         };
         check(
             "energy within 1 %",
-            rel(s.energy_kwh, r.energy_kwh) <= 0.01,
-            format!("{:.3} kWh vs {}", s.energy_kwh, r.energy_kwh),
+            rel(s.energy.energy_kwh, r.energy_kwh) <= 0.01,
+            format!("{:.3} kWh vs {}", s.energy.energy_kwh, r.energy_kwh),
         );
         check(
             "migrations within 3 %",
-            rel(s.migrations as f64, r.migrations as f64) <= 0.03,
-            format!("{} vs {}", s.migrations, r.migrations),
+            rel(s.migration_counts.migrations as f64, r.migrations as f64) <= 0.03,
+            format!("{} vs {}", s.migration_counts.migrations, r.migrations),
         );
         check(
             "SLATAH within 5 %",
-            rel(s.slatah * 100.0, r.slatah_pct) <= 0.05,
-            format!("{:.4} % vs {} %", s.slatah * 100.0, r.slatah_pct),
+            rel(s.sla.slatah * 100.0, r.slatah_pct) <= 0.05,
+            format!("{:.4} % vs {} %", s.sla.slatah * 100.0, r.slatah_pct),
         );
         check(
             "SLAV within 5 %",
-            rel(s.slav * 100.0, r.slav_pct) <= 0.05,
-            format!("{:.6} % vs {} %", s.slav * 100.0, r.slav_pct),
+            rel(s.degradation.slav * 100.0, r.slav_pct) <= 0.05,
+            format!("{:.6} % vs {} %", s.degradation.slav * 100.0, r.slav_pct),
         );
         check(
             "PDM to the printed precision",
-            (s.pdm * 100.0 - r.pdm_pct).abs() <= 0.005 + 1e-9,
-            format!("{:.4} % vs {} %", s.pdm * 100.0, r.pdm_pct),
+            (s.degradation.pdm * 100.0 - r.pdm_pct).abs() <= 0.005 + 1e-9,
+            format!("{:.4} % vs {} %", s.degradation.pdm * 100.0, r.pdm_pct),
         );
         check(
             "overall SLA violation to the printed precision",
-            (s.overall_sla_violation * 100.0 - r.overall_pct).abs() <= 0.005 + 1e-9,
-            format!("{:.4} % vs {} %", s.overall_sla_violation * 100.0, r.overall_pct),
+            (s.sla.overall_sla_violation * 100.0 - r.overall_pct).abs() <= 0.005 + 1e-9,
+            format!(
+                "{:.4} % vs {} %",
+                s.sla.overall_sla_violation * 100.0,
+                r.overall_pct
+            ),
         );
         check(
             "average SLA violation within 5 %",
-            rel(s.average_sla_violation * 100.0, r.average_pct) <= 0.05,
-            format!("{:.4} % vs {} %", s.average_sla_violation * 100.0, r.average_pct),
+            rel(s.sla.average_sla_violation * 100.0, r.average_pct) <= 0.05,
+            format!(
+                "{:.4} % vs {} %",
+                s.sla.average_sla_violation * 100.0,
+                r.average_pct
+            ),
         );
         check(
             "host shutdowns within 3 %",
-            rel(s.host_shutdowns as f64, r.host_shutdowns as f64) <= 0.03,
-            format!("{} vs {}", s.host_shutdowns, r.host_shutdowns),
+            rel(s.sla.host_shutdowns as f64, r.host_shutdowns as f64) <= 0.03,
+            format!("{} vs {}", s.sla.host_shutdowns, r.host_shutdowns),
         );
         check(
             "SLAV = SLATAH x PDM, ESV = E x SLAV",
-            s.slav == s.slatah * s.pdm && s.esv == s.energy_kwh * s.slav,
-            format!("{} {} {}", s.slav, s.slatah, s.pdm),
+            s.degradation.slav == s.sla.slatah * s.degradation.pdm
+                && s.degradation.esv == s.energy.energy_kwh * s.degradation.slav,
+            format!("{} {} {}", s.degradation.slav, s.sla.slatah, s.degradation.pdm),
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -207,8 +216,12 @@ fn random_selection_matches_cloudsim_on_average() {
         .collect();
     let summaries = run_all(jobs);
     let n = summaries.len() as f64;
-    let energy = summaries.iter().map(|s| s.energy_kwh).sum::<f64>() / n;
-    let migrations = summaries.iter().map(|s| s.migrations as f64).sum::<f64>() / n;
+    let energy = summaries.iter().map(|s| s.energy.energy_kwh).sum::<f64>() / n;
+    let migrations = summaries
+        .iter()
+        .map(|s| s.migration_counts.migrations as f64)
+        .sum::<f64>()
+        / n;
     eprintln!(
         "LR-RS over {} seeds: {energy:.2} kWh, {migrations:.0} migrations",
         seeds.len()
@@ -222,7 +235,7 @@ fn random_selection_matches_cloudsim_on_average() {
         "mean migrations {migrations:.0} vs CloudSim {MIGRATIONS:.0}"
     );
     // Seeds matter (the draw is random) and each seed repeats exactly.
-    assert_ne!(summaries[0].energy_kwh, summaries[1].energy_kwh);
+    assert_ne!(summaries[0].energy.energy_kwh, summaries[1].energy.energy_kwh);
     let again = run("lr-rs", &["simulation.seed=1".to_string()]);
     assert_eq!(format!("{again:?}"), format!("{:?}", summaries[0]));
 }
@@ -258,18 +271,26 @@ fn every_planetlab_day_runs_with_the_same_files() {
         let (lr, dvfs) = (&pair[0], &pair[1]);
         eprintln!(
             "{day}: {} VMs, LR-MMT {:.2} kWh, {} migrations, SLAV {:.5} %; DVFS {:.2} kWh",
-            lr.vms,
-            lr.energy_kwh,
-            lr.migrations,
-            lr.slav * 100.0,
-            dvfs.energy_kwh
+            lr.run.vms,
+            lr.energy.energy_kwh,
+            lr.migration_counts.migrations,
+            lr.degradation.slav * 100.0,
+            dvfs.energy.energy_kwh
         );
         assert!(
-            lr.energy_kwh < 0.5 * dvfs.energy_kwh,
+            lr.energy.energy_kwh < 0.5 * dvfs.energy.energy_kwh,
             "{day}: consolidation saves energy"
         );
-        assert!(lr.migrations > 1000, "{day}: VMs migrate");
-        assert!(lr.slatah > 0.0 && lr.slatah < 0.2, "{day}: SLATAH {}", lr.slatah);
-        assert!(lr.pdm > 0.0 && lr.pdm < 0.01, "{day}: PDM {}", lr.pdm);
+        assert!(lr.migration_counts.migrations > 1000, "{day}: VMs migrate");
+        assert!(
+            lr.sla.slatah > 0.0 && lr.sla.slatah < 0.2,
+            "{day}: SLATAH {}",
+            lr.sla.slatah
+        );
+        assert!(
+            lr.degradation.pdm > 0.0 && lr.degradation.pdm < 0.01,
+            "{day}: PDM {}",
+            lr.degradation.pdm
+        );
     }
 }

@@ -39,35 +39,35 @@ fn assert_within_1_percent(what: &str, got: f64, reference: f64) {
 #[test]
 fn dvfs_matches_cloudsim() {
     let s = run(DVFS, &[]);
-    assert_within_1_percent("DVFS energy", s.energy_kwh, 764.96);
-    assert_eq!(s.hosts, 800);
-    assert_eq!(s.vms, 1052);
-    assert_eq!(s.vms_placed, 1052);
-    assert_eq!(s.simulated_s, 86400.0, "CloudSim's total simulation time");
-    assert_eq!(s.last_step_s.round(), 86100.0, "last step at 86100.1 s");
-    assert_eq!(s.host_shutdowns, 473);
+    assert_within_1_percent("DVFS energy", s.energy.energy_kwh, 764.96);
+    assert_eq!(s.run.hosts, 800);
+    assert_eq!(s.run.vms, 1052);
+    assert_eq!(s.run.vms_placed, 1052);
+    assert_eq!(s.run.simulated_s, 86400.0, "CloudSim's total simulation time");
+    assert_eq!(s.run.last_step_s.round(), 86100.0, "last step at 86100.1 s");
+    assert_eq!(s.sla.host_shutdowns, 473);
     assert_eq!(
-        format!("{:.2}", s.time_before_host_shutdown_mean_s),
+        format!("{:.2}", s.sla.time_before_host_shutdown_mean_s),
         "2866.91",
         "mean time before host shutdown"
     );
     assert_eq!(
-        format!("{:.2}", s.time_before_host_shutdown_std_s),
+        format!("{:.2}", s.sla.time_before_host_shutdown_std_s),
         "10230.34",
         "std dev of the time before host shutdown"
     );
     // No migrations in this experiment: every request is served.
-    assert_eq!(s.slatah, 0.0);
-    assert_eq!(s.overall_sla_violation, 0.0);
+    assert_eq!(s.sla.slatah, 0.0);
+    assert_eq!(s.sla.overall_sla_violation, 0.0);
 }
 
 #[test]
 fn npa_matches_cloudsim() {
     let s = run(NPA, &[]);
-    assert_within_1_percent("NPA energy", s.energy_kwh, 2410.80);
-    assert_eq!(s.hosts, 800);
-    assert_eq!(s.vms, 1052);
-    assert_eq!(s.vms_placed, 1052);
+    assert_within_1_percent("NPA energy", s.energy.energy_kwh, 2410.80);
+    assert_eq!(s.run.hosts, 800);
+    assert_eq!(s.run.vms, 1052);
+    assert_eq!(s.run.vms_placed, 1052);
 }
 
 #[test]
@@ -83,9 +83,13 @@ fn dvfs_scenario_runs_on_another_day() {
     assert_eq!(scenario.spec.vms.len(), 898);
     assert_eq!(scenario.spec.hosts.len(), 800);
     let s = scenario.into_simulation().unwrap().run().unwrap().summary;
-    assert_eq!(s.vms, 898);
-    assert_eq!(s.vms_placed, 898);
-    assert!(s.energy_kwh.is_finite() && s.energy_kwh > 0.0);
+    assert_eq!(s.run.vms, 898);
+    assert_eq!(s.run.vms_placed, 898);
+    assert!(s.energy.energy_kwh.is_finite() && s.energy.energy_kwh > 0.0);
     // Not the 20110303 result under another name.
-    assert!((s.energy_kwh - 764.96).abs() > 1.0, "energy {}", s.energy_kwh);
+    assert!(
+        (s.energy.energy_kwh - 764.96).abs() > 1.0,
+        "energy {}",
+        s.energy.energy_kwh
+    );
 }

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use cirrus::audit::Auditor;
-use cirrus::metrics::RunResult;
+use cirrus::consolidation::MigrationReason;
+use cirrus::metrics::{RunResult, VmStatus};
+use cirrus::migration::StopReason;
 
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
@@ -37,38 +39,52 @@ fn run(path: &Path, overrides: &[&str]) -> RunResult {
 fn assert_accounted(r: &RunResult) {
     let s = &r.summary;
     assert_eq!(
-        s.vms_undisturbed + s.vms_migrated + s.vms_restarted + s.vms_down_at_end + s.vms_unplaced,
-        s.vms as u64
+        s.fates.vms_undisturbed
+            + s.fates.vms_migrated
+            + s.fates.vms_restarted
+            + s.fates.vms_down_at_end
+            + s.fates.vms_unplaced,
+        s.run.vms as u64
     );
     for (status, n) in [
-        ("undisturbed", s.vms_undisturbed),
-        ("migrated", s.vms_migrated),
-        ("restarted", s.vms_restarted),
-        ("down", s.vms_down_at_end),
-        ("unplaced", s.vms_unplaced),
+        (VmStatus::Undisturbed, s.fates.vms_undisturbed),
+        (VmStatus::Migrated, s.fates.vms_migrated),
+        (VmStatus::Restarted, s.fates.vms_restarted),
+        (VmStatus::Down, s.fates.vms_down_at_end),
+        (VmStatus::Unplaced, s.fates.vms_unplaced),
     ] {
         assert_eq!(
             r.vms.iter().filter(|v| v.status == status).count() as u64,
             n,
-            "{status}"
+            "{status:?}"
         );
     }
     // Every loss ends in a restart, or the VM is still down at the end.
     let losses: u64 = r.vms.iter().map(|v| u64::from(v.losses)).sum();
-    assert_eq!(losses, s.vm_losses);
-    assert_eq!(s.vm_losses, s.vm_restarts + s.vms_down_at_end);
+    assert_eq!(losses, s.failures.vm_losses);
+    assert_eq!(
+        s.failures.vm_losses,
+        s.failures.vm_restarts + s.fates.vms_down_at_end
+    );
     for v in &r.vms {
         assert_eq!(
             v.host.is_some(),
-            matches!(v.status, "undisturbed" | "migrated" | "restarted")
+            matches!(
+                v.status,
+                VmStatus::Undisturbed | VmStatus::Migrated | VmStatus::Restarted
+            )
         );
         assert!(v.availability.is_nan() || (0.0..=1.0).contains(&v.availability));
     }
     let downtime: f64 = r.vms.iter().map(|v| v.downtime_s).sum();
-    assert!((downtime - s.vm_downtime_s).abs() <= 1e-9 * downtime.max(1.0));
+    assert!((downtime - s.availability.vm_downtime_s).abs() <= 1e-9 * downtime.max(1.0));
     assert!(
-        (s.vm_downtime_migration_s + s.vm_downtime_restart_s + s.vm_downtime_crash_s - s.vm_downtime_s).abs()
-            <= 1e-9 * s.vm_downtime_s.max(1.0)
+        (s.availability.vm_downtime_migration_s
+            + s.availability.vm_downtime_restart_s
+            + s.availability.vm_downtime_crash_s
+            - s.availability.vm_downtime_s)
+            .abs()
+            <= 1e-9 * s.availability.vm_downtime_s.max(1.0)
     );
 }
 
@@ -80,21 +96,32 @@ fn evacuation_loses_fewer_vms_and_keeps_them_more_available() {
     let (a, b) = (&with.summary, &without.summary);
     // The same failures (drawn from their own streams) either way.
     assert_eq!(
-        (a.host_failures, a.host_crashes),
-        (b.host_failures, b.host_crashes)
+        (a.failures.host_failures, a.failures.host_crashes),
+        (b.failures.host_failures, b.failures.host_crashes)
     );
-    assert!(a.host_failures > a.host_crashes && a.host_crashes > 0, "{a:?}");
-    assert!(a.vms_evacuated > 0);
-    assert!(a.vm_losses < b.vm_losses, "{} vs {}", a.vm_losses, b.vm_losses);
-    assert!(a.vm_availability_mean > b.vm_availability_mean);
-    assert!(a.vm_downtime_s < b.vm_downtime_s);
-    assert!(a.availability_violations <= b.availability_violations);
-    assert_eq!(b.migrations, 0);
+    assert!(
+        a.failures.host_failures > a.failures.host_crashes && a.failures.host_crashes > 0,
+        "{a:?}"
+    );
+    assert!(a.failures.vms_evacuated > 0);
+    assert!(
+        a.failures.vm_losses < b.failures.vm_losses,
+        "{} vs {}",
+        a.failures.vm_losses,
+        b.failures.vm_losses
+    );
+    assert!(a.availability.vm_availability_mean > b.availability.vm_availability_mean);
+    assert!(a.availability.vm_downtime_s < b.availability.vm_downtime_s);
+    assert!(a.availability.availability_violations <= b.availability.availability_violations);
+    assert_eq!(b.migration_counts.migrations, 0);
     assert_accounted(&with);
     assert_accounted(&without);
     eprintln!(
         "degraded: with evacuation {} losses, availability {:.6}; without {} losses, {:.6}",
-        a.vm_losses, a.vm_availability_mean, b.vm_losses, b.vm_availability_mean
+        a.failures.vm_losses,
+        a.availability.vm_availability_mean,
+        b.failures.vm_losses,
+        b.availability.vm_availability_mean
     );
 }
 
@@ -102,14 +129,17 @@ fn evacuation_loses_fewer_vms_and_keeps_them_more_available() {
 fn crashes_are_restarted_and_every_vm_is_accounted_for() {
     let r = run(&scenarios().join("failures/crashes.toml"), &[]);
     let s = &r.summary;
-    assert!(s.host_failures > 10, "{}", s.host_failures);
-    assert_eq!(s.host_failures, s.host_crashes);
-    assert!(s.vm_losses > 0 && s.vm_restarts > 0);
-    assert_eq!(s.migrations, 0, "crashes give no time to migrate");
+    assert!(s.failures.host_failures > 10, "{}", s.failures.host_failures);
+    assert_eq!(s.failures.host_failures, s.failures.host_crashes);
+    assert!(s.failures.vm_losses > 0 && s.failures.vm_restarts > 0);
+    assert_eq!(
+        s.migration_counts.migrations, 0,
+        "crashes give no time to migrate"
+    );
     // Each restart takes at least the delay; capacity was never short here.
-    assert!((s.vm_downtime_restart_s - 120.0 * s.vm_losses as f64).abs() < 1e-6);
-    assert!(s.host_mtbf_s.is_finite() && s.host_mttr_s.is_finite());
-    assert!(s.host_availability < 1.0 && s.host_reliability < 1.0);
+    assert!((s.availability.vm_downtime_restart_s - 120.0 * s.failures.vm_losses as f64).abs() < 1e-6);
+    assert!(s.failures.host_mtbf_s.is_finite() && s.failures.host_mttr_s.is_finite());
+    assert!(s.failures.host_availability < 1.0 && s.failures.host_reliability < 1.0);
     assert_accounted(&r);
 }
 
@@ -178,7 +208,7 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
     for m in &r.migrations {
         assert_eq!(
             (m.reason, m.source, m.target, m.stop_reason),
-            ("evacuation", 0, 1, "stop-and-copy")
+            (MigrationReason::Evacuation, 0, 1, Some(StopReason::StopAndCopy))
         );
         assert_eq!(m.start_s, 800.0);
         assert!(
@@ -188,21 +218,28 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
     }
     // At 2000 s host 1 crashes: both lost, restarted 100 s later on host 2
     // (host 0 is down until 5000 s).
-    assert_eq!((s.host_failures, s.host_crashes), (2, 1));
-    assert_eq!((s.vm_losses, s.vm_restarts, s.vms_evacuated), (2, 2, 2));
+    assert_eq!((s.failures.host_failures, s.failures.host_crashes), (2, 1));
+    assert_eq!(
+        (
+            s.failures.vm_losses,
+            s.failures.vm_restarts,
+            s.failures.vms_evacuated
+        ),
+        (2, 2, 2)
+    );
     for v in &r.vms {
-        assert_eq!((v.host, v.losses, v.status), (Some(2), 1, "restarted"));
+        assert_eq!((v.host, v.losses, v.status), (Some(2), 1, VmStatus::Restarted));
         assert!((v.downtime_s - 116.0).abs() < 1e-9, "{v:?}");
         assert!((v.availability - (1.0 - 116.0 / 10000.0)).abs() < 1e-12);
     }
-    assert!((s.vm_downtime_restart_s - 200.0).abs() < 1e-9);
-    assert_eq!(s.vm_downtime_crash_s, 0.0);
-    assert_eq!(s.availability_violations, 2);
+    assert!((s.availability.vm_downtime_restart_s - 200.0).abs() < 1e-9);
+    assert_eq!(s.availability.vm_downtime_crash_s, 0.0);
+    assert_eq!(s.availability.availability_violations, 2);
     // Down 4000 s + 1000 s of 30,000 host-seconds; two failures.
-    assert!((s.host_availability - (1.0 - 5000.0 / 30000.0)).abs() < 1e-12);
-    assert!((s.host_mtbf_s - 25000.0 / 2.0).abs() < 1e-9);
-    assert!((s.host_mttr_s - 2500.0).abs() < 1e-9);
-    assert!((s.host_reliability - 1.0 / 3.0).abs() < 1e-12);
+    assert!((s.failures.host_availability - (1.0 - 5000.0 / 30000.0)).abs() < 1e-12);
+    assert!((s.failures.host_mtbf_s - 25000.0 / 2.0).abs() < 1e-9);
+    assert!((s.failures.host_mttr_s - 2500.0).abs() < 1e-9);
+    assert!((s.failures.host_reliability - 1.0 / 3.0).abs() < 1e-12);
     assert_accounted(&r);
     // A failed host draws nothing, even with `off_rule = "never"`: host 0 is
     // down 4000 s of the 10,000, host 1 1000 s; host 2 is up throughout.
@@ -213,7 +250,11 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
     // host 1, then again at 2000 s (host 1 crashes) and 2100 s on host 2.
     let r = run(&scenario, &["failures.evacuate=false"]);
     assert_eq!(
-        (r.summary.vm_losses, r.summary.vm_restarts, r.summary.migrations),
+        (
+            r.summary.failures.vm_losses,
+            r.summary.failures.vm_restarts,
+            r.summary.migration_counts.migrations
+        ),
         (4, 4, 0)
     );
     for v in &r.vms {
@@ -244,9 +285,9 @@ fn a_full_datacenter_makes_lost_vms_wait() {
         // Down from 1000 s until the repair at 4000 s: 100 s of restart delay, 2900 s waiting.
         assert!((v.downtime_s - 3000.0).abs() < 1e-9, "{v:?}");
     }
-    assert!((r.summary.vm_downtime_restart_s - 200.0).abs() < 1e-9);
-    assert!((r.summary.vm_downtime_crash_s - 5800.0).abs() < 1e-9);
-    assert_eq!(r.summary.availability_violations, 0);
+    assert!((r.summary.availability.vm_downtime_restart_s - 200.0).abs() < 1e-9);
+    assert!((r.summary.availability.vm_downtime_crash_s - 5800.0).abs() < 1e-9);
+    assert_eq!(r.summary.availability.availability_violations, 0);
     assert_accounted(&r);
 }
 

@@ -642,8 +642,8 @@ fn check_scenario(s: &Scenario, run: bool) -> Result<Outcome, String> {
     if run && n_hosts * (steps as usize + 1) <= run_cost() {
         match sim.run() {
             Ok(r) => {
-                if !(r.summary.energy_kwh.is_finite() && r.summary.energy_kwh >= 0.0) {
-                    return Err(format!("energy {} kWh", r.summary.energy_kwh));
+                if !(r.summary.energy.energy_kwh.is_finite() && r.summary.energy.energy_kwh >= 0.0) {
+                    return Err(format!("energy {} kWh", r.summary.energy.energy_kwh));
                 }
                 // No result may overflow (NaN is fine: the mean of nothing).
                 let summary = format!("{:?}", r.summary);

@@ -197,9 +197,9 @@ fn every_policy_chooses_consolidation_destinations() {
             .unwrap_or_else(|e| panic!("{policy}: {e}"))
             .run()
             .unwrap_or_else(|e| panic!("{policy}: {e}"));
-        assert_eq!(result.summary.vms_placed, 1052, "{policy}");
+        assert_eq!(result.summary.run.vms_placed, 1052, "{policy}");
         assert!(
-            result.summary.migrations > 0,
+            result.summary.migration_counts.migrations > 0,
             "{policy}: consolidation moved nothing"
         );
     }
@@ -225,12 +225,12 @@ fn summary_reports_the_initial_placement() {
         let s = result.summary;
         assert_eq!(
             (
-                s.placement_hosts,
-                s.placement_racks,
-                s.placement_lower_bound_hosts,
-                s.placement_anti_collocation_violations,
-                s.placement_constraint_violations,
-                s.placement_trace_overloaded_hosts,
+                s.placement.placement_hosts,
+                s.placement.placement_racks,
+                s.placement.placement_lower_bound_hosts,
+                s.placement.placement_anti_collocation_violations,
+                s.placement.placement_constraint_violations,
+                s.placement.placement_trace_overloaded_hosts,
             ),
             (
                 q.active_hosts,
@@ -242,17 +242,20 @@ fn summary_reports_the_initial_placement() {
             ),
             "{what}"
         );
-        assert_eq!(s.placement_gap, q.optimality_gap, "{what}");
+        assert_eq!(s.placement.placement_gap, q.optimality_gap, "{what}");
         assert_eq!(
-            s.placement_inter_host_traffic_mbps, q.inter_host_traffic_mbps,
+            s.placement.placement_inter_host_traffic_mbps, q.inter_host_traffic_mbps,
             "{what}"
         );
         assert_eq!(
-            s.placement_inter_rack_traffic_mbps, q.inter_rack_traffic_mbps,
+            s.placement.placement_inter_rack_traffic_mbps, q.inter_rack_traffic_mbps,
             "{what}"
         );
-        assert_eq!(s.placement_total_traffic_mbps, q.total_traffic_mbps, "{what}");
-        assert_eq!(s.vms_placed, q.vms_placed, "{what}");
+        assert_eq!(
+            s.placement.placement_total_traffic_mbps, q.total_traffic_mbps,
+            "{what}"
+        );
+        assert_eq!(s.run.vms_placed, q.vms_placed, "{what}");
         s
     }
     for (name, policy) in [
@@ -264,9 +267,10 @@ fn summary_reports_the_initial_placement() {
         let mut scenario = load(name, &["simulation.duration_s=900"]);
         scenario.placement = Named::new(policy);
         let s = check(&scenario, &format!("{name}/{policy}"));
-        assert!(s.placement_hosts > 0 && s.placement_lower_bound_hosts > 0);
-        let expected_gap = s.placement_hosts as f64 / s.placement_lower_bound_hosts as f64 - 1.0;
-        assert!((s.placement_gap - expected_gap).abs() < 1e-12);
+        assert!(s.placement.placement_hosts > 0 && s.placement.placement_lower_bound_hosts > 0);
+        let expected_gap =
+            s.placement.placement_hosts as f64 / s.placement.placement_lower_bound_hosts as f64 - 1.0;
+        assert!((s.placement.placement_gap - expected_gap).abs() < 1e-12);
     }
     // With LR-MMT consolidation VMs move from the first step on; the
     // summary still describes t = 0.
@@ -282,7 +286,7 @@ fn summary_reports_the_initial_placement() {
         cirrus_scenario::load_str(&text, Path::new(&path), &overrides).unwrap_or_else(|e| panic!("{e}"));
     scenario.placement = Named::new("ffd");
     let s = check(&scenario, "planetlab/ffd + lr-mmt");
-    assert!(s.migrations > 0, "consolidation moved nothing");
+    assert!(s.migration_counts.migrations > 0, "consolidation moved nothing");
 }
 
 /// Rack-aware and OBFD-rack against PABFD over the whole PlanetLab day, no
@@ -305,39 +309,50 @@ fn planetlab_rack_policies_over_the_day() {
             .run()
             .unwrap_or_else(|e| panic!("{policy}: {e}"));
         let s = &r.summary;
-        assert_eq!(s.migrations, 0);
+        assert_eq!(s.migration_counts.migrations, 0);
         for i in &r.intervals {
-            assert!(i.active_racks <= s.placement_racks, "{policy} at {} s", i.time_s);
-            assert!(i.active_hosts <= s.placement_hosts, "{policy} at {} s", i.time_s);
+            assert!(
+                i.active_racks <= s.placement.placement_racks,
+                "{policy} at {} s",
+                i.time_s
+            );
+            assert!(
+                i.active_hosts <= s.placement.placement_hosts,
+                "{policy} at {} s",
+                i.time_s
+            );
         }
-        let parts = s.energy_kwh + s.network_energy_kwh + s.cooling_energy_kwh + s.migration_energy_kwh;
+        let parts = s.energy.energy_kwh
+            + s.energy.network_energy_kwh
+            + s.energy.cooling_energy_kwh
+            + s.energy.migration_energy_kwh;
         assert!(
-            (s.total_energy_kwh - parts).abs() <= 1e-9 * parts,
+            (s.energy.total_energy_kwh - parts).abs() <= 1e-9 * parts,
             "{policy}: {s:?}"
         );
         assert!(
-            s.network_energy_kwh > 0.0 && s.cooling_energy_kwh > 0.0,
+            s.energy.network_energy_kwh > 0.0 && s.energy.cooling_energy_kwh > 0.0,
             "{policy}"
         );
         eprintln!(
             "{policy}: {} hosts, {} racks at t = 0; mean {:.1} racks; kWh servers {:.1}, network {:.1}, \
              cooling {:.1}, total {:.1}",
-            s.placement_hosts,
-            s.placement_racks,
-            s.active_racks_mean,
-            s.energy_kwh,
-            s.network_energy_kwh,
-            s.cooling_energy_kwh,
-            s.total_energy_kwh
+            s.placement.placement_hosts,
+            s.placement.placement_racks,
+            s.activity.active_racks_mean,
+            s.energy.energy_kwh,
+            s.energy.network_energy_kwh,
+            s.energy.cooling_energy_kwh,
+            s.energy.total_energy_kwh
         );
         runs.push(r.summary);
     }
     let pabfd = &runs[0];
-    assert_eq!(pabfd.placement_racks, 20);
+    assert_eq!(pabfd.placement.placement_racks, 20);
     for s in &runs[1..] {
-        assert!(s.placement_racks < pabfd.placement_racks);
+        assert!(s.placement.placement_racks < pabfd.placement.placement_racks);
         // Every step's racks are bounded by the t = 0 racks, PABFD's are not.
-        assert!(s.active_racks_mean <= s.placement_racks as f64);
+        assert!(s.activity.active_racks_mean <= s.placement.placement_racks as f64);
     }
 }
 

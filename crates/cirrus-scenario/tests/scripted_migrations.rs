@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use cirrus::consolidation::MigrationReason;
+use cirrus::migration::ModelKind;
+
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
@@ -67,7 +70,7 @@ fn clark_specweb99_within_20_percent_of_the_paper() {
     let m = &r.migrations[0];
     assert_eq!(
         (m.reason, m.model, m.source, m.target),
-        ("scripted", "pre-copy", 0, 1)
+        (MigrationReason::Scripted, ModelKind::PreCopy, 0, 1)
     );
     // Clark et al. 2005 (docs/MODELS.md A.1.5): 210 ms downtime, 960 MB sent, ~71 s.
     assert!(
@@ -81,10 +84,10 @@ fn clark_specweb99_within_20_percent_of_the_paper() {
         "total {} s",
         m.duration_s
     );
-    assert_eq!(r.summary.migrations_scripted, 1);
-    assert_eq!(r.summary.vm_downtime_migration_s, m.downtime_s);
+    assert_eq!(r.summary.migration_costs.migrations_scripted, 1);
+    assert_eq!(r.summary.availability.vm_downtime_migration_s, m.downtime_s);
     let expected = 1.0 - m.downtime_s / 300.0;
-    assert!((r.summary.vm_availability_mean - expected).abs() < 1e-12);
+    assert!((r.summary.availability.vm_availability_mean - expected).abs() < 1e-12);
     assert_eq!(r.vms[0].host, Some(1));
 }
 
@@ -101,8 +104,8 @@ fn stop_and_copy_downtime_is_the_whole_copy_and_counts_against_availability() {
     assert!((r.vms[1].availability - (1.0 - 8.0 / 1000.0)).abs() < 1e-12);
     assert_eq!(r.vms[0].availability, 1.0);
     // 99.2 % < 99.95 %: one violation; the VM that stayed keeps 100 %.
-    assert_eq!(r.summary.availability_violations, 1);
-    assert_eq!(r.summary.vm_availability_min, r.vms[1].availability);
+    assert_eq!(r.summary.availability.availability_violations, 1);
+    assert_eq!(r.summary.availability.vm_availability_min, r.vms[1].availability);
     let relaxed = load(&BASE.replace("[migration]", "[availability]\ntarget = 0.99\n\n[migration]"));
     assert_eq!(
         relaxed
@@ -111,6 +114,7 @@ fn stop_and_copy_downtime_is_the_whole_copy_and_counts_against_availability() {
             .run()
             .unwrap()
             .summary
+            .availability
             .availability_violations,
         0
     );
@@ -123,8 +127,8 @@ fn impossible_moves_are_refused_and_counted() {
         "{BASE}\n[[migrations]]\nat_s = 200.0\nvm = 0\ntarget = 0\n\n[[migrations]]\nat_s = 151.0\nvm = 1\ntarget = 0\n"
     );
     let r = load(&text).simulation().unwrap().run().unwrap();
-    assert_eq!(r.summary.migrations, 1);
-    assert_eq!(r.summary.migrations_refused, 2);
+    assert_eq!(r.summary.migration_counts.migrations, 1);
+    assert_eq!(r.summary.migration_costs.migrations_refused, 2);
 }
 
 #[test]
@@ -134,7 +138,7 @@ fn the_fixed_delay_model_is_the_default() {
         .unwrap()
         .run()
         .unwrap();
-    assert_eq!(r.migrations[0].model, "cloudsim");
+    assert_eq!(r.migrations[0].model, ModelKind::FixedDelay);
     assert_eq!(r.migrations[0].downtime_s, 0.0);
 }
 

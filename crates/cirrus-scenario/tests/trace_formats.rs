@@ -78,7 +78,7 @@ fn check_departures(r: &cirrus::metrics::RunResult, lifetimes: &[cirrus::simulat
             _ => assert!(v.host.is_some(), "{v:?} {l:?}"),
         }
     }
-    assert_eq!(r.summary.vms_rejected, 0);
+    assert_eq!(r.summary.run.vms_rejected, 0);
 }
 
 #[test]
@@ -97,8 +97,8 @@ fn swf_jobs_arrive_at_their_start_and_leave_after_their_run_time() {
         vec![(0.0, Some(200.0)), (5.0, Some(105.0)), (25.0, Some(85.0))]
     );
     check_departures(&r, &lifetimes);
-    assert_eq!(r.summary.vms_placed, 3);
-    assert_eq!(r.summary.vms_finished, 3);
+    assert_eq!(r.summary.run.vms_placed, 3);
+    assert_eq!(r.summary.run.vms_finished, 3);
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn azure_bitbrains_and_google_traces_run() {
         let (r, lifetimes) = run(&scenario(&workload));
         assert!(!lifetimes.is_empty());
         check_departures(&r, &lifetimes);
-        assert!(r.summary.energy_kwh > 0.0, "{workload}");
+        assert!(r.summary.energy.energy_kwh > 0.0, "{workload}");
     }
 }
 

@@ -22,8 +22,9 @@ pub struct AuditError {
 }
 
 /// Checks, after every event: time never goes back; energy is finite, ≥ 0
-/// and never decreases; per host, the RAM reserved and the MIPS handed out
-/// fit its capacity and its free-RAM figure agrees with its list; every VM
+/// and never decreases; per host, the RAM reserved (and held for VMs that
+/// already run elsewhere) and the MIPS handed out fit its capacity and its
+/// free-RAM figure agrees with its list; every VM
 /// runs on at most one host, the one `host_of` names, and a VM listed as
 /// migrating in somewhere is in migration from another host; a failed host
 /// lists no VM, and no VM migrates in to a host that is not up.
@@ -115,13 +116,18 @@ impl Auditor {
 fn check_hosts(dc: &Datacenter) -> Result<(), String> {
     for h in dc.hosts() {
         let ht = dc.host_type(h);
-        let ram = dc.reserved_ram_mb(h);
-        if ram > ht.ram_mb {
-            return Err(format!("{h:?}: {ram} MB of RAM reserved, capacity {}", ht.ram_mb));
-        }
-        if dc.ram_free_mb(h) != ht.ram_mb - ram {
+        // Reserved for the VMs listed, and held for VMs already running
+        // elsewhere (a post-copy source until its last page has left).
+        let (ram, held) = (dc.reserved_ram_mb(h), dc.held_ram_mb(h));
+        if ram + held > ht.ram_mb {
             return Err(format!(
-                "{h:?}: free RAM {} MB, but capacity {} − reserved {ram}",
+                "{h:?}: {ram} MB of RAM reserved and {held} MB held, capacity {}",
+                ht.ram_mb
+            ));
+        }
+        if dc.ram_free_mb(h) != ht.ram_mb - ram - held {
+            return Err(format!(
+                "{h:?}: free RAM {} MB, but capacity {} − reserved {ram} − held {held}",
                 dc.ram_free_mb(h),
                 ht.ram_mb
             ));
@@ -215,6 +221,31 @@ mod tests {
         );
         assert!(a.check(&obs(11.0, 4.0)).unwrap_err().message.contains("energy"));
         assert!(a.check(&obs(11.0, f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn memory_held_after_a_post_copy_switch_over_is_not_free() {
+        let mut dc = Datacenter::new(spec(
+            &[(1000.0, 1, 50.0, 100.0), (1000.0, 1, 50.0, 100.0)],
+            &[100.0],
+        ));
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        dc.start_migration(VmId(0), HostId(1));
+        // Post-copy: the VM runs at host 1, host 0 still holds its memory.
+        assert_eq!(dc.switch_over(VmId(0), HostId(1)), Some(HostId(0)));
+        assert!(dc.held_ram_mb(HostId(0)) > 0);
+        Auditor::new().check(&obs_of(&dc)).unwrap();
+        dc.release_held_memory(VmId(0), HostId(0));
+        Auditor::new().check(&obs_of(&dc)).unwrap();
+    }
+
+    fn obs_of(dc: &Datacenter) -> Observation<'_> {
+        Observation {
+            time_s: 0.0,
+            datacenter: dc,
+            energy_j: 0.0,
+            migrations: &[],
+        }
     }
 
     #[test]

@@ -57,10 +57,10 @@
 //! let result = Simulation::new(spec, config, policy)?.run()?;
 //!
 //! // Two VMs fit in the first host's RAM, the third opens the second host.
-//! assert_eq!(result.summary.active_hosts_max, 2);
+//! assert_eq!(result.summary.activity.active_hosts_max, 2);
 //! // A step right after placement (t = 0), then one every 300 s up to 3600 s.
-//! assert_eq!(result.summary.steps, 13);
-//! assert!(result.summary.energy_kwh > 0.0);
+//! assert_eq!(result.summary.run.steps, 13);
+//! assert!(result.summary.energy.energy_kwh > 0.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

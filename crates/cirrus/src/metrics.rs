@@ -3,207 +3,382 @@
 //! `cirrus-output` writes it.
 
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+
+use crate::consolidation::MigrationReason;
+use crate::migration::{ModelKind, StopReason};
 
 /// Joules per kWh (CloudSim divides by 3600 × 1000).
 pub const JOULES_PER_KWH: f64 = 3_600_000.0;
 
-/// Headline numbers of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    /// Scenario name.
-    pub scenario: String,
-    /// Seed the RNG streams were derived from.
-    pub seed: u64,
-    /// Number of hosts.
-    pub hosts: usize,
-    /// Number of VMs.
-    pub vms: usize,
-    /// VMs that found a host.
-    pub vms_placed: usize,
-    /// VMs arriving during the run that fit on no host.
-    pub vms_rejected: u64,
-    /// VMs retired because their demand dropped to zero (CloudSim's
-    /// "completed VMs"; only with `finish_idle_vms`).
-    pub vms_finished: usize,
-    /// Simulated time, seconds: the run's horizon (CloudSim's "Total
-    /// simulation time").
-    pub simulated_s: f64,
-    /// Time of the last datacenter step, seconds (energy is accounted up to
-    /// here; CloudSim's day ends its accounting at 86 100.1 s).
-    pub last_step_s: f64,
-    /// Datacenter steps taken.
-    pub steps: u64,
-    /// Events the engine processed.
-    pub events: u64,
-    /// VM-steps simulated: Σ over steps of the VMs placed at that step.
-    pub vm_steps: u64,
-    /// Energy drawn by the servers, kWh (CloudSim's "energy consumption").
-    pub energy_kwh: f64,
-    /// Energy of the racks' top-of-rack switches, kWh (0 unless modelled).
-    pub network_energy_kwh: f64,
-    /// Cooling energy, kWh (0 unless modelled).
-    pub cooling_energy_kwh: f64,
-    /// Energy of migrations (`E = α·V + β`), kWh (0 unless modelled).
-    pub migration_energy_kwh: f64,
-    /// Servers + network + cooling + migrations, kWh.
-    pub total_energy_kwh: f64,
-    /// Mean number of racks with an active host over the steps.
-    pub active_racks_mean: f64,
-    /// Mean number of active hosts over the steps.
-    pub active_hosts_mean: f64,
-    /// Fewest active hosts at a step.
-    pub active_hosts_min: usize,
-    /// Most active hosts at a step.
-    pub active_hosts_max: usize,
-    /// Active→inactive transitions of hosts, counted as CloudSim's
-    /// `Helper.getTimesBeforeHostShutdown` does (every host starts "active",
-    /// so a host never used counts one shutdown at the first step).
-    pub host_shutdowns: u64,
-    /// Mean time from a host's last switch-on to its shutdown, seconds.
-    pub time_before_host_shutdown_mean_s: f64,
-    /// Sample standard deviation of that time, seconds.
-    pub time_before_host_shutdown_std_s: f64,
-    /// SLATAH: fraction of active-host time during which a host delivered less
-    /// than its VMs requested (Beloglazov & Buyya 2012; CloudSim
-    /// `getSlaTimePerActiveHost`).
-    pub slatah: f64,
-    /// CloudSim's "overall SLA violation": (requested − delivered) / requested
-    /// over all VMs, in MIPS·s.
-    pub overall_sla_violation: f64,
-    /// CloudSim's "average SLA violation": mean of (requested − delivered) /
-    /// requested over the (VM, interval) pairs that were under-served.
-    pub average_sla_violation: f64,
-    /// Total MIPS·s requested by the VMs.
-    pub requested_mips_s: f64,
-    /// Total MIPS·s delivered to the VMs.
-    pub allocated_mips_s: f64,
-    /// Live migrations started.
-    pub migrations: u64,
-    /// Of which to relieve an overloaded host.
-    pub migrations_overload: u64,
-    /// Of which to empty an under-utilised host.
-    pub migrations_underload: u64,
-    /// PDM as CloudSim computes it (`Helper.getSlaMetrics`,
-    /// "underallocated_migration"): MIPS·s VMs missed while migrating, over
-    /// all MIPS·s requested, summed over VMs.
-    pub pdm: f64,
-    /// PDM as the paper defines it (Beloglazov & Buyya 2012, eq. 8): the mean
-    /// over VMs that ran of each VM's missed-while-migrating / requested.
-    pub pdm_per_vm_mean: f64,
-    /// SLAV = SLATAH × PDM (CloudSim's printed "SLA"), with CloudSim's PDM.
-    pub slav: f64,
-    /// ESV = energy (kWh) × SLAV.
-    pub esv: f64,
-    /// Mean duration of a VM's migration, seconds (CloudSim's "time before a
-    /// VM migration", which measures in-migration periods).
-    pub time_before_vm_migration_mean_s: f64,
-    /// Sample standard deviation of that duration, seconds.
-    pub time_before_vm_migration_std_s: f64,
-    /// Total time VMs were suspended by migrations, seconds.
-    pub migration_downtime_s: f64,
-    /// Mean downtime per migration, seconds.
-    pub migration_downtime_mean_s: f64,
-    /// 99th percentile of the downtime per migration (nearest rank), seconds.
-    pub migration_downtime_p99_s: f64,
-    /// Data migrations sent, MB.
-    pub migration_data_mb: f64,
-    /// Mean duration of a migration, from its start to the VM running on
-    /// its target alone, seconds (completed migrations; NaN if none).
-    pub migration_time_mean_s: f64,
-    /// Migrations the scenario scripted (`[[migrations]]`).
-    pub migrations_scripted: u64,
-    /// Migrations evacuating a host that announced a failure.
-    pub migrations_evacuation: u64,
-    /// Moves that could not start: VM not running or already migrating, or
-    /// no room on the target.
-    pub migrations_refused: u64,
-    /// Seconds VMs were unavailable, all causes.
-    pub vm_downtime_s: f64,
-    /// Of which paused by live migrations.
-    pub vm_downtime_migration_s: f64,
-    /// Of which the restart delay of VMs lost with a failed host.
-    pub vm_downtime_restart_s: f64,
-    /// Of which lost VMs waited beyond the delay for a host with room.
-    pub vm_downtime_crash_s: f64,
-    /// Mean availability of the placed VMs: 1 − downtime / lifetime, the
-    /// lifetime running from placement to retirement or the end.
-    pub vm_availability_mean: f64,
-    /// Lowest availability of a placed VM.
-    pub vm_availability_min: f64,
-    /// The availability each VM is promised (fraction).
-    pub availability_target: f64,
-    /// Placed VMs whose availability fell below the target.
-    pub availability_violations: u64,
-    /// Host failures (hosts going down).
-    pub host_failures: u64,
-    /// Of which crashes (unannounced).
-    pub host_crashes: u64,
-    /// Observed mean time between failures: host up-time / failures,
-    /// seconds (NaN without failures).
-    pub host_mtbf_s: f64,
-    /// Observed mean time to repair, over the repairs completed, seconds.
-    pub host_mttr_s: f64,
-    /// Share of host-time up: 1 − down time / (hosts × duration).
-    pub host_availability: f64,
-    /// Share of hosts that never failed: the datacenter's empirical
-    /// reliability R(duration).
-    pub host_reliability: f64,
-    /// VMs lost with a failed host (events; a VM can be lost twice).
-    pub vm_losses: u64,
-    /// Lost VMs restarted elsewhere (events).
-    pub vm_restarts: u64,
-    /// Evacuation migrations that completed before their host failed.
-    pub vms_evacuated: u64,
-    /// Migrations called off by a host failure.
-    pub migrations_aborted: u64,
-    /// VMs never disturbed: never migrated, never lost.
-    pub vms_undisturbed: u64,
-    /// VMs migrated at least once and never lost.
-    pub vms_migrated: u64,
-    /// VMs lost at least once, running again at the end.
-    pub vms_restarted: u64,
-    /// VMs lost and still down at the end.
-    pub vms_down_at_end: u64,
-    /// VMs never placed (`vms_undisturbed + vms_migrated + vms_restarted +
-    /// vms_down_at_end + vms_unplaced = vms`).
-    pub vms_unplaced: u64,
-    /// Planning rounds of the consolidation loop.
-    pub consolidation_rounds: u64,
+/// Declares a part of [`Summary`]: a plain struct of public fields, which the
+/// summary writes in its own place, field by field, in declaration order.
+///
+/// Not `#[serde(flatten)]`: flattening serialises as a map, which the `csv`
+/// writer of a sweep's `runs.csv` cannot write.
+macro_rules! summary_part {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $($(#[$field_attr:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct $name {
+            $($(#[$field_attr])* pub $field: $ty,)*
+        }
 
-    // The quality of the initial placement: `placement::evaluate` of the
-    // datacenter once every VM has been created at t = 0 (before the first
-    // step), whatever happens later (migrations, retired VMs). Plain numbers
-    // so that they are columns of a sweep's `runs.csv`.
-    /// Hosts running a VM after initial placement.
-    pub placement_hosts: usize,
-    /// Racks with such a host (a host without a rack counts as a rack).
-    pub placement_racks: usize,
-    /// Lower bound on the hosts the placed VMs need: the Martello–Toth L2
-    /// bin-packing bound, the largest over CPU (MIPS requested at creation),
-    /// RAM and bandwidth (`PlacementQuality::hosts_lower_bound`); 0 when no
-    /// VM was placed.
-    pub placement_lower_bound_hosts: usize,
-    /// Relative optimality gap, `placement_hosts / placement_lower_bound_hosts
-    /// − 1` (0 when no VM was placed): an upper bound on how far the host
-    /// count is from optimal.
-    pub placement_gap: f64,
-    /// Application traffic whose two ends run on different hosts, Mbit/s.
-    pub placement_inter_host_traffic_mbps: f64,
-    /// Application traffic whose two ends run in different racks, Mbit/s.
-    pub placement_inter_rack_traffic_mbps: f64,
-    /// Application traffic between placed VMs, Mbit/s (0 without applications).
-    pub placement_total_traffic_mbps: f64,
-    /// Broken availability constraints: over all anti-collocation sets,
-    /// members placed minus the distinct hosts (or racks) they occupy.
-    pub placement_anti_collocation_violations: usize,
-    /// Broken demand constraints: hosts over capacity in at least one
-    /// resource (MIPS in total or per core, RAM, bandwidth) after initial
-    /// placement.
-    pub placement_constraint_violations: usize,
-    /// Hosts whose VMs' summed trace demand exceeds the host's MIPS at some
-    /// instant of the traces: the placement fits at t = 0 but will
-    /// oversubscribe them later.
-    pub placement_trace_overloaded_hosts: usize,
+        impl $name {
+            /// Its fields' names, in order: the columns it contributes.
+            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
+                $(out.serialize_field(stringify!($field), &self.$field)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+summary_part! {
+    /// What was run, and how much of it.
+    pub struct RunSummary {
+        /// Scenario name.
+        pub scenario: String,
+        /// Seed the RNG streams were derived from.
+        pub seed: u64,
+        /// Number of hosts.
+        pub hosts: usize,
+        /// Number of VMs.
+        pub vms: usize,
+        /// VMs that found a host.
+        pub vms_placed: usize,
+        /// VMs arriving during the run that fit on no host.
+        pub vms_rejected: u64,
+        /// VMs retired because their demand dropped to zero (CloudSim's
+        /// "completed VMs"; only with `finish_idle_vms`), or because they left.
+        pub vms_finished: usize,
+        /// Simulated time, seconds: the run's horizon (CloudSim's "Total
+        /// simulation time").
+        pub simulated_s: f64,
+        /// Time of the last datacenter step, seconds (energy is accounted up to
+        /// here; CloudSim's day ends its accounting at 86 100.1 s).
+        pub last_step_s: f64,
+        /// Datacenter steps taken.
+        pub steps: u64,
+        /// Events the engine processed.
+        pub events: u64,
+        /// VM-steps simulated: Σ over steps of the VMs placed at that step.
+        pub vm_steps: u64,
+    }
+}
+
+summary_part! {
+    /// Energy drawn, by consumer.
+    pub struct EnergySummary {
+        /// Energy drawn by the servers, kWh (CloudSim's "energy consumption").
+        pub energy_kwh: f64,
+        /// Energy of the racks' top-of-rack switches, kWh (0 unless modelled).
+        pub network_energy_kwh: f64,
+        /// Cooling energy, kWh (0 unless modelled).
+        pub cooling_energy_kwh: f64,
+        /// Energy of migrations (`E = α·V + β`), kWh (0 unless modelled).
+        pub migration_energy_kwh: f64,
+        /// Servers + network + cooling + migrations, kWh.
+        pub total_energy_kwh: f64,
+    }
+}
+
+summary_part! {
+    /// Hosts and racks in use over the steps.
+    pub struct ActivitySummary {
+        /// Mean number of racks with an active host over the steps.
+        pub active_racks_mean: f64,
+        /// Mean number of active hosts over the steps.
+        pub active_hosts_mean: f64,
+        /// Fewest active hosts at a step.
+        pub active_hosts_min: usize,
+        /// Most active hosts at a step.
+        pub active_hosts_max: usize,
+    }
+}
+
+summary_part! {
+    /// CloudSim's host metrics from the state histories: shutdowns and SLA
+    /// violation.
+    pub struct SlaSummary {
+        /// Active→inactive transitions of hosts, counted as CloudSim's
+        /// `Helper.getTimesBeforeHostShutdown` does (every host starts "active",
+        /// so a host never used counts one shutdown at the first step).
+        pub host_shutdowns: u64,
+        /// Mean time from a host's last switch-on to its shutdown, seconds.
+        pub time_before_host_shutdown_mean_s: f64,
+        /// Sample standard deviation of that time, seconds.
+        pub time_before_host_shutdown_std_s: f64,
+        /// SLATAH: fraction of active-host time during which a host delivered less
+        /// than its VMs requested (Beloglazov & Buyya 2012; CloudSim
+        /// `getSlaTimePerActiveHost`).
+        pub slatah: f64,
+        /// CloudSim's "overall SLA violation": (requested − delivered) / requested
+        /// over all VMs, in MIPS·s.
+        pub overall_sla_violation: f64,
+        /// CloudSim's "average SLA violation": mean of (requested − delivered) /
+        /// requested over the (VM, interval) pairs that were under-served.
+        pub average_sla_violation: f64,
+        /// Total MIPS·s requested by the VMs.
+        pub requested_mips_s: f64,
+        /// Total MIPS·s delivered to the VMs.
+        pub allocated_mips_s: f64,
+    }
+}
+
+summary_part! {
+    /// Live migrations started, by reason.
+    pub struct MigrationCounts {
+        /// Live migrations started.
+        pub migrations: u64,
+        /// Of which to relieve an overloaded host.
+        pub migrations_overload: u64,
+        /// Of which to empty an under-utilised host.
+        pub migrations_underload: u64,
+    }
+}
+
+summary_part! {
+    /// What migrations cost the VMs (CloudSim's PDM, SLAV, ESV) and how long
+    /// VMs spent migrating, from the state histories.
+    pub struct DegradationSummary {
+        /// PDM as CloudSim computes it (`Helper.getSlaMetrics`,
+        /// "underallocated_migration"): MIPS·s VMs missed while migrating, over
+        /// all MIPS·s requested, summed over VMs.
+        pub pdm: f64,
+        /// PDM as the paper defines it (Beloglazov & Buyya 2012, eq. 8): the mean
+        /// over VMs that ran of each VM's missed-while-migrating / requested.
+        pub pdm_per_vm_mean: f64,
+        /// SLAV = SLATAH × PDM (CloudSim's printed "SLA"), with CloudSim's PDM.
+        pub slav: f64,
+        /// ESV = energy (kWh) × SLAV.
+        pub esv: f64,
+        /// Mean duration of a VM's migration, seconds (CloudSim's "time before a
+        /// VM migration", which measures in-migration periods).
+        pub time_before_vm_migration_mean_s: f64,
+        /// Sample standard deviation of that duration, seconds.
+        pub time_before_vm_migration_std_s: f64,
+    }
+}
+
+summary_part! {
+    /// What the migrations took, and the moves asked for outside consolidation.
+    pub struct MigrationCosts {
+        /// Total time VMs were suspended by migrations, seconds.
+        pub migration_downtime_s: f64,
+        /// Mean downtime per migration, seconds.
+        pub migration_downtime_mean_s: f64,
+        /// 99th percentile of the downtime per migration (nearest rank), seconds.
+        pub migration_downtime_p99_s: f64,
+        /// Data migrations sent, MB.
+        pub migration_data_mb: f64,
+        /// Mean duration of a migration, from its start to the VM running on
+        /// its target alone, seconds (completed migrations; NaN if none).
+        pub migration_time_mean_s: f64,
+        /// Migrations the scenario scripted (`[[migrations]]`).
+        pub migrations_scripted: u64,
+        /// Migrations evacuating a host that announced a failure.
+        pub migrations_evacuation: u64,
+        /// Moves that could not start: VM not running or already migrating, or
+        /// no room on the target.
+        pub migrations_refused: u64,
+    }
+}
+
+summary_part! {
+    /// VM downtime by cause, and the availability it leaves.
+    pub struct AvailabilitySummary {
+        /// Seconds VMs were unavailable, all causes.
+        pub vm_downtime_s: f64,
+        /// Of which paused by live migrations.
+        pub vm_downtime_migration_s: f64,
+        /// Of which the restart delay of VMs lost with a failed host.
+        pub vm_downtime_restart_s: f64,
+        /// Of which lost VMs waited beyond the delay for a host with room.
+        pub vm_downtime_crash_s: f64,
+        /// Mean availability of the placed VMs: 1 − downtime / lifetime, the
+        /// lifetime running from placement to retirement or the end.
+        pub vm_availability_mean: f64,
+        /// Lowest availability of a placed VM.
+        pub vm_availability_min: f64,
+        /// The availability each VM is promised (fraction).
+        pub availability_target: f64,
+        /// Placed VMs whose availability fell below the target.
+        pub availability_violations: u64,
+    }
+}
+
+summary_part! {
+    /// Host failures and what they did to the VMs.
+    pub struct FailureSummary {
+        /// Host failures (hosts going down).
+        pub host_failures: u64,
+        /// Of which crashes (unannounced).
+        pub host_crashes: u64,
+        /// Observed mean time between failures: host up-time / failures,
+        /// seconds (NaN without failures).
+        pub host_mtbf_s: f64,
+        /// Observed mean time to repair, over the repairs completed, seconds.
+        pub host_mttr_s: f64,
+        /// Share of host-time up: 1 − down time / (hosts × duration).
+        pub host_availability: f64,
+        /// Share of hosts that never failed: the datacenter's empirical
+        /// reliability R(duration).
+        pub host_reliability: f64,
+        /// VMs lost with a failed host (events; a VM can be lost twice).
+        pub vm_losses: u64,
+        /// Lost VMs restarted elsewhere (events).
+        pub vm_restarts: u64,
+        /// Evacuation migrations that completed before their host failed.
+        pub vms_evacuated: u64,
+        /// Migrations called off by a host failure.
+        pub migrations_aborted: u64,
+    }
+}
+
+summary_part! {
+    /// What happened to the VMs, one count per [`VmStatus`] (they add up to
+    /// the number of VMs).
+    pub struct VmFates {
+        /// VMs never disturbed: never migrated, never lost.
+        pub vms_undisturbed: u64,
+        /// VMs migrated at least once and never lost.
+        pub vms_migrated: u64,
+        /// VMs lost at least once, running again at the end.
+        pub vms_restarted: u64,
+        /// VMs lost and still down at the end.
+        pub vms_down_at_end: u64,
+        /// VMs never placed.
+        pub vms_unplaced: u64,
+    }
+}
+
+summary_part! {
+    /// The consolidation loop's work.
+    pub struct ConsolidationSummary {
+        /// Planning rounds of the consolidation loop.
+        pub consolidation_rounds: u64,
+    }
+}
+
+summary_part! {
+    /// The quality of the initial placement: `placement::evaluate` of the
+    /// datacenter once every VM has been created at t = 0 (before the first
+    /// step), whatever happens later (migrations, retired VMs). Plain numbers
+    /// so that they are columns of a sweep's `runs.csv`.
+    pub struct PlacementSummary {
+        /// Hosts running a VM after initial placement.
+        pub placement_hosts: usize,
+        /// Racks with such a host (a host without a rack counts as a rack).
+        pub placement_racks: usize,
+        /// Lower bound on the hosts the placed VMs need: the Martello–Toth L2
+        /// bin-packing bound, the largest over CPU (MIPS requested at creation),
+        /// RAM and bandwidth (`PlacementQuality::hosts_lower_bound`); 0 when no
+        /// VM was placed.
+        pub placement_lower_bound_hosts: usize,
+        /// Relative optimality gap, `placement_hosts / placement_lower_bound_hosts
+        /// − 1` (0 when no VM was placed): an upper bound on how far the host
+        /// count is from optimal.
+        pub placement_gap: f64,
+        /// Application traffic whose two ends run on different hosts, Mbit/s.
+        pub placement_inter_host_traffic_mbps: f64,
+        /// Application traffic whose two ends run in different racks, Mbit/s.
+        pub placement_inter_rack_traffic_mbps: f64,
+        /// Application traffic between placed VMs, Mbit/s (0 without applications).
+        pub placement_total_traffic_mbps: f64,
+        /// Broken availability constraints: over all anti-collocation sets,
+        /// members placed minus the distinct hosts (or racks) they occupy.
+        pub placement_anti_collocation_violations: usize,
+        /// Broken demand constraints: hosts over capacity in at least one
+        /// resource (MIPS in total or per core, RAM, bandwidth) after initial
+        /// placement.
+        pub placement_constraint_violations: usize,
+        /// Hosts whose VMs' summed trace demand exceeds the host's MIPS at some
+        /// instant of the traces: the placement fits at t = 0 but will
+        /// oversubscribe them later.
+        pub placement_trace_overloaded_hosts: usize,
+    }
+}
+
+/// Headline numbers of a run, in parts, each filled by the part of the
+/// simulation that measured it. Written as one flat record: `summary.json`
+/// and a sweep's `runs.csv` columns list every part's fields in place, in
+/// [`Summary::columns`] order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    /// What was run.
+    pub run: RunSummary,
+    /// Energy by consumer.
+    pub energy: EnergySummary,
+    /// Hosts and racks in use.
+    pub activity: ActivitySummary,
+    /// Host shutdowns and SLA violation.
+    pub sla: SlaSummary,
+    /// Migrations started, by reason.
+    pub migration_counts: MigrationCounts,
+    /// PDM, SLAV, ESV.
+    pub degradation: DegradationSummary,
+    /// Migration downtime, data and duration; scripted, evacuation and refused moves.
+    pub migration_costs: MigrationCosts,
+    /// VM downtime and availability.
+    pub availability: AvailabilitySummary,
+    /// Host failures.
+    pub failures: FailureSummary,
+    /// What happened to the VMs.
+    pub fates: VmFates,
+    /// Consolidation rounds.
+    pub consolidation: ConsolidationSummary,
+    /// Initial placement quality.
+    pub placement: PlacementSummary,
+}
+
+impl Summary {
+    /// Every column, in the order written.
+    pub fn columns() -> impl Iterator<Item = &'static str> {
+        [
+            RunSummary::COLUMNS,
+            EnergySummary::COLUMNS,
+            ActivitySummary::COLUMNS,
+            SlaSummary::COLUMNS,
+            MigrationCounts::COLUMNS,
+            DegradationSummary::COLUMNS,
+            MigrationCosts::COLUMNS,
+            AvailabilitySummary::COLUMNS,
+            FailureSummary::COLUMNS,
+            VmFates::COLUMNS,
+            ConsolidationSummary::COLUMNS,
+            PlacementSummary::COLUMNS,
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Summary", Self::columns().count())?;
+        self.run.serialize_fields(&mut out)?;
+        self.energy.serialize_fields(&mut out)?;
+        self.activity.serialize_fields(&mut out)?;
+        self.sla.serialize_fields(&mut out)?;
+        self.migration_counts.serialize_fields(&mut out)?;
+        self.degradation.serialize_fields(&mut out)?;
+        self.migration_costs.serialize_fields(&mut out)?;
+        self.availability.serialize_fields(&mut out)?;
+        self.failures.serialize_fields(&mut out)?;
+        self.fates.serialize_fields(&mut out)?;
+        self.consolidation.serialize_fields(&mut out)?;
+        self.placement.serialize_fields(&mut out)?;
+        out.end()
+    }
 }
 
 /// One datacenter step.
@@ -252,17 +427,18 @@ pub struct MigrationRecord {
     pub downtime_s: f64,
     /// Data sent, MB.
     pub data_mb: f64,
-    /// "overload" or "underload".
-    pub reason: &'static str,
-    /// Migration model.
-    pub model: &'static str,
+    /// Why it moved (`overload`, `underload`, `scripted`, `evacuation`).
+    pub reason: MigrationReason,
+    /// The model that moved it (its registered name).
+    pub model: ModelKind,
     /// Live pre-copy rounds.
     pub rounds: u32,
     /// Post-copy network page faults.
     pub faults: u64,
     /// Why it stopped iterating (e.g. `max-rounds`, `few-dirty-pages`,
-    /// `post-copy-done`, `fixed-delay`; empty if it had not ended).
-    pub stop_reason: &'static str,
+    /// `post-copy-done`, `fixed-delay`), or `aborted`; empty (`None`) if it had
+    /// not ended.
+    pub stop_reason: Option<StopReason>,
 }
 
 impl MigrationRecord {
@@ -328,11 +504,26 @@ pub struct VmRecord {
     pub downtime_s: f64,
     /// Times it was lost with a failed host.
     pub losses: u32,
-    /// `undisturbed`, `migrated`, `restarted`, `down` (lost, not running at
-    /// the end) or `unplaced`.
-    pub status: &'static str,
+    /// What happened to it over the run.
+    pub status: VmStatus,
     /// 1 − downtime / lifetime (NaN if never placed).
     pub availability: f64,
+}
+
+/// What happened to a VM over a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VmStatus {
+    /// Never migrated, never lost.
+    Undisturbed,
+    /// Migrated at least once, never lost.
+    Migrated,
+    /// Lost with a failed host at least once, running again at the end.
+    Restarted,
+    /// Lost, and not running at the end.
+    Down,
+    /// Never placed.
+    Unplaced,
 }
 
 /// Everything a run produced.
@@ -377,5 +568,132 @@ mod tests {
         assert!((s - 1.290_994_448_735_805_6).abs() < 1e-15);
         assert!(mean_and_sample_std(&[]).0.is_nan());
         assert_eq!(mean_and_sample_std(&[5.0]), (5.0, 0.0));
+    }
+
+    #[test]
+    fn the_summary_is_one_flat_record_in_its_historical_column_order() {
+        // summary.json and runs.csv have had these columns, in this order; a
+        // part moved or a field renamed changes every output file.
+        const WRITTEN: [&str; 80] = [
+            "scenario",
+            "seed",
+            "hosts",
+            "vms",
+            "vms_placed",
+            "vms_rejected",
+            "vms_finished",
+            "simulated_s",
+            "last_step_s",
+            "steps",
+            "events",
+            "vm_steps",
+            "energy_kwh",
+            "network_energy_kwh",
+            "cooling_energy_kwh",
+            "migration_energy_kwh",
+            "total_energy_kwh",
+            "active_racks_mean",
+            "active_hosts_mean",
+            "active_hosts_min",
+            "active_hosts_max",
+            "host_shutdowns",
+            "time_before_host_shutdown_mean_s",
+            "time_before_host_shutdown_std_s",
+            "slatah",
+            "overall_sla_violation",
+            "average_sla_violation",
+            "requested_mips_s",
+            "allocated_mips_s",
+            "migrations",
+            "migrations_overload",
+            "migrations_underload",
+            "pdm",
+            "pdm_per_vm_mean",
+            "slav",
+            "esv",
+            "time_before_vm_migration_mean_s",
+            "time_before_vm_migration_std_s",
+            "migration_downtime_s",
+            "migration_downtime_mean_s",
+            "migration_downtime_p99_s",
+            "migration_data_mb",
+            "migration_time_mean_s",
+            "migrations_scripted",
+            "migrations_evacuation",
+            "migrations_refused",
+            "vm_downtime_s",
+            "vm_downtime_migration_s",
+            "vm_downtime_restart_s",
+            "vm_downtime_crash_s",
+            "vm_availability_mean",
+            "vm_availability_min",
+            "availability_target",
+            "availability_violations",
+            "host_failures",
+            "host_crashes",
+            "host_mtbf_s",
+            "host_mttr_s",
+            "host_availability",
+            "host_reliability",
+            "vm_losses",
+            "vm_restarts",
+            "vms_evacuated",
+            "migrations_aborted",
+            "vms_undisturbed",
+            "vms_migrated",
+            "vms_restarted",
+            "vms_down_at_end",
+            "vms_unplaced",
+            "consolidation_rounds",
+            "placement_hosts",
+            "placement_racks",
+            "placement_lower_bound_hosts",
+            "placement_gap",
+            "placement_inter_host_traffic_mbps",
+            "placement_inter_rack_traffic_mbps",
+            "placement_total_traffic_mbps",
+            "placement_anti_collocation_violations",
+            "placement_constraint_violations",
+            "placement_trace_overloaded_hosts",
+        ];
+        assert_eq!(Summary::columns().collect::<Vec<_>>(), WRITTEN);
+        let mut summary = Summary::default();
+        summary.run.scenario = "s".into();
+        summary.energy.energy_kwh = 1.5;
+        summary.failures.host_mtbf_s = f64::NAN;
+        let json = serde_json::to_string(&summary).unwrap();
+        let keys: Vec<&str> = json
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .map(|kv| kv.split(':').next().unwrap().trim_matches('"'))
+            .collect();
+        assert_eq!(keys, WRITTEN);
+        assert!(json.starts_with(r#"{"scenario":"s","seed":0,"#), "{json}");
+        assert!(json.contains(r#""energy_kwh":1.5,"#), "{json}");
+        assert!(json.contains(r#""host_mtbf_s":null,"#), "{json}");
+    }
+
+    #[test]
+    fn vm_statuses_are_written_in_lowercase() {
+        let written: Vec<String> = [
+            VmStatus::Undisturbed,
+            VmStatus::Migrated,
+            VmStatus::Restarted,
+            VmStatus::Down,
+            VmStatus::Unplaced,
+        ]
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .collect();
+        assert_eq!(
+            written,
+            [
+                "\"undisturbed\"",
+                "\"migrated\"",
+                "\"restarted\"",
+                "\"down\"",
+                "\"unplaced\""
+            ]
+        );
     }
 }

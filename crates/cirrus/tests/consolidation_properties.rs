@@ -74,7 +74,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cirrus::RngStreams;
-use cirrus::consolidation::Consolidation;
+use cirrus::consolidation::{Consolidation, MigrationReason};
 use cirrus::consolidation::overload::{HostLoad, OverloadDetector};
 use cirrus::datacenter::{DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType};
 use cirrus::metrics::{JOULES_PER_KWH, RunResult};
@@ -971,13 +971,13 @@ fn check_result(
     let s = &r.summary;
 
     // 4. Migrations.
-    prop_assert_eq!(s.migrations, r.migrations.len() as u64);
+    prop_assert_eq!(s.migration_counts.migrations, r.migrations.len() as u64);
     prop_assert_eq!(checker.last.migrations, r.migrations.len(), "observed migrations");
-    let overload = r.migrations.iter().filter(|m| m.reason == "overload").count() as u64;
-    let underload_moves = r.migrations.iter().filter(|m| m.reason == "underload").count() as u64;
-    prop_assert_eq!(s.migrations_overload, overload);
-    prop_assert_eq!(s.migrations_underload, underload_moves);
-    prop_assert_eq!(overload + underload_moves, s.migrations, "unknown reasons");
+    let overload = r.migrations.iter().filter(|m| m.reason == MigrationReason::Overload).count() as u64;
+    let underload_moves = r.migrations.iter().filter(|m| m.reason == MigrationReason::Underload).count() as u64;
+    prop_assert_eq!(s.migration_counts.migrations_overload, overload);
+    prop_assert_eq!(s.migration_counts.migrations_underload, underload_moves);
+    prop_assert_eq!(overload + underload_moves, s.migration_counts.migrations, "unknown reasons");
     if !underload {
         prop_assert_eq!(underload_moves, 0, "underload moves with the underload phase off");
     }
@@ -999,32 +999,32 @@ fn check_result(
         prop_assert!(m.downtime_s >= 0.0 && m.data_mb > 0.0, "{m:?}");
     }
     let per_vm: u64 = r.vms.iter().map(|v| u64::from(v.migrations)).sum();
-    prop_assert_eq!(per_vm, s.migrations, "Σ per-VM migrations");
+    prop_assert_eq!(per_vm, s.migration_counts.migrations, "Σ per-VM migrations");
     for v in &r.vms {
         let n = r.migrations.iter().filter(|m| m.vm == v.vm).count();
         prop_assert_eq!(v.migrations as usize, n, "VM {} migrations", v.vm);
     }
     let per_interval: usize = r.intervals.iter().map(|i| i.migrations).sum();
-    prop_assert_eq!(per_interval as u64, s.migrations, "Σ per-interval migrations");
+    prop_assert_eq!(per_interval as u64, s.migration_counts.migrations, "Σ per-interval migrations");
     let regular = r
         .intervals
         .iter()
         .filter(|i| !(config.step_at_start && i.time_s == 0.0))
         .count();
     prop_assert_eq!(
-        s.consolidation_rounds,
+        s.consolidation.consolidation_rounds,
         regular as u64,
         "one round per regular step"
     );
 
     // 5. Summary.
-    prop_assert!((0.0..=1.0).contains(&s.slatah), "SLATAH {}", s.slatah);
-    prop_assert!((0.0..=1.0).contains(&s.pdm), "PDM {}", s.pdm);
-    prop_assert_eq!(s.slav, s.slatah * s.pdm);
-    prop_assert_eq!(s.esv, s.energy_kwh * s.slav);
-    prop_assert!(s.energy_kwh.is_finite() && s.energy_kwh >= 0.0);
+    prop_assert!((0.0..=1.0).contains(&s.sla.slatah), "SLATAH {}", s.sla.slatah);
+    prop_assert!((0.0..=1.0).contains(&s.degradation.pdm), "PDM {}", s.degradation.pdm);
+    prop_assert_eq!(s.degradation.slav, s.sla.slatah * s.degradation.pdm);
+    prop_assert_eq!(s.degradation.esv, s.energy.energy_kwh * s.degradation.slav);
+    prop_assert!(s.energy.energy_kwh.is_finite() && s.energy.energy_kwh >= 0.0);
     prop_assert_eq!(
-        s.energy_kwh,
+        s.energy.energy_kwh,
         checker.last.energy_j / JOULES_PER_KWH,
         "observed energy"
     );
@@ -1039,10 +1039,10 @@ fn check_result(
     }
     if let Some(last) = r.intervals.last() {
         prop_assert!(
-            last.energy_kwh <= s.energy_kwh,
+            last.energy_kwh <= s.energy.energy_kwh,
             "{} > {}",
             last.energy_kwh,
-            s.energy_kwh
+            s.energy.energy_kwh
         );
     }
 
@@ -1051,20 +1051,20 @@ fn check_result(
         prop_assert_eq!(rec.vms_at_end, checker.last.vms_on[h], "host {} VMs at end", h);
     }
     let placed = checker.placed.iter().filter(|&&p| p).count();
-    prop_assert_eq!(s.vms_placed, placed);
+    prop_assert_eq!(s.run.vms_placed, placed);
     for (vi, rec) in r.vms.iter().enumerate() {
         prop_assert_eq!(rec.host, checker.last.host_of[vi].map(|h| h.0), "VM {} host", vi);
         prop_assert_eq!(rec.finished_at_s, checker.gone_at[vi], "VM {} retirement", vi);
     }
     if !config.finish_idle_vms {
-        prop_assert_eq!(s.vms_finished, 0);
+        prop_assert_eq!(s.run.vms_finished, 0);
     }
 
     coverage.add(RUNS, 1);
-    coverage.hit(RUNS_WITH_MIGRATIONS, s.migrations > 0);
+    coverage.hit(RUNS_WITH_MIGRATIONS, s.migration_counts.migrations > 0);
     coverage.add(OVERLOAD_MOVES, overload as usize);
     coverage.add(UNDERLOAD_MOVES, underload_moves as usize);
-    coverage.hit(RETIRED, s.vms_finished > 0);
+    coverage.hit(RETIRED, s.run.vms_finished > 0);
     coverage.hit(DOUBLE_TARGETS, !checker.double_targeted.is_empty());
     coverage.add(DOUBLE_INCOMING, checker.double_incoming);
     coverage.add(ROUNDS_BETWEEN_TARGETS, rounds_between_targets(config, checker, r));
@@ -1293,7 +1293,7 @@ fn an_overloaded_host_sheds_a_vm() {
     let r = run_hand_made(small_spec(3, &[1.0, 1.0]), "ff");
     assert!(!r.migrations.is_empty(), "no migration");
     let m = &r.migrations[0];
-    assert_eq!(m.reason, "overload", "{m:?}");
+    assert_eq!(m.reason, MigrationReason::Overload, "{m:?}");
     assert_eq!((m.source, m.start_s), (0, 300.0), "{m:?}");
     assert_eq!(m.duration_s, 1024.0 / (1000.0 * 0.5 / 8.0));
     assert_eq!(r.migrations.len(), 1, "{:?}", r.migrations);
@@ -1301,7 +1301,7 @@ fn an_overloaded_host_sheds_a_vm() {
     assert_eq!(moved.host, Some(m.target));
     assert_ne!(moved.host, Some(0));
     assert_eq!(r.vms[1 - m.vm as usize].host, Some(0));
-    assert_eq!(r.summary.migrations_overload, 1);
+    assert_eq!(r.summary.migration_counts.migrations_overload, 1);
     assert_eq!(r.hosts[0].vms_at_end, 1);
     assert_eq!(r.hosts[m.target as usize].vms_at_end, 1);
     // No longer overloaded: 1 VM at 45 % on each host from then on.
@@ -1317,9 +1317,9 @@ fn two_lightly_loaded_hosts_are_consolidated_onto_one() {
     let r = run_hand_made(small_spec(2, &[0.2, 0.2]), "pabfd");
     assert_eq!(r.migrations.len(), 1, "{:?}", r.migrations);
     let m = &r.migrations[0];
-    assert_eq!(m.reason, "underload", "{m:?}");
+    assert_eq!(m.reason, MigrationReason::Underload, "{m:?}");
     assert_eq!((m.vm, m.source, m.target, m.start_s), (0, 0, 1, 300.0), "{m:?}");
-    assert_eq!(r.summary.migrations_underload, 1);
+    assert_eq!(r.summary.migration_counts.migrations_underload, 1);
     assert_eq!(r.hosts[0].vms_at_end, 0);
     assert_eq!(r.hosts[1].vms_at_end, 2);
     assert_eq!(r.vms[0].host, Some(1));
@@ -1386,14 +1386,14 @@ fn two_targets_spec(a2_mips: f64, g1_u: f64, h1_u: f64, h_bw_mbps: f64) -> Datac
 }
 
 /// The first round's moves: a2 (VM 1) to G and to H, g1 (VM 2) to H.
-const TWO_TARGETS: [(u32, u32, u32, &str); 3] = [
-    (1, 0, 1, "overload"),
-    (1, 0, 2, "underload"),
-    (2, 1, 2, "underload"),
+const TWO_TARGETS: [(u32, u32, u32, MigrationReason); 3] = [
+    (1, 0, 1, MigrationReason::Overload),
+    (1, 0, 2, MigrationReason::Underload),
+    (2, 1, 2, MigrationReason::Underload),
 ];
 
 /// The moves of the first round (t = 300 s).
-fn first_round(r: &RunResult) -> Vec<(u32, u32, u32, &'static str)> {
+fn first_round(r: &RunResult) -> Vec<(u32, u32, u32, MigrationReason)> {
     r.migrations
         .iter()
         .filter(|m| m.start_s == 300.0)
@@ -1523,7 +1523,7 @@ fn the_planner_may_send_one_vm_to_two_hosts() {
         "both moves end before the next round"
     );
     assert_consistent(&r, &checker);
-    assert_eq!(r.summary.vms_placed, 4);
+    assert_eq!(r.summary.run.vms_placed, 4);
     assert_eq!(r.vms[1].migrations, 2);
 }
 
@@ -1599,7 +1599,7 @@ fn trace_interpolation_stays_between_its_samples() {
     };
     let policy = build_placement_policy("pabfd", Params::new()).unwrap();
     let result = Simulation::new(spec, config, policy).unwrap().run().unwrap();
-    assert!(result.summary.requested_mips_s >= 0.0);
+    assert!(result.summary.sla.requested_mips_s >= 0.0);
 }
 
 /// Regression, third form of the double target: no round needed. With

@@ -987,20 +987,20 @@ fn check_run(
     coverage: &Coverage,
 ) -> Result<(), TestCaseError> {
     let s = &r.summary;
-    let total_j = s.energy_kwh * JOULES_PER_KWH;
+    let total_j = s.energy.energy_kwh * JOULES_PER_KWH;
     prop_assert!(
-        s.energy_kwh.is_finite() && s.energy_kwh >= 0.0,
+        s.energy.energy_kwh.is_finite() && s.energy.energy_kwh >= 0.0,
         "energy {}",
-        s.energy_kwh
+        s.energy.energy_kwh
     );
-    prop_assert_eq!(s.hosts, spec.hosts.len());
-    prop_assert_eq!(s.vms, spec.vms.len());
+    prop_assert_eq!(s.run.hosts, spec.hosts.len());
+    prop_assert_eq!(s.run.vms, spec.vms.len());
 
     // Steps and intervals.
     let times = expected_step_times(config);
     let got_times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
     prop_assert_eq!(&got_times, &times, "step times");
-    prop_assert_eq!(s.steps, times.len() as u64);
+    prop_assert_eq!(s.run.steps, times.len() as u64);
     let mut previous = 0.0;
     for i in &r.intervals {
         prop_assert!(
@@ -1015,21 +1015,21 @@ fn check_run(
             i.power_w,
             i.time_s
         );
-        prop_assert!(i.active_hosts <= s.hosts);
+        prop_assert!(i.active_hosts <= s.run.hosts);
         prop_assert!(le_rel(i.allocated_mips, i.requested_mips));
     }
     match r.intervals.last() {
-        Some(last) => prop_assert_eq!(last.energy_kwh, s.energy_kwh),
-        None => prop_assert_eq!(s.energy_kwh, 0.0),
+        Some(last) => prop_assert_eq!(last.energy_kwh, s.energy.energy_kwh),
+        None => prop_assert_eq!(s.energy.energy_kwh, 0.0),
     }
-    prop_assert!(s.active_hosts_max <= s.hosts);
+    prop_assert!(s.activity.active_hosts_max <= s.run.hosts);
 
     // Hosts.
     let host_sum: f64 = r.hosts.iter().map(|h| h.energy_kwh).sum();
     prop_assert!(
-        close(host_sum, s.energy_kwh),
+        close(host_sum, s.energy.energy_kwh),
         "Σ host energy {host_sum} ≠ total {}",
-        s.energy_kwh
+        s.energy.energy_kwh
     );
     prop_assert!(
         r.hosts
@@ -1043,8 +1043,8 @@ fn check_run(
         .iter()
         .filter(|v| v.host.is_none() && v.finished_at_s.is_none())
         .count();
-    prop_assert_eq!(s.vms_placed + unplaced, s.vms);
-    prop_assert!(s.vms_finished <= s.vms_placed);
+    prop_assert_eq!(s.run.vms_placed + unplaced, s.run.vms);
+    prop_assert!(s.run.vms_finished <= s.run.vms_placed);
     for v in &r.vms {
         prop_assert!(
             v.requested_mips_s.is_finite() && v.allocated_mips_s >= 0.0,
@@ -1058,10 +1058,10 @@ fn check_run(
             v.requested_mips_s
         );
         if let Some(h) = v.host {
-            prop_assert!((h as usize) < s.hosts);
+            prop_assert!((h as usize) < s.run.hosts);
         }
     }
-    prop_assert!(le_rel(s.allocated_mips_s, s.requested_mips_s));
+    prop_assert!(le_rel(s.sla.allocated_mips_s, s.sla.requested_mips_s));
 
     let t_last = times.last().copied().unwrap_or(0.0);
     coverage.add(RUNS, 1);
@@ -1182,10 +1182,10 @@ fn constant_demand_energy_has_a_closed_form() {
 /// when no host ever shut down)?
 fn has_nan(r: &RunResult) -> bool {
     let s = &r.summary;
-    s.time_before_host_shutdown_mean_s.is_nan()
-        || s.time_before_host_shutdown_std_s.is_nan()
-        || s.time_before_vm_migration_mean_s.is_nan()
-        || s.time_before_vm_migration_std_s.is_nan()
+    s.sla.time_before_host_shutdown_mean_s.is_nan()
+        || s.sla.time_before_host_shutdown_std_s.is_nan()
+        || s.degradation.time_before_vm_migration_mean_s.is_nan()
+        || s.degradation.time_before_vm_migration_std_s.is_nan()
         || r.migrations.iter().any(|m| m.end_s.is_nan())
 }
 

@@ -40,7 +40,7 @@ impl Datacenter {
     }
 
     /// [`is_suitable`](Self::is_suitable) for a VM needing `need`.
-    #[inline]
+    #[inline(always)]
     pub fn suits(&self, h: HostId, need: &VmNeed) -> bool {
         let hi = h.index();
         self.host_state[hi] == HostState::Up

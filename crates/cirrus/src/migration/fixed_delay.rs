@@ -2,10 +2,11 @@
 
 use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, wait};
 use super::{
-    BITS_PER_BYTE, MigrationModel, MigrationPlan, MigrationProcess, MigrationReport, MigrationStart,
+    BITS_PER_BYTE, Completion, MigrationModel, MigrationPlan, MigrationProcess, MigrationReport,
+    MigrationStart,
 };
 use super::{PhaseOutcome, VmMemory};
-use crate::datacenter::time_shared::MIGRATION_OUT_FACTOR;
+use crate::datacenter::time_shared::{MIGRATION_IN_FACTOR, MIGRATION_OUT_FACTOR};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
 
@@ -51,9 +52,15 @@ impl MigrationModel for FixedDelay {
         self.duration(dc, vm, host)
     }
 
+    /// CloudSim's `VM_MIGRATE` events: [`Completion::PerInstant`].
+    fn completion(&self) -> Completion {
+        Completion::PerInstant
+    }
+
     /// One [`Phase::Wait`] of exactly [`plan`](MigrationModel::plan)'s duration (the VM's RAM
     /// over the target's link, bit for bit the same expression), the VM at the source at
-    /// CloudSim's 90 %, then [`Phase::Done`]. It ignores the network: CloudSim does.
+    /// CloudSim's 90 % and 10 % reserved at the destination, then [`Phase::Done`]. It ignores
+    /// the network, as CloudSim does; the RAM counts as sent from the start.
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
         Box::new(FixedDelayProcess::new(
             self.delay_s(start.memory.ram_mb, start.target_bw_mbps),
@@ -63,12 +70,12 @@ impl MigrationModel for FixedDelay {
     }
 }
 
-/// A single wait, accounted as the RAM sent once.
+/// A single wait, accounted as the RAM sent once (from the start: nothing is transferred
+/// over the network, so nothing is sent progressively).
 #[derive(Debug, Clone)]
 struct FixedDelayProcess {
     ledger: Ledger,
     duration_s: f64,
-    ram_mb: f64,
     started: bool,
 }
 
@@ -76,10 +83,10 @@ impl FixedDelayProcess {
     fn new(duration_s: f64, memory: &VmMemory, now_s: f64) -> Self {
         let mut ledger = Ledger::new(now_s);
         ledger.report.stop = Some(StopReason::FixedDelay);
+        ledger.report.data_mb = memory.ram_mb;
         Self {
             ledger,
             duration_s,
-            ram_mb: memory.ram_mb,
             started: false,
         }
     }
@@ -87,17 +94,14 @@ impl FixedDelayProcess {
 
 impl MigrationProcess for FixedDelayProcess {
     fn next(&mut self, previous: PhaseOutcome) -> Phase {
-        if self.ledger.close(previous).is_some() {
-            // CloudSim counts the RAM as sent once, though no transfer is simulated.
-            self.ledger.report.data_mb = self.ram_mb;
-        }
+        self.ledger.close(previous);
         if !std::mem::replace(&mut self.started, true) {
-            // CloudSim: the VM gets 90 % of its request while migrating (VmSchedulerTimeShared).
-            let effects = PhaseEffects::at_source(MIGRATION_OUT_FACTOR);
+            // CloudSim: the VM gets 90 % of its request while migrating, the destination
+            // reserves 10 % (VmSchedulerTimeShared).
+            let effects = PhaseEffects::cloudsim(MIGRATION_OUT_FACTOR, MIGRATION_IN_FACTOR);
             if let Some(p) = wait(self.duration_s, PhaseKind::FixedDelay, effects) {
                 return self.ledger.open(p);
             }
-            self.ledger.report.data_mb = self.ram_mb;
         }
         self.ledger.open(Phase::Done)
     }
@@ -138,7 +142,7 @@ mod tests {
         let dc = Datacenter::new(s);
         let m = FixedDelay::CLOUDSIM;
         let d = |v| m.plan(&dc, VmId(v), HostId(0), HostId(0)).duration_s;
-        // reference/cloudsim.md 3.2: 13.92 s, 27.84 s, 9.808 s at 1 Gbit/s.
+        // docs/CLOUDSIM.md §3.2: 13.92 s, 27.84 s, 9.808 s at 1 Gbit/s.
         assert_eq!(d(0), 870.0 / 62.5);
         assert_eq!(d(1), 27.84);
         assert_eq!(d(2), 9.808);
@@ -165,6 +169,10 @@ mod tests {
         // Bit for bit the duration `plan` gives (13.92 s).
         assert_eq!(duration_s, 870.0 / 62.5);
         assert_eq!(effects.cpu_factor, MIGRATION_OUT_FACTOR);
+        assert_eq!(effects.target_cpu_reserve, MIGRATION_IN_FACTOR);
+        assert!(effects.charge_source_in_full);
+        // The RAM counts as sent from the start: a run cut short mid-wait reports it.
+        assert_eq!(p.report().data_mb, 870.0);
         assert_eq!(p.next(PhaseOutcome::new(duration_s, 0.9)), Phase::Done);
         assert_eq!(p.next(PhaseOutcome::START), Phase::Done);
         let r = p.report();

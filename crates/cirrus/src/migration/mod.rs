@@ -1,21 +1,21 @@
 //! How long a live migration takes and what it costs.
 //!
 //! The consolidation loop asks a [`MigrationModel`] for each move it decides.
-//! The baseline is CloudSim's: a fixed delay of RAM over half the target's
+//! Every model runs a migration as a [`MigrationProcess`]: a state machine
+//! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
+//! a network whose rate may change at any moment (docs/MODELS.md A.1.2, A.5).
+//! The baseline is CloudSim's: one wait of RAM over half the target's
 //! bandwidth, during which the VM runs at 90 % at the source and the target
 //! already holds its capacity (the 90 %/10 % shares live in
-//! [`crate::datacenter::time_shared`]).
-//!
-//! The other models run a migration as a [`MigrationProcess`]: a state machine
-//! over [`Phase`]s (wait, transfer, done) driven by how long each phase took on
-//! a network whose rate may change at any moment (models.md A.1.2, A.5). A
+//! [`crate::datacenter::time_shared`]); its migrations end together per
+//! instant, as CloudSim's events do ([`Completion::PerInstant`]). A
 //! VM's memory and how it is dirtied is a [`VmMemory`]. The models, each
 //! selectable by name with parameters (see [`crate::registry::migration_models`] and each type's docs):
 //!
 //! | name | model | source |
 //! |---|---|---|
 //! | `cloudsim` | [`FixedDelay`] | CloudSim `PowerDatacenter` |
-//! | `stop-and-copy` | [`StopAndCopy`] | Xen's non-live save, models.md A.3 |
+//! | `stop-and-copy` | [`StopAndCopy`] | Xen's non-live save, docs/MODELS.md A.3 |
 //! | `pre-copy` | [`PreCopy`] (Xen or KVM stop rules, Clark's adaptive rate) | Clark et al. NSDI 2005; Xen `xc_domain_save.c`; SimGrid, A.1, A.5 |
 //! | `time-series` | [`TimeSeriesPreCopy`] (hot pages deferred) | Hu et al. ICPADS 2011, A.4 |
 //! | `post-copy` | [`PostCopy`] (push + demand faults, pre-paging) | Hines & Gopalan VEE 2009, A.2 |
@@ -104,10 +104,96 @@ impl<'a> MigrationStart<'a> {
     }
 }
 
+/// Which model moved a VM, as results name it: one variant per registered model, and
+/// [`Other`](Self::Other) for a model defined outside this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// `cloudsim`: [`FixedDelay`].
+    FixedDelay,
+    /// `stop-and-copy`: [`StopAndCopy`].
+    StopAndCopy,
+    /// `pre-copy`: [`PreCopy`].
+    PreCopy,
+    /// `time-series`: [`TimeSeriesPreCopy`].
+    TimeSeries,
+    /// `post-copy`: [`PostCopy`].
+    PostCopy,
+    /// `hybrid`: [`Hybrid`].
+    Hybrid,
+    /// A model registered nowhere here, by its [`MigrationModel::name`].
+    Other(&'static str),
+}
+
+impl ModelKind {
+    /// The kind of the model called `name` ([`Other`](Self::Other) if no registered model is).
+    pub fn of(name: &'static str) -> Self {
+        match name {
+            "cloudsim" => Self::FixedDelay,
+            "stop-and-copy" => Self::StopAndCopy,
+            "pre-copy" => Self::PreCopy,
+            "time-series" => Self::TimeSeries,
+            "post-copy" => Self::PostCopy,
+            "hybrid" => Self::Hybrid,
+            other => Self::Other(other),
+        }
+    }
+
+    /// The model's name, as registered and written in results.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::FixedDelay => "cloudsim",
+            Self::StopAndCopy => "stop-and-copy",
+            Self::PreCopy => "pre-copy",
+            Self::TimeSeries => "time-series",
+            Self::PostCopy => "post-copy",
+            Self::Hybrid => "hybrid",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ModelKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// How the simulator ends a model's migrations: the rule that sets CloudSim's fixed delay
+/// apart. Every model runs through the same executor, as a [`MigrationProcess`]; this says
+/// which events end its phases and which hosts are processed then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Completion {
+    /// Each phase ends at its own event — its timer, or its transfer's completion on the
+    /// network — at which only the two hosts involved are processed. A VM has one
+    /// destination at a time: of the moves of one VM planned in one round, only the last
+    /// starts.
+    #[default]
+    PerPhase,
+    /// CloudSim's `VM_MIGRATE` events: all the waits that end at one instant end at one
+    /// event, at which the whole datacenter is processed first and the migrations then
+    /// complete in start order. A wait's end is known when it begins, so it is the
+    /// record's end from then on. Every planned move starts, as in CloudSim: a VM the
+    /// planner sends to two hosts in one round migrates to both at once and ends at the
+    /// later.
+    PerInstant,
+}
+
 /// A live-migration model.
 pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
+
+    /// The model's kind, for results: by default the registered model of that
+    /// [`name`](Self::name).
+    fn kind(&self) -> ModelKind {
+        ModelKind::of(self.name())
+    }
 
     /// The plan for moving VM `vm` from `source` to `target` now.
     ///
@@ -122,17 +208,23 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// Starts one migration as a process the simulator drives phase by phase (see
     /// [`MigrationProcess`]).
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
+
+    /// How the simulator ends this model's migrations ([`Completion::PerPhase`] unless the
+    /// model says otherwise).
+    fn completion(&self) -> Completion {
+        Completion::PerPhase
+    }
 }
 
 /// The constant overheads every process-based model has (Clark's stages 0–1 and 4–5,
-/// models.md A.0: "model stages 0–1 and 4–5 as constant overheads T_setup and T_resume"),
+/// docs/MODELS.md A.0: "model stages 0–1 and 4–5 as constant overheads T_setup and T_resume"),
 /// and an optional cap on every transfer's rate.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Overheads {
     /// Pre-migration and reservation, seconds, the VM running at the source (`setup_s`, 0).
     pub setup_s: f64,
     /// Commitment and activation, seconds, the VM paused (`resume_s`, 0; Clark et al.
-    /// measured 9 ms for SPECweb99 and 40 ms for Quake 3, models.md A.1.5).
+    /// measured 9 ms for SPECweb99 and 40 ms for Quake 3, docs/MODELS.md A.1.5).
     pub resume_s: f64,
     /// A cap on every transfer, Mbit/s (`rate_cap_mbps`, none): a configured migration
     /// speed, e.g. SimGrid's `mig_speed` or QEMU's `migrate_set_speed`.
@@ -249,3 +341,28 @@ pub(crate) static CATALOG: &[Entry<Box<dyn MigrationModel>>] = &[
         build: hybrid::build,
     },
 ];
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_model_has_its_own_kind_named_as_registered() {
+        let mut kinds = Vec::new();
+        for entry in CATALOG {
+            let model = (entry.build)(Params::default()).unwrap();
+            let kind = model.kind();
+            assert!(!matches!(kind, ModelKind::Other(_)), "{} has no kind", entry.name);
+            assert_eq!(kind.as_str(), entry.name);
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", entry.name)
+            );
+            kinds.push(kind);
+        }
+        kinds.dedup();
+        assert_eq!(kinds.len(), CATALOG.len());
+        assert_eq!(ModelKind::of("mine"), ModelKind::Other("mine"));
+        assert_eq!(ModelKind::Other("mine").to_string(), "mine");
+    }
+}

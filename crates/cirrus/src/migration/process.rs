@@ -1,6 +1,6 @@
 //! A migration as a state machine over phases, driven by what each phase turned out to be.
 //!
-//! The network a migration crosses is shared (a max-min fair fluid network, models.md A.5),
+//! The network a migration crosses is shared (a max-min fair fluid network, docs/MODELS.md A.5),
 //! so its rate can change at any moment and no model may assume a constant bandwidth. A
 //! [`MigrationProcess`] therefore only says what to do next — wait, or move some data —
 //! and learns from the [`PhaseOutcome`] how long that took and how much CPU the VM got
@@ -17,7 +17,7 @@ use serde::Serialize;
 pub enum VmLocation {
     /// Running at the source host (set-up, pre-copy rounds).
     Source,
-    /// Paused: runs nowhere. Time spent so is downtime (Clark et al. 2005, models.md A.0).
+    /// Paused: runs nowhere. Time spent so is downtime (Clark et al. 2005, docs/MODELS.md A.0).
     Suspended,
     /// Running at the destination host (post-copy, after the switch-over).
     Destination,
@@ -31,12 +31,22 @@ pub struct PhaseEffects {
     /// Fraction of the CPU it is given that the VM can use, in [0, 1]: 1 = unaffected,
     /// below 1 when pre-copy's dirty logging costs CPU (parameter `cpu_overhead`) or when
     /// post-copy's network faults stall the VM (each one for a round trip plus one page's
-    /// transfer, Hines & Gopalan 2009, models.md A.2.1), 0 while suspended.
+    /// transfer, Hines & Gopalan 2009, docs/MODELS.md A.2.1), 0 while suspended.
     pub cpu_factor: f64,
     /// Whether the source still holds the VM's memory besides the destination (which holds
     /// its reservation from the start, Clark's stage 1): true until the commitment (Clark's
     /// stage 4) — for post-copy, until the last page has left the source.
     pub both_hold_memory: bool,
+    /// Fraction of the VM's CPU request the destination reserves meanwhile: 0, except in
+    /// CloudSim's migration (0.1, `VmSchedulerTimeShared`'s migration overhead). Host CPU
+    /// accounting, not the migration's: not written in phase traces.
+    #[serde(skip)]
+    pub target_cpu_reserve: f64,
+    /// Whether the source host is charged the VM's full share rather than what the VM
+    /// uses: false, except in CloudSim's migration (`HostDynamicWorkload` adds
+    /// `allocated / 0.9`). Not written in phase traces either.
+    #[serde(skip)]
+    pub charge_source_in_full: bool,
 }
 
 impl PhaseEffects {
@@ -46,6 +56,21 @@ impl PhaseEffects {
             vm: VmLocation::Source,
             cpu_factor,
             both_hold_memory: true,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
+        }
+    }
+
+    /// CloudSim's migration (`VmSchedulerTimeShared`, `HostDynamicWorkload`): the VM runs at
+    /// the source at `cpu_factor` (0.9), the destination reserves `target_cpu_reserve` (0.1)
+    /// of its request, and the source is charged the VM's full share.
+    pub const fn cloudsim(cpu_factor: f64, target_cpu_reserve: f64) -> Self {
+        Self {
+            vm: VmLocation::Source,
+            cpu_factor,
+            both_hold_memory: true,
+            target_cpu_reserve,
+            charge_source_in_full: true,
         }
     }
 
@@ -55,6 +80,8 @@ impl PhaseEffects {
             vm: VmLocation::Suspended,
             cpu_factor: 0.0,
             both_hold_memory,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
         }
     }
 
@@ -64,6 +91,8 @@ impl PhaseEffects {
             vm: VmLocation::Destination,
             cpu_factor,
             both_hold_memory,
+            target_cpu_reserve: 0.0,
+            charge_source_in_full: false,
         }
     }
 
@@ -209,6 +238,8 @@ pub enum StopReason {
     PostCopyDone,
     /// A model that only knows a duration (CloudSim).
     FixedDelay,
+    /// A host failure called the migration off (set by the simulator, never by a process).
+    Aborted,
 }
 
 impl StopReason {
@@ -226,6 +257,7 @@ impl StopReason {
             Self::StopAndCopy => "stop-and-copy",
             Self::PostCopyDone => "post-copy-done",
             Self::FixedDelay => "fixed-delay",
+            Self::Aborted => "aborted",
         }
     }
 }
@@ -410,6 +442,23 @@ mod tests {
             "\"max-data\""
         );
         assert_eq!(PhaseKind::Round(3).to_string(), "round 3");
+        for stop in [
+            StopReason::MaxRounds,
+            StopReason::MaxData,
+            StopReason::FewDirtyPages,
+            StopReason::DowntimeTarget,
+            StopReason::RateLimit,
+            StopReason::Timeout,
+            StopReason::Converged,
+            StopReason::PreCopyRounds,
+            StopReason::StopAndCopy,
+            StopReason::PostCopyDone,
+            StopReason::FixedDelay,
+            StopReason::Aborted,
+        ] {
+            // Results are written through serde: it must spell each as `as_str` does.
+            assert_eq!(serde_json::to_string(&stop).unwrap(), format!("\"{stop}\""));
+        }
     }
 
     #[test]

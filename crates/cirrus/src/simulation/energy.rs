@@ -1,0 +1,374 @@
+//! Energy: each host's power integrated between its processings under the
+//! run's accounting and off rule, the power drawn besides the servers (rack
+//! switches, cooling) and the energy of migrations.
+
+use super::config::SimulationConfig;
+use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState};
+use crate::metrics::{EnergySummary, JOULES_PER_KWH};
+
+/// When a host counts as switched off (drawing 0 W) for an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OffRule {
+    /// CloudSim: a host whose utilisation was 0 at the start of the interval is
+    /// off (drawing its type's `off_power_w`, 0 W in CloudSim), even if it hosts idle VMs (`PowerHost.getEnergyLinearInterpolation`
+    /// returns 0 when the previous utilisation is 0).
+    #[default]
+    ZeroUtilization,
+    /// A host is off only while it hosts no VM; an idle host with VMs draws its
+    /// idle power.
+    NoVms,
+    /// Hosts are never switched off.
+    Never,
+}
+
+/// How power is turned into energy over an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Integration {
+    /// CloudSim: `(P(u_start) + P(u_end)) / 2 × Δt`.
+    #[default]
+    Trapezoid,
+    /// `P(u_start) × Δt`: exact for this model, where a host's allocation is
+    /// constant between steps.
+    Step,
+}
+
+/// How the datacenter's energy is accounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EnergyAccounting {
+    /// Power follows utilisation (CloudSim's `PowerDatacenter`).
+    #[default]
+    PowerAware,
+    /// Every host draws its full-load power all the time (CloudSim's
+    /// `PowerDatacenterNonPowerAware`, the "NPA" baseline).
+    NonPowerAware,
+}
+
+/// The energy of one migration, `E = α·V + β` (Liu, Jin, Xu, Liao, HPDC 2011;
+/// `docs/MODELS.md` A.1.3): α joules per MB sent, β joules fixed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationEnergy {
+    /// Joules per MB sent.
+    pub alpha_j_per_mb: f64,
+    /// Fixed joules per migration.
+    pub beta_j: f64,
+}
+
+impl MigrationEnergy {
+    /// Liu et al.'s fit: α = 0.512 J/MB, β = 20.165 J.
+    pub const LIU: Self = Self {
+        alpha_j_per_mb: 0.512,
+        beta_j: 20.165,
+    };
+}
+
+/// Power drawn besides the servers. CloudSim models neither; both are off by
+/// default, and the summary keeps server energy (`energy_kwh`) apart from
+/// network and cooling energy.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct InfrastructurePower {
+    /// Each rack's top-of-rack switch, if modelled (hosts need a rack).
+    pub switch: Option<SwitchPower>,
+    /// Cooling.
+    pub cooling: Cooling,
+}
+
+/// A top-of-rack switch: chassis plus a fixed power per active port, and
+/// nothing while no host of its rack is on (CloudSimSDN's simplification of
+/// the CARPO model, Wang et al., INFOCOM 2012: 66.7 W + 1 W per active port;
+/// `docs/MODELS.md` C.4). A rack's active ports are its hosts that are
+/// on, plus one uplink.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SwitchPower {
+    /// Chassis power while the switch is on, W.
+    pub chassis_w: f64,
+    /// Power per active port, W.
+    pub port_w: f64,
+}
+
+impl SwitchPower {
+    /// CARPO's Pronto 3240 as CloudSimSDN encodes it.
+    pub const CARPO: Self = Self {
+        chassis_w: 66.7,
+        port_w: 1.0,
+    };
+}
+
+/// How cooling power is accounted.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Cooling {
+    /// Not modelled.
+    #[default]
+    None,
+    /// Power usage effectiveness: cooling = (PUE − 1) × (server + network) power.
+    Pue(f64),
+    /// A constant power per rack with at least one host on, W (e.g. in-row coolers).
+    PerActiveRack(f64),
+}
+
+/// One host's energy books: what its last processing left, and its totals.
+#[derive(Debug, Clone, Copy, Default)]
+struct HostEnergy {
+    /// Time of the host's last processing, seconds.
+    last_t: f64,
+    /// Utilisation at the host's last processing (CloudSim `previousUtilizationMips`).
+    prev_utilization: f64,
+    /// Power at `prev_utilization` (the host type's model, computed once).
+    prev_power_w: f64,
+    /// It hosted a VM at its last processing.
+    had_vms: bool,
+    /// Energy drawn, J.
+    energy_j: f64,
+    /// ∫ utilisation dt, seconds.
+    utilization_s: f64,
+}
+
+/// The energy meter of a run: integrates each host's power from one
+/// processing to the next (CloudSim's `PowerHost.getEnergyLinearInterpolation`
+/// by default), and adds switches, cooling and migrations.
+#[derive(Debug)]
+pub(super) struct EnergyMeter {
+    accounting: EnergyAccounting,
+    off_rule: OffRule,
+    integration: Integration,
+    infrastructure: InfrastructurePower,
+    migration: Option<MigrationEnergy>,
+    hosts: Vec<HostEnergy>,
+    /// Rack of each host, if racks are modelled.
+    rack_of: Vec<Option<u32>>,
+    /// Per rack: hosts on at the start of the interval being accounted.
+    rack_hosts_on: Vec<u32>,
+    energy_j: f64,
+    network_energy_j: f64,
+    cooling_energy_j: f64,
+    migration_energy_j: f64,
+    /// Server energy since the last regular step, J.
+    interval_energy_j: f64,
+}
+
+impl EnergyMeter {
+    /// A meter at zero for the hosts of `spec`, each starting idle (at its
+    /// type's idle power, as CloudSim's hosts start at utilisation 0).
+    pub(super) fn new(config: &SimulationConfig, spec: &DatacenterSpec) -> Self {
+        let rack_of: Vec<Option<u32>> = spec.hosts.iter().map(|h| h.rack).collect();
+        let n_racks = rack_of.iter().flatten().max().map_or(0, |&r| r as usize + 1);
+        Self {
+            accounting: config.energy,
+            off_rule: config.off_rule,
+            integration: config.integration,
+            infrastructure: config.infrastructure,
+            migration: config.migration_energy,
+            hosts: spec
+                .hosts
+                .iter()
+                .map(|h| HostEnergy {
+                    prev_power_w: spec.host_types[h.host_type].power.power_watts(0.0),
+                    ..HostEnergy::default()
+                })
+                .collect(),
+            rack_hosts_on: vec![0; n_racks],
+            rack_of,
+            energy_j: 0.0,
+            network_energy_j: 0.0,
+            cooling_energy_j: 0.0,
+            migration_energy_j: 0.0,
+            interval_energy_j: 0.0,
+        }
+    }
+
+    /// Whether processing must count the hosts on per rack (switches, or
+    /// cooling per active rack).
+    pub(super) fn counts_racks(&self) -> bool {
+        self.infrastructure.switch.is_some()
+            || matches!(self.infrastructure.cooling, Cooling::PerActiveRack(_))
+    }
+
+    /// Starts counting the hosts on per rack, for an interval of the whole datacenter.
+    pub(super) fn reset_racks(&mut self) {
+        self.rack_hosts_on.fill(0);
+    }
+
+    /// Host `h` is processed at `t`: the seconds since its last processing.
+    #[inline]
+    pub(super) fn elapsed_s(&mut self, h: HostId, t: f64) -> f64 {
+        let l = &mut self.hosts[h.index()];
+        let dt = t - l.last_t;
+        l.last_t = t;
+        dt
+    }
+
+    /// Host `h` delivered nothing and hosted no VM at its last processing.
+    #[inline]
+    pub(super) fn was_idle(&self, h: HostId) -> bool {
+        let l = &self.hosts[h.index()];
+        l.prev_utilization == 0.0 && !l.had_vms
+    }
+
+    /// Charges idle host `h` for `dt` > 0 seconds at the power of its last
+    /// processing; returns the energy, J.
+    #[inline]
+    pub(super) fn charge_idle(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
+        let p_now = self.hosts[h.index()].prev_power_w;
+        self.charge_interval(dc, h, p_now, dt, count_racks)
+    }
+
+    /// Charges host `h`, just stepped, for the `dt` > 0 seconds since its last
+    /// processing; returns the energy, J.
+    #[inline]
+    pub(super) fn charge(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
+        // The power at both ends was computed already: at the last
+        // processing, and by `step_host` now.
+        let p_now = dc.power_watts(h);
+        debug_assert_eq!(p_now, dc.host_type(h).power.power_watts(dc.utilization(h)));
+        self.charge_interval(dc, h, p_now, dt, count_racks)
+    }
+
+    /// Charges host `h` for the `dt` seconds from its last processing to
+    /// power `p_now`, and counts it on in its rack if it was.
+    #[inline]
+    fn charge_interval(&mut self, dc: &Datacenter, h: HostId, p_now: f64, dt: f64, count_racks: bool) -> f64 {
+        let from = self.hosts[h.index()];
+        let e = self.interval_energy_j(dc, h, &from, p_now, dt);
+        self.add(h, e);
+        self.hosts[h.index()].utilization_s += from.prev_utilization * dt;
+        if count_racks
+            && dc.host_state(h) != HostState::Down
+            && self.host_on(from.prev_utilization, from.had_vms)
+        {
+            self.count_on(h);
+        }
+        e
+    }
+
+    /// Remembers what host `h`'s processing left: the start of its next interval.
+    #[inline]
+    pub(super) fn processed(&mut self, dc: &Datacenter, h: HostId) {
+        let l = &mut self.hosts[h.index()];
+        l.prev_utilization = dc.utilization(h);
+        l.prev_power_w = dc.power_watts(h);
+        l.had_vms = !dc.vms_on(h).is_empty();
+    }
+
+    #[inline]
+    fn add(&mut self, h: HostId, e: f64) {
+        self.hosts[h.index()].energy_j += e;
+        self.energy_j += e;
+        self.interval_energy_j += e;
+    }
+
+    /// Was a host with this state at the start of an interval drawing more
+    /// than its off power (the off rule of [`interval_energy_j`](Self::interval_energy_j))?
+    #[inline]
+    fn host_on(&self, u_prev: f64, had_vms: bool) -> bool {
+        if self.accounting == EnergyAccounting::NonPowerAware {
+            return true;
+        }
+        match self.off_rule {
+            OffRule::ZeroUtilization => u_prev != 0.0,
+            OffRule::NoVms => had_vms,
+            OffRule::Never => true,
+        }
+    }
+
+    #[inline]
+    fn count_on(&mut self, h: HostId) {
+        if let Some(r) = self.rack_of[h.index()] {
+            self.rack_hosts_on[r as usize] += 1;
+        }
+    }
+
+    /// Energy of host `h` over `dt` seconds from the state its last
+    /// processing left (`from`) to power `p_now`, under the run's accounting
+    /// and off rule.
+    #[inline]
+    fn interval_energy_j(&self, dc: &Datacenter, h: HostId, from: &HostEnergy, p_now: f64, dt: f64) -> f64 {
+        let (u_prev, p_prev, had_vms) = (from.prev_utilization, from.prev_power_w, from.had_vms);
+        let host_type = dc.host_type(h);
+        if dc.host_state(h) == HostState::Down {
+            // Failed: unpowered until repaired.
+            return 0.0;
+        }
+        if self.accounting == EnergyAccounting::NonPowerAware {
+            return host_type.power.max_power_watts() * dt;
+        }
+        let off = match self.off_rule {
+            OffRule::ZeroUtilization => u_prev == 0.0,
+            OffRule::NoVms => !had_vms,
+            OffRule::Never => false,
+        };
+        if off {
+            return host_type.off_power_w * dt;
+        }
+        match self.integration {
+            // CloudSim PowerHost.getEnergyLinearInterpolation's operation order.
+            Integration::Trapezoid => (p_prev + (p_now - p_prev) / 2.0) * dt,
+            Integration::Step => p_prev * dt,
+        }
+    }
+
+    /// Switch and cooling energy of an interval of `dt` seconds in which the
+    /// servers drew `server_j`, from the hosts counted on at its start.
+    pub(super) fn charge_infrastructure(&mut self, server_j: f64, dt: f64) {
+        let infra = self.infrastructure;
+        let mut network_j = 0.0;
+        let mut racks_on = 0u32;
+        for &on in &self.rack_hosts_on {
+            if on > 0 {
+                racks_on += 1;
+                if let Some(sw) = infra.switch {
+                    // Active ports: the hosts that are on, plus the uplink.
+                    network_j += (sw.chassis_w + sw.port_w * f64::from(on + 1)) * dt;
+                }
+            }
+        }
+        let cooling_j = match infra.cooling {
+            Cooling::None => 0.0,
+            Cooling::Pue(pue) => (pue - 1.0) * (server_j + network_j),
+            Cooling::PerActiveRack(w) => w * f64::from(racks_on) * dt,
+        };
+        self.network_energy_j += network_j;
+        self.cooling_energy_j += cooling_j;
+    }
+
+    /// Charges a migration that sent `data_mb` over the network, if migration
+    /// energy is modelled.
+    pub(super) fn charge_migration(&mut self, data_mb: f64) {
+        if let Some(e) = self.migration {
+            self.migration_energy_j += e.alpha_j_per_mb * data_mb + e.beta_j;
+        }
+    }
+
+    /// Server energy drawn so far, J.
+    pub(super) fn energy_j(&self) -> f64 {
+        self.energy_j
+    }
+
+    /// Server energy since the last call (since the last regular step), J.
+    pub(super) fn take_interval_energy_j(&mut self) -> f64 {
+        std::mem::take(&mut self.interval_energy_j)
+    }
+
+    /// Host `h`'s energy, kWh.
+    pub(super) fn host_energy_kwh(&self, h: HostId) -> f64 {
+        self.hosts[h.index()].energy_j / JOULES_PER_KWH
+    }
+
+    /// Host `h`'s ∫ utilisation dt, seconds.
+    pub(super) fn host_utilization_s(&self, h: HostId) -> f64 {
+        self.hosts[h.index()].utilization_s
+    }
+
+    /// The energy part of the summary.
+    pub(super) fn summary(&self) -> EnergySummary {
+        EnergySummary {
+            energy_kwh: self.energy_j / JOULES_PER_KWH,
+            network_energy_kwh: self.network_energy_j / JOULES_PER_KWH,
+            cooling_energy_kwh: self.cooling_energy_j / JOULES_PER_KWH,
+            migration_energy_kwh: self.migration_energy_j / JOULES_PER_KWH,
+            total_energy_kwh: (self.energy_j
+                + self.network_energy_j
+                + self.cooling_energy_j
+                + self.migration_energy_j)
+                / JOULES_PER_KWH,
+        }
+    }
+}

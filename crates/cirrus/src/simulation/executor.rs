@@ -1,0 +1,757 @@
+//! The only way a VM migrates: every move — consolidation's, scripted,
+//! evacuation — starts here and runs as its model's [`MigrationProcess`].
+//!
+//! A process asks for a wait or a transfer; the executor carries it out — a
+//! timer, or a flow in the max-min fair [`Network`] whose rate changes
+//! whenever another flow starts or ends — and reports back how long it took.
+//! Each phase's effects are applied to the datacenter for its duration:
+//! where the VM runs, the share of its CPU it can use (0 while paused) and
+//! what the destination reserves, and, after a post-copy switch-over, the
+//! memory the source still holds. Hosts involved are processed before and
+//! after every change, so energy and SLA entries follow the phases exactly.
+//!
+//! When phases end is the model's [`Completion`] rule. Under
+//! [`Completion::PerInstant`] (CloudSim's fixed delay) every wait ending at
+//! one instant ends at one [`Event::MigrationsDue`], after the whole
+//! datacenter has been processed, as CloudSim's `VM_MIGRATE` events do.
+
+use std::collections::BTreeMap;
+
+use cirrus_engine::{EventId, Scheduler, SimTime};
+
+use super::Event;
+use super::site::Site;
+use crate::consolidation::{MigrationReason, PlannedMigration};
+use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
+use crate::metrics::{MigrationCosts, MigrationCounts, MigrationRecord};
+use crate::migration::{
+    Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Phase, PhaseEffects,
+    PhaseOutcome, StopReason, VmLocation, VmMemory,
+};
+use crate::network::{Direction, FlowId, FlowRequest, LinkSpec, Network, Topology, TopologySpec};
+
+/// A flow's remaining data below which it counts as complete, MB (1 byte).
+const FLOW_DONE_MB: f64 = 1e-6;
+/// Relative rounding tolerance on flow completion times.
+const COMPLETION_SLACK_S: f64 = 1e-9;
+
+/// One migration in flight.
+#[derive(Debug)]
+struct Flight {
+    /// Index of its [`MigrationRecord`].
+    record: usize,
+    vm: VmId,
+    source: HostId,
+    target: HostId,
+    process: Box<dyn MigrationProcess>,
+    phase_start_s: f64,
+    flow: Option<FlowId>,
+    /// The VM already runs at the target (post-copy), the source holds its memory.
+    switched: bool,
+    /// When its current wait ends, under [`Completion::PerInstant`].
+    due_s: Option<f64>,
+    /// It sent data over the network (a transfer phase began).
+    networked: bool,
+}
+
+/// A wait ending at a due instant: flight `slot` as of `generation`.
+#[derive(Debug, Clone, Copy)]
+struct DueWait {
+    slot: u32,
+    generation: u32,
+}
+
+/// The waits ending at one instant, in the order they began.
+#[derive(Debug)]
+struct DueInstant {
+    /// Its [`Event::MigrationsDue`] is scheduled.
+    armed: bool,
+    /// When the migration of its first wait started, seconds.
+    first_start_s: f64,
+    waits: Vec<DueWait>,
+}
+
+/// The migrations of a run: those in flight, the network they cross, and
+/// the record of every one started.
+#[derive(Debug)]
+pub(super) struct MigrationExecutor {
+    completion: Completion,
+    /// Memory and dirtying of each VM type.
+    vm_memory: Vec<VmMemory>,
+    /// The network migrations cross (a flat one is made at the first transfer if none was given).
+    network: Option<Network>,
+    network_timer: Option<EventId>,
+    network_dirty: bool,
+    flights: Vec<Option<Flight>>,
+    /// Per flight slot, bumped whenever the slot changes hands.
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    flow_flight: BTreeMap<FlowId, u32>,
+    /// Transfers to start once the current event is handled (flight, flow).
+    pending_flows: Vec<(u32, FlowRequest)>,
+    /// Waits by the instant they end (`f64` bits: non-negative times order
+    /// like their bits), under [`Completion::PerInstant`].
+    due: BTreeMap<u64, DueInstant>,
+    /// Some instant of `due` is not armed yet.
+    unarmed: bool,
+    records: Vec<MigrationRecord>,
+    vm_migrations: Vec<u32>,
+    /// Seconds each VM was paused by migrations.
+    vm_downtime_s: Vec<f64>,
+    /// Moves asked for that could not start (VM gone, already moving, no room).
+    refused: u64,
+}
+
+impl MigrationExecutor {
+    /// No migration yet; VMs of each type idle, with the type's RAM.
+    pub(super) fn new(dc: &Datacenter) -> Self {
+        let n_vms = dc.vm_count();
+        Self {
+            completion: Completion::default(),
+            vm_memory: dc
+                .spec()
+                .vm_types
+                .iter()
+                .map(|t| VmMemory::idle(t.ram_mb as f64))
+                .collect(),
+            network: None,
+            network_timer: None,
+            network_dirty: false,
+            flights: Vec::new(),
+            generations: Vec::new(),
+            free: Vec::new(),
+            flow_flight: BTreeMap::new(),
+            pending_flows: Vec::new(),
+            due: BTreeMap::new(),
+            unarmed: false,
+            records: Vec::new(),
+            vm_migrations: vec![0; n_vms],
+            vm_downtime_s: vec![0.0; n_vms],
+            refused: 0,
+        }
+    }
+
+    /// The network migrations cross.
+    pub(super) fn set_network(&mut self, network: Network) {
+        self.network = Some(network);
+    }
+
+    /// Each VM type's memory and dirtying.
+    pub(super) fn set_vm_memory(&mut self, memory: Vec<VmMemory>) {
+        self.vm_memory = memory;
+    }
+
+    /// Runs `model`'s migrations by its completion rule.
+    pub(super) fn use_model(&mut self, model: Option<&dyn MigrationModel>) {
+        self.completion = model.map_or(Completion::default(), |m| m.completion());
+    }
+
+    /// A move asked for could not start.
+    pub(super) fn refuse(&mut self) {
+        self.refused += 1;
+    }
+
+    /// Every migration started, in start order.
+    pub(super) fn records(&self) -> &[MigrationRecord] {
+        &self.records
+    }
+
+    /// Starts the `planned` moves at `t` with `model`, then processes the
+    /// hosts involved (their entries at `t` are replaced, and the next
+    /// interval's energy starts from the new shares).
+    ///
+    /// CloudSim's planner can send a VM to two hosts in one round (a
+    /// destination of an overload move emptied as under-utilised). Under
+    /// [`Completion::PerInstant`] both moves run at once and the VM ends at
+    /// the second, as in CloudSim; otherwise only the last move of a VM in a
+    /// round starts, since a real migration cannot have two destinations:
+    /// same outcome, one migration.
+    pub(super) fn start(
+        &mut self,
+        site: &mut Site,
+        model: &dyn MigrationModel,
+        planned: &[PlannedMigration],
+        t: f64,
+    ) {
+        for (i, m) in planned.iter().enumerate() {
+            if self.completion == Completion::PerPhase
+                && planned[i + 1..].iter().any(|later| later.vm == m.vm)
+            {
+                continue;
+            }
+            let Some(source) = site.dc.host_of(m.vm) else {
+                continue;
+            };
+            let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
+            let process = model.start(&MigrationStart {
+                memory: &self.vm_memory[vm_type],
+                source_bw_mbps: site.dc.host_type(source).bw_mbps,
+                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
+                now_s: t,
+            });
+            // The destination holds the VM's memory from the start; the shares
+            // of each phase come with it.
+            site.dc.start_migration(m.vm, m.target);
+            site.touch(source);
+            site.touch(m.target);
+            let record = self.records.len();
+            self.records.push(MigrationRecord {
+                start_s: t,
+                end_s: f64::NAN,
+                vm: m.vm.0,
+                source: source.0,
+                target: m.target.0,
+                duration_s: f64::NAN,
+                downtime_s: 0.0,
+                data_mb: 0.0,
+                reason: m.reason,
+                model: model.kind(),
+                rounds: 0,
+                faults: 0,
+                stop_reason: None,
+            });
+            self.vm_migrations[m.vm.index()] += 1;
+            let slot = self.alloc(Flight {
+                record,
+                vm: m.vm,
+                source,
+                target: m.target,
+                process,
+                phase_start_s: t,
+                flow: None,
+                switched: false,
+                due_s: None,
+                networked: false,
+            });
+            let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
+            self.begin_phase(site, slot, first, t);
+        }
+        site.process_touched(t);
+    }
+
+    fn alloc(&mut self, f: Flight) -> u32 {
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.flights[i as usize] = Some(f);
+                i
+            }
+            None => {
+                self.flights.push(Some(f));
+                self.generations.push(0);
+                (self.flights.len() - 1) as u32
+            }
+        };
+        // Timers of an earlier flight in this slot (called off by a failure) go stale.
+        self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1);
+        slot
+    }
+
+    fn flight_mut(&mut self, slot: u32) -> &mut Flight {
+        self.flights[slot as usize].as_mut().expect("a live flight")
+    }
+
+    fn is_live(&self, slot: u32, generation: u32) -> bool {
+        self.flights.get(slot as usize).is_some_and(Option::is_some)
+            && self.generations[slot as usize] == generation
+    }
+
+    /// Carries out `phase` of flight `slot` from `t`.
+    fn begin_phase(&mut self, site: &mut Site, slot: u32, phase: Phase, t: f64) {
+        self.flight_mut(slot).phase_start_s = t;
+        match phase {
+            Phase::Wait {
+                duration_s, effects, ..
+            } => {
+                self.apply_effects(site, slot, effects);
+                let generation = self.generations[slot as usize];
+                match self.completion {
+                    Completion::PerPhase => site.agenda.push((
+                        t + duration_s.max(0.0),
+                        Event::MigrationPhase { slot, generation },
+                    )),
+                    Completion::PerInstant => self.book(slot, generation, t, duration_s.max(0.0)),
+                }
+            }
+            Phase::Transfer {
+                data_mb,
+                rate_cap_mbps,
+                effects,
+                ..
+            } => {
+                self.apply_effects(site, slot, effects);
+                if self.network.is_none() {
+                    self.network = Some(flat_network(&site.dc));
+                }
+                let f = self.flight_mut(slot);
+                f.networked = true;
+                let (src, dst) = (f.source.0, f.target.0);
+                // Flows started by one event join the network together, with
+                // one re-sharing of the links (see `start_flows`).
+                self.pending_flows.push((
+                    slot,
+                    FlowRequest {
+                        src,
+                        dst,
+                        data_mb: data_mb.max(0.0),
+                        rate_cap_mbps,
+                    },
+                ));
+            }
+            Phase::Done => self.land(site, slot, t),
+        }
+    }
+
+    /// Books flight `slot`'s wait of `duration_s` from `t` at the instant it
+    /// ends. That end is known now, so it is written in the record (with what
+    /// the process reports so far), as CloudSim knows it when it schedules
+    /// `VM_MIGRATE`.
+    fn book(&mut self, slot: u32, generation: u32, t: f64, duration_s: f64) {
+        let at = t + duration_s;
+        let f = self.flights[slot as usize].as_mut().expect("a live flight");
+        f.due_s = Some(at);
+        let report = f.process.report();
+        let r = &mut self.records[f.record];
+        r.end_s = at;
+        r.duration_s = (t - r.start_s) + duration_s;
+        r.downtime_s = report.downtime_s;
+        r.data_mb = report.data_mb;
+        r.stop_reason = report.stop;
+        let first_start_s = r.start_s;
+        let instant = self.due.entry(at.to_bits()).or_insert_with(|| {
+            self.unarmed = true;
+            DueInstant {
+                armed: false,
+                first_start_s,
+                waits: Vec::new(),
+            }
+        });
+        instant.waits.push(DueWait { slot, generation });
+    }
+
+    /// Where the VM runs and what it and the hosts use during a phase.
+    fn apply_effects(&mut self, site: &mut Site, slot: u32, effects: PhaseEffects) {
+        let f = self.flights[slot as usize].as_mut().expect("a live flight");
+        let cpu = match effects.vm {
+            VmLocation::Suspended => 0.0,
+            VmLocation::Source | VmLocation::Destination => effects.cpu_factor.clamp(0.0, 1.0),
+        };
+        if effects.vm == VmLocation::Destination && !f.switched {
+            site.dc.switch_over(f.vm, f.target);
+            f.switched = true;
+        }
+        site.dc.set_migration_shares(
+            f.vm,
+            MigrationShares {
+                source: cpu,
+                target: effects.target_cpu_reserve,
+                charge_source_in_full: effects.charge_source_in_full,
+            },
+        );
+        site.touch(f.source);
+        site.touch(f.target);
+    }
+
+    /// The current phase of flight `slot` ended at `t`: the process learns
+    /// how it went and the next phase begins. Unless the whole datacenter was
+    /// just processed (`hosts_current`), the flight's hosts are brought up to
+    /// date before, and processed again after.
+    fn end_phase(&mut self, site: &mut Site, slot: u32, t: f64, hosts_current: bool) {
+        let f = self.flight_mut(slot);
+        f.flow = None;
+        f.due_s = None;
+        let (vm, source, target, start) = (f.vm, f.source, f.target, f.phase_start_s);
+        if !hosts_current {
+            site.touch(source);
+            site.touch(target);
+            site.process_touched(t);
+        }
+        let full = site.dc.vm_type(vm).total_mips();
+        // What the VM executed at the end of the phase stands for the phase
+        // (shares only change at processing instants).
+        let cpu_fraction = if full > 0.0 {
+            (site.dc.vm_allocated_mips(vm) / full).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let outcome = PhaseOutcome::new((t - start).max(0.0), cpu_fraction);
+        let next = self.flight_mut(slot).process.next(outcome);
+        self.begin_phase(site, slot, next, t);
+        if !hosts_current {
+            site.process_touched(t);
+        }
+    }
+
+    /// The migration of flight `slot` is over at `t`.
+    fn land(&mut self, site: &mut Site, slot: u32, t: f64) {
+        let f = self.flights[slot as usize].take().expect("a live flight");
+        self.free.push(slot);
+        if f.switched {
+            site.dc.release_held_memory(f.vm, f.source);
+            site.touch(f.source);
+        } else if let Some(left) = site.dc.complete_migration(f.vm, f.target) {
+            // The VM leaves where it runs: its source, or the first target of
+            // a VM CloudSim's planner sent to two hosts (none if it was
+            // retired there meanwhile).
+            site.touch(left);
+        }
+        site.dc.set_migration_shares(f.vm, MigrationShares::CLOUDSIM);
+        site.touch(f.target);
+        let report = f.process.report();
+        close_record(&mut self.records[f.record], &report, t, report.stop);
+        self.vm_downtime_s[f.vm.index()] += report.downtime_s;
+        if f.networked {
+            site.meter.charge_migration(report.data_mb);
+        }
+    }
+
+    /// A timer of flight `slot` fired at `t`.
+    pub(super) fn phase_timer(&mut self, site: &mut Site, slot: u32, generation: u32, t: f64) {
+        if self.is_live(slot, generation) {
+            self.end_phase(site, slot, t, false);
+        }
+    }
+
+    /// The waits due at `t` end together: the whole datacenter is processed
+    /// (unless it just was), then each wait ends in the order they began,
+    /// and the hosts the migrations touched are processed again (only they
+    /// can have changed: same requests, same shares elsewhere).
+    pub(super) fn settle_due(&mut self, site: &mut Site, t: f64) {
+        let Some(instant) = self.due.remove(&t.to_bits()) else {
+            return;
+        };
+        if t > site.last_process_s {
+            site.process_all(t);
+        }
+        for w in instant.waits {
+            if self.is_live(w.slot, w.generation) {
+                self.end_phase(site, w.slot, t, true);
+            }
+        }
+        site.process_touched(t);
+    }
+
+    /// Schedules the [`Event::MigrationsDue`] of each instant booked since
+    /// the last call. After an event at which moves may start (a step, a
+    /// scripted move, a failure warning: `moves_may_start`), every instant
+    /// whose first migration started now is armed, again if it was already:
+    /// two such events at one time give an instant shared by their moves a
+    /// second `MigrationsDue`, which finds nothing left to do. That is the
+    /// event structure runs have always had, and `events` counts it.
+    pub(super) fn arm_completions(
+        &mut self,
+        now: SimTime,
+        sched: &mut Scheduler<Event>,
+        moves_may_start: bool,
+    ) {
+        let now_s = now.secs();
+        if !(std::mem::take(&mut self.unarmed) || moves_may_start && !self.due.is_empty()) {
+            return;
+        }
+        for (&bits, instant) in &mut self.due {
+            let again = moves_may_start && instant.first_start_s == now_s;
+            if instant.armed && !again {
+                continue;
+            }
+            instant.armed = true;
+            let at = f64::from_bits(bits).max(now_s);
+            sched
+                .schedule_at(SimTime::from_secs(at), Event::MigrationsDue)
+                .expect("migrations end after they start");
+        }
+    }
+
+    /// The network's next completion is due at `t`: every flow done by then
+    /// ends its phase, in flow order.
+    pub(super) fn network_due(&mut self, site: &mut Site, t: f64) {
+        self.network_timer = None;
+        // Completion times are computed in floating point: a flow due within
+        // a rounding error of `t` is due now.
+        let slack_s = COMPLETION_SLACK_S * t.abs().max(1.0);
+        loop {
+            let Some(net) = self.network.as_mut() else {
+                return;
+            };
+            let Some((id, at)) = net.next_completion() else {
+                break;
+            };
+            let done = at <= t + slack_s || net.remaining_mb(id).is_some_and(|r| r <= FLOW_DONE_MB);
+            if !done {
+                break;
+            }
+            let to = at.max(net.now_s());
+            // A flow's completion is never skipped: `at` is the earliest.
+            net.advance_to(to).expect("completions come in order");
+            net.remove_flow(id).expect("a live flow");
+            self.network_dirty = true;
+            if let Some(slot) = self.flow_flight.remove(&id) {
+                self.end_phase(site, slot, t, false);
+            }
+        }
+        self.advance_network(t);
+    }
+
+    /// Moves the network's clock to `t`, or as close as its next pending
+    /// completion allows (that completion's own event follows at once).
+    fn advance_network(&mut self, t: f64) {
+        let Some(net) = self.network.as_mut() else {
+            return;
+        };
+        let now = net.now_s();
+        let mut to = t.max(now);
+        if let Some((_, at)) = net.next_completion() {
+            to = to.min(at.max(now));
+        }
+        net.advance_to(to)
+            .expect("never before now, never past a completion");
+    }
+
+    /// Starts the transfers phases asked for during the event at `now`, all
+    /// at once.
+    pub(super) fn start_flows(&mut self, now: f64) {
+        if self.pending_flows.is_empty() {
+            return;
+        }
+        self.advance_network(now);
+        let requests: Vec<FlowRequest> = self.pending_flows.iter().map(|(_, r)| *r).collect();
+        let net = self.network.as_mut().expect("a transfer made the network");
+        let ids = net.add_flows(&requests).expect("hosts exist and data is finite");
+        for ((slot, _), id) in self.pending_flows.drain(..).zip(ids) {
+            if let Some(f) = self.flights[slot as usize].as_mut() {
+                f.flow = Some(id);
+            }
+            self.flow_flight.insert(id, slot);
+        }
+        self.network_dirty = true;
+    }
+
+    /// Re-arms the network's completion event if flows changed.
+    pub(super) fn rearm_network(&mut self, now: SimTime, sched: &mut Scheduler<Event>) {
+        if !std::mem::take(&mut self.network_dirty) {
+            return;
+        }
+        if let Some(id) = self.network_timer.take() {
+            sched.cancel(id);
+        }
+        if let Some((_, at)) = self.network.as_ref().and_then(|n| n.next_completion()) {
+            let id: EventId = sched
+                .schedule_at(SimTime::from_secs(at.max(now.secs())), Event::NetworkDue)
+                .expect("completions lie ahead");
+            self.network_timer = Some(id);
+        }
+    }
+
+    /// Calls off, at `t`, every migration in flight for which `which(vm,
+    /// source, target, switched_over)` says so: `Some(lost)`, the VM being
+    /// lost with it (`true`: `on_lost` is told) or staying at its source.
+    /// A migration whose wait ends at `t` under [`Completion::PerInstant`]
+    /// is not called off: its completion is already due.
+    pub(super) fn call_off(
+        &mut self,
+        site: &mut Site,
+        t: f64,
+        which: impl Fn(VmId, HostId, HostId, bool) -> Option<bool>,
+        mut on_lost: impl FnMut(&mut Site, VmId),
+    ) {
+        for slot in self.call_off_order() {
+            let Some(f) = self.flights[slot as usize].as_ref() else {
+                continue;
+            };
+            if f.due_s.is_some_and(|at| at <= t) {
+                continue;
+            }
+            let (vm, source, target, switched) = (f.vm, f.source, f.target, f.switched);
+            let Some(lost) = which(vm, source, target, switched) else {
+                continue;
+            };
+            site.touch(source);
+            site.touch(target);
+            site.process_touched(t);
+            let downtime_s = self.take_flight(slot, t);
+            if switched {
+                site.dc.release_held_memory(vm, source);
+            } else {
+                site.dc.abort_migration(vm, target);
+            }
+            site.dc.set_migration_shares(vm, MigrationShares::CLOUDSIM);
+            self.vm_downtime_s[vm.index()] += downtime_s;
+            if lost {
+                on_lost(site, vm);
+            }
+            site.touch(source);
+            site.touch(target);
+        }
+    }
+
+    /// The flights in flight, in the order a call-off visits them: by slot,
+    /// or in start order under [`Completion::PerInstant`] (CloudSim's
+    /// migrations have no slots).
+    fn call_off_order(&self) -> Vec<u32> {
+        let mut live: Vec<(usize, u32)> = (self.flights.iter().enumerate())
+            .filter_map(|(slot, f)| f.as_ref().map(|f| (f.record, slot as u32)))
+            .collect();
+        if self.completion == Completion::PerInstant {
+            live.sort_unstable();
+        }
+        live.into_iter().map(|(_, slot)| slot).collect()
+    }
+
+    /// Calls off flight `slot` at `t`: its transfer leaves the network, its
+    /// timers go stale, its record ends as aborted with what it did so far.
+    /// Returns the downtime it caused. The caller puts the VM right in the
+    /// datacenter.
+    fn take_flight(&mut self, slot: u32, t: f64) -> f64 {
+        let f = self.flights[slot as usize].take().expect("a live flight");
+        self.free.push(slot);
+        self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1);
+        if let Some(id) = f.flow {
+            self.advance_network(t);
+            if let Some(net) = self.network.as_mut() {
+                net.remove_flow(id).expect("a live flow");
+            }
+            self.flow_flight.remove(&id);
+            self.network_dirty = true;
+        }
+        self.pending_flows.retain(|(s, _)| *s != slot);
+        let report = f.process.report();
+        close_record(&mut self.records[f.record], &report, t, Some(StopReason::Aborted));
+        report.downtime_s
+    }
+
+    /// The run ended at `duration_s`: ends after it are unknown, and the
+    /// migrations still in flight report what they did so far.
+    pub(super) fn finish(&mut self, duration_s: f64) {
+        for m in &mut self.records {
+            if m.end_s > duration_s {
+                m.end_s = f64::NAN;
+            }
+        }
+        for f in self.flights.iter().flatten() {
+            let report = f.process.report();
+            let r = &mut self.records[f.record];
+            r.downtime_s = report.downtime_s;
+            r.data_mb = report.data_mb;
+            r.rounds = report.rounds;
+            r.faults = report.faults;
+            self.vm_downtime_s[r.vm as usize] += report.downtime_s;
+        }
+    }
+
+    /// Times VM `v` was migrated.
+    pub(super) fn vm_migrations(&self, v: VmId) -> u32 {
+        self.vm_migrations[v.index()]
+    }
+
+    /// Seconds each VM was paused by migrations.
+    pub(super) fn vm_downtime_s(&self) -> &[f64] {
+        &self.vm_downtime_s
+    }
+
+    fn count(&self, reason: MigrationReason) -> u64 {
+        self.records.iter().filter(|m| m.reason == reason).count() as u64
+    }
+
+    /// Migrations started, by reason.
+    pub(super) fn counts(&self) -> MigrationCounts {
+        MigrationCounts {
+            migrations: self.records.len() as u64,
+            migrations_overload: self.count(MigrationReason::Overload),
+            migrations_underload: self.count(MigrationReason::Underload),
+        }
+    }
+
+    /// Downtime, data and duration of the migrations; scripted, evacuation
+    /// and refused moves (after [`finish`](Self::finish)).
+    pub(super) fn costs(&self) -> MigrationCosts {
+        let mut downtimes: Vec<f64> = self.records.iter().map(|m| m.downtime_s).collect();
+        downtimes.sort_by(f64::total_cmp);
+        let (mut completed, mut completed_s) = (0usize, 0.0);
+        for m in &self.records {
+            if m.end_s.is_finite() {
+                completed += 1;
+                completed_s += m.duration_s;
+            }
+        }
+        let downtime_s = self.records.iter().fold(0.0, |s, m| s + m.downtime_s);
+        MigrationCosts {
+            migration_downtime_s: downtime_s,
+            migration_downtime_mean_s: if self.records.is_empty() {
+                f64::NAN
+            } else {
+                downtime_s / self.records.len() as f64
+            },
+            migration_downtime_p99_s: percentile_sorted(&downtimes, 0.99),
+            migration_data_mb: self.records.iter().fold(0.0, |s, m| s + m.data_mb),
+            migration_time_mean_s: if completed == 0 {
+                f64::NAN
+            } else {
+                completed_s / completed as f64
+            },
+            migrations_scripted: self.count(MigrationReason::Scripted),
+            migrations_evacuation: self.count(MigrationReason::Evacuation),
+            migrations_refused: self.refused,
+        }
+    }
+
+    /// Evacuations that completed, and migrations called off (after
+    /// [`finish`](Self::finish)).
+    pub(super) fn evacuated_and_aborted(&self) -> (u64, u64) {
+        let aborted = |m: &&MigrationRecord| m.stop_reason == Some(StopReason::Aborted);
+        let evacuated = (self.records.iter())
+            .filter(|m| m.reason == MigrationReason::Evacuation && !aborted(m) && m.end_s.is_finite())
+            .count();
+        (
+            evacuated as u64,
+            self.records.iter().filter(aborted).count() as u64,
+        )
+    }
+
+    /// Consumes the executor: its records.
+    pub(super) fn into_records(self) -> Vec<MigrationRecord> {
+        self.records
+    }
+}
+
+/// Ends migration record `r` at `t` with what the process reported. A record
+/// that already ends at `t` — a wait booked per instant — keeps its duration,
+/// the wait's own, rather than a difference of instants.
+fn close_record(r: &mut MigrationRecord, report: &MigrationReport, t: f64, stop: Option<StopReason>) {
+    if r.end_s != t {
+        r.end_s = t;
+        r.duration_s = t - r.start_s;
+    }
+    r.downtime_s = report.downtime_s;
+    r.data_mb = report.data_mb;
+    r.rounds = report.rounds;
+    r.faults = report.faults;
+    r.stop_reason = stop;
+}
+
+/// A flat network with each host's link at its type's bandwidth.
+fn flat_network(dc: &Datacenter) -> Network {
+    let n = dc.host_count() as u32;
+    let first_bw = dc.host_type(HostId(0)).bw_mbps;
+    let mut topology =
+        Topology::new(&TopologySpec::flat(n, first_bw)).expect("host bandwidths are validated");
+    for h in dc.hosts() {
+        let bw = dc.host_type(h).bw_mbps;
+        if bw != first_bw {
+            for dir in [Direction::Up, Direction::Down] {
+                if let Some(link) = topology.host_link(h.0, dir) {
+                    topology
+                        .set_link(link, LinkSpec::idle(bw))
+                        .expect("a positive bandwidth");
+                }
+            }
+        }
+    }
+    Network::new(topology)
+}
+
+/// The `q` quantile of sorted `values` (nearest rank; NaN when empty).
+fn percentile_sorted(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}

@@ -1,0 +1,92 @@
+//! The record of the regular steps: one [`IntervalRecord`] per step, and the
+//! activity (hosts and racks in use) over them.
+
+use super::site::Site;
+use crate::metrics::{ActivitySummary, IntervalRecord, JOULES_PER_KWH};
+
+/// What the steps of a run recorded.
+#[derive(Debug, Default)]
+pub(super) struct StepLog {
+    pub(super) intervals: Vec<IntervalRecord>,
+    pub(super) steps: u64,
+    /// Σ over steps of the VMs placed then.
+    pub(super) vm_steps: u64,
+    pub(super) last_step_s: f64,
+    scratch_racks: Vec<u32>,
+}
+
+impl StepLog {
+    /// Room for the steps of a run of `duration_s` at `interval_s`.
+    pub(super) fn new(duration_s: f64, interval_s: f64) -> Self {
+        let expected = (duration_s / interval_s).ceil() as usize + 1;
+        Self {
+            intervals: Vec::with_capacity(expected.min(1 << 20)),
+            ..Self::default()
+        }
+    }
+
+    /// Records the step at `t`, at which the detector flagged
+    /// `overloaded_hosts` and `migrations` started: the datacenter as it is
+    /// now, and what the interval since the last step accumulated.
+    pub(super) fn record(&mut self, t: f64, site: &mut Site, overloaded_hosts: usize, migrations: usize) {
+        let interval_s = t - self.last_step_s;
+        let dc = &site.dc;
+        let mut active_hosts = 0;
+        let mut requested_total = 0.0;
+        let mut allocated_total = 0.0;
+        self.scratch_racks.clear();
+        for h in dc.hosts() {
+            if dc.utilization_mips(h) > 0.0 {
+                active_hosts += 1;
+                if let Some(r) = dc.spec().hosts[h.index()].rack {
+                    self.scratch_racks.push(r);
+                }
+            }
+            requested_total += dc.requested_mips(h);
+            allocated_total += dc.utilization_mips(h);
+            self.vm_steps += dc.vms_on(h).len() as u64;
+        }
+        self.scratch_racks.sort_unstable();
+        self.scratch_racks.dedup();
+        let energy_j = site.meter.take_interval_energy_j();
+        self.intervals.push(IntervalRecord {
+            time_s: t,
+            active_hosts,
+            active_racks: self.scratch_racks.len(),
+            power_w: if interval_s > 0.0 {
+                energy_j / interval_s
+            } else {
+                0.0
+            },
+            energy_kwh: site.meter.energy_j() / JOULES_PER_KWH,
+            requested_mips: requested_total,
+            allocated_mips: allocated_total,
+            overloaded_hosts,
+            migrations,
+            sla_violation_s: site.ledger.take_interval_violation_s(),
+        });
+        self.steps += 1;
+        self.last_step_s = t;
+    }
+
+    /// Hosts and racks in use over the steps.
+    pub(super) fn activity(&self) -> ActivitySummary {
+        let n_steps = self.intervals.len();
+        if n_steps == 0 {
+            return ActivitySummary {
+                active_racks_mean: 0.0,
+                active_hosts_mean: 0.0,
+                active_hosts_min: 0,
+                active_hosts_max: 0,
+            };
+        }
+        let active = || self.intervals.iter().map(|r| r.active_hosts);
+        ActivitySummary {
+            active_racks_mean: self.intervals.iter().map(|r| r.active_racks).sum::<usize>() as f64
+                / n_steps as f64,
+            active_hosts_mean: active().sum::<usize>() as f64 / n_steps as f64,
+            active_hosts_min: active().min().unwrap_or(0),
+            active_hosts_max: active().max().unwrap_or(0),
+        }
+    }
+}

@@ -131,9 +131,9 @@
 //!
 //! // Initial placement by the new policy: one VM per host.
 //! let result = Simulation::new(spec.clone(), config.clone(), Box::new(Spread))?.run()?;
-//! assert_eq!(result.summary.vms_placed, 3);
-//! assert_eq!(result.summary.active_hosts_max, 3);
-//! assert_eq!(result.summary.migrations, 0);
+//! assert_eq!(result.summary.run.vms_placed, 3);
+//! assert_eq!(result.summary.activity.active_hosts_max, 3);
+//! assert_eq!(result.summary.migration_counts.migrations, 0);
 //!
 //! // The same policy as the destination chooser of a consolidation loop (THR 0.8, MMT,
 //! // CloudSim's migration delay), the other parts built by name from the registry.
@@ -149,9 +149,9 @@
 //! // Each host runs one VM at 500 of 5320 MIPS. At the first round the underload step
 //! // empties the least utilised host, 0, onto the host Spread picks, 1 (one VM, the lowest
 //! // id); host 2's VM would not fit in host 1's RAM then, so two hosts stay on.
-//! assert_eq!(consolidated.summary.migrations_underload, 1);
+//! assert_eq!(consolidated.summary.migration_counts.migrations_underload, 1);
 //! assert_eq!(consolidated.intervals.last().map(|i| i.active_hosts), Some(2));
-//! assert!(consolidated.summary.energy_kwh < result.summary.energy_kwh);
+//! assert!(consolidated.summary.energy.energy_kwh < result.summary.energy.energy_kwh);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

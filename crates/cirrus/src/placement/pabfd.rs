@@ -88,12 +88,11 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
                 }
             }
         }
-        // Internal iteration: the bitset walk compiles to plain nested loops.
-        dc.busy_hosts().for_each(|h| {
+        for h in dc.busy_hosts() {
             if !filter.is_excluded(h) {
                 consider(h);
             }
-        });
+        }
         best.map(|(h, _)| h)
     }
 }

@@ -74,8 +74,8 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
             let power_diff = power_after - dc.power_watts(h);
             // Candidates are visited out of id order, so ties go explicitly to
             // the lower id (CloudSim: strict `<` in id order). The admission
-            // test has no side effects, so it is asked only of a host that
-            // would win: same choice, far fewer tests.
+            // test changes nothing but its own caches, so it is asked only of
+            // a host that would win: same choice, far fewer tests.
             let wins = best.is_none_or(|(b, min)| power_diff < min || (power_diff == min && h < b));
             if wins && !(base != 0.0 && ctx.admission.overloaded_after(dc, h, v)) {
                 best = Some((h, power_diff));
@@ -88,12 +88,11 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
                 }
             }
         }
-        // Internal iteration: the bitset walk compiles to plain nested loops.
-        dc.busy_hosts().for_each(|h| {
+        for h in dc.busy_hosts() {
             if !filter.is_excluded(h) {
                 consider(h);
             }
-        });
+        }
         best.map(|(h, _)| h)
     }
 }

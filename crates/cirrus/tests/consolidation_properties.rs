@@ -74,8 +74,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cirrus::RngStreams;
-use cirrus::consolidation::{Consolidation, MigrationReason};
 use cirrus::consolidation::overload::{HostLoad, OverloadDetector};
+use cirrus::consolidation::{Consolidation, MigrationReason};
 use cirrus::datacenter::{DatacenterSpec, HostId, HostSpec, HostType, VmId, VmSpec, VmType};
 use cirrus::metrics::{JOULES_PER_KWH, RunResult};
 use cirrus::params::{ParamValue, Params};
@@ -973,11 +973,23 @@ fn check_result(
     // 4. Migrations.
     prop_assert_eq!(s.migration_counts.migrations, r.migrations.len() as u64);
     prop_assert_eq!(checker.last.migrations, r.migrations.len(), "observed migrations");
-    let overload = r.migrations.iter().filter(|m| m.reason == MigrationReason::Overload).count() as u64;
-    let underload_moves = r.migrations.iter().filter(|m| m.reason == MigrationReason::Underload).count() as u64;
+    let overload = r
+        .migrations
+        .iter()
+        .filter(|m| m.reason == MigrationReason::Overload)
+        .count() as u64;
+    let underload_moves = r
+        .migrations
+        .iter()
+        .filter(|m| m.reason == MigrationReason::Underload)
+        .count() as u64;
     prop_assert_eq!(s.migration_counts.migrations_overload, overload);
     prop_assert_eq!(s.migration_counts.migrations_underload, underload_moves);
-    prop_assert_eq!(overload + underload_moves, s.migration_counts.migrations, "unknown reasons");
+    prop_assert_eq!(
+        overload + underload_moves,
+        s.migration_counts.migrations,
+        "unknown reasons"
+    );
     if !underload {
         prop_assert_eq!(underload_moves, 0, "underload moves with the underload phase off");
     }
@@ -1005,7 +1017,11 @@ fn check_result(
         prop_assert_eq!(v.migrations as usize, n, "VM {} migrations", v.vm);
     }
     let per_interval: usize = r.intervals.iter().map(|i| i.migrations).sum();
-    prop_assert_eq!(per_interval as u64, s.migration_counts.migrations, "Σ per-interval migrations");
+    prop_assert_eq!(
+        per_interval as u64,
+        s.migration_counts.migrations,
+        "Σ per-interval migrations"
+    );
     let regular = r
         .intervals
         .iter()
@@ -1019,7 +1035,11 @@ fn check_result(
 
     // 5. Summary.
     prop_assert!((0.0..=1.0).contains(&s.sla.slatah), "SLATAH {}", s.sla.slatah);
-    prop_assert!((0.0..=1.0).contains(&s.degradation.pdm), "PDM {}", s.degradation.pdm);
+    prop_assert!(
+        (0.0..=1.0).contains(&s.degradation.pdm),
+        "PDM {}",
+        s.degradation.pdm
+    );
     prop_assert_eq!(s.degradation.slav, s.sla.slatah * s.degradation.pdm);
     prop_assert_eq!(s.degradation.esv, s.energy.energy_kwh * s.degradation.slav);
     prop_assert!(s.energy.energy_kwh.is_finite() && s.energy.energy_kwh >= 0.0);

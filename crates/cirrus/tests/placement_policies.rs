@@ -455,12 +455,20 @@ fn exclude_idle_and_admission_are_respected() {
             admission: &mut NoAdmissionCheck,
         };
         let mut policy = build_placement_policy(name, Params::new()).expect("registered");
-        assert_eq!(policy.select_host(&dc, &mut ctx, VmId(1)), Some(HostId(3)), "{name}");
+        assert_eq!(
+            policy.select_host(&dc, &mut ctx, VmId(1)),
+            Some(HostId(3)),
+            "{name}"
+        );
         let mut ctx = PlacementContext {
             filter: busy_only,
             admission: &mut StaticThreshold(0.1),
         };
-        assert_eq!(policy.select_host(&dc, &mut ctx, VmId(1)), None, "{name}: admission");
+        assert_eq!(
+            policy.select_host(&dc, &mut ctx, VmId(1)),
+            None,
+            "{name}: admission"
+        );
         if name == "ff" {
             // `admission = false`: CloudSim's PowerVmAllocationPolicySimple, no overload test.
             let params = Params::new().with("admission", ParamValue::Bool(false));

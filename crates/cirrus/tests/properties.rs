@@ -719,7 +719,8 @@ fn placement_respects_exclusions_capacities_and_admission() {
                     .filter(|&h| {
                         !filter.is_excluded(h)
                             && before.is_suitable(h, v)
-                            && !(before.potential_utilization_mips(h) != 0.0 && overloaded_after(&before, h, v))
+                            && !(before.potential_utilization_mips(h) != 0.0
+                                && overloaded_after(&before, h, v))
                     })
                     .collect();
                 let suitable = |h: HostId| before.is_suitable(h, v);

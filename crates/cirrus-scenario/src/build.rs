@@ -645,7 +645,7 @@ impl Context {
         let cooling = match e.cooling {
             None => Cooling::None,
             Some(c) => match (c.pue, c.rack_w) {
-                (Some(pue), None) if pue.is_finite() && pue >= 1.0 => Cooling::Pue(pue),
+                (Some(pue), None) if pue.is_finite() && pue >= 1.0 => Cooling::Pue { pue },
                 (Some(pue), None) => {
                     return Err(self.invalid(
                         "energy.cooling.pue",
@@ -659,7 +659,7 @@ impl Context {
                             "per-rack cooling needs racks: set hosts.hosts_per_rack",
                         ));
                     }
-                    Cooling::PerActiveRack(w)
+                    Cooling::PerActiveRack { rack_w: w }
                 }
                 (None, Some(w)) => {
                     return Err(

@@ -186,11 +186,11 @@ impl SimulationConfig {
             });
         }
         match self.infrastructure.cooling {
-            Cooling::Pue(p) if !(p.is_finite() && p >= 1.0) => Err(SimError::Config {
+            Cooling::Pue { pue: p } if !(p.is_finite() && p >= 1.0) => Err(SimError::Config {
                 field: "cooling.pue",
                 message: format!("must be a number >= 1, found {p}"),
             }),
-            Cooling::PerActiveRack(w) if !(w.is_finite() && w >= 0.0) => Err(SimError::Config {
+            Cooling::PerActiveRack { rack_w: w } if !(w.is_finite() && w >= 0.0) => Err(SimError::Config {
                 field: "cooling.rack_w",
                 message: format!("must be a number >= 0, found {w}"),
             }),

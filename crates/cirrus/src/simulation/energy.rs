@@ -100,9 +100,15 @@ pub enum Cooling {
     #[default]
     None,
     /// Power usage effectiveness: cooling = (PUE − 1) × (server + network) power.
-    Pue(f64),
-    /// A constant power per rack with at least one host on, W (e.g. in-row coolers).
-    PerActiveRack(f64),
+    Pue {
+        /// The PUE, ≥ 1.
+        pue: f64,
+    },
+    /// A constant power per rack with at least one host on (e.g. in-row coolers).
+    PerActiveRack {
+        /// Watts per active rack.
+        rack_w: f64,
+    },
 }
 
 /// One host's energy books: what its last processing left, and its totals.
@@ -179,7 +185,7 @@ impl EnergyMeter {
     /// cooling per active rack).
     pub(super) fn counts_racks(&self) -> bool {
         self.infrastructure.switch.is_some()
-            || matches!(self.infrastructure.cooling, Cooling::PerActiveRack(_))
+            || matches!(self.infrastructure.cooling, Cooling::PerActiveRack { .. })
     }
 
     /// Starts counting the hosts on per rack, for an interval of the whole datacenter.
@@ -322,8 +328,8 @@ impl EnergyMeter {
         }
         let cooling_j = match infra.cooling {
             Cooling::None => 0.0,
-            Cooling::Pue(pue) => (pue - 1.0) * (server_j + network_j),
-            Cooling::PerActiveRack(w) => w * f64::from(racks_on) * dt,
+            Cooling::Pue { pue } => (pue - 1.0) * (server_j + network_j),
+            Cooling::PerActiveRack { rack_w } => rack_w * f64::from(racks_on) * dt,
         };
         self.network_energy_j += network_j;
         self.cooling_energy_j += cooling_j;

@@ -108,7 +108,7 @@ fn switches_and_cooling_are_charged_for_racks_with_hosts_on() {
         SimulationConfig {
             infrastructure: InfrastructurePower {
                 switch: Some(SwitchPower::CARPO),
-                cooling: Cooling::Pue(1.5),
+                cooling: Cooling::Pue { pue: 1.5 },
             },
             ..base.clone()
         },
@@ -130,7 +130,7 @@ fn switches_and_cooling_are_charged_for_racks_with_hosts_on() {
         SimulationConfig {
             infrastructure: InfrastructurePower {
                 switch: None,
-                cooling: Cooling::PerActiveRack(200.0),
+                cooling: Cooling::PerActiveRack { rack_w: 200.0 },
             },
             ..base
         },

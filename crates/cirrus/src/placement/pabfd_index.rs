@@ -326,36 +326,36 @@ impl PabfdIndex {
         let standing = &self.standing;
         for ty in &mut self.types {
             ty.idle.clear();
-            let idle = &mut ty.idle;
             let mut busy = 0;
-            // One pass: idle hosts to their set, busy ones to the tree.
-            let members = ty
-                .hosts
-                .iter()
-                .enumerate()
-                .filter_map(|(p, h)| match standing[h.index()] {
-                    HostStanding::Absent => None,
-                    HostStanding::Idle => {
-                        idle.insert(p as u32);
-                        None
-                    }
-                    HostStanding::Busy(u) => {
-                        busy += 1;
-                        Some((p as u32, u))
-                    }
-                });
-            match &ty.rule {
-                IncreaseRule::Pieces(pieces) => {
-                    ty.tree.rebuild(members);
-                    // Piece q holds the u in [low(q), low(q + 1)).
-                    let mut below = 0;
-                    for (q, count) in ty.busy_in_piece.iter_mut().enumerate() {
-                        let next = ty.tree.count_below_after_rebuild(pieces.low(q + 1));
-                        *count = (next - below) as u32;
-                        below = next;
+            if let IncreaseRule::Pieces(pieces) = &ty.rule {
+                // One pass: idle hosts to their set, busy ones to the tree.
+                let members = ty.tree.start_rebuild();
+                for (p, h) in ty.hosts.iter().enumerate() {
+                    match standing[h.index()] {
+                        HostStanding::Absent => {}
+                        HostStanding::Idle => ty.idle.insert(p as u32),
+                        HostStanding::Busy(u) => {
+                            busy += 1;
+                            members.push((u.to_bits(), p as u32));
+                        }
                     }
                 }
-                IncreaseRule::Model(_) => members.for_each(drop),
+                ty.tree.finish_rebuild();
+                // Piece q holds the u in [low(q), low(q + 1)).
+                let mut below = 0;
+                for (q, count) in ty.busy_in_piece.iter_mut().enumerate() {
+                    let next = ty.tree.count_below_after_rebuild(pieces.low(q + 1));
+                    *count = (next - below) as u32;
+                    below = next;
+                }
+            } else {
+                for (p, h) in ty.hosts.iter().enumerate() {
+                    match standing[h.index()] {
+                        HostStanding::Absent => {}
+                        HostStanding::Idle => ty.idle.insert(p as u32),
+                        HostStanding::Busy(_) => busy += 1,
+                    }
+                }
             }
             ty.busy = busy;
         }

@@ -225,16 +225,31 @@ impl UtilizationTree {
     }
 
     /// Replaces the whole content by `(p, u)` for `p` in `members`, given in
-    /// increasing position: sorts once (a counting sort, O(n), for large
-    /// trees), gives the members the slots `0, 1, …` in that order (the other
-    /// positions the slots after), and builds the treap bottom-up in O(n) (a
-    /// Cartesian tree by stack).
+    /// increasing position: [`start_rebuild`](Self::start_rebuild), then
+    /// [`finish_rebuild`](Self::finish_rebuild).
+    #[cfg(test)]
     pub(super) fn rebuild(&mut self, members: impl IntoIterator<Item = (u32, f64)>) {
-        let pairs = &mut self.sort.pairs;
-        pairs.clear();
-        // Canonical utilisations are non-negative and not NaN: their bit
-        // patterns order them; the position breaks ties.
-        pairs.extend(members.into_iter().map(|(p, u)| (u.to_bits(), p)));
+        let pairs = self.start_rebuild();
+        for (p, u) in members {
+            pairs.push((u.to_bits(), p));
+        }
+        self.finish_rebuild();
+    }
+
+    /// Starts replacing the whole content: the caller pushes `(u.to_bits(),
+    /// p)` for each member, in increasing position, into the returned buffer
+    /// (canonical utilisations are non-negative and not NaN, so their bit
+    /// patterns order them), then calls [`finish_rebuild`](Self::finish_rebuild).
+    pub(super) fn start_rebuild(&mut self) -> &mut Vec<(u64, u32)> {
+        self.sort.pairs.clear();
+        &mut self.sort.pairs
+    }
+
+    /// Sorts the members once (a counting sort, O(n), for large trees), gives
+    /// them the slots `0, 1, …` in that order (the other positions the slots
+    /// after), and builds the treap bottom-up in O(n) (a Cartesian tree by
+    /// stack).
+    pub(super) fn finish_rebuild(&mut self) {
         self.sort.sort();
         let members = self.sort.pairs.len();
         self.slot_of.fill(NIL);
@@ -429,7 +444,6 @@ impl UtilizationTree {
 struct PairSort {
     pairs: Vec<(u64, u32)>,
     spare: Vec<(u64, u32)>,
-    counts: [u32; 256],
 }
 
 impl PairSort {
@@ -440,7 +454,6 @@ impl PairSort {
         Self {
             pairs: Vec::with_capacity(n),
             spare: Vec::with_capacity(n),
-            counts: [0; 256],
         }
     }
 
@@ -460,21 +473,25 @@ impl PairSort {
         let leading = |k: u64| (k - lo) >> shift;
         self.spare.clear();
         self.spare.resize(n, (0, 0));
+        // Both histograms in one pass.
+        let mut counts = [[0u32; 256]; 2];
+        for &(k, _) in &self.pairs {
+            let d = leading(k);
+            counts[0][d as usize & 0xFF] += 1;
+            counts[1][(d >> 8) as usize & 0xFF] += 1;
+        }
         // Two stable passes, low byte first; the pairs came in position
         // order, so equal leading bits stay in position order.
-        for byte in [0, 8] {
-            self.counts.fill(0);
-            for &(k, _) in &self.pairs {
-                self.counts[(leading(k) >> byte) as usize & 0xFF] += 1;
-            }
+        for (pass, counts) in counts.iter_mut().enumerate() {
+            let byte = 8 * pass as u32;
             let mut sum = 0;
-            for c in &mut self.counts {
+            for c in counts.iter_mut() {
                 let here = *c;
                 *c = sum;
                 sum += here;
             }
             for &pair in &self.pairs {
-                let slot = &mut self.counts[(leading(pair.0) >> byte) as usize & 0xFF];
+                let slot = &mut counts[(leading(pair.0) >> byte) as usize & 0xFF];
                 self.spare[*slot as usize] = pair;
                 *slot += 1;
             }
@@ -482,16 +499,20 @@ impl PairSort {
         }
         // Runs of equal leading bits: exactly.
         let mut start = 0;
-        while start < n {
-            let d = leading(self.pairs[start].0);
-            let mut end = start + 1;
-            while end < n && leading(self.pairs[end].0) == d {
-                end += 1;
+        let mut run = leading(self.pairs[0].0);
+        for end in 1..=n {
+            let next = if end < n {
+                leading(self.pairs[end].0)
+            } else {
+                u64::MAX
+            };
+            if next != run {
+                if end - start > 1 {
+                    self.pairs[start..end].sort_unstable();
+                }
+                start = end;
+                run = next;
             }
-            if end - start > 1 {
-                self.pairs[start..end].sort_unstable();
-            }
-            start = end;
         }
     }
 }

@@ -18,21 +18,23 @@
 //! counts.
 //!
 //! Measured on the 2-core development machine while other builds ran (load
-//! average ≈ 5; criterion's median estimates), with instruction counts from
-//! callgrind (`PABFD_PROBE`, difference of two runs, per operation), which
-//! do not depend on the load:
+//! average 4–6; criterion's median estimates; another run at load ≈ 5 gave
+//! times up to 1.8× these), with instruction counts from callgrind
+//! (`PABFD_PROBE`, difference of two runs, per operation), which do not
+//! depend on the load:
 //!
 //! | | ×1 (800 hosts) | ×64 (51,200 hosts) |
 //! |---|---|---|
-//! | scan, query | 11.3 µs (95,600 instr.) | 693 µs (6,080,000 instr.) |
-//! | index, query | 0.82 µs (8,250 instr.) | 0.64 µs (7,320 instr.) |
-//! | scan, query refusing half | 10.8 µs | 663 µs |
-//! | index, query refusing half | 1.11 µs | 0.65 µs |
-//! | index, update (two `set`s) | 0.45 µs | 1.47 µs |
-//! | index, rebuild | 21.9 µs (221,000 instr.) | 2.18 ms (13,900,000 instr.) |
+//! | scan, query | 7.7 µs (95,600 instr.) | 443 µs (6,080,000 instr.) |
+//! | index, query | 0.64 µs (8,250 instr.) | 0.42 µs (7,320 instr.) |
+//! | scan, query refusing half | 5.6 µs | 434 µs |
+//! | index, query refusing half | 0.78 µs | 0.41 µs |
+//! | index, update (two `set`s) | 0.23 µs | 0.88 µs |
+//! | index, rebuild | 10.8 µs (168,000 instr.) | 1.24 ms (11,100,000 instr.) |
 //!
 //! Under heaptrack, `PABFD_PROBE="mixed x64 0"` and `"mixed x64 20000"` (20,000
-//! more queries, 40,000 updates, 20 rebuilds) make the same 618 allocations.
+//! more queries, 40,000 updates, 20 rebuilds) make the same 618 allocations
+//! (×1: 607 and 607).
 
 // `criterion_main!` generates an undocumented `main`.
 #![allow(missing_docs)]

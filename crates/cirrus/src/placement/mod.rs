@@ -15,6 +15,7 @@ mod first_fit;
 mod first_fit_decreasing;
 mod obfd;
 mod pabfd;
+pub mod pabfd_index;
 mod pba;
 mod rack_aware;
 mod scavp;

@@ -61,7 +61,7 @@ xs=()
 ys=()
 for k in "${series[@]}"; do
   if [[ $k == 1 ]]; then
-    scenario=scenarios/planetlab-20110303-lr-mmt.toml
+    scenario=scenarios/scale/planetlab-x1-lr-mmt.toml
     target=0
   else
     scenario=scenarios/scale/planetlab-x$k-lr-mmt.toml

@@ -304,6 +304,7 @@ impl Context {
             quirks: CloudSimQuirks {
                 memory_only_at_creation: f.cloudsim_quirks.memory_only_at_creation,
                 initial_admission_new_vm_only: f.cloudsim_quirks.initial_admission_new_vm_only,
+                empty_overload_targets: f.cloudsim_quirks.empty_overload_targets,
             },
             infrastructure,
             migration_energy,

@@ -714,6 +714,9 @@ pub struct QuirksSection {
     /// Initial placement's overload test sees only the VM being placed.
     #[serde(default)]
     pub initial_admission_new_vm_only: bool,
+    /// A round may empty hosts that just received VMs from overloaded hosts.
+    #[serde(default)]
+    pub empty_overload_targets: bool,
 }
 
 /// Initial placement mode.

@@ -292,6 +292,9 @@ impl Simulation {
         if self.config.quirks.memory_only_at_creation {
             self.site.dc.set_reserve_memory(false);
         }
+        if let Some(c) = self.consolidation.as_mut() {
+            c.empty_overload_targets = self.config.quirks.empty_overload_targets;
+        }
         let mut engine: Engine<Event> = Engine::new();
         let sched = engine.scheduler();
         let first = self.config.step_offset_s + self.config.scheduling_interval_s;

@@ -1244,10 +1244,17 @@ fn thr_consolidation() -> ConsolidationPlan {
     }
 }
 
+/// An hour at 300 s. The hand-made cases reproduce CloudSim's rounds, in
+/// which a host that just took a VM from an overloaded host may be emptied
+/// in the same round (the `empty_overload_targets` quirk), so that is on.
 fn hour() -> SimulationConfig {
     SimulationConfig {
         duration_s: 3600.0,
         scheduling_interval_s: 300.0,
+        quirks: CloudSimQuirks {
+            empty_overload_targets: true,
+            ..CloudSimQuirks::default()
+        },
         ..SimulationConfig::default()
     }
 }
@@ -1545,6 +1552,30 @@ fn the_planner_may_send_one_vm_to_two_hosts() {
     assert_consistent(&r, &checker);
     assert_eq!(r.summary.run.vms_placed, 4);
     assert_eq!(r.vms[1].migrations, 2);
+}
+
+/// The same case under the paper's rule (the quirk off): G, which took a2
+/// from the overloaded host, is not emptied in the same round, so a2 moves
+/// once and is never incoming on two hosts.
+#[test]
+fn without_the_quirk_a_vm_moves_at_most_once_per_round() {
+    let config = SimulationConfig {
+        quirks: CloudSimQuirks::default(),
+        ..hour()
+    };
+    let (r, checker) = run_watched_with(two_targets_spec(300.0, 0.25, 0.1, 100.0), &config, "ff");
+    let first = first_round(&r);
+    assert_eq!(first[0], TWO_TARGETS[0], "the overload move is the same");
+    assert!(
+        first.iter().all(|m| m.0 != 1 || m.3 == MigrationReason::Overload),
+        "a2 is not moved again in the round: {first:?}"
+    );
+    assert!(
+        first.iter().all(|m| m.1 != TWO_TARGETS[0].2),
+        "G, a destination of the round, is not emptied: {first:?}"
+    );
+    assert_eq!(checker.double_incoming, 0);
+    assert_consistent_with(&config, &r, &checker);
 }
 
 /// Regression. H at 1 Mbit/s: a2's migration to H takes 1 600 s, so at the

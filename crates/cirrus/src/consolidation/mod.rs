@@ -14,11 +14,12 @@
 //! returned moves as live migrations priced by a
 //! [`MigrationModel`].
 //!
-//! Two of CloudSim's quirks are kept because its published numbers depend on
-//! them: there is no underload threshold (every active host is a candidate,
-//! least utilised first), and hosts that just received VMs from overloaded
-//! hosts may themselves be emptied in the same round (CloudSim means to
-//! exclude them but passes an empty list).
+//! As in the paper and CloudSim, there is no underload threshold: every
+//! active host is a candidate, least utilised first. CloudSim also lets a
+//! round empty hosts that just received VMs from overloaded hosts (it means
+//! to exclude them but passes an empty list); that is a quirk here,
+//! [`Consolidation::empty_overload_targets`], off by default and on in the
+//! CloudSim scenarios.
 
 pub mod history;
 pub mod lr_admission;
@@ -258,6 +259,12 @@ pub struct Consolidation {
     pub migration: Box<dyn MigrationModel>,
     /// Also empty under-utilised hosts (step 4); CloudSim always does.
     pub underload: bool,
+    /// Let step 4 empty hosts that just received VMs from overloaded hosts
+    /// in the same round, so a VM can migrate twice in one round. CloudSim
+    /// does (it means to exclude them but passes an empty map to
+    /// `extractHostListFromMigrationMap`); the paper's algorithm does not.
+    /// The simulation sets it from [`CloudSimQuirks::empty_overload_targets`](crate::simulation::CloudSimQuirks::empty_overload_targets).
+    pub empty_overload_targets: bool,
     /// What the overload tests derive, cached across rounds.
     pub cache: LoadCache,
     overloaded: Vec<bool>,
@@ -283,6 +290,7 @@ impl Consolidation {
             placement,
             migration,
             underload: true,
+            empty_overload_targets: false,
             cache: LoadCache::default(),
             overloaded: Vec::new(),
             overloaded_list: Vec::new(),
@@ -332,6 +340,7 @@ impl Consolidation {
             placement,
             migration,
             underload,
+            empty_overload_targets,
             cache,
             overloaded,
             overloaded_list,
@@ -425,6 +434,12 @@ impl Consolidation {
                 let x = overloaded[h.index()] || off;
                 excluded_source.push(x);
                 excluded_target.push(x);
+            }
+            if !*empty_overload_targets {
+                // Hosts that just took VMs from overloaded hosts keep them.
+                for m in out.iter().filter(|m| m.reason == MigrationReason::Overload) {
+                    excluded_source[m.target.index()] = true;
+                }
             }
             let mut excluded_count = excluded_source.iter().filter(|&&x| x).count();
             underload_order.start_round(dc);

@@ -91,6 +91,12 @@ pub struct CloudSimQuirks {
     /// only the VM being placed: CloudSim's VMs already created there request
     /// nothing until their cloudlets are submitted 0.1 s later.
     pub initial_admission_new_vm_only: bool,
+    /// A consolidation round may empty hosts that just received VMs from
+    /// overloaded hosts in the same round, so a VM can migrate twice in one
+    /// round. CloudSim's `getMigrationMapFromUnderUtilizedHosts` means to
+    /// exclude them but is handed an empty migration map; Beloglazov &
+    /// Buyya's algorithm considers only hosts not chosen as destinations.
+    pub empty_overload_targets: bool,
 }
 
 impl CloudSimQuirks {
@@ -98,6 +104,7 @@ impl CloudSimQuirks {
     pub const ALL: Self = Self {
         memory_only_at_creation: true,
         initial_admission_new_vm_only: true,
+        empty_overload_targets: true,
     };
 }
 

@@ -10,7 +10,8 @@
 //! Atomic is not durable: after an operating-system crash a renamed file may
 //! still be empty. [`Durability::Synced`] flushes every file to disk before it
 //! is renamed and the folder after the last rename; it costs a few
-//! milliseconds per file (five `fsync`s were ~15 % of a 0.3 s run), so runs
+//! milliseconds per file when the disk is busy (nothing to ~35 ms for the
+//! five files of the LR-MMT day on the development machine), so runs
 //! ask for it (`cirrus run --durable`) and the default leaves flushing to the
 //! operating system.
 

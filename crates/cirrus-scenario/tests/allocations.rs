@@ -41,7 +41,11 @@ fn assert_no_per_step_allocation(scenario: &str, short_s: f64, long_s: f64) {
     let extra = long.allocations.saturating_sub(short.allocations);
     // A vector doubling from the short run's length to the long run's reallocates
     // about log2(long / short) + 1 times; a dozen growing vectors, generously 8 times each.
-    let allowance = 12 * 8;
+    // Per-host VM lists and per-link flow lists also double when one reaches a new
+    // high-water mark, a few times per host over a whole run: allowed up to one
+    // allocation every other extra step, which an allocation per step, per event or
+    // per migration exceeds.
+    let allowance = 12 * 8 + extra_steps / 2;
     eprintln!(
         "{scenario}: {} steps, {} VM-steps, {} migrations: {} allocations; {} steps, {} VM-steps, \
          {} migrations: {} allocations",
@@ -72,5 +76,17 @@ fn assert_no_per_step_allocation(scenario: &str, short_s: f64, long_s: f64) {
 
 #[test]
 fn a_step_without_consolidation_allocates_nothing() {
-    assert_no_per_step_allocation("scenarios/planetlab-20110303-dvfs.toml", 30_000.0, 86_400.0);
+    assert_no_per_step_allocation("scenarios/planetlab-20110303-dvfs.toml", 20_000.0, 86_400.0);
+}
+
+#[test]
+fn consolidation_rounds_and_fixed_delay_migrations_allocate_nothing() {
+    // LR-MMT: a consolidation round every step, hundreds of migrations per hour.
+    assert_no_per_step_allocation("scenarios/planetlab-20110303-lr-mmt.toml", 20_000.0, 86_400.0);
+}
+
+#[test]
+fn pre_copy_migrations_over_the_network_allocate_nothing() {
+    // Pre-copy rounds as flows on the max-min network, priced by simulating the process alone.
+    assert_no_per_step_allocation("scenarios/migration/lr-mmt-pre-copy.toml", 20_000.0, 86_400.0);
 }

@@ -133,6 +133,8 @@ pub struct Datacenter {
     vm_allocated_mips: Vec<f64>,
     reserve_memory: bool,
     tentative: Option<Vec<Change>>,
+    /// The emptied log of the last tentative planning, kept for the next.
+    spare_log: Vec<Change>,
     touched: Vec<bool>,
     touched_list: Vec<HostId>,
     scratch_requests: Vec<CpuRequest>,
@@ -216,6 +218,7 @@ impl Datacenter {
             vm_allocated_mips: vec![0.0; n_vms],
             reserve_memory: true,
             tentative: None,
+            spare_log: Vec::new(),
             touched: vec![false; n_hosts],
             touched_list: Vec::new(),
             scratch_requests: Vec::new(),

@@ -30,7 +30,7 @@ impl Datacenter {
     /// (`saveAllocation`/`restoreAllocation`).
     pub fn begin_tentative(&mut self) {
         debug_assert!(self.tentative.is_none(), "nested tentative planning");
-        self.tentative = Some(Vec::new());
+        self.tentative = Some(std::mem::take(&mut self.spare_log));
     }
 
     /// Undoes every change since [`begin_tentative`](Self::begin_tentative),
@@ -39,7 +39,7 @@ impl Datacenter {
         let Some(mut log) = self.tentative.take() else {
             return;
         };
-        while let Some(change) = log.pop() {
+        for &change in log.iter().rev() {
             match change {
                 Change::Created { host, vm, prev_home } => {
                     // The slot it created is the last one of the VM there.
@@ -62,19 +62,35 @@ impl Datacenter {
                 }
             }
         }
+        // Only the hosts the log names changed: their shares are recomputed.
+        // That rewrites the allocation of every VM listed on them, and planning
+        // rewrote those of the VMs it moved: each of these VMs takes again the
+        // allocation of its slot where it runs (the rest kept theirs).
         for i in 0..self.touched_list.len() {
             let h = self.touched_list[i];
             self.touched[h.index()] = false;
             self.reallocate(h);
         }
-        self.touched_list.clear();
-        for v in 0..self.vm_count() {
-            if let Some(h) = self.vm_host[v] {
-                let i = self
-                    .slot_index(h, VmId(v as u32))
-                    .expect("a VM is listed on its host");
-                self.vm_allocated_mips[v] = self.host_slots[h.index()][i].alloc_mips;
+        for i in 0..self.touched_list.len() {
+            let hi = self.touched_list[i].index();
+            for k in 0..self.host_vms[hi].len() {
+                self.restore_allocated_mips(self.host_vms[hi][k]);
             }
+        }
+        self.touched_list.clear();
+        for change in &log {
+            let (Change::Created { vm, .. } | Change::Destroyed { vm, .. }) = *change;
+            self.restore_allocated_mips(vm);
+        }
+        log.clear();
+        self.spare_log = log;
+    }
+
+    /// VM `v`'s allocated MIPS from its slot on the host it runs on.
+    fn restore_allocated_mips(&mut self, v: VmId) {
+        if let Some(h) = self.vm_host[v.index()] {
+            let i = self.slot_index(h, v).expect("a VM is listed on its host");
+            self.vm_allocated_mips[v.index()] = self.host_slots[h.index()][i].alloc_mips;
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::process::{MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome};
+use super::process::{MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome};
 use super::{MigrationModel, MigrationStart, VmMemory, mb_per_s, positive};
 use crate::params::ParamError;
 
@@ -61,8 +61,15 @@ fn run(
     memory: &VmMemory,
     bandwidth_mbps: f64,
     cpu_fraction: f64,
-    mut on_phase: impl FnMut(PhaseRecord),
+    on_phase: impl FnMut(PhaseRecord),
 ) -> Result<MigrationReport, ParamError> {
+    validate(memory, bandwidth_mbps, cpu_fraction)?;
+    let mut process = model.start(&MigrationStart::new(memory, bandwidth_mbps, 0.0));
+    Ok(drive(&mut *process, bandwidth_mbps, cpu_fraction, on_phase))
+}
+
+/// The checks of [`simulate_alone`].
+pub(super) fn validate(memory: &VmMemory, bandwidth_mbps: f64, cpu_fraction: f64) -> Result<(), ParamError> {
     positive("bandwidth_mbps", bandwidth_mbps)?;
     if !(0.0..=1.0).contains(&cpu_fraction) {
         return Err(ParamError::new(
@@ -70,8 +77,17 @@ fn run(
             format!("must be in [0, 1], found {cpu_fraction}"),
         ));
     }
-    memory.validate()?;
-    let mut process = model.start(&MigrationStart::new(memory, bandwidth_mbps, 0.0));
+    memory.validate()
+}
+
+/// Runs `process` (started at time 0) to its end alone on the link, as [`simulate_alone`]
+/// describes; the arguments are valid ([`validate`]).
+pub(super) fn drive<P: MigrationProcess + ?Sized>(
+    process: &mut P,
+    bandwidth_mbps: f64,
+    cpu_fraction: f64,
+    mut on_phase: impl FnMut(PhaseRecord),
+) -> MigrationReport {
     let mut outcome = PhaseOutcome::START;
     let mut t_s = 0.0;
     loop {
@@ -103,5 +119,5 @@ fn run(
         t_s += duration_s;
         outcome = PhaseOutcome::new(duration_s, cpu_fraction * effects.cpu_factor);
     }
-    Ok(process.report())
+    process.report()
 }

@@ -7,20 +7,24 @@
 //! idle VM alone on the slower end's link ([`simulate_alone`]): the datacenter does not hold
 //! the VM's dirtying, so this is a lower bound, the same for every such model.
 
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, VmMemory, simulate_alone};
+use super::alone::{drive, validate};
+use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, VmMemory, rebox};
 use crate::datacenter::{Datacenter, HostId, VmId};
 
 /// A migration model defined by its [`MigrationProcess`] alone; every one is a
 /// [`MigrationModel`] priced as an idle VM alone (see the module docs).
 ///
 /// Not re-exported: `migration/mod.rs` does not name it, so glob imports of the migration
-/// module never see two `name`/`start` methods on one model.
-pub trait ProcessModel: Send + Sync + std::fmt::Debug {
+/// module never see two `name` methods on one model.
+pub(crate) trait ProcessModel: Send + Sync + std::fmt::Debug {
+    /// The process this model runs.
+    type Process: MigrationProcess;
+
     /// The registered name.
     fn name(&self) -> &'static str;
 
     /// Starts one migration as a process the simulator drives phase by phase.
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
+    fn new_process(&self, start: &MigrationStart<'_>) -> Self::Process;
 }
 
 impl<T: ProcessModel> MigrationModel for T {
@@ -37,30 +41,42 @@ impl<T: ProcessModel> MigrationModel for T {
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
-        ProcessModel::start(self, start)
+        Box::new(self.new_process(start))
+    }
+
+    fn start_in(
+        &self,
+        start: &MigrationStart<'_>,
+        spare: Option<Box<dyn MigrationProcess>>,
+    ) -> Box<dyn MigrationProcess> {
+        rebox(spare, self.new_process(start))
     }
 }
 
-/// The plan of an idle VM of `ram_mb` alone on a link of `bw_mbps`. Infinite when the link
-/// cannot carry it.
-fn idle_plan(model: &dyn MigrationModel, ram_mb: f64, bw_mbps: f64) -> MigrationPlan {
-    match simulate_alone(model, &VmMemory::idle(ram_mb), bw_mbps, 1.0) {
-        Ok(r) => MigrationPlan {
-            duration_s: r.total_s,
-            downtime_s: r.downtime_s,
-            data_mb: r.data_mb,
-        },
-        Err(_) => MigrationPlan {
+/// The plan of an idle VM of `ram_mb` alone on a link of `bw_mbps`: the model's own process,
+/// driven as [`simulate_alone`](super::simulate_alone) drives it, unboxed (planners ask
+/// this again and again). Infinite when the link cannot carry it.
+fn idle_plan<T: ProcessModel>(model: &T, ram_mb: f64, bw_mbps: f64) -> MigrationPlan {
+    let memory = VmMemory::idle(ram_mb);
+    if validate(&memory, bw_mbps, 1.0).is_err() {
+        return MigrationPlan {
             duration_s: f64::INFINITY,
             downtime_s: f64::INFINITY,
             data_mb: ram_mb,
-        },
+        };
+    }
+    let mut process = model.new_process(&MigrationStart::new(&memory, bw_mbps, 0.0));
+    let r = drive(&mut process, bw_mbps, 1.0, |_| {});
+    MigrationPlan {
+        duration_s: r.total_s,
+        downtime_s: r.downtime_s,
+        data_mb: r.data_mb,
     }
 }
 
 /// [`idle_plan`] from the datacenter: the VM's RAM over the slower of the two hosts' links.
-fn idle_plan_in(
-    model: &dyn MigrationModel,
+fn idle_plan_in<T: ProcessModel>(
+    model: &T,
     dc: &Datacenter,
     vm: VmId,
     source: HostId,

@@ -1,6 +1,6 @@
 //! CloudSim's migration: a fixed delay, no downtime, the RAM sent once.
 
-use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, wait};
+use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, rebox, wait};
 use super::{
     BITS_PER_BYTE, Completion, MigrationModel, MigrationPlan, MigrationProcess, MigrationReport,
     MigrationStart,
@@ -62,11 +62,22 @@ impl MigrationModel for FixedDelay {
     /// CloudSim's 90 % and 10 % reserved at the destination, then [`Phase::Done`]. It ignores
     /// the network, as CloudSim does; the RAM counts as sent from the start.
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
-        Box::new(FixedDelayProcess::new(
-            self.delay_s(start.memory.ram_mb, start.target_bw_mbps),
-            start.memory,
-            start.now_s,
-        ))
+        self.start_in(start, None)
+    }
+
+    fn start_in(
+        &self,
+        start: &MigrationStart<'_>,
+        spare: Option<Box<dyn MigrationProcess>>,
+    ) -> Box<dyn MigrationProcess> {
+        rebox(
+            spare,
+            FixedDelayProcess::new(
+                self.delay_s(start.memory.ram_mb, start.target_bw_mbps),
+                start.memory,
+                start.now_s,
+            ),
+        )
     }
 }
 

@@ -2,8 +2,9 @@
 
 use super::estimate::ProcessModel;
 use super::post_copy::PostCopy;
+use super::post_copy::PostCopyProcess;
 use super::pre_copy::Rounds;
-use super::{MigrationModel, MigrationProcess, MigrationStart, count, fraction_below_one};
+use super::{MigrationModel, MigrationStart, count, fraction_below_one};
 use crate::params::{ParamError, Params};
 
 /// `precopy_rounds` live pre-copy rounds, then post-copy (registered as `hybrid`): pause,
@@ -40,7 +41,9 @@ impl ProcessModel for Hybrid {
         "hybrid"
     }
 
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
+    type Process = PostCopyProcess;
+
+    fn new_process(&self, start: &MigrationStart<'_>) -> PostCopyProcess {
         let rounds = Rounds::new(
             start.memory.clone(),
             self.post_copy.overheads,
@@ -48,10 +51,8 @@ impl ProcessModel for Hybrid {
             None,
             self.cpu_overhead,
         );
-        Box::new(
-            self.post_copy
-                .process(start, Some((rounds, self.precopy_rounds.max(1)))),
-        )
+        self.post_copy
+            .process(start, Some((rounds, self.precopy_rounds.max(1))))
     }
 }
 

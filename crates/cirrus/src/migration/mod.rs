@@ -46,6 +46,7 @@ pub use post_copy::{FaultModel, PostCopy};
 pub use pre_copy::{AdaptiveRate, PreCopy, StopRules};
 pub use process::{
     MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome, StopReason, VmLocation,
+    rebox,
 };
 pub use stop_and_copy::StopAndCopy;
 pub use time_series::{HotDeferral, TimeSeriesPreCopy};
@@ -208,6 +209,18 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// Starts one migration as a process the simulator drives phase by phase (see
     /// [`MigrationProcess`]).
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess>;
+
+    /// [`start`](Self::start), given the box of a process this model started earlier and
+    /// that has finished (`spare`), which a model may reuse ([`rebox`]) so that a run's
+    /// migrations allocate nothing once a few have ended. The default ignores it.
+    fn start_in(
+        &self,
+        start: &MigrationStart<'_>,
+        spare: Option<Box<dyn MigrationProcess>>,
+    ) -> Box<dyn MigrationProcess> {
+        drop(spare);
+        self.start(start)
+    }
 
     /// How the simulator ends this model's migrations ([`Completion::PerPhase`] unless the
     /// model says otherwise).

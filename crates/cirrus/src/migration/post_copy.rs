@@ -195,8 +195,10 @@ impl ProcessModel for PostCopy {
         "post-copy"
     }
 
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
-        Box::new(self.process(start, None))
+    type Process = PostCopyProcess;
+
+    fn new_process(&self, start: &MigrationStart<'_>) -> PostCopyProcess {
+        self.process(start, None)
     }
 }
 

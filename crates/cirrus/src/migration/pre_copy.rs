@@ -305,8 +305,10 @@ impl ProcessModel for PreCopy {
         "pre-copy"
     }
 
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
-        Box::new(self.process(start, None))
+    type Process = PreCopyProcess;
+
+    fn new_process(&self, start: &MigrationStart<'_>) -> PreCopyProcess {
+        self.process(start, None)
     }
 }
 

@@ -7,6 +7,7 @@
 //! meanwhile. The same code runs under the simulator and under the constant-bandwidth
 //! calculator [`simulate_alone`](super::simulate_alone).
 
+use std::any::Any;
 use std::fmt;
 
 use serde::Serialize;
@@ -293,14 +294,32 @@ pub struct MigrationReport {
 /// One running migration: the simulator calls [`next`](MigrationProcess::next) with
 /// [`PhaseOutcome::START`], carries out the returned [`Phase`], calls `next` again with its
 /// outcome when it ends, and so on until [`Phase::Done`]. `Send + Sync`, so that the
-/// simulation holding it is.
-pub trait MigrationProcess: Send + Sync + fmt::Debug {
+/// simulation holding it is; `Any`, so that a finished process's box can hold the next
+/// process of its type ([`rebox`]).
+pub trait MigrationProcess: Any + Send + Sync + fmt::Debug {
     /// Accounts the phase that just ended (`previous`; [`PhaseOutcome::START`] on the first
     /// call) and returns the next one. After [`Phase::Done`] it keeps returning `Done`.
     fn next(&mut self, previous: PhaseOutcome) -> Phase;
 
     /// What the migration has done so far; complete once `next` returned [`Phase::Done`].
     fn report(&self) -> MigrationReport;
+}
+
+/// `process` boxed, in `spare`'s allocation when `spare` holds a process of the same type
+/// (one that has finished), else in a new one: how a model starts migration after migration
+/// without allocating ([`MigrationModel::start_in`](super::MigrationModel::start_in)).
+pub fn rebox<P: MigrationProcess>(
+    spare: Option<Box<dyn MigrationProcess>>,
+    process: P,
+) -> Box<dyn MigrationProcess> {
+    if let Some(spare) = spare {
+        let spare: Box<dyn Any> = spare;
+        if let Ok(mut boxed) = spare.downcast::<P>() {
+            *boxed = process;
+            return boxed;
+        }
+    }
+    Box::new(process)
 }
 
 /// Book-keeping shared by every process: accounts each phase when its outcome comes back.

@@ -22,15 +22,17 @@ impl ProcessModel for StopAndCopy {
         "stop-and-copy"
     }
 
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
+    type Process = StopAndCopyProcess;
+
+    fn new_process(&self, start: &MigrationStart<'_>) -> StopAndCopyProcess {
         let mut ledger = Ledger::new(start.now_s);
         ledger.report.stop = Some(StopReason::StopAndCopy);
-        Box::new(StopAndCopyProcess {
+        StopAndCopyProcess {
             ledger,
             overheads: self.overheads,
             ram_mb: start.memory.ram_mb,
             step: Step::Start,
-        })
+        }
     }
 }
 
@@ -44,7 +46,7 @@ enum Step {
 }
 
 #[derive(Debug, Clone)]
-struct StopAndCopyProcess {
+pub(crate) struct StopAndCopyProcess {
     ledger: Ledger,
     overheads: Overheads,
     ram_mb: f64,

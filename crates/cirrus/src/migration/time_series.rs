@@ -9,7 +9,8 @@
 
 use super::estimate::ProcessModel;
 use super::pre_copy::PreCopy;
-use super::{MigrationModel, MigrationProcess, MigrationStart, count};
+use super::pre_copy::PreCopyProcess;
+use super::{MigrationModel, MigrationStart, count};
 use crate::params::{ParamError, Params};
 
 /// Which pages are "high dirty pages": dirty in at least `hot_threshold` of the last
@@ -84,8 +85,10 @@ impl ProcessModel for TimeSeriesPreCopy {
         "time-series"
     }
 
-    fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {
-        Box::new(self.pre_copy.process(start, Some(self.deferral)))
+    type Process = PreCopyProcess;
+
+    fn new_process(&self, start: &MigrationStart<'_>) -> PreCopyProcess {
+        self.pre_copy.process(start, Some(self.deferral))
     }
 }
 

@@ -311,7 +311,13 @@ struct Scratch {
     initial: Vec<Level>,
     /// Levels re-queued while filling (min-heap).
     levels: BinaryHeap<Reverse<Level>>,
+    /// [`Network::add_flows_into`]'s routes and flow slots.
+    routes: Vec<Route>,
+    indices: Vec<u32>,
 }
+
+/// Flows per link direction a network reserves room for when it is made.
+const LINK_FLOWS_RESERVED: usize = 16;
 
 /// Flows sharing a [`Topology`]'s links with max-min fairness (see the
 /// [module documentation](super)).
@@ -345,7 +351,11 @@ impl Network {
             flows: Vec::new(),
             free: Vec::new(),
             live: 0,
-            link_flows: vec![Vec::new(); link_count],
+            // A few flows per link from the start: lists that only grow to
+            // their high-water mark rarely reallocate during a run.
+            link_flows: (0..link_count)
+                .map(|_| Vec::with_capacity(LINK_FLOWS_RESERVED))
+                .collect(),
             links: vec![LinkState::default(); link_count],
             completions: BinaryHeap::new(),
             scratch: Scratch {
@@ -358,6 +368,8 @@ impl Network {
                 stale: vec![false; link_count],
                 initial: Vec::new(),
                 levels: BinaryHeap::new(),
+                routes: Vec::new(),
+                indices: Vec::new(),
             },
             last_recomputed: 0,
         }
@@ -575,25 +587,53 @@ impl Network {
     /// # Errors
     /// As [`add_flow`](Self::add_flow), for the first bad request.
     pub fn add_flows(&mut self, requests: &[FlowRequest]) -> Result<Vec<FlowId>, NetworkError> {
-        let routes = requests
-            .iter()
-            .map(|r| self.check_request(r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut ids = Vec::with_capacity(requests.len());
+        self.add_flows_into(requests, &mut ids)?;
+        Ok(ids)
+    }
+
+    /// [`add_flows`](Self::add_flows), writing the ids into `ids` (cleared
+    /// first): nothing is allocated once the network and `ids` have seen as
+    /// many flows.
+    ///
+    /// # Errors
+    /// As [`add_flows`](Self::add_flows); `ids` is then empty.
+    pub fn add_flows_into(
+        &mut self,
+        requests: &[FlowRequest],
+        ids: &mut Vec<FlowId>,
+    ) -> Result<(), NetworkError> {
+        ids.clear();
+        let mut routes = std::mem::take(&mut self.scratch.routes);
+        routes.clear();
+        for r in requests {
+            match self.check_request(r) {
+                Ok(route) => routes.push(route),
+                Err(e) => {
+                    self.scratch.routes = routes;
+                    return Err(e);
+                }
+            }
+        }
         let new_slots = requests.len().saturating_sub(self.free.len());
         if u32::try_from(self.flows.len() + new_slots).is_err() {
+            self.scratch.routes = routes;
             return Err(NetworkError::TooManyFlows);
         }
-        let indices: Vec<u32> = requests
-            .iter()
-            .zip(routes)
-            .map(|(r, route)| self.attach(r, route))
-            .collect();
+        let mut indices = std::mem::take(&mut self.scratch.indices);
+        indices.clear();
+        for (r, &route) in requests.iter().zip(&routes) {
+            indices.push(self.attach(r, route));
+        }
         self.start_component();
         for &index in &indices {
             self.seed_flow(index);
         }
         self.recompute_component();
-        Ok(indices.iter().map(|&i| self.flows[i as usize].id(i)).collect())
+        ids.extend(indices.iter().map(|&i| self.flows[i as usize].id(i)));
+        self.scratch.routes = routes;
+        self.scratch.indices = indices;
+        Ok(())
     }
 
     /// Stops a flow (complete or not) and re-shares the links it crossed.

@@ -86,9 +86,20 @@ pub(super) struct MigrationExecutor {
     /// Per flight slot, bumped whenever the slot changes hands.
     generations: Vec<u32>,
     free: Vec<u32>,
-    flow_flight: BTreeMap<FlowId, u32>,
+    /// The flight of each flow, by [`FlowId::index`] (with the id, to tell
+    /// a slot's successive flows apart).
+    flow_flight: Vec<Option<(FlowId, u32)>>,
     /// Transfers to start once the current event is handled (flight, flow).
     pending_flows: Vec<(u32, FlowRequest)>,
+    /// Scratch for [`start_flows`](Self::start_flows): the requests and their ids.
+    flow_requests: Vec<FlowRequest>,
+    flow_ids: Vec<FlowId>,
+    /// Boxes of finished processes, for the model's next migrations
+    /// ([`MigrationModel::start_in`]): a run allocates for the most
+    /// migrations in flight at once, not for every migration.
+    spare_processes: Vec<Box<dyn MigrationProcess>>,
+    /// Emptied wait lists of settled instants, for the next ones.
+    spare_waits: Vec<Vec<DueWait>>,
     /// Waits by the instant they end (`f64` bits: non-negative times order
     /// like their bits), under [`Completion::PerInstant`].
     due: BTreeMap<u64, DueInstant>,
@@ -120,8 +131,12 @@ impl MigrationExecutor {
             flights: Vec::new(),
             generations: Vec::new(),
             free: Vec::new(),
-            flow_flight: BTreeMap::new(),
+            flow_flight: Vec::new(),
             pending_flows: Vec::new(),
+            flow_requests: Vec::new(),
+            flow_ids: Vec::new(),
+            spare_processes: Vec::new(),
+            spare_waits: Vec::new(),
             due: BTreeMap::new(),
             unarmed: false,
             records: Vec::new(),
@@ -183,12 +198,15 @@ impl MigrationExecutor {
                 continue;
             };
             let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
-            let process = model.start(&MigrationStart {
-                memory: &self.vm_memory[vm_type],
-                source_bw_mbps: site.dc.host_type(source).bw_mbps,
-                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
-                now_s: t,
-            });
+            let process = model.start_in(
+                &MigrationStart {
+                    memory: &self.vm_memory[vm_type],
+                    source_bw_mbps: site.dc.host_type(source).bw_mbps,
+                    target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
+                    now_s: t,
+                },
+                self.spare_processes.pop(),
+            );
             // The destination holds the VM's memory from the start; the shares
             // of each phase come with it.
             site.dc.start_migration(m.vm, m.target);
@@ -322,7 +340,7 @@ impl MigrationExecutor {
             DueInstant {
                 armed: false,
                 first_start_s,
-                waits: Vec::new(),
+                waits: self.spare_waits.pop().unwrap_or_default(),
             }
         });
         instant.waits.push(DueWait { slot, generation });
@@ -402,6 +420,7 @@ impl MigrationExecutor {
         if f.networked {
             site.meter.charge_migration(report.data_mb);
         }
+        self.spare_processes.push(f.process);
     }
 
     /// A timer of flight `slot` fired at `t`.
@@ -422,11 +441,14 @@ impl MigrationExecutor {
         if t > site.last_process_s {
             site.process_all(t);
         }
-        for w in instant.waits {
+        let mut waits = instant.waits;
+        for &w in &waits {
             if self.is_live(w.slot, w.generation) {
                 self.end_phase(site, w.slot, t, true);
             }
         }
+        waits.clear();
+        self.spare_waits.push(waits);
         site.process_touched(t);
     }
 
@@ -483,7 +505,7 @@ impl MigrationExecutor {
             net.advance_to(to).expect("completions come in order");
             net.remove_flow(id).expect("a live flow");
             self.network_dirty = true;
-            if let Some(slot) = self.flow_flight.remove(&id) {
+            if let Some(slot) = self.forget_flow(id) {
                 self.end_phase(site, slot, t, false);
             }
         }
@@ -512,16 +534,35 @@ impl MigrationExecutor {
             return;
         }
         self.advance_network(now);
-        let requests: Vec<FlowRequest> = self.pending_flows.iter().map(|(_, r)| *r).collect();
+        self.flow_requests.clear();
+        self.flow_requests
+            .extend(self.pending_flows.iter().map(|(_, r)| *r));
         let net = self.network.as_mut().expect("a transfer made the network");
-        let ids = net.add_flows(&requests).expect("hosts exist and data is finite");
-        for ((slot, _), id) in self.pending_flows.drain(..).zip(ids) {
+        net.add_flows_into(&self.flow_requests, &mut self.flow_ids)
+            .expect("hosts exist and data is finite");
+        for ((slot, _), &id) in self.pending_flows.drain(..).zip(&self.flow_ids) {
             if let Some(f) = self.flights[slot as usize].as_mut() {
                 f.flow = Some(id);
             }
-            self.flow_flight.insert(id, slot);
+            let i = id.index() as usize;
+            if self.flow_flight.len() <= i {
+                self.flow_flight.resize(i + 1, None);
+            }
+            self.flow_flight[i] = Some((id, slot));
         }
         self.network_dirty = true;
+    }
+
+    /// Forgets flow `id`; the flight it carried, if it was still known.
+    fn forget_flow(&mut self, id: FlowId) -> Option<u32> {
+        let entry = self.flow_flight.get_mut(id.index() as usize)?;
+        match *entry {
+            Some((known, slot)) if known == id => {
+                *entry = None;
+                Some(slot)
+            }
+            _ => None,
+        }
     }
 
     /// Re-arms the network's completion event if flows changed.
@@ -608,12 +649,13 @@ impl MigrationExecutor {
             if let Some(net) = self.network.as_mut() {
                 net.remove_flow(id).expect("a live flow");
             }
-            self.flow_flight.remove(&id);
+            self.forget_flow(id);
             self.network_dirty = true;
         }
         self.pending_flows.retain(|(s, _)| *s != slot);
         let report = f.process.report();
         close_record(&mut self.records[f.record], &report, t, Some(StopReason::Aborted));
+        self.spare_processes.push(f.process);
         report.downtime_s
     }
 

@@ -15,7 +15,9 @@
 //! - `migration`: a live migration's reservation, CPU shares and move;
 //! - `planning`: tentative changes and their exact rollback;
 //! - `fit_index`: first fit's index over the hosts, owned by the policies
-//!   that ask it.
+//!   that ask it;
+//! - `host_log`: the logs of changed hosts such indexes catch up from (room
+//!   for first fit, load for PABFD).
 //!
 //! Every value derived from the state is refreshed where the state changes
 //! (`&mut self`), or kept by the policy that reads it; nothing is mutated
@@ -23,6 +25,7 @@
 
 mod allocation;
 mod fit_index;
+mod host_log;
 mod migration;
 mod planning;
 mod processing;
@@ -31,6 +34,7 @@ mod suitability;
 pub mod time_shared;
 
 pub use fit_index::FirstFitIndex;
+pub use host_log::{HostLog, LogCursor};
 pub use migration::MigrationShares;
 pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 pub use suitability::VmNeed;
@@ -116,7 +120,10 @@ pub struct Datacenter {
     idle_by_type: Vec<Vec<u64>>,
     host_state: Vec<HostState>,
     /// The hosts whose room changed, for first-fit indexes.
-    room_log: fit_index::RoomLog,
+    room_log: HostLog,
+    /// The hosts whose potential MIPS, busy/idle standing or state changed,
+    /// for PABFD's index.
+    load_log: HostLog,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// How many entries of `vm_in_migration` are true: with none, every
@@ -164,6 +171,7 @@ impl Datacenter {
             .iter()
             .map(|h| spec.host_types[h.host_type].total_mips())
             .collect();
+        let layout = HostLog::new_layout();
         let words = n_hosts.div_ceil(64);
         let mut idle_by_type = vec![vec![0u64; words]; spec.host_types.len()];
         for (i, h) in spec.hosts.iter().enumerate() {
@@ -204,7 +212,8 @@ impl Datacenter {
             busy: vec![0; words],
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
-            room_log: fit_index::RoomLog::new(n_hosts),
+            room_log: HostLog::new(n_hosts, layout),
+            load_log: HostLog::new(n_hosts, layout),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vms_in_migration: 0,
@@ -383,8 +392,15 @@ impl Datacenter {
     }
 
     /// What first-fit indexes read to catch up with this datacenter.
-    fn room_log(&self) -> &fit_index::RoomLog {
+    fn room_log(&self) -> &HostLog {
         &self.room_log
+    }
+
+    /// The hosts whose [potential MIPS](Self::potential_utilization_mips),
+    /// [idleness](Self::is_idle) or [state](Self::host_state) changed: what
+    /// an index of host loads (PABFD's) reads to catch up with this datacenter.
+    pub fn load_log(&self) -> &HostLog {
+        &self.load_log
     }
 
     /// RAM host `h` holds for VMs that already run elsewhere, MB.

@@ -144,7 +144,11 @@ impl Datacenter {
     }
 
     pub(super) fn refresh_potential(&mut self, hi: usize) {
-        self.host_potential_mips[hi] = self.sum_potential_mips(hi);
+        let mips = self.sum_potential_mips(hi);
+        if mips.to_bits() != self.host_potential_mips[hi].to_bits() {
+            self.host_potential_mips[hi] = mips;
+            self.load_log.mark(hi);
+        }
     }
 }
 

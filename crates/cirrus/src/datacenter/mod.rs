@@ -391,8 +391,10 @@ impl Datacenter {
         self.host_version[h.index()]
     }
 
-    /// What first-fit indexes read to catch up with this datacenter.
-    fn room_log(&self) -> &HostLog {
+    /// The hosts whose room (state, [free MIPS](Self::available_mips), free
+    /// RAM or bandwidth) changed: what first fit's and PABFD's indexes read to
+    /// catch up with this datacenter.
+    pub fn room_log(&self) -> &HostLog {
         &self.room_log
     }
 

@@ -143,6 +143,7 @@ impl Datacenter {
         mips
     }
 
+    #[inline]
     pub(super) fn refresh_potential(&mut self, hi: usize) {
         let mips = self.sum_potential_mips(hi);
         if mips.to_bits() != self.host_potential_mips[hi].to_bits() {

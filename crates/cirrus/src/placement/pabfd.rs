@@ -1,7 +1,7 @@
 //! Power-aware best fit decreasing (PABFD): the paper's rule through an
 //! exact index, or CloudSim's scan bit for bit.
 
-use super::pabfd_index::{HostStanding, PabfdIndex};
+use super::pabfd_index::{HostStanding, PabfdIndex, Room};
 use super::{PlacementContext, PlacementPolicy, PlacementSettings};
 use crate::datacenter::{Datacenter, HostId, HostState, HostType, LogCursor, VmId, VmNeed};
 use crate::params::{ParamError, Params};
@@ -95,7 +95,9 @@ pub struct PowerAwareBestFitDecreasing {
 struct LoadIndex {
     /// Built for the datacenter layout `layout` (see [`HostLog::layout`](crate::datacenter::HostLog::layout)).
     index: Option<(u64, PabfdIndex)>,
-    synced: Option<LogCursor>,
+    /// How far the index has read the datacenter's load log (standings) and
+    /// room log (free MIPS, each host's room in the index).
+    synced: Option<(LogCursor, LogCursor)>,
     /// Rebuilds and single-host updates so far (what tests check is reached).
     rebuilds: u64,
     point_updates: u64,
@@ -118,21 +120,36 @@ impl LoadIndex {
             self.synced = None;
         }
         let (_, index) = self.index.as_mut().expect("built above");
-        match log.since(self.synced) {
-            Some(changed) => {
+        let rooms = dc.room_log();
+        match (
+            log.since(self.synced.map(|s| s.0)),
+            rooms.since(self.synced.map(|s| s.1)),
+        ) {
+            (Some(changed), Some(rooms_changed)) => {
                 for h in changed {
                     index.set(h, standing(dc, h));
                     self.point_updates += 1;
                 }
+                for h in rooms_changed {
+                    index.set_room(h, room(dc, h));
+                    self.point_updates += 1;
+                }
             }
-            None => {
-                index.rebuild(|h| standing(dc, h));
+            _ => {
+                index.rebuild_with_room(|h| (standing(dc, h), room(dc, h)));
                 self.rebuilds += 1;
             }
         }
-        self.synced = Some(log.cursor());
+        self.synced = Some((log.cursor(), rooms.cursor()));
         index
     }
+}
+
+/// Host `h`'s room in the paper mode's index: free MIPS, RAM and bandwidth,
+/// the resources [`Datacenter::suits`] compares with a VM's need, so a busy
+/// host too full for a VM is passed over rather than refused.
+fn room(dc: &Datacenter, h: HostId) -> Room {
+    [dc.available_mips(h), dc.ram_free_mb(h) as f64, dc.bw_free_mbps(h)]
 }
 
 /// What the paper mode's index holds for host `h`.
@@ -184,15 +201,24 @@ impl PowerAwareBestFitDecreasing {
         let filter = ctx.filter;
         let admission = &mut *ctx.admission;
         let types = &dc.spec().host_types;
-        // Idle hosts of a type an empty host cannot take are left out whole
-        // rather than refused one by one.
+        // Hosts of a type whose empty host cannot take the VM (cores too
+        // slow, too small) are left out whole rather than refused one by one.
+        let busy_type = |t: usize| empty_host_fits(&types[t], &need);
         let idle_type = |t: usize| !filter.exclude_idle && empty_host_fits(&types[t], &need);
         let eligible = |h: HostId| {
             !filter.is_excluded(h)
                 && dc.suits(h, &need)
                 && !(dc.potential_utilization_mips(h) != 0.0 && admission.overloaded_after(dc, h, v))
         };
-        index.choose(need.mips, idle_type, eligible).map(|c| c.host)
+        index
+            .choose_among(
+                need.mips,
+                Some([need.mips, need.ram_mb as f64, need.bw_mbps]),
+                busy_type,
+                idle_type,
+                eligible,
+            )
+            .map(|c| c.host)
     }
 
     /// CloudSim's scan; `LAST_STEP_POWER`: the reference power is the last

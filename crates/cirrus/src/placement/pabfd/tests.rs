@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestCaseResult, TestRunner};
 
 use super::*;
-use crate::datacenter::{Datacenter, DatacenterSpec, HostSpec, VmSpec, VmType};
+use crate::datacenter::{Datacenter, DatacenterSpec, HostSpec, VmNeed, VmSpec, VmType};
 use crate::placement::pabfd_index::{LinearPieces, model_increase, paper_increase};
 use crate::placement::test_support::{Lin, spec};
 use crate::placement::{
@@ -270,6 +270,7 @@ struct Coverage {
     none: AtomicUsize,
     ties: AtomicUsize,
     best_refused: AtomicUsize,
+    best_too_full: AtomicUsize,
     idle_winner: AtomicUsize,
     table_winner: AtomicUsize,
     model_winner: AtomicUsize,
@@ -288,22 +289,30 @@ fn oracle(
     filter: HostFilter<'_>,
     refused: &[bool],
     v: VmId,
-) -> (Option<HostId>, bool, bool) {
+) -> (Option<HostId>, bool, bool, bool) {
     let need = dc.vm_need(v);
     let mut candidates: Vec<(f64, HostId, bool)> = Vec::new();
+    // Busy hosts that only lack free MIPS, with their increases.
+    let mut too_full: Vec<f64> = Vec::new();
     for h in dc.hosts() {
+        let ht = dc.host_type(h);
+        let increase_of = |u: f64, x: f64| match ht.power.as_table() {
+            Some(table) => paper_increase(&LinearPieces::new(table), u, x),
+            None => model_increase(ht.power.as_ref(), u, x),
+        };
         if filter.excludes(dc, h) || !dc.suits(h, &need) {
+            let roomier = VmNeed { mips: 0.0, ..need };
+            if !filter.excludes(dc, h) && !dc.is_idle(h) && dc.suits(h, &roomier) {
+                let c = ht.total_mips();
+                too_full.push(increase_of(dc.potential_utilization_mips(h) / c, need.mips / c));
+            }
             continue;
         }
-        let ht = dc.host_type(h);
         let c = ht.total_mips();
         let potential = dc.potential_utilization_mips(h);
         let u = if dc.is_idle(h) { 0.0 } else { potential / c };
         let x = need.mips / c;
-        let increase = match ht.power.as_table() {
-            Some(table) => paper_increase(&LinearPieces::new(table), u, x),
-            None => model_increase(ht.power.as_ref(), u, x),
-        };
+        let increase = increase_of(u, x);
         let admitted = !(potential != 0.0 && refused[h.index()]);
         candidates.push((increase, h, admitted));
     }
@@ -314,11 +323,12 @@ fn oracle(
         }
     }
     let Some((value, host)) = best else {
-        return (None, false, candidates.iter().any(|c| !c.2));
+        return (None, false, candidates.iter().any(|c| !c.2), !too_full.is_empty());
     };
     let tie = candidates.iter().any(|&(i, h, a)| a && h != host && i == value);
     let refused_better = candidates.iter().any(|&(i, _, a)| !a && i <= value);
-    (Some(host), tie, refused_better)
+    let full_better = too_full.iter().any(|&i| i <= value);
+    (Some(host), tie, refused_better, full_better)
 }
 
 fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
@@ -391,7 +401,7 @@ fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
                 admission: &mut admission,
             };
             let got = policy.select_host(view, &mut ctx, v);
-            let (want, tie, refused_better) = oracle(view, filter, &refused, v);
+            let (want, tie, refused_better, full_better) = oracle(view, filter, &refused, v);
             prop_assert_eq!(got, want, "seed {} round {} vm {:?}", seed, round, v);
             cov.queries.fetch_add(1, Relaxed);
             match want {
@@ -405,6 +415,7 @@ fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
                     };
                     count(&cov.ties, tie);
                     count(&cov.best_refused, refused_better);
+                    count(&cov.best_too_full, full_better);
                     count(&cov.idle_winner, view.is_idle(h));
                     let table = view.host_type(h).power.as_table().is_some();
                     count(&cov.table_winner, table);
@@ -464,6 +475,7 @@ fn the_paper_mode_chooses_what_a_scan_of_every_host_chooses() {
         ("no host", get(&cov.none)),
         ("exact ties between hosts", get(&cov.ties)),
         ("a better host refused by admission", get(&cov.best_refused)),
+        ("a better host without the free MIPS", get(&cov.best_too_full)),
         ("idle winner", get(&cov.idle_winner)),
         ("table-type winner", get(&cov.table_winner)),
         ("non-table winner", get(&cov.model_winner)),

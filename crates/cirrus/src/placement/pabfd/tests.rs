@@ -20,12 +20,7 @@ const CLOUDSIM: PowerAwareBestFitDecreasing = PowerAwareBestFitDecreasing {
     mode: PabfdMode::CloudSim {
         last_step_power: true,
     },
-    loads: LoadIndex {
-        index: None,
-        synced: None,
-        rebuilds: 0,
-        point_updates: 0,
-    },
+    rules: None,
 };
 
 fn all_hosts() -> PlacementContext<'static> {
@@ -340,6 +335,7 @@ fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
         dc.set_reserve_memory(false);
     }
     let mut policy = PowerAwareBestFitDecreasing::default();
+    let mut index = LoadIndex::default();
     let mut t = 0.0;
     for round in 0..12 {
         // Change the datacenter: place, remove, step, fail, migrate, plan.
@@ -401,8 +397,10 @@ fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
                 admission: &mut admission,
             };
             let got = policy.select_host(view, &mut ctx, v);
+            let indexed = index.select(view, &mut ctx, v);
             let (want, tie, refused_better, full_better) = oracle(view, filter, &refused, v);
             prop_assert_eq!(got, want, "seed {} round {} vm {:?}", seed, round, v);
+            prop_assert_eq!(indexed, want, "index: seed {} round {} vm {:?}", seed, round, v);
             cov.queries.fetch_add(1, Relaxed);
             match want {
                 None => {
@@ -444,14 +442,13 @@ fn check_case(seed: u64, cov: &Coverage) -> TestCaseResult {
             dc.create_vm(h, v);
         }
     }
-    cov.rebuilds.fetch_add(policy.loads.rebuilds as usize, Relaxed);
-    cov.point_updates
-        .fetch_add(policy.loads.point_updates as usize, Relaxed);
+    cov.rebuilds.fetch_add(index.rebuilds as usize, Relaxed);
+    cov.point_updates.fetch_add(index.point_updates as usize, Relaxed);
     Ok(())
 }
 
 #[test]
-fn the_paper_mode_chooses_what_a_scan_of_every_host_chooses() {
+fn the_paper_mode_and_its_index_choose_what_a_scan_of_every_host_chooses() {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())

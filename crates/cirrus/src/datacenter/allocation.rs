@@ -193,9 +193,6 @@ impl Datacenter {
         let busy = !self.host_vms[hi].is_empty() || self.host_utilization_mips[hi] != 0.0;
         let (w, bit) = (hi / 64, 1u64 << (hi % 64));
         let t = self.spec.hosts[hi].host_type;
-        if (self.busy[w] & bit != 0) != busy {
-            self.load_log.mark(hi);
-        }
         if busy {
             self.busy[w] |= bit;
         } else {
@@ -215,7 +212,6 @@ impl Datacenter {
         self.host_state[h.index()] = state;
         self.refresh_busy(h.index());
         self.room_log.mark(h.index());
-        self.load_log.mark(h.index());
     }
 }
 

@@ -16,8 +16,7 @@
 //! - `planning`: tentative changes and their exact rollback;
 //! - `fit_index`: first fit's index over the hosts, owned by the policies
 //!   that ask it;
-//! - `host_log`: the logs of changed hosts such indexes catch up from (room
-//!   for first fit, load for PABFD).
+//! - `host_log`: the log of changed hosts such indexes catch up from.
 //!
 //! Every value derived from the state is refreshed where the state changes
 //! (`&mut self`), or kept by the policy that reads it; nothing is mutated
@@ -121,9 +120,6 @@ pub struct Datacenter {
     host_state: Vec<HostState>,
     /// The hosts whose room changed, for first-fit indexes.
     room_log: HostLog,
-    /// The hosts whose potential MIPS, busy/idle standing or state changed,
-    /// for PABFD's index.
-    load_log: HostLog,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// How many entries of `vm_in_migration` are true: with none, every
@@ -213,7 +209,6 @@ impl Datacenter {
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
             room_log: HostLog::new(n_hosts, layout),
-            load_log: HostLog::new(n_hosts, layout),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vms_in_migration: 0,
@@ -396,13 +391,6 @@ impl Datacenter {
     /// catch up with this datacenter.
     pub fn room_log(&self) -> &HostLog {
         &self.room_log
-    }
-
-    /// The hosts whose [potential MIPS](Self::potential_utilization_mips),
-    /// [idleness](Self::is_idle) or [state](Self::host_state) changed: what
-    /// an index of host loads (PABFD's) reads to catch up with this datacenter.
-    pub fn load_log(&self) -> &HostLog {
-        &self.load_log
     }
 
     /// RAM host `h` holds for VMs that already run elsewhere, MB.

@@ -143,13 +143,8 @@ impl Datacenter {
         mips
     }
 
-    #[inline]
     pub(super) fn refresh_potential(&mut self, hi: usize) {
-        let mips = self.sum_potential_mips(hi);
-        if mips.to_bits() != self.host_potential_mips[hi].to_bits() {
-            self.host_potential_mips[hi] = mips;
-            self.load_log.mark(hi);
-        }
+        self.host_potential_mips[hi] = self.sum_potential_mips(hi);
     }
 }
 

@@ -72,14 +72,14 @@ impl PabfdMode {
 /// CloudSim's `getUtilizationOfCpuMips`). How the increase is computed and
 /// compared is the run's [`PabfdMode`] ([`PlacementSettings::pabfd`]):
 ///
-/// * [`PabfdMode::Paper`] (the default): `P(u + d/C) − P(u)` at the current
+/// * [`PabfdMode::Paper`] (the default), `P(u + d/C) − P(u)` at the current
 ///   utilisation, the same expression of the same operands for mathematically
 ///   equal increases, ties to the lowest id; busy hosts visited through the
 ///   datacenter's bitset, and of each type's idle hosts (which all cost the
 ///   same) the first that suits. (An exact [`PabfdIndex`](super::pabfd_index::PabfdIndex)
 ///   for this rule exists and is checked against it, but lost to this scan
 ///   on every measured scenario.)
-/// * [`PabfdMode::CloudSim`]: CloudSim's
+/// * [`PabfdMode::CloudSim`], CloudSim's
 ///   `PowerVmAllocationPolicyMigrationAbstract.findHostForVm` to the bit,
 ///   `P((U_h + d_v)/C_h) − reference` compared with strict `<` in id order.
 ///   With `last_step_power` the reference is the power measured at the last

@@ -40,9 +40,10 @@ impl PabfdMode {
     ///
     /// # Errors
     /// `last_step_power` without `float_ties`: the paper's rule compares
-    /// increases at one utilisation through an index whose buckets rest on
-    /// that; a reference power from the last step makes the increase depend
-    /// on a second utilisation, which only CloudSim's scan evaluates.
+    /// increases at one utilisation (so that equal increases are equal
+    /// doubles, which its tie rule and its exact index rest on); a reference
+    /// power from the last step brings in a second utilisation, for which
+    /// only CloudSim's comparison of doubles is defined.
     pub fn from_quirks(last_step_power: bool, float_ties: bool) -> Result<Self, &'static str> {
         match (last_step_power, float_ties) {
             (false, false) => Ok(PabfdMode::Paper),
@@ -50,9 +51,9 @@ impl PabfdMode {
             (true, false) => Err(
                 "pabfd_last_step_power needs pabfd_float_ties = true: the paper's rule \
                  (pabfd_float_ties = false) compares P(u + d/C) - P(u) at one utilisation u, \
-                 through an index built on that; a reference power from the last step makes \
-                 the increase depend on a second utilisation, which only CloudSim's scan \
-                 (pabfd_float_ties = true) evaluates",
+                 so that equal increases are equal doubles and ties go to the lowest id; a \
+                 reference power from the last step brings in a second utilisation, for which \
+                 only CloudSim's comparison of doubles (pabfd_float_ties = true) is defined",
             ),
         }
     }

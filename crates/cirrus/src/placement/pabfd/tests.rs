@@ -487,3 +487,23 @@ fn the_paper_mode_and_its_index_choose_what_a_scan_of_every_host_chooses() {
         assert!(n >= least, "{what}: reached {n} times, expected at least {least}");
     }
 }
+
+#[test]
+fn the_last_step_power_without_float_ties_is_refused_with_a_reason() {
+    use crate::simulation::{CloudSimQuirks, SimError, Simulation, SimulationConfig};
+    let config = SimulationConfig {
+        quirks: CloudSimQuirks {
+            pabfd_last_step_power: true,
+            ..CloudSimQuirks::default()
+        },
+        ..SimulationConfig::default()
+    };
+    let spec = spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0]);
+    match Simulation::new(spec, config, Box::new(PowerAwareBestFitDecreasing::default())) {
+        Err(SimError::Config { field, message }) => {
+            assert_eq!(field, "cloudsim_quirks.pabfd_last_step_power");
+            assert!(message.contains("pabfd_float_ties = true"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {:?}", other.map(|_| ())),
+    }
+}

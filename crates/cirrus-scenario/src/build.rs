@@ -13,6 +13,7 @@ use cirrus::failures::{FailureConfig, FailureProcess, FailureSource, Lifetime};
 use cirrus::migration::VmMemory;
 use cirrus::network::{LinkSpec, Topology, TopologySpec, TreeSpec};
 use cirrus::params::{ParamValue, Params};
+use cirrus::placement::PabfdMode;
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{
     self, CloudSimQuirks, Cooling, InfrastructurePower, MigrationEnergy, ScriptedMigration, SimulationConfig,
@@ -305,11 +306,17 @@ impl Context {
                 memory_only_at_creation: f.cloudsim_quirks.memory_only_at_creation,
                 initial_admission_new_vm_only: f.cloudsim_quirks.initial_admission_new_vm_only,
                 empty_overload_targets: f.cloudsim_quirks.empty_overload_targets,
+                pabfd_last_step_power: f.cloudsim_quirks.pabfd_last_step_power,
+                pabfd_float_ties: f.cloudsim_quirks.pabfd_float_ties,
             },
             infrastructure,
             migration_energy,
             availability_target: f.availability.target,
         };
+        let quirks = &f.cloudsim_quirks;
+        if let Err(why) = PabfdMode::from_quirks(quirks.pabfd_last_step_power, quirks.pabfd_float_ties) {
+            return Err(self.invalid("cloudsim_quirks.pabfd_last_step_power", why));
+        }
         let target = f.availability.target;
         if !(target.is_finite() && (0.0..=1.0).contains(&target)) {
             return Err(self.invalid(

@@ -717,6 +717,12 @@ pub struct QuirksSection {
     /// A round may empty hosts that just received VMs from overloaded hosts.
     #[serde(default)]
     pub empty_overload_targets: bool,
+    /// PABFD's reference power is the one measured at the host's last step.
+    #[serde(default)]
+    pub pabfd_last_step_power: bool,
+    /// PABFD compares CloudSim's floating-point increases in id order.
+    #[serde(default)]
+    pub pabfd_float_ties: bool,
 }
 
 /// Initial placement mode.

@@ -144,7 +144,7 @@ const KEYS: &[&str] = &[
     "initial", "admission_threshold", "allow_unplaced", "creation_request", "consolidation",
     "detector", "selection", "migration", "underload", "threshold", "safety", "fallback_threshold",
     "min_history", "window", "weighting", "bandwidth_share", "cloudsim_quirks",
-    "memory_only_at_creation", "initial_admission_new_vm_only", "empty_overload_targets", "output", "dir", "intervals",
+    "memory_only_at_creation", "initial_admission_new_vm_only", "empty_overload_targets", "pabfd_last_step_power", "pabfd_float_ties", "output", "dir", "intervals",
     "migrations", "applications", "repeat", "stride", "traffic", "from", "to", "mbps",
     "anti_collocation", "level",
 ];

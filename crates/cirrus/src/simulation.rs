@@ -281,6 +281,13 @@ impl Simulation {
             });
         }
         self.executor.use_model(model);
+        // Initial placement, arrivals, restarts and consolidation's
+        // destinations all place in the run's mode.
+        let settings = self.config.quirks.placement_settings()?;
+        self.placement.configure(&settings);
+        if let Some(c) = self.consolidation.as_mut() {
+            c.placement.configure(&settings);
+        }
         self.initial_quality = Some(placing::place_initial(
             &self.config,
             self.consolidation.as_mut(),

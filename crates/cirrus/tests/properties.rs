@@ -35,7 +35,8 @@ use cirrus::datacenter::{Datacenter, DatacenterSpec, HostId, HostSpec, HostType,
 use cirrus::metrics::{JOULES_PER_KWH, RunResult};
 use cirrus::params::{ParamValue, Params};
 use cirrus::placement::{
-    AdmissionCheck, HostFilter, NoAdmissionCheck, PlacementContext, StaticThreshold, place_all,
+    AdmissionCheck, HostFilter, NoAdmissionCheck, PabfdMode, PlacementContext, PlacementSettings,
+    StaticThreshold, place_all,
 };
 use cirrus::power::{AnalyticPowerModel, FanPowerModel, PowerModel, SpecPowerTable};
 use cirrus::registry::build_placement_policy;
@@ -686,6 +687,13 @@ fn placement_respects_exclusions_capacities_and_admission() {
             let mut ctx = PlacementContext { filter, admission };
             let is_pabfd = policy_name == "pabfd";
             let mut policy = build_placement_policy(policy_name, Params::new()).expect("registered policy");
+            // The PABFD checks below are CloudSim's increase (reference power from the
+            // last step, compared as doubles); the paper's rule has its own oracle.
+            policy.configure(&PlacementSettings {
+                pabfd: PabfdMode::CloudSim {
+                    last_step_power: true,
+                },
+            });
 
             // The whole batch at once.
             let mut dc_batch = dc.clone();

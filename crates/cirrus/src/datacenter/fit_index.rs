@@ -11,66 +11,13 @@
 //!
 //! The index belongs to the policy that asks ([`FirstFitIndex`], held by
 //! first fit and first fit decreasing), not to the datacenter: the datacenter
-//! only appends to a [`RoomLog`] the hosts whose room changes, which costs a
+//! only appends to a room log ([`HostLog`](super::host_log::HostLog)) the hosts whose room changes, which costs a
 //! run that never asks next to nothing, and the index catches up from the log
 //! before each query (point updates, or a rebuild after a step changed most
 //! hosts).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use super::host_log::LogCursor;
 use super::{Datacenter, HostId, HostState, VmId};
-
-/// The hosts whose room (state, unallocated MIPS, free RAM or bandwidth)
-/// changed, in order, since the log last started over: what a
-/// [`FirstFitIndex`] reads to catch up with its datacenter.
-#[derive(Debug)]
-pub(super) struct RoomLog {
-    /// Identifies this log since it last started over, unique in the process
-    /// (clones included): an index that caught up with another datacenter,
-    /// or with this one before the log started over, rebuilds.
-    epoch: u64,
-    hosts: Vec<u32>,
-    /// Past this many entries the log starts over: readers rebuild, which is
-    /// cheaper than that many point updates.
-    limit: usize,
-}
-
-/// A fresh [`RoomLog`] epoch.
-fn next_epoch() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-impl RoomLog {
-    pub(super) fn new(hosts: usize) -> Self {
-        Self {
-            epoch: next_epoch(),
-            hosts: Vec::new(),
-            limit: (hosts / 4).max(1),
-        }
-    }
-
-    /// Host `hi`'s room changed.
-    #[inline]
-    pub(super) fn mark(&mut self, hi: usize) {
-        if self.hosts.len() >= self.limit {
-            self.hosts.clear();
-            self.epoch = next_epoch();
-        }
-        self.hosts.push(hi as u32);
-    }
-}
-
-impl Clone for RoomLog {
-    /// A copy starts a log of its own: the copied datacenter goes its own way.
-    fn clone(&self) -> Self {
-        Self {
-            epoch: next_epoch(),
-            hosts: Vec::new(),
-            limit: self.limit,
-        }
-    }
-}
 
 /// What a VM needs of a host.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,8 +77,7 @@ impl Room {
     }
 }
 
-/// The segment tree over a datacenter's hosts, and how far it has caught up
-/// with the datacenter's [`RoomLog`].
+/// The segment tree over a datacenter's hosts.
 #[derive(Debug, Clone, Default)]
 struct Tree {
     /// Leaves start here (a power of two ≥ hosts).
@@ -199,8 +145,8 @@ impl Tree {
 #[derive(Debug, Clone, Default)]
 pub struct FirstFitIndex {
     tree: Tree,
-    /// The (room-log epoch, log length) the tree reflects; `None`: not built.
-    synced: Option<(u64, usize)>,
+    /// How far the tree has read the datacenter's room log; `None`: not built.
+    synced: Option<LogCursor>,
 }
 
 impl FirstFitIndex {
@@ -233,21 +179,21 @@ impl FirstFitIndex {
     /// Brings the tree up to date with `dc`.
     fn catch_up(&mut self, dc: &Datacenter) {
         let log = dc.room_log();
-        match self.synced {
-            Some((epoch, seen)) if epoch == log.epoch && self.tree.hosts == dc.host_count() => {
-                for &hi in &log.hosts[seen..] {
-                    let hi = hi as usize;
-                    self.tree.update(hi, Room::of(dc, HostId(hi as u32)));
+        let same_size = self.tree.hosts == dc.host_count() && !self.tree.nodes.is_empty();
+        match log.since(self.synced).filter(|_| same_size) {
+            Some(changed) => {
+                for h in changed {
+                    self.tree.update(h.index(), Room::of(dc, h));
                 }
             }
-            _ => {
-                if self.tree.hosts != dc.host_count() || self.tree.nodes.is_empty() {
+            None => {
+                if !same_size {
                     self.tree = Tree::new(dc.host_count());
                 }
                 self.tree.rebuild(|hi| Room::of(dc, HostId(hi as u32)));
             }
         }
-        self.synced = Some((log.epoch, log.hosts.len()));
+        self.synced = Some(log.cursor());
     }
 }
 

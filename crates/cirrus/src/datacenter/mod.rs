@@ -15,7 +15,8 @@
 //! - `migration`: a live migration's reservation, CPU shares and move;
 //! - `planning`: tentative changes and their exact rollback;
 //! - `fit_index`: first fit's index over the hosts, owned by the policies
-//!   that ask it.
+//!   that ask it;
+//! - `host_log`: the log of changed hosts such indexes catch up from.
 //!
 //! Every value derived from the state is refreshed where the state changes
 //! (`&mut self`), or kept by the policy that reads it; nothing is mutated
@@ -23,6 +24,7 @@
 
 mod allocation;
 mod fit_index;
+mod host_log;
 mod migration;
 mod planning;
 mod processing;
@@ -31,6 +33,7 @@ mod suitability;
 pub mod time_shared;
 
 pub use fit_index::FirstFitIndex;
+pub use host_log::{HostLog, LogCursor};
 pub use migration::MigrationShares;
 pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 pub use suitability::VmNeed;
@@ -116,7 +119,7 @@ pub struct Datacenter {
     idle_by_type: Vec<Vec<u64>>,
     host_state: Vec<HostState>,
     /// The hosts whose room changed, for first-fit indexes.
-    room_log: fit_index::RoomLog,
+    room_log: HostLog,
     vm_host: Vec<Option<HostId>>,
     vm_in_migration: Vec<bool>,
     /// How many entries of `vm_in_migration` are true: with none, every
@@ -166,6 +169,7 @@ impl Datacenter {
             .iter()
             .map(|h| spec.host_types[h.host_type].total_mips())
             .collect();
+        let layout = HostLog::new_layout();
         let words = n_hosts.div_ceil(64);
         let mut idle_by_type = vec![vec![0u64; words]; spec.host_types.len()];
         for (i, h) in spec.hosts.iter().enumerate() {
@@ -206,7 +210,7 @@ impl Datacenter {
             busy: vec![0; words],
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
-            room_log: fit_index::RoomLog::new(n_hosts),
+            room_log: HostLog::new(n_hosts, layout),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
             vms_in_migration: 0,
@@ -385,8 +389,10 @@ impl Datacenter {
         self.host_version[h.index()]
     }
 
-    /// What first-fit indexes read to catch up with this datacenter.
-    fn room_log(&self) -> &fit_index::RoomLog {
+    /// The hosts whose room (state, [free MIPS](Self::available_mips), free
+    /// RAM or bandwidth) changed: what first fit's and PABFD's indexes read to
+    /// catch up with this datacenter.
+    pub fn room_log(&self) -> &HostLog {
         &self.room_log
     }
 

@@ -27,7 +27,7 @@ pub use evaluation::{PlacementQuality, evaluate};
 pub use first_fit::FirstFit;
 pub use first_fit_decreasing::FirstFitDecreasing;
 pub use obfd::OptimizedBestFitDecreasing;
-pub use pabfd::PowerAwareBestFitDecreasing;
+pub use pabfd::{PabfdMode, PowerAwareBestFitDecreasing};
 pub use pba::PatternBasedAllocation;
 pub use rack_aware::RackAware;
 pub use scavp::Scavp;
@@ -110,11 +110,26 @@ pub struct PlacementContext<'a> {
     pub admission: &'a mut dyn AdmissionCheck,
 }
 
+/// What a run tells every placement policy before it places anything
+/// ([`PlacementPolicy::configure`]): settings that belong to the run rather
+/// than to one policy's parameters (CloudSim compatibility, chosen once for
+/// initial placement and consolidation alike). A policy reads the fields it
+/// has a use for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlacementSettings {
+    /// How PABFD computes and compares power increases.
+    pub pabfd: PabfdMode,
+}
+
 /// Chooses hosts for VMs. `Send + Sync`, as every policy object: a
 /// simulation holding one can move between and be shared across threads.
 pub trait PlacementPolicy: Send + Sync + std::fmt::Debug {
     /// The registered name.
     fn name(&self) -> &'static str;
+
+    /// Takes the run's settings, before the first placement. The default
+    /// ignores them.
+    fn configure(&mut self, _settings: &PlacementSettings) {}
 
     /// Puts a batch of VMs in the order this policy places them. The default
     /// keeps the given order (an online policy); "decreasing" policies sort.

@@ -90,7 +90,8 @@ pub use rule::{
 
 use crate::datacenter::{HostId, HostSpec, HostType};
 use rule::{bucket_value, u_ceil_for_sum_below, u_floor_for_sum_at_least};
-use tree::{NIL, UtilizationTree};
+pub use tree::Room;
+use tree::{NIL, UNLIMITED, UtilizationTree, covers};
 
 /// What the index knows of one host.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -200,6 +201,10 @@ pub struct PabfdIndex {
     open: Vec<u32>,
     refused: Vec<HostId>,
     refused_flag: Vec<bool>,
+    /// Each host's room ([`set_room`](Self::set_room)), +∞ unless set.
+    room: Vec<Room>,
+    /// The current query's need of room (`None`: every host).
+    need_room: Option<Room>,
 }
 
 impl PabfdIndex {
@@ -270,6 +275,8 @@ impl PabfdIndex {
             open: Vec::with_capacity(buckets),
             refused: Vec::new(),
             refused_flag: vec![false; hosts.len()],
+            room: vec![UNLIMITED; hosts.len()],
+            need_room: None,
         })
     }
 
@@ -320,8 +327,18 @@ impl PabfdIndex {
     /// Records every host's standing at once (after a step re-shared every
     /// host): O(n log n), one sort per host type.
     pub fn rebuild(&mut self, mut standing_of: impl FnMut(HostId) -> HostStanding) {
+        self.rebuild_with_room(|h| (standing_of(h), UNLIMITED));
+    }
+
+    /// [`rebuild`](Self::rebuild), with every host's room too (see
+    /// [`set_room`](Self::set_room)).
+    pub fn rebuild_with_room(&mut self, mut standing_of: impl FnMut(HostId) -> (HostStanding, Room)) {
         for (h, s) in self.standing.iter_mut().enumerate() {
-            *s = canonical_standing(standing_of(HostId(h as u32)));
+            let (standing, room) = standing_of(HostId(h as u32));
+            *s = canonical_standing(standing);
+            self.room[h] = room;
+            let ty = &mut self.types[self.host_type[h] as usize];
+            ty.tree_room(self.position[h], room);
         }
         let standing = &self.standing;
         for ty in &mut self.types {
@@ -358,6 +375,30 @@ impl PabfdIndex {
                 }
             }
             ty.busy = busy;
+        }
+    }
+
+    /// Records host `h`'s room: what the caller compares with a query's need
+    /// ([`choose_among`](Self::choose_among)'s `need`), say its free MIPS, RAM
+    /// and bandwidth; O(log n) expected.
+    ///
+    /// # Panics
+    /// If `h` is not one of the index's hosts.
+    pub fn set_room(&mut self, h: HostId, room: Room) {
+        let hi = h.index();
+        if self.room[hi].map(f64::to_bits) == room.map(f64::to_bits) {
+            return;
+        }
+        self.room[hi] = room;
+        let p = self.position[hi];
+        let ty = &mut self.types[self.host_type[hi] as usize];
+        match self.standing[hi] {
+            HostStanding::Busy(u) if matches!(ty.rule, IncreaseRule::Pieces(_)) => {
+                ty.tree.remove(p);
+                ty.tree.set_room(p, room);
+                ty.tree.insert(p, u);
+            }
+            _ => ty.tree_room(p, room),
         }
     }
 
@@ -433,16 +474,40 @@ impl PabfdIndex {
         &mut self,
         demand_mips: f64,
         idle_type: impl Fn(usize) -> bool,
+        eligible: impl FnMut(HostId) -> bool,
+    ) -> Option<Choice> {
+        self.choose_among(demand_mips, None, |_| true, idle_type, eligible)
+    }
+
+    /// [`choose`](Self::choose) with the busy hosts of the types for which
+    /// `busy_type` is false, and the busy hosts whose room
+    /// ([`set_room`](Self::set_room)) does not cover `need`, left out too:
+    /// exactly [`scan`](Self::scan)'s answer when `eligible` refuses all of
+    /// those. A type none of whose hosts could take the VM (its cores too
+    /// slow, its capacity too small), or a host too full for it, is better
+    /// left out here (whole subtrees at a time) than refused host by host.
+    pub fn choose_among(
+        &mut self,
+        demand_mips: f64,
+        need: Option<Room>,
+        busy_type: impl Fn(usize) -> bool,
+        idle_type: impl Fn(usize) -> bool,
         mut eligible: impl FnMut(HostId) -> bool,
     ) -> Option<Choice> {
-        self.plan(demand_mips, idle_type);
+        self.need_room = need;
+        self.plan(demand_mips, busy_type, idle_type);
         let choice = self.search(&mut eligible);
         self.restore();
         choice
     }
 
     /// Lists the query's buckets with their bounds.
-    fn plan(&mut self, demand_mips: f64, idle_type: impl Fn(usize) -> bool) {
+    fn plan(
+        &mut self,
+        demand_mips: f64,
+        busy_type: impl Fn(usize) -> bool,
+        idle_type: impl Fn(usize) -> bool,
+    ) {
         self.buckets.clear();
         for (t, ty) in self.types.iter().enumerate() {
             let x = canonical_demand(demand_mips / ty.capacity_mips);
@@ -462,7 +527,7 @@ impl PabfdIndex {
                 let value = ty.rule.increase_w(0.0, x);
                 push(Source::Idle { value, from: 0 }, value);
             }
-            if ty.busy == 0 {
+            if ty.busy == 0 || !busy_type(t) {
                 continue;
             }
             let pieces = match &ty.rule {
@@ -590,9 +655,14 @@ impl PabfdIndex {
         let x = self.x[t];
         let (pos, value) = match bucket.source {
             Source::Pieces { i, j, c, k } => match &ty.rule {
-                IncreaseRule::Pieces(pieces) => {
-                    best_in_bucket(&ty.tree, pieces, (i as usize, j as usize), x, (c, k))
-                }
+                IncreaseRule::Pieces(pieces) => best_in_bucket(
+                    &ty.tree,
+                    pieces,
+                    (i as usize, j as usize),
+                    x,
+                    (c, k),
+                    self.need_room.as_ref(),
+                ),
                 IncreaseRule::Model(_) => unreachable!("a piece bucket of a type without pieces"),
             },
             Source::Idle { value, from } => (ty.idle.first_from(from), value),
@@ -601,6 +671,9 @@ impl PabfdIndex {
                 for (p, h) in ty.hosts.iter().enumerate() {
                     if let HostStanding::Busy(u) = self.standing[h.index()]
                         && !self.refused_flag[h.index()]
+                        && self
+                            .need_room
+                            .is_none_or(|need| covers(&self.room[h.index()], &need))
                     {
                         let value = ty.rule.increase_w(u, x);
                         if best.0 == NIL || value < best.1 {
@@ -656,7 +729,11 @@ fn best_in_bucket(
     (i, j): (usize, usize),
     x: f64,
     (c, k): (f64, f64),
+    need_room: Option<&Room>,
 ) -> (u32, f64) {
+    if let Some(need) = need_room {
+        return best_in_bucket_with_room(tree, pieces, (i, j), x, (c, k), need);
+    }
     // The bucket is [first u with `from`, first u with `until`). A piece
     // starts at its least double and `u + x` reaches piece j exactly when it
     // reaches that piece's least double (1 for j = m, never for m + 1), so
@@ -687,6 +764,40 @@ fn best_in_bucket(
     }
 }
 
+/// [`best_in_bucket`] among the hosts whose room is at least `need_room`.
+fn best_in_bucket_with_room(
+    tree: &UtilizationTree,
+    pieces: &LinearPieces,
+    (i, j): (usize, usize),
+    x: f64,
+    (c, k): (f64, f64),
+    need_room: &Room,
+) -> (u32, f64) {
+    let (low_i, low_j) = (pieces.low(i), pieces.low(j));
+    let (high_i, high_j) = (pieces.low(i + 1), pieces.low(j + 1));
+    let from = |u: f64| u >= low_i && u + x >= low_j;
+    let until = |u: f64| u >= high_i || u + x >= high_j;
+    if k > 0.0 {
+        let first = tree.first_where_with(&from, need_room);
+        if first == NIL || until(tree.key(first)) {
+            return (NIL, f64::INFINITY);
+        }
+        let least = bucket_value(c, k, tree.key(first));
+        let pos = tree.lowest_between_with(&from, &|u| until(u) || bucket_value(c, k, u) > least, need_room);
+        (pos, least)
+    } else if k < 0.0 {
+        let last = tree.last_where_not_with(&until, need_room);
+        if last == NIL || !from(tree.key(last)) {
+            return (NIL, f64::INFINITY);
+        }
+        let least = bucket_value(c, k, tree.key(last));
+        let pos = tree.lowest_between_with(&|u| from(u) && bucket_value(c, k, u) <= least, &until, need_room);
+        (pos, least)
+    } else {
+        (tree.lowest_between_with(&from, &until, need_room), c)
+    }
+}
+
 fn canonical_standing(s: HostStanding) -> HostStanding {
     match s {
         HostStanding::Busy(u) => HostStanding::Busy(canonical_utilization(u)),
@@ -695,6 +806,13 @@ fn canonical_standing(s: HostStanding) -> HostStanding {
 }
 
 impl TypeIndex {
+    /// Position `p`'s room in the tree, `p` not in it (table types only).
+    fn tree_room(&mut self, p: u32, room: Room) {
+        if let IncreaseRule::Pieces(_) = self.rule {
+            self.tree.set_room(p, room);
+        }
+    }
+
     fn insert_busy(&mut self, p: u32, u: f64) {
         self.busy += 1;
         if let IncreaseRule::Pieces(pieces) = &self.rule {

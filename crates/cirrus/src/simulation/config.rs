@@ -3,6 +3,7 @@
 
 use super::energy::{Cooling, EnergyAccounting, InfrastructurePower, Integration, MigrationEnergy, OffRule};
 use crate::datacenter::SpecError;
+use crate::placement::{PabfdMode, PlacementSettings};
 
 /// How VMs are presented to the placement policy at t = 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +98,20 @@ pub struct CloudSimQuirks {
     /// exclude them but is handed an empty migration map; Beloglazov &
     /// Buyya's algorithm considers only hosts not chosen as destinations.
     pub empty_overload_targets: bool,
+    /// PABFD's power increase takes as its reference the power measured at
+    /// the host's last step (CloudSim's `PowerHost.getPower()`), while its
+    /// base utilisation includes this round's placements: an emptied or
+    /// just-filled host is charged from a power it no longer draws. The paper
+    /// compares `P(u + d/C)` with `P(u)` at the same, current utilisation.
+    /// Needs [`pabfd_float_ties`](Self::pabfd_float_ties).
+    pub pabfd_last_step_power: bool,
+    /// PABFD computes the increase as CloudSim does, `P(after) − reference`
+    /// with the power table's own interpolation, and compares hosts in id
+    /// order with strict `<`: among mathematically equal increases the last
+    /// floating-point bits decide, so every busy host is visited. Off, the
+    /// paper's rule: equal increases are equal doubles, ties to the lowest
+    /// id, found through an index ([`PabfdMode`]).
+    pub pabfd_float_ties: bool,
 }
 
 impl CloudSimQuirks {
@@ -105,7 +120,25 @@ impl CloudSimQuirks {
         memory_only_at_creation: true,
         initial_admission_new_vm_only: true,
         empty_overload_targets: true,
+        pabfd_last_step_power: true,
+        pabfd_float_ties: true,
     };
+
+    /// The placement settings these quirks ask for.
+    ///
+    /// # Errors
+    /// `pabfd_last_step_power` without `pabfd_float_ties` (see
+    /// [`PabfdMode::from_quirks`]).
+    pub fn placement_settings(&self) -> Result<PlacementSettings, SimError> {
+        let pabfd =
+            PabfdMode::from_quirks(self.pabfd_last_step_power, self.pabfd_float_ties).map_err(|why| {
+                SimError::Config {
+                    field: "cloudsim_quirks.pabfd_last_step_power",
+                    message: why.into(),
+                }
+            })?;
+        Ok(PlacementSettings { pabfd })
+    }
 }
 
 impl Default for SimulationConfig {
@@ -170,6 +203,7 @@ impl SimulationConfig {
                 })
             }
         };
+        self.quirks.placement_settings()?;
         positive("duration_s", self.duration_s)?;
         positive("scheduling_interval_s", self.scheduling_interval_s)?;
         if !(self.step_offset_s.is_finite() && self.step_offset_s >= 0.0) {

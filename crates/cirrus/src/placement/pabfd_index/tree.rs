@@ -7,6 +7,11 @@
 //! utilisation, true from it on) rather than numbers, so a bucket's range is
 //! decided by the same floating-point expressions the rule evaluates.
 //!
+//! Each host also has a *room* (what the caller says it can still take, say
+//! free MIPS), and each subtree knows its greatest room, so that the `*_with`
+//! queries can pass over hosts whose room falls short of a need without
+//! visiting them one by one.
+//!
 //! A host's node sits in a *slot* of the arena. A rebuild gives the busy hosts
 //! the slots `0, 1, …` in key order, so building and then searching walk the
 //! arena mostly forwards; a host keeps its slot through later updates. The
@@ -14,6 +19,28 @@
 
 /// No node.
 pub(super) const NIL: u32 = u32::MAX;
+
+/// A host's room in each resource a caller tracks (say free MIPS, RAM and
+/// bandwidth): a host can take a need when every component is at least the
+/// need's.
+pub type Room = [f64; 3];
+
+/// Room in every resource.
+pub(super) const UNLIMITED: Room = [f64::INFINITY; 3];
+
+/// No room at all (the greatest room of an empty subtree).
+const NO_ROOM: Room = [f64::NEG_INFINITY; 3];
+
+/// Does `room` cover `need` in every component?
+#[inline]
+pub(super) fn covers(room: &Room, need: &Room) -> bool {
+    room[0] >= need[0] && room[1] >= need[1] && room[2] >= need[2]
+}
+
+#[inline]
+fn max_room(a: Room, b: Room) -> Room {
+    [a[0].max(b[0]), a[1].max(b[1]), a[2].max(b[2])]
+}
 
 /// A treap over the positions `0..n` of one host type's hosts (see the
 /// module documentation).
@@ -23,6 +50,8 @@ pub(super) struct UtilizationTree {
     nodes: Vec<Node>,
     /// The slot of each position.
     slot_of: Vec<u32>,
+    /// The room of each position (unlimited unless set).
+    room_of: Vec<Room>,
     root: u32,
     len: usize,
     /// No update since the last rebuild: slots `0..len` are in key order.
@@ -37,7 +66,17 @@ pub(super) struct UtilizationTree {
 fn pull(nodes: &mut [Node], t: u32) {
     let node = nodes[t as usize];
     let min_of = |c: u32| if c == NIL { NIL } else { nodes[c as usize].min };
-    nodes[t as usize].min = node.pos.min(min_of(node.left)).min(min_of(node.right));
+    let room_of = |c: u32| {
+        if c == NIL {
+            NO_ROOM
+        } else {
+            nodes[c as usize].max_room
+        }
+    };
+    let min = node.pos.min(min_of(node.left)).min(min_of(node.right));
+    let max_room = max_room(node.room, max_room(room_of(node.left), room_of(node.right)));
+    nodes[t as usize].min = min;
+    nodes[t as usize].max_room = max_room;
 }
 
 /// One slot's node.
@@ -52,6 +91,9 @@ struct Node {
     /// Lowest position in the subtree.
     min: u32,
     priority: u32,
+    /// The host's room, and the greatest of each component in the subtree.
+    room: Room,
+    max_room: Room,
 }
 
 /// A fixed hash (the finaliser of MurmurHash3, a bijection of `u32`):
@@ -77,9 +119,12 @@ impl UtilizationTree {
                     right: NIL,
                     min: NIL,
                     priority: priority_of(s),
+                    room: UNLIMITED,
+                    max_room: UNLIMITED,
                 })
                 .collect(),
             slot_of: (0..n as u32).collect(),
+            room_of: vec![UNLIMITED; n],
             root: NIL,
             len: 0,
             pristine: true,
@@ -131,6 +176,8 @@ impl UtilizationTree {
         node.left = NIL;
         node.right = NIL;
         node.min = p;
+        node.room = self.room_of[p as usize];
+        node.max_room = node.room;
         self.root = self.insert_at(self.root, s);
         self.len += 1;
         self.pristine = false;
@@ -257,6 +304,7 @@ impl UtilizationTree {
             let node = &mut self.nodes[s];
             node.key = f64::from_bits(bits);
             node.pos = p;
+            node.room = self.room_of[p as usize];
             self.slot_of[p as usize] = s as u32;
         }
         let mut free = members as u32;
@@ -389,6 +437,144 @@ impl UtilizationTree {
             }
         }
         best
+    }
+
+    /// Sets position `p`'s room; `p` must not be in the tree (remove it
+    /// first, insert it after).
+    pub(super) fn set_room(&mut self, p: u32, room: Room) {
+        self.room_of[p as usize] = room;
+    }
+
+    /// [`first_where`](Self::first_where) among the nodes whose room is at
+    /// least `need`.
+    pub(super) fn first_where_with(&self, at_or_after: &impl Fn(f64) -> bool, need: &Room) -> u32 {
+        self.first_where_in(self.root, at_or_after, need)
+    }
+
+    fn first_where_in(&self, t: u32, at_or_after: &impl Fn(f64) -> bool, need: &Room) -> u32 {
+        if t == NIL || !covers(&self.nodes[t as usize].max_room, need) {
+            return NIL;
+        }
+        let n = &self.nodes[t as usize];
+        if at_or_after(n.key) {
+            let l = self.first_where_in(n.left, at_or_after, need);
+            if l != NIL {
+                l
+            } else if covers(&n.room, need) {
+                t
+            } else {
+                self.leftmost_with(n.right, need)
+            }
+        } else {
+            self.first_where_in(n.right, at_or_after, need)
+        }
+    }
+
+    /// The first node of subtree `t` (in key order) whose room covers `need`.
+    /// (A subtree's greatest room may gather its components from different
+    /// nodes, so a subtree that seems to cover may hold no such node: the
+    /// search backtracks.)
+    fn leftmost_with(&self, t: u32, need: &Room) -> u32 {
+        if t == NIL || !covers(&self.nodes[t as usize].max_room, need) {
+            return NIL;
+        }
+        let n = &self.nodes[t as usize];
+        let l = self.leftmost_with(n.left, need);
+        if l != NIL {
+            l
+        } else if covers(&n.room, need) {
+            t
+        } else {
+            self.leftmost_with(n.right, need)
+        }
+    }
+
+    /// The last node of subtree `t` (in key order) whose room covers `need`.
+    fn rightmost_with(&self, t: u32, need: &Room) -> u32 {
+        if t == NIL || !covers(&self.nodes[t as usize].max_room, need) {
+            return NIL;
+        }
+        let n = &self.nodes[t as usize];
+        let r = self.rightmost_with(n.right, need);
+        if r != NIL {
+            r
+        } else if covers(&n.room, need) {
+            t
+        } else {
+            self.rightmost_with(n.left, need)
+        }
+    }
+
+    /// [`last_where_not`](Self::last_where_not) among the nodes whose room
+    /// is at least `need`.
+    pub(super) fn last_where_not_with(&self, at_or_after: &impl Fn(f64) -> bool, need: &Room) -> u32 {
+        self.last_where_not_in(self.root, at_or_after, need)
+    }
+
+    fn last_where_not_in(&self, t: u32, at_or_after: &impl Fn(f64) -> bool, need: &Room) -> u32 {
+        if t == NIL || !covers(&self.nodes[t as usize].max_room, need) {
+            return NIL;
+        }
+        let n = &self.nodes[t as usize];
+        if at_or_after(n.key) {
+            self.last_where_not_in(n.left, at_or_after, need)
+        } else {
+            let r = self.last_where_not_in(n.right, at_or_after, need);
+            if r != NIL {
+                r
+            } else if covers(&n.room, need) {
+                t
+            } else {
+                self.rightmost_with(n.left, need)
+            }
+        }
+    }
+
+    /// [`lowest_between`](Self::lowest_between) among the nodes whose room
+    /// is at least `need`: a search that passes over subtrees whose greatest
+    /// room falls short, or whose lowest position cannot improve on the best.
+    pub(super) fn lowest_between_with(
+        &self,
+        from: &impl Fn(f64) -> bool,
+        until: &impl Fn(f64) -> bool,
+        need: &Room,
+    ) -> u32 {
+        let mut best = NIL;
+        self.lowest_in(self.root, (false, false), (from, until), need, &mut best);
+        best
+    }
+
+    /// `all_from`: every key of the subtree satisfies `from`; `none_until`:
+    /// none satisfies `until`.
+    fn lowest_in(
+        &self,
+        t: u32,
+        (all_from, none_until): (bool, bool),
+        (from, until): (&impl Fn(f64) -> bool, &impl Fn(f64) -> bool),
+        need: &Room,
+        best: &mut u32,
+    ) {
+        if t == NIL {
+            return;
+        }
+        let n = &self.nodes[t as usize];
+        if !covers(&n.max_room, need) || n.min >= *best {
+            return;
+        }
+        let f = all_from || from(n.key);
+        let u = !none_until && until(n.key);
+        if f && !u && covers(&n.room, need) {
+            *best = (*best).min(n.pos);
+        }
+        // Smaller keys: none satisfies `from` if this one does not; none
+        // satisfies `until` if this one does not.
+        if f {
+            self.lowest_in(n.left, (all_from, none_until || !u), (from, until), need, best);
+        }
+        // Greater keys: all satisfy `until` if this one does.
+        if !u {
+            self.lowest_in(n.right, (f, none_until), (from, until), need, best);
+        }
     }
 
     /// Sorts `pairs` as the rebuild does (tests).

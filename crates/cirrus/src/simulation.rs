@@ -375,6 +375,13 @@ impl Simulation {
         let regular = !(t == 0.0 && self.config.step_at_start);
         if regular && let Some(c) = self.consolidation.as_mut() {
             self.planned.clear();
+            if let Some(pool) = self.site.pool() {
+                // The round's overload tests start from every busy host's
+                // history sum: computed here on the simulation's threads.
+                c.cache
+                    .histories
+                    .prepare(&self.site.histories, &self.site.dc, pool, self.site.chunk_hosts());
+            }
             let stats = c.plan(
                 &mut self.site.dc,
                 &self.site.histories,

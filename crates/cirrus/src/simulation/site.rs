@@ -121,6 +121,16 @@ impl Site {
         self.chunks.clear();
     }
 
+    /// The simulation's own threads, if it has more than one.
+    pub(super) fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool.as_deref()
+    }
+
+    /// Hosts per chunk of the parallel phases.
+    pub(super) fn chunk_hosts(&self) -> usize {
+        self.chunk_hosts
+    }
+
     /// Measures steps in chunks of `hosts` hosts (at least 1). Changes no result.
     pub(super) fn set_chunk_hosts(&mut self, hosts: usize) {
         self.chunk_hosts = hosts.max(1);

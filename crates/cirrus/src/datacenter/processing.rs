@@ -187,46 +187,70 @@ impl Datacenter {
         slots: &mut Vec<SlotStep>,
     ) -> HostStep {
         let hi = h.index();
+        let ht = &self.spec.host_types[self.spec.hosts[hi].host_type];
+        let (capacity, pe_mips) = (ht.total_mips(), ht.mips_per_core);
         let start = slots.len();
-        for &v in &self.host_vms[hi] {
-            let spec = self.spec.vms[v.index()];
+        scratch.requests.clear();
+        for (i, &v) in self.host_vms[hi].iter().enumerate() {
+            let spec = &self.spec.vms[v.index()];
+            let vt = &self.spec.vm_types[spec.vm_type];
             let u = self.trace_memo.utilization_at(&self.spec.traces[spec.trace], spec.trace, t_s);
+            let mips_per_pe = u * vt.mips;
             slots.push(SlotStep {
                 cpu_fraction: u,
-                mips_per_pe: u * self.spec.vm_types[spec.vm_type].mips,
+                mips_per_pe,
                 alloc_mips: 0.0,
             });
+            let role = self.role_on(hi, i);
+            scratch.requests.push(CpuRequest {
+                mips_per_pe,
+                pes: vt.cores,
+                role,
+                factor: match role {
+                    MigrationRole::None => 1.0,
+                    MigrationRole::Out => self.vm_shares[v.index()].source,
+                    MigrationRole::In => self.vm_shares[v.index()].target,
+                },
+            });
         }
-        let slots = &mut slots[start..];
-        let available_mips = self.share_cpu(hi, scratch, |i| slots[i].mips_per_pe);
+        scratch.allocated.clear();
+        scratch.allocated.resize(scratch.requests.len(), 0.0);
+        let available_mips = time_shared::share(capacity, pe_mips, &scratch.requests, &mut scratch.allocated);
         // The same operations, in the same order, as `reallocate`,
-        // `sum_potential_mips` and the sums of the step.
+        // `sum_potential_mips` and the sums of the step (each sum on its own).
         let mut potential_mips = 0.0;
         let mut utilization = 0.0;
         let mut requested = 0.0;
-        for (i, (s, &alloc)) in slots.iter_mut().zip(&scratch.allocated).enumerate() {
+        let slots = &mut slots[start..];
+        let vms = &self.host_vms[hi];
+        let host_slots = &self.host_slots[hi];
+        for ((((s, &alloc), r), slot), &v) in slots
+            .iter_mut()
+            .zip(&scratch.allocated)
+            .zip(&scratch.requests)
+            .zip(host_slots)
+            .zip(vms)
+        {
             s.alloc_mips = alloc;
-            if self.host_slots[hi][i].incoming {
+            if slot.incoming {
                 potential_mips += alloc * MIGRATION_OUT_FACTOR / MIGRATION_IN_FACTOR;
             }
             potential_mips += alloc;
-        }
-        for (i, s) in slots.iter().enumerate() {
-            let vi = self.host_vms[hi][i].index();
-            let cores = f64::from(self.spec.vm_types[self.spec.vms[vi].vm_type].cores);
-            requested += s.mips_per_pe * cores;
+            requested += r.mips_per_pe * f64::from(r.pes);
             // The source host is charged a migrating-out VM's full, undegraded
             // share (CloudSim HostDynamicWorkload.java:121); the target its 10 %.
-            utilization += match self.role_on(hi, i) {
-                MigrationRole::Out
-                    if self.vm_shares[vi].charge_source_in_full && self.vm_shares[vi].source > 0.0 =>
-                {
-                    s.alloc_mips / self.vm_shares[vi].source
+            utilization += match r.role {
+                MigrationRole::Out => {
+                    let shares = self.vm_shares[v.index()];
+                    if shares.charge_source_in_full && shares.source > 0.0 {
+                        alloc / shares.source
+                    } else {
+                        alloc
+                    }
                 }
-                _ => s.alloc_mips,
+                _ => alloc,
             };
         }
-        let ht = self.host_type(h);
         HostStep {
             utilization_mips: utilization,
             requested_mips: requested,

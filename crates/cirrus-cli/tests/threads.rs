@@ -24,7 +24,9 @@ const OUTPUTS: [&str; 5] = [
 ];
 
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name)
 }
 
 /// Runs `name` cut to `duration_s` with `threads` threads and chunks of
@@ -80,7 +82,10 @@ fn consolidation_outputs_are_identical_for_any_thread_count() {
     let r = same_for_any_thread_count("scale/planetlab-x2-lr-mmt.toml", 14_400.0, 32);
     assert!(r.summary.run.steps >= 40);
     let migrations = r.summary.migration_counts.migrations;
-    assert!(migrations > 100, "only {migrations} migrations: consolidation barely ran");
+    assert!(
+        migrations > 100,
+        "only {migrations} migrations: consolidation barely ran"
+    );
     assert!(r.summary.run.vms_finished > 0, "no VM retired at zero demand");
 }
 
@@ -112,11 +117,21 @@ fn the_binary_gives_the_same_files_with_one_thread_and_with_several() {
         let status = Command::new(CIRRUS)
             .arg("run")
             .arg(&path)
-            .args(["--set", "simulation.duration_s=7200", "--threads", threads, "--out"])
+            .args([
+                "--set",
+                "simulation.duration_s=7200",
+                "--threads",
+                threads,
+                "--out",
+            ])
             .arg(tmp.path().join(threads))
             .output()
             .unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     }
     for file in OUTPUTS {
         let a = std::fs::read(tmp.path().join("1").join(file)).unwrap();

@@ -163,7 +163,13 @@ impl HostHistoryCache {
     /// hosts' entries): what a consolidation round's overload tests then
     /// read from the cache, the same doubles
     /// [`host`](Self::host) would compute one host at a time.
-    pub fn prepare(&mut self, histories: &VmHistories, dc: &Datacenter, pool: &rayon::ThreadPool, chunk_hosts: usize) {
+    pub fn prepare(
+        &mut self,
+        histories: &VmHistories,
+        dc: &Datacenter,
+        pool: &rayon::ThreadPool,
+        chunk_hosts: usize,
+    ) {
         use rayon::prelude::*;
         let cache = &mut self.hosts;
         let n = dc.host_count();

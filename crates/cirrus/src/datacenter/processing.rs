@@ -194,7 +194,9 @@ impl Datacenter {
         for (i, &v) in self.host_vms[hi].iter().enumerate() {
             let spec = &self.spec.vms[v.index()];
             let vt = &self.spec.vm_types[spec.vm_type];
-            let u = self.trace_memo.utilization_at(&self.spec.traces[spec.trace], spec.trace, t_s);
+            let u = self
+                .trace_memo
+                .utilization_at(&self.spec.traces[spec.trace], spec.trace, t_s);
             let mips_per_pe = u * vt.mips;
             slots.push(SlotStep {
                 cpu_fraction: u,

@@ -175,7 +175,15 @@ impl Site {
                 let chunk = &mut chunks[0];
                 for c in 0..n_chunks {
                     let hosts = c * size..((c + 1) * size).min(n);
-                    measure_chunk(&self.dc, &self.meter, &self.ledger, hosts.clone(), t, collect, chunk);
+                    measure_chunk(
+                        &self.dc,
+                        &self.meter,
+                        &self.ledger,
+                        hosts.clone(),
+                        t,
+                        collect,
+                        chunk,
+                    );
                     self.apply_chunk(chunk, hosts, t, racks, sample, &mut energy_j);
                 }
             }
@@ -245,7 +253,15 @@ impl Site {
             let h = self.touched_list[i];
             self.touched[h.index()] = false;
             let hi = h.index();
-            measure_chunk(&self.dc, &self.meter, &self.ledger, hi..hi + 1, t, self.finish_idle_vms, chunk);
+            measure_chunk(
+                &self.dc,
+                &self.meter,
+                &self.ledger,
+                hi..hi + 1,
+                t,
+                self.finish_idle_vms,
+                chunk,
+            );
             let mut unused = 0.0;
             self.apply_chunk(chunk, hi..hi + 1, t, false, sample, &mut unused);
         }
@@ -260,7 +276,15 @@ impl Site {
     /// since its last processing (returned, J), its state entry and, at
     /// history instants, its VMs' utilisation samples.
     #[inline]
-    fn apply_host(&mut self, h: HostId, w: &HostWork, slots: &[SlotStep], t: f64, racks: bool, sample: bool) -> f64 {
+    fn apply_host(
+        &mut self,
+        h: HostId,
+        w: &HostWork,
+        slots: &[SlotStep],
+        t: f64,
+        racks: bool,
+        sample: bool,
+    ) -> f64 {
         let dt = self.meter.elapsed_s(h, t);
         if w.idle {
             // Nothing to share and nothing recorded changes: an idle entry

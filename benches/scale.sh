@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p cirrus-cli
+bin=${CARGO_TARGET_DIR:-target}/release/cirrus
 limit=${SCALE_LIMIT_S:-300}
 reps=${REPS:-3}
 cores=$(nproc)
@@ -41,7 +42,7 @@ measure() {
   for ((i = 0; i < reps; i++)); do
     rm -rf "$out/run"
     if ! /usr/bin/time -v -o "$out/time.txt" timeout "$limit" \
-        target/release/cirrus run "$scenario" --threads "$threads" --out "$out/run" >"$out/stdout.txt"; then
+        "$bin" run "$scenario" --threads "$threads" --out "$out/run" >"$out/stdout.txt"; then
       echo stopped
       return
     fi

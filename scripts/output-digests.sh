@@ -14,7 +14,9 @@
 # `--set simulation.duration_s=...` (SCALE_DURATION_S, default 7200 s: initial placement and
 # two consolidation rounds), except 50k-hosts-lr-mmt which runs 3600.1 s (initial placement
 # only) unless FULL=1. Sweeps write runs.csv and aggregate.csv (timings.csv holds wall
-# times and is left out).
+# times and is left out). CIRRUS_THREADS=N runs every scenario with `--threads N` and
+# every sweep with `--threads-per-run N` (default: the binary's defaults); the digests
+# must not depend on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,12 @@ bin=${1:-target/release/cirrus}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 scale_s=${SCALE_DURATION_S:-7200}
+run_threads=()
+sweep_threads=()
+if [[ -n "${CIRRUS_THREADS:-}" ]]; then
+  run_threads=(--threads "$CIRRUS_THREADS")
+  sweep_threads=(--threads-per-run "$CIRRUS_THREADS")
+fi
 
 digest() { # name folder
   (cd "$2" && find . -type f ! -name timings.csv ! -path './runs/*' | LC_ALL=C sort | while read -r f; do
@@ -59,13 +67,13 @@ for scenario in $(find scenarios -name '*.toml' ! -path 'scenarios/sweeps/*' | L
     scenarios/scale/*) [[ "${FULL:-0}" == 1 ]] || args=(--set "simulation.duration_s=$scale_s") ;;
   esac
   echo "run $name ${args[*]}" >&2
-  "$bin" run "$scenario" --out "$out/$name" "${args[@]}" >/dev/null
+  "$bin" run "$scenario" --out "$out/$name" "${args[@]}" "${run_threads[@]}" >/dev/null
   digest "$name" "$out/$name"
 done
 for sweep in $(find scenarios/sweeps -name '*.toml' | LC_ALL=C sort); do
   grep -q '^\[sweep\]\|^name' "$sweep" || continue
   name=sweeps/$(basename "$sweep" .toml)
   echo "sweep $name" >&2
-  "$bin" sweep "$sweep" --out "$out/$name" >/dev/null
+  "$bin" sweep "$sweep" --out "$out/$name" "${sweep_threads[@]}" >/dev/null
   digest "$name" "$out/$name"
 done

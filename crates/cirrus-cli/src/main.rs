@@ -53,6 +53,10 @@ enum Command {
         /// operating system to flush).
         #[arg(long)]
         durable: bool,
+        /// Threads for the per-host work of each step (default: every core).
+        /// Changes no result: the output files are identical for any number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Check a scenario (and read its traces) without running it.
     Validate {
@@ -89,6 +93,11 @@ enum Command {
         /// values before any run), then exit.
         #[arg(long)]
         check: bool,
+        /// Threads inside each run, for the per-host work of its steps
+        /// (default 1: the sweep's workers are the parallelism). Changes no
+        /// result.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        threads_per_run: u16,
     },
     /// Combine the results folders of a sweep's shards into one, with the
     /// runs.csv and aggregate.csv an unsharded sweep writes.
@@ -137,6 +146,7 @@ fn main() -> ExitCode {
             json,
             audit,
             durable,
+            threads,
         } => {
             if let Some(seed) = seed {
                 set.push(format!("simulation.seed={seed}"));
@@ -149,6 +159,7 @@ fn main() -> ExitCode {
                     json,
                     audit,
                     durable,
+                    threads: threads.map_or_else(all_cores, usize::from),
                 },
             )
         }
@@ -176,6 +187,7 @@ fn main() -> ExitCode {
             shard,
             run_outputs,
             check,
+            threads_per_run,
         } => sweep::sweep(sweep::SweepArgs {
             file: sweep,
             out,
@@ -183,6 +195,7 @@ fn main() -> ExitCode {
             shard,
             run_outputs,
             check,
+            threads_per_run: usize::from(threads_per_run),
         }),
         Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
         Command::Migrate(args) => migrate::migrate(args),
@@ -203,6 +216,11 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Every core the process may use (1 if that cannot be told).
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// How `cirrus run` was asked to run.
 struct RunOptions {
     out: Option<PathBuf>,
@@ -210,6 +228,7 @@ struct RunOptions {
     json: bool,
     audit: bool,
     durable: bool,
+    threads: usize,
 }
 
 fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
@@ -219,6 +238,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         json,
         audit,
         durable,
+        threads,
     } = opts;
     let (json, audit) = (*json, *audit);
     let started = Instant::now();
@@ -234,7 +254,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         migrations: scenario.output.migrations,
     };
     let loaded = started.elapsed();
-    let sim = match scenario.into_simulation() {
+    let sim = match scenario.into_simulation().and_then(|s| s.with_threads(*threads)) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };

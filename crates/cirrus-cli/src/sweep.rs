@@ -19,6 +19,7 @@ pub(crate) struct SweepArgs {
     pub shard: Option<String>,
     pub run_outputs: bool,
     pub check: bool,
+    pub threads_per_run: usize,
 }
 
 fn sweep_fail(e: &SweepError) -> ExitCode {
@@ -117,7 +118,9 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("results").join(&plan.spec().name));
-    let mut options = RunOptions::new(&out).jobs(jobs);
+    let mut options = RunOptions::new(&out)
+        .jobs(jobs)
+        .threads_per_run(args.threads_per_run);
     options.shard = shard;
     if args.run_outputs {
         options.run_outputs = Some(true);

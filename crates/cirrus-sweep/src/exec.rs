@@ -60,6 +60,11 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Write each run's own result files (overrides the sweep's `run_outputs`).
     pub run_outputs: Option<bool>,
+    /// Threads inside each run for the per-host work of its steps
+    /// ([`Simulation::with_threads`](cirrus::simulation::Simulation::with_threads));
+    /// 1 (the default): each run on its worker's thread, the workers being
+    /// the sweep's parallelism. Changes no result.
+    pub threads_per_run: usize,
 }
 
 impl RunOptions {
@@ -70,7 +75,14 @@ impl RunOptions {
             jobs: 0,
             shard: None,
             run_outputs: None,
+            threads_per_run: 1,
         }
+    }
+
+    /// With `threads` threads inside each run (0 counts as 1).
+    pub fn threads_per_run(mut self, threads: usize) -> Self {
+        self.threads_per_run = threads.max(1);
+        self
     }
 
     /// With `jobs` worker threads.
@@ -268,6 +280,7 @@ pub fn run(
     observer.started(in_shard.len(), skipped);
 
     let run_outputs = options.run_outputs.unwrap_or(plan.spec().run_outputs);
+    let threads_per_run = options.threads_per_run.max(1);
     let jobs = if options.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -291,7 +304,7 @@ pub fn run(
                 while !stop.load(Ordering::Relaxed) {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(run) = pending.get(k) else { break };
-                    let outcome = execute(plan, run, &cache, factory, out, run_outputs);
+                    let outcome = execute(plan, run, &cache, factory, out, run_outputs, threads_per_run);
                     cache.release(run);
                     match outcome {
                         Ok(record) => {
@@ -357,6 +370,7 @@ fn execute(
     factory: &dyn RunFactory,
     out: &Path,
     run_outputs: bool,
+    threads_per_run: usize,
 ) -> Result<RunRecord, SweepError> {
     let scenario = cache.get(plan, run).map_err(|e| match &*e {
         // Each run names itself, even when it shares a failed load.
@@ -374,6 +388,7 @@ fn execute(
     let ctx = RunContext { run, config };
     let sim = factory
         .simulation(&scenario, &ctx)
+        .and_then(|sim| sim.with_threads(threads_per_run).map_err(BoxError::from))
         .map_err(|e| plan.run_error(run, e.to_string()))?;
     let result = sim.run().map_err(|e| plan.run_error(run, e.to_string()))?;
     let wall_s = started.elapsed().as_secs_f64();

@@ -46,6 +46,7 @@ pub use energy::{
     Cooling, EnergyAccounting, InfrastructurePower, Integration, MigrationEnergy, OffRule, SwitchPower,
 };
 pub use scripted::ScriptedMigration;
+pub use site::STEP_CHUNK_HOSTS;
 
 use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
@@ -185,6 +186,44 @@ impl Simulation {
         self.consolidation = Some(consolidation);
         // Only consolidation (its detectors, selections and admission) reads histories.
         self.site.sample_histories = true;
+        self
+    }
+
+    /// Runs the per-host work of every whole-datacenter step (CPU sharing,
+    /// power, energy, the VMs to retire) on `threads` threads of the
+    /// simulation's own pool; 1, the default, runs it on the calling thread
+    /// without a pool. The hosts are measured in chunks of a fixed number of
+    /// hosts and the results applied in host order, so every output is
+    /// identical to the bit for any number of threads.
+    pub fn with_threads(mut self, threads: usize) -> Result<Self, SimError> {
+        let pool = match threads {
+            0 => {
+                return Err(SimError::Config {
+                    field: "threads",
+                    message: "must be at least 1".into(),
+                });
+            }
+            1 => None,
+            n => Some(std::sync::Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .thread_name(|i| format!("cirrus-step-{i}"))
+                    .build()
+                    .map_err(|e| SimError::Config {
+                        field: "threads",
+                        message: format!("cannot start {n} threads: {e}"),
+                    })?,
+            )),
+        };
+        self.site.set_pool(pool);
+        Ok(self)
+    }
+
+    /// Measures each step's hosts in chunks of `hosts` hosts (default
+    /// [`STEP_CHUNK_HOSTS`]; 0 counts as 1). Changes no result: for tests
+    /// that show it, with more chunks than a small datacenter would have.
+    pub fn with_step_chunk_hosts(mut self, hosts: usize) -> Self {
+        self.site.set_chunk_hosts(hosts);
         self
     }
 
@@ -343,6 +382,13 @@ impl Simulation {
         let regular = !(t == 0.0 && self.config.step_at_start);
         if regular && let Some(c) = self.consolidation.as_mut() {
             self.planned.clear();
+            if let Some(pool) = self.site.pool() {
+                // The round's overload tests start from every busy host's
+                // history sum: computed here on the simulation's threads.
+                c.cache
+                    .histories
+                    .prepare(&self.site.histories, &self.site.dc, pool, self.site.chunk_hosts());
+            }
             let stats = c.plan(
                 &mut self.site.dc,
                 &self.site.histories,

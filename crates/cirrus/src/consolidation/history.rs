@@ -158,6 +158,54 @@ impl VmHistories {
 }
 
 impl HostHistoryCache {
+    /// Computes, on `pool`, the sums of every host that lists a VM and whose
+    /// sum is stale, in chunks of `chunk_hosts` hosts (each chunk owning its
+    /// hosts' entries): what a consolidation round's overload tests then
+    /// read from the cache, the same doubles
+    /// [`host`](Self::host) would compute one host at a time.
+    pub fn prepare(
+        &mut self,
+        histories: &VmHistories,
+        dc: &Datacenter,
+        pool: &rayon::ThreadPool,
+        chunk_hosts: usize,
+    ) {
+        use rayon::prelude::*;
+        let cache = &mut self.hosts;
+        let n = dc.host_count();
+        if cache.valid.len() != n {
+            cache.sums = vec![[0.0; HISTORY_LENGTH]; n];
+            cache.key = vec![(0, 0); n];
+            cache.valid = vec![false; n];
+        }
+        let size = chunk_hosts.max(1);
+        let version = histories.version;
+        pool.install(|| {
+            cache
+                .sums
+                .par_chunks_mut(size)
+                .zip(cache.key.par_chunks_mut(size))
+                .zip(cache.valid.par_chunks_mut(size))
+                .enumerate()
+                .for_each(|(c, ((sums, keys), valid))| {
+                    for (i, ((sum, key), valid)) in sums.iter_mut().zip(keys).zip(valid).enumerate() {
+                        let h = HostId((c * size + i) as u32);
+                        let fresh = (dc.host_version(h), version);
+                        if dc.vms_on(h).is_empty() || (*valid && *key == fresh) {
+                            continue;
+                        }
+                        let host_mips = dc.host_type(h).total_mips();
+                        sum.fill(0.0);
+                        for &v in dc.vms_on(h) {
+                            histories.add_scaled(sum, v, dc.vm_type(v).total_mips(), host_mips);
+                        }
+                        *key = fresh;
+                        *valid = true;
+                    }
+                });
+        });
+    }
+
     /// [`VmHistories::host`], from sums kept per host until the host's VM
     /// list or the histories change, and `extra`'s history scaled once per
     /// host capacity (debug builds compare with the uncached computation).

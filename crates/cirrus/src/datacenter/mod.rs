@@ -35,11 +35,12 @@ pub mod time_shared;
 pub use fit_index::FirstFitIndex;
 pub use host_log::{HostLog, LogCursor};
 pub use migration::MigrationShares;
+pub use processing::{HostStep, SlotStep, StepScratch};
 pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 pub use suitability::VmNeed;
 
 use planning::Change;
-use time_shared::{CpuRequest, MigrationRole};
+use time_shared::MigrationRole;
 
 /// Index of a host in [`DatacenterSpec::hosts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,12 +141,10 @@ pub struct Datacenter {
     spare_log: Vec<Change>,
     touched: Vec<bool>,
     touched_list: Vec<HostId>,
-    scratch_requests: Vec<CpuRequest>,
-    scratch_allocated: Vec<f64>,
-    /// Per trace, the last (time bits, utilisation) looked up: VMs replaying
-    /// one trace (replicated or shared synthetic traces) ask for the same
-    /// instant in turn.
-    trace_memo: Vec<(u64, f64)>,
+    scratch_step: processing::StepScratch,
+    scratch_slots: Vec<processing::SlotStep>,
+    /// The last instant looked up per trace (see [`processing::TraceMemo`]).
+    trace_memo: processing::TraceMemo,
 }
 
 impl Datacenter {
@@ -225,9 +224,9 @@ impl Datacenter {
             spare_log: Vec::new(),
             touched: vec![false; n_hosts],
             touched_list: Vec::new(),
-            scratch_requests: Vec::new(),
-            scratch_allocated: Vec::new(),
-            trace_memo: vec![(f64::NAN.to_bits(), 0.0); spec.traces.len()],
+            scratch_step: processing::StepScratch::default(),
+            scratch_slots: Vec::new(),
+            trace_memo: processing::TraceMemo::new(spec.traces.len()),
             spec,
         }
     }

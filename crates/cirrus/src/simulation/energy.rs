@@ -209,31 +209,35 @@ impl EnergyMeter {
         l.prev_utilization == 0.0 && !l.had_vms
     }
 
-    /// Charges idle host `h` for `dt` > 0 seconds at the power of its last
-    /// processing; returns the energy, J.
+    /// Seconds from host `h`'s last processing to `t` (what
+    /// [`elapsed_s`](Self::elapsed_s) will return), changing nothing.
     #[inline]
-    pub(super) fn charge_idle(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
-        let p_now = self.hosts[h.index()].prev_power_w;
-        self.charge_interval(dc, h, p_now, dt, count_racks)
+    pub(super) fn since_last_s(&self, h: HostId, t: f64) -> f64 {
+        t - self.hosts[h.index()].last_t
     }
 
-    /// Charges host `h`, just stepped, for the `dt` > 0 seconds since its last
-    /// processing; returns the energy, J.
+    /// Power host `h` drew at its last processing, watts: an idle host's
+    /// power until it is processed again.
     #[inline]
-    pub(super) fn charge(&mut self, dc: &Datacenter, h: HostId, dt: f64, count_racks: bool) -> f64 {
-        // The power at both ends was computed already: at the last
-        // processing, and by `step_host` now.
-        let p_now = dc.power_watts(h);
-        debug_assert_eq!(p_now, dc.host_type(h).power.power_watts(dc.utilization(h)));
-        self.charge_interval(dc, h, p_now, dt, count_racks)
+    pub(super) fn last_power_w(&self, h: HostId) -> f64 {
+        self.hosts[h.index()].prev_power_w
     }
 
-    /// Charges host `h` for the `dt` seconds from its last processing to
-    /// power `p_now`, and counts it on in its rack if it was.
+    /// The energy host `h` drew over the `dt` > 0 seconds since its last
+    /// processing, ending at power `p_now` (its last power if it stayed
+    /// idle, its new power if it stepped), J, changing nothing: the hosts of
+    /// a step are measured at once, then booked in host order.
     #[inline]
-    fn charge_interval(&mut self, dc: &Datacenter, h: HostId, p_now: f64, dt: f64, count_racks: bool) -> f64 {
+    pub(super) fn pending_j(&self, dc: &Datacenter, h: HostId, p_now: f64, dt: f64) -> f64 {
+        self.interval_energy_j(dc, h, &self.hosts[h.index()], p_now, dt)
+    }
+
+    /// Books energy `e` ([`pending_j`](Self::pending_j)) for host `h` over
+    /// `dt` > 0 seconds since its last processing, and counts it on in its
+    /// rack if it was; returns `e`.
+    #[inline]
+    pub(super) fn book(&mut self, dc: &Datacenter, h: HostId, e: f64, dt: f64, count_racks: bool) -> f64 {
         let from = self.hosts[h.index()];
-        let e = self.interval_energy_j(dc, h, &from, p_now, dt);
         self.add(h, e);
         self.hosts[h.index()].utilization_s += from.prev_utilization * dt;
         if count_racks

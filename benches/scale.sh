@@ -55,6 +55,15 @@ measure() {
     migs=$(grep -o '"migrations": [0-9]*' "$out/run/summary.json" | head -1 | cut -d' ' -f2)
     awk -v v="$vmsteps" -v s="$sim" 'BEGIN {print v / (s > 0 ? s : 1e-9)}' >>"$out/vms"
     awk -v m="$migs" -v s="$sim" 'BEGIN {print m / (s > 0 ? s : 1e-9)}' >>"$out/migs"
+    # VMs migrating per round (issue 15 asks it of 50k-hosts-lr-mmt): intervals.csv's
+    # `migrations` column, one row per step.
+    if [[ -f $out/run/intervals.csv ]]; then
+      awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "migrations") c = i; next} c {print $c}' \
+        "$out/run/intervals.csv" >"$out/per_round"
+      awk -v med="$(median <"$out/per_round")" '{s += $1; n++; if ($1 > m) m = $1}
+        END {if (n && s > 0) printf "migrations per round: mean %.1f, median %g, max %d over %d rounds\n", s / n, med, m, n}' \
+        "$out/per_round" >"$out/rounds"
+    fi
   done
   echo "$(median <"$out/walls") $(median <"$out/rss") $(median <"$out/vms") $(median <"$out/migs")"
 }
@@ -86,6 +95,10 @@ run() {
       (b[1] == "stopped" ? "-" : sprintf("%.2f M", b[3] / 1e6)),
       (b[1] == "stopped" ? "-" : sprintf("%.0f", b[4])), target, verdict
   }'
+  if [[ -s $out/rounds ]]; then
+    printf '%-22s %s\n' "" "$(cat "$out/rounds")"
+    : >"$out/rounds"
+  fi
 }
 
 printf "%-22s %31s | %43s |\n" "" "--threads 1" "--threads $cores"

@@ -217,7 +217,6 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-
 /// How `cirrus run` was asked to run.
 struct RunOptions {
     out: Option<PathBuf>,

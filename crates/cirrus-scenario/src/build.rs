@@ -12,7 +12,7 @@ use cirrus::datacenter::{
 use cirrus::failures::{FailureConfig, FailureProcess, FailureSource, Lifetime};
 use cirrus::migration::VmMemory;
 use cirrus::network::{LinkSpec, Topology, TopologySpec, TreeSpec};
-use cirrus::params::{ParamValue, Params};
+use cirrus::params::{ParamValue, Params, fraction_problem};
 use cirrus::placement::PabfdMode;
 use cirrus::registry::{self, ConsolidationSpec, Named, RegistryError};
 use cirrus::simulation::{
@@ -20,6 +20,7 @@ use cirrus::simulation::{
     SwitchPower,
 };
 
+use crate::coverage;
 use crate::error::{Origin, ScenarioError};
 use crate::locate::{TomlText, error_key};
 use crate::overrides::{self, Override};
@@ -215,6 +216,12 @@ impl Context {
         let vm_types = self.vm_types()?;
         let workload = self.workload_reader().read(&self)?;
         let vms = self.vms(&vm_types, workload.traces.len())?;
+        let per_trace = match &workload.lifetimes {
+            Some(Lifetimes::PerTrace(l)) => Some(l.as_slice()),
+            _ => None,
+        };
+        let short_traces =
+            coverage::short_traces(&workload.files, &workload.traces, per_trace, sim.duration_s);
         let lifetimes = workload.lifetimes.map(|l| match l {
             Lifetimes::PerVm(l) => l,
             // VM i follows trace i mod traces, and so its lifetime.
@@ -318,11 +325,8 @@ impl Context {
             return Err(self.invalid("cloudsim_quirks.pabfd_last_step_power", why));
         }
         let target = f.availability.target;
-        if !(target.is_finite() && (0.0..=1.0).contains(&target)) {
-            return Err(self.invalid(
-                "availability.target",
-                format!("expected a fraction in [0, 1] (0.9995 = 99.95 %), found {target}"),
-            ));
+        if let Some(problem) = fraction_problem(target) {
+            return Err(self.invalid("availability.target", problem));
         }
         let output = OutputOptions {
             dir: f
@@ -349,6 +353,7 @@ impl Context {
             network,
             vm_memory,
             output,
+            short_traces,
         })
     }
 
@@ -447,11 +452,8 @@ impl Context {
                         degraded_fraction: p.degraded_fraction,
                         warning_s: p.warning_s,
                     };
-                    if !(0.0..=1.0).contains(&p.degraded_fraction) {
-                        return Err(self.invalid(
-                            &key("degraded_fraction"),
-                            format!("expected a fraction in [0, 1], found {}", p.degraded_fraction),
-                        ));
+                    if let Some(problem) = fraction_problem(p.degraded_fraction) {
+                        return Err(self.invalid(&key("degraded_fraction"), problem));
                     }
                     if !(p.warning_s.is_finite() && p.warning_s >= 0.0) {
                         return Err(self.invalid(
@@ -1028,13 +1030,13 @@ impl Context {
 
     fn placement(&self) -> Result<Named, ScenarioError> {
         let p = &self.file.placement;
-        if let Some(t) = p.admission_threshold
-            && !(t.is_finite() && t > 0.0)
-        {
-            return Err(self.invalid(
-                "placement.admission_threshold",
-                format!("expected a positive number, found {t}"),
-            ));
+        if let Some(t) = p.admission_threshold {
+            // A utilisation threshold, like the detectors': a fraction of capacity in (0, 1].
+            let problem = fraction_problem(t)
+                .or_else(|| (t <= 0.0).then(|| format!("expected a number in (0, 1], found {t}")));
+            if let Some(problem) = problem {
+                return Err(self.invalid("placement.admission_threshold", problem));
+            }
         }
         let params = self.params("placement.params", &p.params)?;
         registry::build_placement_policy(&p.policy, params.clone()).map_err(|e| match e {

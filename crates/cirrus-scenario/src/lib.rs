@@ -10,6 +10,7 @@
 //! Values that came from `--set` are reported as such.
 
 mod build;
+mod coverage;
 mod error;
 pub mod locate;
 mod overrides;
@@ -24,6 +25,7 @@ use cirrus::network::TopologySpec;
 use cirrus::registry::{self, ConsolidationSpec, Named};
 use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig, VmLifetime};
 
+pub use coverage::ShortTrace;
 pub use error::{Origin, ScenarioError};
 pub use schema::{ScenarioFile, WORKLOAD_FORMATS};
 
@@ -72,6 +74,9 @@ pub struct Scenario {
     pub vm_memory: Vec<VmMemory>,
     /// What to write.
     pub output: OutputOptions,
+    /// The workload's traces that end before the run needs them (each holds its last value
+    /// to the end): warnings for the user, errors with `--strict`.
+    pub short_traces: Vec<ShortTrace>,
 }
 
 impl Scenario {

@@ -309,7 +309,15 @@ fn out_of_range_values() {
     let cases = [
         (
             with("policy = \"ff\"", "policy = \"ff\"\nadmission_threshold = 0"),
-            "x.toml:44:1: placement.admission_threshold: expected a positive number, found 0",
+            "x.toml:44:1: placement.admission_threshold: expected a number in (0, 1], found 0",
+        ),
+        (
+            with("policy = \"ff\"", "policy = \"ff\"\nadmission_threshold = 80"),
+            "x.toml:44:1: placement.admission_threshold: a fraction in [0, 1] is expected, found 80; did you mean 0.8?",
+        ),
+        (
+            with("safety = 1.2", "safety = 1.2\nfallback_threshold = 7"),
+            "x.toml:47:1: consolidation.detector.fallback_threshold: a fraction in [0, 1] is expected, found 7; did you mean 0.07?",
         ),
         (
             with("seed = 1", "seed = 1\nstep_offset_s = -0.1"),
@@ -325,7 +333,7 @@ fn out_of_range_values() {
         ),
         (
             with("mean = 0.3", "mean = 3"),
-            "x.toml:40:35: workload.distribution.mean: expected a number in [0, 1], found 3",
+            "x.toml:40:35: workload.distribution.mean: a fraction in [0, 1] is expected, found 3; did you mean 0.03?",
         ),
         (
             with("safety = 1.2", "safety = -1.2"),

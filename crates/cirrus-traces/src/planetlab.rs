@@ -22,7 +22,8 @@
 //!   `0..=100` — a percentage above 100 % or below 0 % is a corrupt file, not
 //!   a workload;
 //! - accepts trailing blank lines (a final newline), but not blank lines
-//!   between values;
+//!   between values, and requires the last value to end with a newline: a
+//!   file cut mid-line (`4` of `45`) is an error at that line, not a value;
 //! - reads **all** lines, not just the first 288. For the shipped files (288
 //!   lines) the result is identical: [`UtilizationTrace`] holds the last value
 //!   past its end, which is exactly CloudSim's slot 288 at `t = 86 400 s`. A
@@ -273,6 +274,19 @@ fn parse_samples(path: &Path, bytes: &[u8], max_samples: usize) -> Result<Vec<f6
             format!("empty trace file: {EXPECTED_PERCENT} on each line"),
         ));
     }
+    if bytes.last() != Some(&b'\n') && first_blank.is_none() {
+        // The last value has no newline: the file was cut mid-line (every shipped file ends
+        // with one), and "4" may be the start of "45".
+        let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        return Err(TraceFileError::at_line(
+            path,
+            line,
+            format!(
+                "the last line {} does not end with a newline: the file looks cut mid-line",
+                shown(bytes[start..].trim_ascii())
+            ),
+        ));
+    }
     Ok(samples)
 }
 
@@ -514,8 +528,19 @@ mod tests {
 
     #[test]
     fn percent_to_fraction_is_cloudsims_division() {
-        let samples = parse_samples(Path::new("f"), b"12\n 7 \r\n100", 10).unwrap();
+        let samples = parse_samples(Path::new("f"), b"12\n 7 \r\n100\n", 10).unwrap();
         assert_eq!(samples, vec![12.0 / 100.0, 7.0 / 100.0, 1.0]);
+    }
+
+    #[test]
+    fn a_file_cut_mid_line_is_an_error_at_that_line() {
+        let err = parse_samples(Path::new("f"), b"12\n7\n4", 10).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("cut mid-line"), "{err}");
+        assert!(err.message.contains("\"4\""), "{err}");
+        // Trailing blank lines (and CRLF) after the last newline stay fine.
+        assert!(parse_samples(Path::new("f"), b"12\r\n7\r\n", 10).is_ok());
+        assert!(parse_samples(Path::new("f"), b"12\n7\n\n  ", 10).is_ok());
     }
 
     #[test]

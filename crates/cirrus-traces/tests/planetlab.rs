@@ -61,7 +61,7 @@ fn values_are_percent_over_100_and_sorted_by_name_without_order() {
     let dir = day(&[
         ("b", b"10\n20\n30\n"),
         ("a", b"0\n100\n"),
-        ("B upper", b"55"),
+        ("B upper", b"55\n"),
         (".hidden", b"not a trace"),
     ]);
     fs::create_dir(dir.path().join("subdir")).unwrap();
@@ -99,7 +99,7 @@ fn order_file_is_honoured_and_omitted_files_are_not_read() {
 
 #[test]
 fn order_file_tolerates_crlf_and_a_trailing_blank_line() {
-    let dir = day(&[("a", b"1"), ("b", b"2")]);
+    let dir = day(&[("a", b"1\n"), ("b", b"2\n")]);
     let (_o, order) = order_file("0\tb\r\n1\ta\r\n\n");
     let traces = read_planetlab(dir.path(), Some(&order)).unwrap();
     assert_eq!(names(&traces), ["b", "a"]);
@@ -365,7 +365,7 @@ fn order_file_non_utf8_blank_middle_empty_and_missing() {
 
 #[test]
 fn trace_errors_under_an_order_name_the_trace_file() {
-    let dir = day(&[("a", b"1"), ("b", b"1\n2\nbad\n")]);
+    let dir = day(&[("a", b"1\n"), ("b", b"1\n2\nbad\n")]);
     let (_o, order) = order_file("0\ta\n1\tb\n");
     let err = read_planetlab(dir.path(), Some(&order)).unwrap_err();
     assert_error(

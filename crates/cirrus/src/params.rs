@@ -52,6 +52,33 @@ impl ParamError {
     }
 }
 
+/// What is wrong with `value` as a fraction, or `None` when it lies in `[0, 1]`: "a fraction
+/// in [0, 1] is expected, found 80; did you mean 0.8?". The hint is given for values in
+/// `(1, 100]`, which read as a percentage.
+///
+/// This is the one check of every parameter that is a fraction (a threshold or share of
+/// capacity, a probability, an availability); the scenario layer uses it too, so the message
+/// is the same wherever a fraction is written.
+pub fn fraction_problem(value: f64) -> Option<String> {
+    if (0.0..=1.0).contains(&value) {
+        return None;
+    }
+    let mut message = format!("a fraction in [0, 1] is expected, found {value}");
+    if value > 1.0 && value <= 100.0 {
+        message.push_str(&format!("; did you mean {}?", value / 100.0));
+    }
+    Some(message)
+}
+
+/// `value` if it is a fraction in `[0, 1]`, else an error naming `key` (see
+/// [`fraction_problem`]).
+pub fn check_fraction(key: &str, value: f64) -> Result<f64, ParamError> {
+    match fraction_problem(value) {
+        None => Ok(value),
+        Some(message) => Err(ParamError::new(key, message)),
+    }
+}
+
 /// Parameters of one model or policy; each getter consumes its key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
@@ -111,6 +138,18 @@ impl Params {
             )),
             other => Ok(other),
         }
+    }
+
+    /// Takes an optional fraction, checked by [`check_fraction`]: a value in `[0, 1]`, and a
+    /// percentage given by mistake (`80` for `0.8`) is an error with a hint.
+    pub fn fraction(&mut self, key: &str) -> Result<Option<f64>, ParamError> {
+        self.number(key)?.map(|x| check_fraction(key, x)).transpose()
+    }
+
+    /// Takes a required fraction (see [`fraction`](Self::fraction)).
+    pub fn require_fraction(&mut self, key: &str) -> Result<f64, ParamError> {
+        self.fraction(key)?
+            .ok_or_else(|| ParamError::new(key, "missing required fraction in [0, 1]"))
     }
 
     /// Takes an optional string.
@@ -197,5 +236,35 @@ mod tests {
         assert!(p.number_in("x", 0.0, 1.0).is_err());
         let mut p = Params::new().with("x", ParamValue::Number(f64::NAN));
         assert!(p.number("x").is_err());
+    }
+
+    #[test]
+    fn fractions_are_checked_with_a_percentage_hint() {
+        for ok in [0.0, 0.8, 1.0] {
+            let mut p = Params::new().with("t", ParamValue::Number(ok));
+            assert_eq!(p.fraction("t").unwrap(), Some(ok));
+        }
+        let message = |x: f64| {
+            let mut p = Params::new().with("t", ParamValue::Number(x));
+            let err = p.fraction("t").unwrap_err();
+            assert_eq!(err.key, "t");
+            err.message
+        };
+        assert_eq!(
+            message(80.0),
+            "a fraction in [0, 1] is expected, found 80; did you mean 0.8?"
+        );
+        assert_eq!(
+            message(7.0),
+            "a fraction in [0, 1] is expected, found 7; did you mean 0.07?"
+        );
+        assert_eq!(
+            message(99.95),
+            "a fraction in [0, 1] is expected, found 99.95; did you mean 0.9995?"
+        );
+        assert_eq!(message(-0.5), "a fraction in [0, 1] is expected, found -0.5");
+        assert_eq!(message(250.0), "a fraction in [0, 1] is expected, found 250");
+        assert!(Params::new().require_fraction("t").is_err());
+        assert_eq!(Params::new().fraction("t").unwrap(), None);
     }
 }

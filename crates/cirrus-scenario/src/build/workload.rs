@@ -17,6 +17,7 @@ use cirrus::workload::synthetic::SyntheticDemand;
 use cirrus_traces::{TraceFileError, TraceLimits, WorkloadTrace};
 
 use super::{Context, MAX_COUNT, MAX_SYNTHETIC_SAMPLES, join};
+use crate::coverage::TraceFiles;
 use crate::error::ScenarioError;
 use crate::schema::{
     AzureWorkload, BitbrainsWorkload, GoogleWorkload, PlanetLabWorkload, SwfWorkload,
@@ -29,6 +30,8 @@ pub(super) struct Workload {
     pub(super) traces: Vec<UtilizationTrace>,
     /// When VMs arrive and leave, if the format says.
     pub(super) lifetimes: Option<Lifetimes>,
+    /// Where the traces came from (to name a short one's file).
+    pub(super) files: TraceFiles,
 }
 
 /// When VMs arrive and leave.
@@ -162,6 +165,7 @@ impl ReadWorkload for PlanetLabWorkload {
         Ok(Workload {
             traces,
             lifetimes: None,
+            files: TraceFiles::OnePerTrace(dir),
         })
     }
 
@@ -234,7 +238,11 @@ impl ReadWorkload for SyntheticWorkload {
             Some(l) => Some(Lifetimes::PerVm(synthetic_lifetimes(ctx, l)?)),
             None => None,
         };
-        Ok(Workload { traces, lifetimes })
+        Ok(Workload {
+            traces,
+            lifetimes,
+            files: TraceFiles::Generated,
+        })
     }
 
     fn replicate(&self) -> u64 {
@@ -320,6 +328,7 @@ fn bad_cpu(ctx: &Context, cpu: &str, known: &str) -> ScenarioError {
 /// lifetime. `vmtable` is the second file some formats read, to blame the right key.
 fn read_traced(
     ctx: &Context,
+    source: &Path,
     reader: &dyn WorkloadTrace,
     rebase: Option<bool>,
     vmtable: Option<&Path>,
@@ -351,6 +360,7 @@ fn read_traced(
     Ok(Workload {
         traces,
         lifetimes: Some(Lifetimes::PerTrace(lifetimes)),
+        files: TraceFiles::Shared(source.to_path_buf()),
     })
 }
 
@@ -375,7 +385,7 @@ impl ReadWorkload for AzureWorkload {
                 ..Default::default()
             },
         };
-        read_traced(ctx, &reader, self.rebase, vmtable.as_deref())
+        read_traced(ctx, &path, &reader, self.rebase, vmtable.as_deref())
     }
 
     fn replicate(&self) -> u64 {
@@ -390,7 +400,7 @@ impl ReadWorkload for GoogleWorkload {
             files: trace_files(ctx, &path, cirrus_traces::list_google_task_usage_files)?,
             options: Default::default(),
         };
-        read_traced(ctx, &reader, self.rebase, None)
+        read_traced(ctx, &path, &reader, self.rebase, None)
     }
 
     fn replicate(&self) -> u64 {
@@ -413,7 +423,7 @@ impl ReadWorkload for BitbrainsWorkload {
                 ..Default::default()
             },
         };
-        read_traced(ctx, &reader, self.rebase, None)
+        read_traced(ctx, &path, &reader, self.rebase, None)
     }
 
     fn replicate(&self) -> u64 {
@@ -425,10 +435,10 @@ impl ReadWorkload for SwfWorkload {
     fn read(&self, ctx: &Context) -> Result<Workload, ScenarioError> {
         let path = trace_path(ctx, self.path.as_deref())?;
         let reader = cirrus_traces::SwfTrace {
-            path,
+            path: path.clone(),
             options: Default::default(),
         };
-        read_traced(ctx, &reader, self.rebase, None)
+        read_traced(ctx, &path, &reader, self.rebase, None)
     }
 
     fn replicate(&self) -> u64 {

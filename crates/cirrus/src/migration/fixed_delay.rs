@@ -124,7 +124,7 @@ impl MigrationProcess for FixedDelayProcess {
 
 pub(super) fn build(mut params: Params) -> Result<Box<dyn MigrationModel>, ParamError> {
     let share = params
-        .number("bandwidth_share")?
+        .fraction("bandwidth_share")?
         .unwrap_or(FixedDelay::CLOUDSIM.bandwidth_share);
     params.finish(&["bandwidth_share"])?;
     if !(share > 0.0 && share <= 1.0) {

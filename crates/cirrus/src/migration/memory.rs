@@ -274,7 +274,7 @@ impl VmMemory {
         let step_s = params.number(STEP_KEY)?.unwrap_or(DEFAULT_SERIES_STEP_S);
         let start_s = params.number(START_KEY)?.unwrap_or(0.0);
         let wws_mb = params.number("wws_mb")?;
-        let hot_fraction = params.number("hot_fraction")?.unwrap_or(0.0);
+        let hot_fraction = params.fraction("hot_fraction")?.unwrap_or(0.0);
         params.finish(&[
             "page_kb",
             "dirty_rate_mb_per_s",

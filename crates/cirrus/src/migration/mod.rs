@@ -53,7 +53,7 @@ pub use time_series::{HotDeferral, TimeSeriesPreCopy};
 
 use crate::catalog::Entry;
 use crate::datacenter::{Datacenter, HostId, VmId};
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// Bits in a byte: RAM is in MB, bandwidth in Mbit/s (1 Gbit/s moves 125 MB/s).
 const BITS_PER_BYTE: f64 = 8.0;
@@ -299,9 +299,9 @@ pub(crate) fn positive(key: &str, x: f64) -> Result<f64, ParamError> {
     }
 }
 
-/// `x` must be in [0, 1).
+/// `x` must be in [0, 1) (a fraction, [`check_fraction`], below 1).
 pub(crate) fn fraction_below_one(key: &str, x: f64) -> Result<f64, ParamError> {
-    if (0.0..1.0).contains(&x) {
+    if check_fraction(key, x)? < 1.0 {
         Ok(x)
     } else {
         Err(ParamError::new(key, format!("must be in [0, 1), found {x}")))

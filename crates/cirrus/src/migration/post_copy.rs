@@ -13,7 +13,7 @@ use super::pre_copy::Rounds;
 use super::process::{Closed, Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
 use super::{MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Overheads};
 use super::{PhaseOutcome, mb_per_s, non_negative};
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// Network faults of post-copy: how many, and what each costs.
 ///
@@ -84,12 +84,7 @@ impl FaultModel {
     }
 
     fn validate(&self) -> Result<(), ParamError> {
-        if !(0.0..=1.0).contains(&self.fault_fraction) {
-            return Err(ParamError::new(
-                "fault_fraction",
-                format!("must be in [0, 1], found {}", self.fault_fraction),
-            ));
-        }
+        check_fraction("fault_fraction", self.fault_fraction)?;
         non_negative("rtt_s", self.rtt_s)?;
         Ok(())
     }

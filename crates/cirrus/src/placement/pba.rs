@@ -79,7 +79,7 @@ pub(super) fn build(mut params: Params) -> Result<Box<dyn PlacementPolicy>, Para
             format!("{h} s / {p} s is more than {MAX_SAMPLES} samples per pattern"),
         ));
     }
-    let max_utilization = match params.number("max_utilization")? {
+    let max_utilization = match params.fraction("max_utilization")? {
         None => 1.0,
         Some(u) if u > 0.0 && u <= 1.0 => u,
         Some(u) => {

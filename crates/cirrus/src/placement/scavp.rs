@@ -114,7 +114,7 @@ enum Planned {
 
 pub(super) fn build(mut params: Params) -> Result<Box<dyn PlacementPolicy>, ParamError> {
     let hierarchical = params.bool("hierarchical")?.unwrap_or(true);
-    let rack_fill = match params.number("rack_fill")? {
+    let rack_fill = match params.fraction("rack_fill")? {
         None => 1.0,
         Some(f) if f > 0.0 && f <= 1.0 => f,
         Some(f) => {

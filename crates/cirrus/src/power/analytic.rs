@@ -15,7 +15,7 @@
 //! operation order.
 
 use super::{PowerModel, clamp_utilization};
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// Which of CloudSim's four analytical curves an [`AnalyticPowerModel`] follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,12 +98,7 @@ impl AnalyticPowerModel {
                 format!("expected a finite power > 0 W, found {max_w}"),
             ));
         }
-        if !(0.0..=1.0).contains(&static_fraction) {
-            return Err(ParamError::new(
-                "static_fraction",
-                format!("expected a fraction in [0, 1], found {static_fraction}"),
-            ));
-        }
+        check_fraction("static_fraction", static_fraction)?;
         let static_power = static_fraction * max_w;
         Ok(Self {
             shape,
@@ -202,7 +197,7 @@ impl PowerModel for AnalyticPowerModel {
 /// `max_w` and `static_fraction`.
 pub(super) fn build(shape: AnalyticShape, mut p: Params) -> Result<Box<dyn PowerModel>, ParamError> {
     let max_w = p.require_number("max_w")?;
-    let static_fraction = p.require_number("static_fraction")?;
+    let static_fraction = p.require_fraction("static_fraction")?;
     p.finish(&["max_w", "static_fraction"])?;
     Ok(Box::new(AnalyticPowerModel::new(shape, max_w, static_fraction)?))
 }

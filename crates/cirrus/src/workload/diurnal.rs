@@ -13,7 +13,7 @@ use rand::Rng;
 use rand::distr::{Distribution, Uniform};
 use rand_distr::Normal;
 
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// Seconds in an hour.
 const HOUR_S: f64 = 3600.0;
@@ -100,7 +100,8 @@ impl DiurnalPattern {
             }
         };
         in_range("peak_hour", self.peak_hour, 0.0, DAY_H, true)?;
-        in_range("base", self.base, 0.0, 1.0, false)?;
+        check_fraction("base", self.base)?;
+        check_fraction("amplitude", self.amplitude)?;
         in_range("amplitude", self.amplitude, 0.0, 1.0 - self.base, false)?;
         if !(self.noise.is_finite() && self.noise >= 0.0) {
             return Err(ParamError::new(
@@ -115,7 +116,7 @@ impl DiurnalPattern {
                 format!("expected a finite number >= 0, found {}", self.burst_rate_per_h),
             ));
         }
-        in_range("burst_height", self.burst_height, 0.0, 1.0, false)?;
+        check_fraction("burst_height", self.burst_height)?;
         if self.burst_rate_per_h > 0.0 && !(self.burst_mean_s.is_finite() && self.burst_mean_s > 0.0) {
             return Err(ParamError::new(
                 "burst_mean_s",

@@ -24,7 +24,7 @@ use rand_distr::{Beta, Normal};
 use super::UtilizationTrace;
 use super::diurnal::DiurnalPattern;
 use crate::catalog::Entry;
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// Name of the random stream family the generators draw from (one stream per
 /// VM index).
@@ -92,7 +92,7 @@ pub(crate) static CATALOG: &[Entry<SyntheticDemand>] = &[
         name: "constant",
         summary: "every sample = `value` (in [0, 1])",
         build: |mut p| {
-            let value = require_in(&mut p, "value", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            let value = p.require_fraction("value")?;
             finish(p, &["value"], SyntheticDemand::Constant { value })
         },
     },
@@ -100,8 +100,8 @@ pub(crate) static CATALOG: &[Entry<SyntheticDemand>] = &[
         name: "uniform",
         summary: "samples uniform on [`low`, `high`] (0 <= low <= high <= 1)",
         build: |mut p| {
-            let low = require_in(&mut p, "low", MIN_UTILIZATION, MAX_UTILIZATION)?;
-            let high = require_in(&mut p, "high", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            let low = p.require_fraction("low")?;
+            let high = p.require_fraction("high")?;
             finish(p, &["low", "high"], SyntheticDemand::Uniform { low, high })
         },
     },
@@ -109,7 +109,7 @@ pub(crate) static CATALOG: &[Entry<SyntheticDemand>] = &[
         name: "normal",
         summary: "samples normal(`mean` in [0, 1], `std_dev` >= 0), clipped to [0, 1]",
         build: |mut p| {
-            let mean = require_in(&mut p, "mean", MIN_UTILIZATION, MAX_UTILIZATION)?;
+            let mean = p.require_fraction("mean")?;
             let std_dev = p.require_number("std_dev")?;
             finish(p, &["mean", "std_dev"], SyntheticDemand::Normal { mean, std_dev })
         },
@@ -167,16 +167,8 @@ impl SyntheticDemand {
     /// Checks the parameters (ranges as in [`Self::from_params`]); the error
     /// names the offending parameter.
     pub fn validate(&self) -> Result<(), ParamError> {
-        let unit = |key: &str, x: f64| {
-            if (MIN_UTILIZATION..=MAX_UTILIZATION).contains(&x) {
-                Ok(())
-            } else {
-                Err(ParamError::new(
-                    key,
-                    format!("expected a number in [{MIN_UTILIZATION}, {MAX_UTILIZATION}], found {x}"),
-                ))
-            }
-        };
+        // Utilisations are fractions of capacity, [MIN_UTILIZATION, MAX_UTILIZATION] = [0, 1].
+        let unit = |key: &str, x: f64| check_fraction(key, x).map(|_| ());
         let positive = |key: &str, x: f64| {
             if x.is_finite() && x > 0.0 {
                 Ok(())
@@ -304,13 +296,6 @@ impl SyntheticDemand {
             Self::Diurnal(pattern) => pattern.draw(rng, n, interval_s),
         }
     }
-}
-
-/// Takes required parameter `key`, which must lie in `[lo, hi]`.
-fn require_in(params: &mut Params, key: &str, lo: f64, hi: f64) -> Result<f64, ParamError> {
-    params
-        .number_in(key, lo, hi)?
-        .ok_or_else(|| ParamError::new(key, "missing required number"))
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ impl AdaptiveThresholdDetector {
     pub const CLOUDSIM_MIN_HISTORY: usize = 12;
 
     /// A detector on `spread` with safety parameter `safety` (≥ 0), fallback threshold
-    /// `fallback_threshold` (> 0) and minimum history `min_history` (≥ 2 for the IQR, whose
+    /// `fallback_threshold` (in (0, 1]) and minimum history `min_history` (≥ 2 for the IQR, whose
     /// quartile indices need two values; ≥ 1 for the MAD).
     ///
     /// # Errors

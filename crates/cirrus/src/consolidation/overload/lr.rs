@@ -62,7 +62,7 @@ impl LrDetector {
     pub const CLOUDSIM_WINDOW: usize = 10;
 
     /// A detector: robust (LRR) or not (LR), with safety parameter `safety` (≥ 0), fallback
-    /// threshold `fallback_threshold` (> 0), regression window `window` (≥ 3: CloudSim's
+    /// threshold `fallback_threshold` (in (0, 1]), regression window `window` (≥ 3: CloudSim's
     /// `getTricubeWeigts` indexes the third value and commons-math's `SimpleRegression`
     /// needs three observations) and weighting `weighting`.
     ///

@@ -30,7 +30,7 @@ pub use lr::{LrDetector, LrWeighting};
 pub use thr::ThrDetector;
 
 use crate::catalog::Entry;
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, check_fraction};
 
 /// What an overload detector sees of one host at a decision instant.
 #[derive(Debug, Clone, Copy)]
@@ -113,18 +113,21 @@ fn above(load: &HostLoad<'_>, threshold: f64) -> bool {
     load.utilization > threshold
 }
 
-/// Checks a threshold: finite and > 0.
+/// Checks a threshold: a fraction of host capacity in `(0, 1]`.
 ///
-/// Values above 1 are accepted: utilisation counts *requested* MIPS, which may exceed the
-/// capacity under the time-shared, oversubscribing CPU scheduler, so such a threshold flags
-/// only oversubscribed hosts.
+/// A threshold is a fraction ([`check_fraction`]), so `80` meant as a percentage is an error
+/// with a hint, not a threshold no host ever reaches. 0 would flag every host with any load.
+/// 1 is allowed: utilisation counts *requested* MIPS, which may exceed the capacity under the
+/// time-shared, oversubscribing CPU scheduler, so such a threshold flags only oversubscribed
+/// hosts.
 fn check_threshold(key: &str, value: f64) -> Result<f64, ParamError> {
-    if value.is_finite() && value > 0.0 {
+    let value = check_fraction(key, value)?;
+    if value > 0.0 {
         Ok(value)
     } else {
         Err(ParamError::new(
             key,
-            format!("expected a finite utilisation threshold > 0 (fraction of capacity), found {value}"),
+            format!("expected a utilisation threshold in (0, 1] (fraction of capacity), found {value}"),
         ))
     }
 }
@@ -222,6 +225,10 @@ mod tests {
         }
         let bad = [
             ("thr", "threshold", ParamValue::Number(0.0)),
+            ("thr", "threshold", ParamValue::Number(80.0)),
+            ("thr", "threshold", ParamValue::Number(1.05)),
+            ("lr", "fallback_threshold", ParamValue::Number(7.0)),
+            ("iqr", "fallback_threshold", ParamValue::Number(70.0)),
             ("iqr", "safety", ParamValue::Number(-1.0)),
             ("iqr", "min_history", ParamValue::Number(1.0)),
             ("mad", "min_history", ParamValue::Number(2.5)),

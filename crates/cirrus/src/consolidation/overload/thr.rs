@@ -18,8 +18,8 @@ impl ThrDetector {
     /// A detector with the given threshold, a fraction of host capacity.
     ///
     /// # Errors
-    /// `threshold` not finite and > 0 (key `threshold`). Values above 1 are allowed: they flag
-    /// only hosts whose VMs request more than the capacity.
+    /// `threshold` not in `(0, 1]` (key `threshold`); a percentage such as `80` gets a hint.
+    /// 1 is allowed: it flags only hosts whose VMs request more than the capacity.
     pub fn new(threshold: f64) -> Result<Self, ParamError> {
         Ok(Self {
             threshold: check_threshold("threshold", threshold)?,
@@ -66,6 +66,10 @@ mod tests {
     fn constructor_validates() {
         assert!(ThrDetector::new(0.0).is_err());
         assert!(ThrDetector::new(f64::INFINITY).is_err());
-        assert_eq!(ThrDetector::new(1.5).unwrap().threshold(), 1.5);
+        assert_eq!(ThrDetector::new(1.0).unwrap().threshold(), 1.0);
+        let err = ThrDetector::new(80.0).unwrap_err();
+        assert_eq!(err.key, "threshold");
+        assert!(err.message.ends_with("did you mean 0.8?"), "{err}");
+        assert!(ThrDetector::new(1.5).is_err());
     }
 }

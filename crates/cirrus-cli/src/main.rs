@@ -3,6 +3,7 @@
 //! `cirrus`'s, writing is `cirrus-output`'s, sweeping is `cirrus-sweep`'s and
 //! drawing is `cirrus-plot`'s.
 
+mod coverage;
 mod migrate;
 mod sweep;
 
@@ -58,6 +59,10 @@ enum Command {
         /// output files are identical for any number.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+        /// Treat warnings about the input as errors (exit 2): a trace
+        /// shorter than the run.
+        #[arg(long)]
+        strict: bool,
     },
     /// Check a scenario (and read its traces) without running it.
     Validate {
@@ -66,6 +71,10 @@ enum Command {
         /// Override a scenario value: --set key.path=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Treat warnings about the input as errors (exit 2): a trace
+        /// shorter than the run.
+        #[arg(long)]
+        strict: bool,
     },
     /// List power models, placement policies and workload formats.
     List,
@@ -148,6 +157,7 @@ fn main() -> ExitCode {
             audit,
             durable,
             threads,
+            strict,
         } => {
             if let Some(seed) = seed {
                 set.push(format!("simulation.seed={seed}"));
@@ -161,11 +171,19 @@ fn main() -> ExitCode {
                     audit,
                     durable,
                     threads: threads.map_or(1, usize::from),
+                    strict,
                 },
             )
         }
-        Command::Validate { scenario, set } => match cirrus_scenario::load(&scenario, &set) {
+        Command::Validate {
+            scenario,
+            set,
+            strict,
+        } => match cirrus_scenario::load(&scenario, &set) {
             Ok(s) => {
+                if let Err(code) = coverage::check(&s, strict) {
+                    return code;
+                }
                 println!(
                     "{}: ok ({} hosts, {} VMs, {} traces)",
                     scenario.display(),
@@ -225,6 +243,7 @@ struct RunOptions {
     audit: bool,
     durable: bool,
     threads: usize,
+    strict: bool,
 }
 
 fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
@@ -235,6 +254,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         audit,
         durable,
         threads,
+        strict,
     } = opts;
     let (json, audit) = (*json, *audit);
     let started = Instant::now();
@@ -242,6 +262,10 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
+    if let Err(code) = coverage::check(&scenario, *strict) {
+        return code;
+    }
+    let short_traces = coverage::summary_line(&scenario);
     let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
     let selection = cirrus_output::Selection {
         intervals: scenario.output.intervals,
@@ -409,6 +433,9 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         s.run.vm_steps,
         s.run.vm_steps as f64 / sim_s / 1e6
     );
+    if let Some(line) = short_traces {
+        println!("{line}");
+    }
     println!("results       {}", out_dir.display());
     ExitCode::SUCCESS
 }

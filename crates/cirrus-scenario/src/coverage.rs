@@ -52,9 +52,19 @@ impl fmt::Display for ShortTrace {
         }
         write!(
             f,
-            ": {} samples × {} s = {} s, ending at {} s, shorter than the run's {} s; its last value is held",
-            self.samples, self.interval_s, self.covered_s, self.end_s, self.needed_s
-        )
+            ": {} samples × {} s = {} s",
+            self.samples, self.interval_s, self.covered_s
+        )?;
+        let start_s = self.end_s - self.covered_s;
+        if start_s == 0.0 {
+            write!(f, ", shorter than the {} s the run needs", self.needed_s)
+        } else {
+            write!(
+                f,
+                " from {start_s} s, ending at {} s, before the {} s the run needs",
+                self.end_s, self.needed_s
+            )
+        }
     }
 }
 
@@ -112,8 +122,7 @@ mod tests {
         assert_eq!(short[0].covered_s, 30_000.0);
         assert_eq!(
             short[0].to_string(),
-            "day/vm-a: 100 samples × 300 s = 30000 s, ending at 30000 s, shorter than the run's 86400 s; \
-             its last value is held"
+            "day/vm-a: 100 samples × 300 s = 30000 s, shorter than the 86400 s the run needs"
         );
         assert!(short_traces(&TraceFiles::Generated, &[trace(1)], None, 86_400.0).is_empty());
     }
@@ -128,10 +137,16 @@ mod tests {
         assert!(short_traces(&files, &[trace(10)], Some(&[leaves(3_000.0)]), 86_400.0).is_empty());
         let short = short_traces(&files, &[trace(10)], Some(&[leaves(3_600.0)]), 86_400.0);
         assert_eq!(short[0].needed_s, 3_600.0);
-        assert!(
-            short[0]
-                .to_string()
-                .starts_with("azure.csv (trace vm-a): 10 samples")
+        assert_eq!(
+            short[0].to_string(),
+            "azure.csv (trace vm-a): 10 samples × 300 s = 3000 s, shorter than the 3600 s the run needs"
+        );
+        let late = trace(10).starting_at(600.0);
+        let short = short_traces(&files, &[late], None, 86_400.0);
+        assert_eq!(
+            short[0].to_string(),
+            "azure.csv (trace vm-a): 10 samples × 300 s = 3000 s from 600 s, ending at 3600 s, \
+             before the 86400 s the run needs"
         );
     }
 }

@@ -316,8 +316,8 @@ fn out_of_range_values() {
             "x.toml:44:1: placement.admission_threshold: a fraction in [0, 1] is expected, found 80; did you mean 0.8?",
         ),
         (
-            with("safety = 1.2", "safety = 1.2\nfallback_threshold = 7"),
-            "x.toml:47:1: consolidation.detector.fallback_threshold: a fraction in [0, 1] is expected, found 7; did you mean 0.07?",
+            with("safety = 1.2 }", "safety = 1.2, fallback_threshold = 7 }"),
+            "x.toml:46:41: consolidation.detector.fallback_threshold: a fraction in [0, 1] is expected, found 7; did you mean 0.07?",
         ),
         (
             with("seed = 1", "seed = 1\nstep_offset_s = -0.1"),

@@ -362,6 +362,13 @@ fn traces_shorter_than_the_run_hold_their_last_value() {
     let dir = day_with(&[("vm", b"10\n50\n")]);
     let s = cirrus_scenario::load(&dir.path().join("s.toml"), &[]).unwrap_or_else(|e| panic!("{e}"));
     assert!(s.spec.traces[0].duration_s() < s.config.duration_s);
+    // Reported, naming the file: 2 samples × 300 s against the hour.
+    assert_eq!(s.short_traces.len(), 1);
+    assert_eq!(
+        (s.short_traces[0].samples, s.short_traces[0].covered_s),
+        (2, 600.0)
+    );
+    assert_eq!(s.short_traces[0].file, dir.path().join("day/vm"));
     let r = s.simulation().unwrap().run().unwrap();
     let requested: Vec<(f64, f64)> = r.intervals.iter().map(|i| (i.time_s, i.requested_mips)).collect();
     assert_eq!(requested.first(), Some(&(0.0, 100.0)), "{requested:?}");
@@ -370,7 +377,7 @@ fn traces_shorter_than_the_run_hold_their_last_value() {
         assert_eq!(mips, 500.0, "at {t} s: {requested:?}");
     }
     // A single sample is a constant.
-    let dir = day_with(&[("vm", b"30")]);
+    let dir = day_with(&[("vm", b"30\n")]);
     let s = cirrus_scenario::load(&dir.path().join("s.toml"), &[]).unwrap();
     let r = s.simulation().unwrap().run().unwrap();
     assert!(

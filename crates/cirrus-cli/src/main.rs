@@ -3,6 +3,19 @@
 //! `cirrus`'s, writing is `cirrus-output`'s, sweeping is `cirrus-sweep`'s and
 //! drawing is `cirrus-plot`'s.
 
+/// `println!` on stdout that ends the process quietly when the reader has
+/// gone (`cirrus run --json | head -1`): exit 141, as a shell reports a
+/// process killed by SIGPIPE, instead of a panic. Any other write error is
+/// reported and exits 1.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
 mod migrate;
 mod sweep;
 
@@ -166,7 +179,7 @@ fn main() -> ExitCode {
         }
         Command::Validate { scenario, set } => match cirrus_scenario::load(&scenario, &set) {
             Ok(s) => {
-                println!(
+                out!(
                     "{}: ok ({} hosts, {} VMs, {} traces)",
                     scenario.display(),
                     s.spec.hosts.len(),
@@ -209,6 +222,21 @@ fn main() -> ExitCode {
             metrics,
         } => sweep::plot(&dir, out, &format, x, series, metrics),
     }
+}
+
+/// Exit status after the reader of stdout went away (128 + SIGPIPE, what a
+/// shell reports for a process the signal ended).
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Ends the process after a failed write to stdout: quietly with
+/// [`EXIT_BROKEN_PIPE`] if the reader has gone, else with a message and
+/// [`EXIT_FAILURE`].
+pub(crate) fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
+    eprintln!("error: writing to standard output: {e}");
+    std::process::exit(i32::from(EXIT_FAILURE));
 }
 
 /// Prints `error: …` and returns `code`.
@@ -286,23 +314,23 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     let s = &result.summary;
     if json {
         match serde_json::to_string_pretty(s) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => out!("{text}"),
             Err(e) => return fail(EXIT_FAILURE, &e),
         }
         return ExitCode::SUCCESS;
     }
     let sim_s = sim_wall.as_secs_f64().max(1e-9);
-    println!("scenario      {}", s.run.scenario);
-    println!(
+    out!("scenario      {}", s.run.scenario);
+    out!(
         "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
         s.run.hosts, s.run.vms, s.run.vms_placed, s.run.vms_finished
     );
-    println!(
+    out!(
         "simulated     {:.1} s in {} steps (last at {:.1} s)",
         s.run.simulated_s, s.run.steps, s.run.last_step_s
     );
     if s.energy.total_energy_kwh > s.energy.energy_kwh {
-        println!(
+        out!(
             "energy        {:.2} kWh servers, {:.2} network, {:.2} cooling, {:.2} migrations: {:.2} kWh in total",
             s.energy.energy_kwh,
             s.energy.network_energy_kwh,
@@ -311,9 +339,9 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             s.energy.total_energy_kwh
         );
     } else {
-        println!("energy        {:.2} kWh", s.energy.energy_kwh);
+        out!("energy        {:.2} kWh", s.energy.energy_kwh);
     }
-    println!(
+    out!(
         "active hosts  mean {:.1}, min {}, max {}   {}",
         s.activity.active_hosts_mean,
         s.activity.active_hosts_min,
@@ -327,8 +355,8 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             48
         )
     );
-    println!("host shutdowns {}", s.sla.host_shutdowns);
-    println!(
+    out!("host shutdowns {}", s.sla.host_shutdowns);
+    out!(
         "placement     {} hosts in {} racks at t = 0 (lower bound {}, gap {:.1} %), inter-rack traffic {:.0} Mbit/s, \
          {} anti-collocation / {} capacity violations",
         s.placement.placement_hosts,
@@ -340,7 +368,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         s.placement.placement_constraint_violations
     );
     if s.migration_counts.migrations > 0 || s.consolidation.consolidation_rounds > 0 {
-        println!(
+        out!(
             "migrations    {} ({} overload, {} underload, {} scripted, {} evacuations), mean {:.2} s, \
              downtime mean {:.3} s p99 {:.3} s, {:.0} MB sent",
             s.migration_counts.migrations,
@@ -355,7 +383,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         );
     }
     if s.failures.host_failures > 0 {
-        println!(
+        out!(
             "failures      {} hosts failed ({} crashes): MTBF {:.1} h, MTTR {:.1} h, hosts up {:.3} %; \
              {} VMs lost, {} restarted, {} evacuated, {} migrations aborted",
             s.failures.host_failures,
@@ -370,7 +398,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         );
     }
     if s.availability.vm_downtime_s > 0.0 {
-        println!(
+        out!(
             "availability  VMs mean {:.5} %, min {:.5} %, {} below {:.3} %; downtime {:.1} s \
              (migration {:.1}, restart {:.1}, waiting for room {:.1})",
             s.availability.vm_availability_mean * 100.0,
@@ -383,33 +411,33 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             s.availability.vm_downtime_crash_s
         );
     }
-    println!(
+    out!(
         "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5}",
         s.degradation.slav * 100.0,
         s.sla.slatah * 100.0,
         s.degradation.pdm * 100.0,
         s.degradation.esv
     );
-    println!(
+    out!(
         "              overall violation {:.2} %  average violation {:.2} %",
         s.sla.overall_sla_violation * 100.0,
         s.sla.average_sla_violation * 100.0
     );
-    println!(
+    out!(
         "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
         started.elapsed().as_secs_f64(),
         loaded.as_secs_f64(),
         sim_wall.as_secs_f64(),
         write_wall.as_secs_f64(),
     );
-    println!(
+    out!(
         "throughput    {} events ({:.0}/s), {} VM-steps ({:.2} M/s)",
         s.run.events,
         s.run.events as f64 / sim_s,
         s.run.vm_steps,
         s.run.vm_steps as f64 / sim_s / 1e6
     );
-    println!("results       {}", out_dir.display());
+    out!("results       {}", out_dir.display());
     ExitCode::SUCCESS
 }
 
@@ -438,32 +466,32 @@ fn sparkline(values: &[f64], width: usize) -> String {
 }
 
 fn list() {
-    println!("Power models (host_types[].power.model):");
+    out!("Power models (host_types[].power.model):");
     for e in cirrus::registry::power_models() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nPlacement policies (placement.policy, [consolidation.placement] name):");
+    out!("\nPlacement policies (placement.policy, [consolidation.placement] name):");
     for e in cirrus::registry::placement_policies() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nOverload detectors ([consolidation.detector] name):");
+    out!("\nOverload detectors ([consolidation.detector] name):");
     for e in cirrus::registry::overload_detectors() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nVM selection policies ([consolidation.selection] name):");
+    out!("\nVM selection policies ([consolidation.selection] name):");
     for e in cirrus::registry::vm_selections() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nMigration models ([consolidation.migration] name):");
+    out!("\nMigration models ([consolidation.migration] name):");
     for e in cirrus::registry::migration_models() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nWorkload formats (workload.format):");
+    out!("\nWorkload formats (workload.format):");
     for f in cirrus_scenario::WORKLOAD_FORMATS {
-        println!("  {:<22} {}", f.name, f.summary);
+        out!("  {:<22} {}", f.name, f.summary);
     }
-    println!("\nSynthetic distributions (workload.distribution.kind):");
+    out!("\nSynthetic distributions (workload.distribution.kind):");
     for e in cirrus::registry::synthetic_distributions() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
 }

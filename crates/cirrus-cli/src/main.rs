@@ -17,6 +17,7 @@ macro_rules! out {
 }
 
 mod migrate;
+mod provenance;
 mod sweep;
 
 use std::path::PathBuf;
@@ -44,8 +45,13 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Output folder (default: the scenario's `output.dir`, else `results/<name>`).
+        /// A folder holding an earlier run's results is not touched without --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the results already in the output folder: its whole content
+        /// is removed (stale plots included) before this run's files are written.
+        #[arg(long)]
+        force: bool,
         /// Seed of every RNG stream (overrides simulation.seed).
         #[arg(long)]
         seed: Option<u64>,
@@ -155,6 +161,7 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             out,
+            force,
             seed,
             mut set,
             json,
@@ -169,6 +176,7 @@ fn main() -> ExitCode {
                 &scenario,
                 &RunOptions {
                     out,
+                    force,
                     set,
                     json,
                     audit,
@@ -248,6 +256,7 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
 /// How `cirrus run` was asked to run.
 struct RunOptions {
     out: Option<PathBuf>,
+    force: bool,
     set: Vec<String>,
     json: bool,
     audit: bool,
@@ -258,6 +267,7 @@ struct RunOptions {
 fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     let RunOptions {
         out,
+        force,
         set,
         json,
         audit,
@@ -266,11 +276,32 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     } = opts;
     let (json, audit) = (*json, *audit);
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
+    // A given folder is checked before the traces are read; the scenario's own
+    // folder as soon as it is known; both before simulating.
+    let mut folder = None;
+    if let Some(dir) = out {
+        match provenance::check_out_dir(dir, *force) {
+            Ok(state) => folder = Some(state),
+            Err(code) => return code,
+        }
+    }
     let scenario = match cirrus_scenario::load(path, set) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
+    let folder = match folder {
+        Some(state) => state,
+        None => match provenance::check_out_dir(&out_dir, *force) {
+            Ok(state) => state,
+            Err(code) => return code,
+        },
+    };
+    let provenance = match provenance::Provenance::new(path, set, &scenario, *threads, audit, started_at) {
+        Ok(p) => p,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
     let selection = cirrus_output::Selection {
         intervals: scenario.output.intervals,
         hosts: scenario.output.hosts,
@@ -307,7 +338,19 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     } else {
         cirrus_output::Durability::Atomic
     };
+    if folder == cirrus_output::FolderState::HoldsRun
+        && let Err(e) = cirrus_output::clear_run(&out_dir)
+    {
+        return fail(EXIT_FAILURE, &e);
+    }
+    if let Err(e) = provenance.write_resolved(&out_dir, durability) {
+        return fail(EXIT_FAILURE, &e);
+    }
     if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
+        return fail(EXIT_FAILURE, &e);
+    }
+    // Last, so that its wall time covers the writing.
+    if let Err(e) = provenance.write_manifest(&out_dir, started.elapsed(), durability) {
         return fail(EXIT_FAILURE, &e);
     }
     let write_wall = write_started.elapsed();
@@ -320,14 +363,19 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let sim_s = sim_wall.as_secs_f64().max(1e-9);
-    out!("scenario      {}", s.run.scenario);
+    out!("scenario      {} ({})", s.run.scenario, provenance.describe());
     out!(
         "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
-        s.run.hosts, s.run.vms, s.run.vms_placed, s.run.vms_finished
+        s.run.hosts,
+        s.run.vms,
+        s.run.vms_placed,
+        s.run.vms_finished
     );
     out!(
         "simulated     {:.1} s in {} steps (last at {:.1} s)",
-        s.run.simulated_s, s.run.steps, s.run.last_step_s
+        s.run.simulated_s,
+        s.run.steps,
+        s.run.last_step_s
     );
     if s.energy.total_energy_kwh > s.energy.energy_kwh {
         out!(
@@ -437,7 +485,10 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         s.run.vm_steps,
         s.run.vm_steps as f64 / sim_s / 1e6
     );
-    out!("results       {}", out_dir.display());
+    out!(
+        "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",
+        out_dir.display()
+    );
     ExitCode::SUCCESS
 }
 

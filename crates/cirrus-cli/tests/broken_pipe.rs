@@ -73,7 +73,15 @@ fn every_command_exits_141_quietly_when_stdout_is_already_closed() {
         vec!["run", s, "--json", "--out", out_dir.to_str().unwrap()],
         vec!["validate", s],
         vec!["list"],
-        vec!["migrate", "--model", "pre-copy", "--ram-mb", "1024", "--bandwidth-mbps", "1000"],
+        vec![
+            "migrate",
+            "--model",
+            "pre-copy",
+            "--ram-mb",
+            "1024",
+            "--bandwidth-mbps",
+            "1000",
+        ],
     ];
     for args in commands {
         let mut child = Command::new(CIRRUS)
@@ -85,6 +93,9 @@ fn every_command_exits_141_quietly_when_stdout_is_already_closed() {
         drop(child.stdout.take()); // the reader is gone before anything is written
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(quiet_end(out.status, &stderr), "{args:?}: the closed pipe was not seen");
+        assert!(
+            quiet_end(out.status, &stderr),
+            "{args:?}: the closed pipe was not seen"
+        );
     }
 }

@@ -84,14 +84,15 @@ fn every_command_exits_141_quietly_when_stdout_is_already_closed() {
         ],
     ];
     for args in commands {
-        let mut child = Command::new(CIRRUS)
+        // The reader is gone before the command starts.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(CIRRUS)
             .args(&args)
-            .stdout(Stdio::piped())
+            .stdout(writer)
             .stderr(Stdio::piped())
-            .spawn()
+            .output()
             .unwrap();
-        drop(child.stdout.take()); // the reader is gone before anything is written
-        let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             quiet_end(out.status, &stderr),

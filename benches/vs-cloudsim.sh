@@ -18,6 +18,7 @@ trap 'rm -rf "$out"' EXIT
 walls=()
 rss=0
 for _ in $(seq "$runs"); do
+  rm -rf "$out/run"   # a fresh folder each time: cirrus run refuses one holding results
   /usr/bin/time -v -o "$out/time.txt" target/release/cirrus run "$scenario" --out "$out/run" >/dev/null
   w=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/time.txt")
   r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")

@@ -10,7 +10,8 @@
 #
 #   scripts/output-digests.sh --against REV
 #
-# Each line is "sha256  scenario/file". Scale scenarios are cut short with
+# Each line is "sha256  scenario/file". A run's provenance files (manifest.json: start and
+# wall time; scenario.resolved.toml: the working folder) are left out, like timings.csv. Scale scenarios are cut short with
 # `--set simulation.duration_s=...` (SCALE_DURATION_S, default 7200 s: initial placement and
 # two consolidation rounds), except 50k-hosts-lr-mmt which runs 3600.1 s (initial placement
 # only) unless FULL=1. Sweeps write runs.csv and aggregate.csv (timings.csv holds wall
@@ -53,7 +54,8 @@ if [[ -n "${CIRRUS_THREADS:-}" ]]; then
 fi
 
 digest() { # name folder
-  (cd "$2" && find . -type f ! -name timings.csv ! -path './runs/*' | LC_ALL=C sort | while read -r f; do
+  (cd "$2" && find . -type f ! -name timings.csv ! -name manifest.json ! -name scenario.resolved.toml ! -path './runs/*' \
+    | LC_ALL=C sort | while read -r f; do
     printf '%s  %s/%s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$1" "${f#./}"
   done)
 }

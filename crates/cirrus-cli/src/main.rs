@@ -3,8 +3,22 @@
 //! `cirrus`'s, writing is `cirrus-output`'s, sweeping is `cirrus-sweep`'s and
 //! drawing is `cirrus-plot`'s.
 
+/// `println!` on stdout that ends the process quietly when the reader has
+/// gone (`cirrus run --json | head -1`): exit 141, as a shell reports a
+/// process killed by SIGPIPE, instead of a panic. Any other write error is
+/// reported and exits 1.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
 mod coverage;
 mod migrate;
+mod provenance;
 mod sweep;
 
 use std::path::PathBuf;
@@ -32,8 +46,13 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Output folder (default: the scenario's `output.dir`, else `results/<name>`).
+        /// A folder holding an earlier run's results is not touched without --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the results already in the output folder: its whole content
+        /// is removed (stale plots included) before this run's files are written.
+        #[arg(long)]
+        force: bool,
         /// Seed of every RNG stream (overrides simulation.seed).
         #[arg(long)]
         seed: Option<u64>,
@@ -151,6 +170,7 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             out,
+            force,
             seed,
             mut set,
             json,
@@ -166,6 +186,7 @@ fn main() -> ExitCode {
                 &scenario,
                 &RunOptions {
                     out,
+                    force,
                     set,
                     json,
                     audit,
@@ -184,7 +205,7 @@ fn main() -> ExitCode {
                 if let Err(code) = coverage::check(&s, strict) {
                     return code;
                 }
-                println!(
+                out!(
                     "{}: ok ({} hosts, {} VMs, {} traces)",
                     scenario.display(),
                     s.spec.hosts.len(),
@@ -229,6 +250,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Exit status after the reader of stdout went away (128 + SIGPIPE, what a
+/// shell reports for a process the signal ended).
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Ends the process after a failed write to stdout: quietly with
+/// [`EXIT_BROKEN_PIPE`] if the reader has gone, else with a message and
+/// [`EXIT_FAILURE`].
+pub(crate) fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
+    eprintln!("error: writing to standard output: {e}");
+    std::process::exit(i32::from(EXIT_FAILURE));
+}
+
 /// Prints `error: …` and returns `code`.
 pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
@@ -238,6 +274,7 @@ pub(crate) fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {
 /// How `cirrus run` was asked to run.
 struct RunOptions {
     out: Option<PathBuf>,
+    force: bool,
     set: Vec<String>,
     json: bool,
     audit: bool,
@@ -249,6 +286,7 @@ struct RunOptions {
 fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     let RunOptions {
         out,
+        force,
         set,
         json,
         audit,
@@ -258,6 +296,16 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     } = opts;
     let (json, audit) = (*json, *audit);
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
+    // A given folder is checked before the traces are read; the scenario's own
+    // folder as soon as it is known; both before simulating.
+    let mut folder = None;
+    if let Some(dir) = out {
+        match provenance::check_out_dir(dir, *force) {
+            Ok(state) => folder = Some(state),
+            Err(code) => return code,
+        }
+    }
     let scenario = match cirrus_scenario::load(path, set) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
@@ -267,6 +315,17 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     }
     let short_traces = coverage::summary_line(&scenario);
     let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
+    let folder = match folder {
+        Some(state) => state,
+        None => match provenance::check_out_dir(&out_dir, *force) {
+            Ok(state) => state,
+            Err(code) => return code,
+        },
+    };
+    let provenance = match provenance::Provenance::new(path, set, &scenario, *threads, audit, started_at) {
+        Ok(p) => p,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
     let selection = cirrus_output::Selection {
         intervals: scenario.output.intervals,
         hosts: scenario.output.hosts,
@@ -303,30 +362,47 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     } else {
         cirrus_output::Durability::Atomic
     };
+    if folder == cirrus_output::FolderState::HoldsRun
+        && let Err(e) = cirrus_output::clear_run(&out_dir)
+    {
+        return fail(EXIT_FAILURE, &e);
+    }
+    if let Err(e) = provenance.write_resolved(&out_dir, durability) {
+        return fail(EXIT_FAILURE, &e);
+    }
     if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
+        return fail(EXIT_FAILURE, &e);
+    }
+    // Last, so that its wall time covers the writing.
+    if let Err(e) = provenance.write_manifest(&out_dir, started.elapsed(), durability) {
         return fail(EXIT_FAILURE, &e);
     }
     let write_wall = write_started.elapsed();
     let s = &result.summary;
     if json {
         match serde_json::to_string_pretty(s) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => out!("{text}"),
             Err(e) => return fail(EXIT_FAILURE, &e),
         }
         return ExitCode::SUCCESS;
     }
     let sim_s = sim_wall.as_secs_f64().max(1e-9);
-    println!("scenario      {}", s.run.scenario);
-    println!(
+    out!("scenario      {} ({})", s.run.scenario, provenance.describe());
+    out!(
         "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
-        s.run.hosts, s.run.vms, s.run.vms_placed, s.run.vms_finished
+        s.run.hosts,
+        s.run.vms,
+        s.run.vms_placed,
+        s.run.vms_finished
     );
-    println!(
+    out!(
         "simulated     {:.1} s in {} steps (last at {:.1} s)",
-        s.run.simulated_s, s.run.steps, s.run.last_step_s
+        s.run.simulated_s,
+        s.run.steps,
+        s.run.last_step_s
     );
     if s.energy.total_energy_kwh > s.energy.energy_kwh {
-        println!(
+        out!(
             "energy        {:.2} kWh servers, {:.2} network, {:.2} cooling, {:.2} migrations: {:.2} kWh in total",
             s.energy.energy_kwh,
             s.energy.network_energy_kwh,
@@ -335,9 +411,9 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             s.energy.total_energy_kwh
         );
     } else {
-        println!("energy        {:.2} kWh", s.energy.energy_kwh);
+        out!("energy        {:.2} kWh", s.energy.energy_kwh);
     }
-    println!(
+    out!(
         "active hosts  mean {:.1}, min {}, max {}   {}",
         s.activity.active_hosts_mean,
         s.activity.active_hosts_min,
@@ -351,8 +427,8 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             48
         )
     );
-    println!("host shutdowns {}", s.sla.host_shutdowns);
-    println!(
+    out!("host shutdowns {}", s.sla.host_shutdowns);
+    out!(
         "placement     {} hosts in {} racks at t = 0 (lower bound {}, gap {:.1} %), inter-rack traffic {:.0} Mbit/s, \
          {} anti-collocation / {} capacity violations",
         s.placement.placement_hosts,
@@ -364,7 +440,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         s.placement.placement_constraint_violations
     );
     if s.migration_counts.migrations > 0 || s.consolidation.consolidation_rounds > 0 {
-        println!(
+        out!(
             "migrations    {} ({} overload, {} underload, {} scripted, {} evacuations), mean {:.2} s, \
              downtime mean {:.3} s p99 {:.3} s, {:.0} MB sent",
             s.migration_counts.migrations,
@@ -379,7 +455,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         );
     }
     if s.failures.host_failures > 0 {
-        println!(
+        out!(
             "failures      {} hosts failed ({} crashes): MTBF {:.1} h, MTTR {:.1} h, hosts up {:.3} %; \
              {} VMs lost, {} restarted, {} evacuated, {} migrations aborted",
             s.failures.host_failures,
@@ -394,7 +470,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         );
     }
     if s.availability.vm_downtime_s > 0.0 {
-        println!(
+        out!(
             "availability  VMs mean {:.5} %, min {:.5} %, {} below {:.3} %; downtime {:.1} s \
              (migration {:.1}, restart {:.1}, waiting for room {:.1})",
             s.availability.vm_availability_mean * 100.0,
@@ -407,26 +483,26 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             s.availability.vm_downtime_crash_s
         );
     }
-    println!(
+    out!(
         "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5}",
         s.degradation.slav * 100.0,
         s.sla.slatah * 100.0,
         s.degradation.pdm * 100.0,
         s.degradation.esv
     );
-    println!(
+    out!(
         "              overall violation {:.2} %  average violation {:.2} %",
         s.sla.overall_sla_violation * 100.0,
         s.sla.average_sla_violation * 100.0
     );
-    println!(
+    out!(
         "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
         started.elapsed().as_secs_f64(),
         loaded.as_secs_f64(),
         sim_wall.as_secs_f64(),
         write_wall.as_secs_f64(),
     );
-    println!(
+    out!(
         "throughput    {} events ({:.0}/s), {} VM-steps ({:.2} M/s)",
         s.run.events,
         s.run.events as f64 / sim_s,
@@ -434,9 +510,12 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         s.run.vm_steps as f64 / sim_s / 1e6
     );
     if let Some(line) = short_traces {
-        println!("{line}");
+        out!("{line}");
     }
-    println!("results       {}", out_dir.display());
+    out!(
+        "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",
+        out_dir.display()
+    );
     ExitCode::SUCCESS
 }
 
@@ -465,32 +544,32 @@ fn sparkline(values: &[f64], width: usize) -> String {
 }
 
 fn list() {
-    println!("Power models (host_types[].power.model):");
+    out!("Power models (host_types[].power.model):");
     for e in cirrus::registry::power_models() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nPlacement policies (placement.policy, [consolidation.placement] name):");
+    out!("\nPlacement policies (placement.policy, [consolidation.placement] name):");
     for e in cirrus::registry::placement_policies() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nOverload detectors ([consolidation.detector] name):");
+    out!("\nOverload detectors ([consolidation.detector] name):");
     for e in cirrus::registry::overload_detectors() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nVM selection policies ([consolidation.selection] name):");
+    out!("\nVM selection policies ([consolidation.selection] name):");
     for e in cirrus::registry::vm_selections() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nMigration models ([consolidation.migration] name):");
+    out!("\nMigration models ([consolidation.migration] name):");
     for e in cirrus::registry::migration_models() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
-    println!("\nWorkload formats (workload.format):");
+    out!("\nWorkload formats (workload.format):");
     for f in cirrus_scenario::WORKLOAD_FORMATS {
-        println!("  {:<22} {}", f.name, f.summary);
+        out!("  {:<22} {}", f.name, f.summary);
     }
-    println!("\nSynthetic distributions (workload.distribution.kind):");
+    out!("\nSynthetic distributions (workload.distribution.kind):");
     for e in cirrus::registry::synthetic_distributions() {
-        println!("  {:<22} {}", e.name, e.summary);
+        out!("  {:<22} {}", e.name, e.summary);
     }
 }

@@ -127,19 +127,19 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
             "phases": phases,
         });
         match serde_json::to_string_pretty(&value) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => out!("{text}"),
             Err(e) => return fail(EXIT_FAILURE, &e),
         }
         return ExitCode::SUCCESS;
     }
-    println!("model         {}", a.model);
-    println!("total time    {:.3} s", report.total_s);
-    println!("downtime      {:.1} ms", report.downtime_s * 1000.0);
-    println!("data sent     {:.1} MB", report.data_mb);
-    println!("rounds        {}", report.rounds);
+    out!("model         {}", a.model);
+    out!("total time    {:.3} s", report.total_s);
+    out!("downtime      {:.1} ms", report.downtime_s * 1000.0);
+    out!("data sent     {:.1} MB", report.data_mb);
+    out!("rounds        {}", report.rounds);
     if report.faults > 0 {
-        println!("faults        {}", report.faults);
+        out!("faults        {}", report.faults);
     }
-    println!("stop reason   {stop}");
+    out!("stop reason   {stop}");
     ExitCode::SUCCESS
 }

@@ -103,7 +103,7 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
     if args.check {
         return match cirrus_sweep::check(&plan, jobs, shard) {
             Ok(n) => {
-                println!(
+                out!(
                     "{}: ok ({} runs, {} grid points, {} distinct scenario variants loaded)",
                     args.file.display(),
                     plan.runs().len(),
@@ -133,7 +133,7 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
         Err(e) => return sweep_fail(&e),
     };
     let slice = shard.map_or_else(String::new, |s| format!(" (shard {}/{})", s.index, s.count));
-    println!(
+    out!(
         "sweep {}{slice}: {} runs, {} done before, {} run now, in {:.1} s",
         plan.spec().name,
         report.in_shard,
@@ -142,12 +142,12 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
         started.elapsed().as_secs_f64()
     );
     if report.complete {
-        println!(
+        out!(
             "results       {} (runs.csv, aggregate.csv, timings.csv)",
             out.display()
         );
     } else {
-        println!(
+        out!(
             "results       {} holds {} of the sweep's {} runs; combine the shards' folders with `cirrus merge DIR... --out DIR`",
             out.display(),
             report.in_shard.min(report.total),
@@ -160,7 +160,7 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
 pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     match cirrus_sweep::merge(dirs, out) {
         Ok(r) => {
-            println!(
+            out!(
                 "merged {} folders: {} runs ({} duplicates dropped) -> {} (runs.csv, aggregate.csv, timings.csv)",
                 dirs.len(),
                 r.runs,
@@ -195,7 +195,7 @@ pub(crate) fn plot(
     match cirrus_plot::plot(dir, &options) {
         Ok(files) => {
             for f in files {
-                println!("{}", f.display());
+                out!("{}", f.display());
             }
             ExitCode::SUCCESS
         }

@@ -98,7 +98,7 @@ fn run(scenario: &Path, args: &[&str]) -> (TempDir, BTreeMap<String, Vec<u8>>) {
         scenario.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let files = std::fs::read_dir(&out_dir)
+    let mut files: BTreeMap<String, Vec<u8>> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
@@ -108,6 +108,13 @@ fn run(scenario: &Path, args: &[&str]) -> (TempDir, BTreeMap<String, Vec<u8>>) {
             )
         })
         .collect();
+    // Provenance (start and wall time, the overrides as typed) is not a result.
+    for name in ["manifest.json", "scenario.resolved.toml"] {
+        assert!(
+            files.remove(name).is_some_and(|b| !b.is_empty()),
+            "{name} written"
+        );
+    }
     (dir, files)
 }
 

@@ -14,6 +14,18 @@
 //! five files of the LR-MMT day on the development machine), so runs
 //! ask for it (`cirrus run --durable`) and the default leaves flushing to the
 //! operating system.
+//!
+//! Files get the mode a plain `File::create` gives (0o666 less the umask).
+//!
+//! [`prepare_dir`] checks an output folder before a run (created, writable,
+//! not holding another run's results unless they are to be replaced), and
+//! [`Manifest`] records what made a run (`manifest.json`).
+
+mod folder;
+mod manifest;
+
+pub use folder::{FolderState, RUN_FILES, clear_run, prepare_dir};
+pub use manifest::{Manifest, sha256_hex, utc_timestamp};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -67,7 +79,7 @@ pub struct OutputError {
     pub message: String,
 }
 
-fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
+pub(crate) fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
     OutputError {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -87,11 +99,13 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> R
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cirrus-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| err(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cirrus-").suffix(".tmp");
+    // Result files are for sharing: the mode a plain `File::create` gives
+    // (0o666 less the umask), not a temporary file's private 0o600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| err(dir, e))?;
     tmp.write_all(bytes).map_err(|e| err(path, e))?;
     if durability == Durability::Synced {
         tmp.as_file().sync_all().map_err(|e| err(path, e))?;

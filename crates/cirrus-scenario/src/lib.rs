@@ -184,3 +184,20 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
     let ctx = build::Context::parse(text, path, overrides)?;
     ctx.build()
 }
+
+/// The scenario `text` with `overrides` (`key.path=value`, as for [`load`])
+/// applied, as TOML: the values a run actually used, saved beside its results
+/// (`scenario.resolved.toml`). The file's comments and key order are not kept;
+/// relative paths stay relative to the original file's folder.
+///
+/// # Errors
+/// Text that is not TOML or an override that does not apply; [`load`] reports
+/// both with their location.
+pub fn resolved_toml(text: &str, overrides: &[String]) -> Result<String, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut value = toml::Value::Table(table);
+    for arg in overrides {
+        overrides::apply(&mut value, &overrides::parse(arg)?)?;
+    }
+    toml::to_string_pretty(&value).map_err(|e| e.to_string())
+}

@@ -52,10 +52,22 @@ fn assert_migrations_counted(r: &RunResult) {
     let by_reason = |reason| r.migrations.iter().filter(|m| m.reason == reason).count() as u64;
     assert_eq!(sum(r, |i| i.migrations), s.migration_counts.migrations);
     assert_eq!(sum(r, |i| i.migrations), r.migrations.len() as u64);
-    assert_eq!(sum(r, |i| i.migrations_overload), s.migration_counts.migrations_overload);
-    assert_eq!(sum(r, |i| i.migrations_underload), s.migration_counts.migrations_underload);
-    assert_eq!(sum(r, |i| i.migrations_evacuation), s.migration_costs.migrations_evacuation);
-    assert_eq!(sum(r, |i| i.migrations_scripted), s.migration_costs.migrations_scripted);
+    assert_eq!(
+        sum(r, |i| i.migrations_overload),
+        s.migration_counts.migrations_overload
+    );
+    assert_eq!(
+        sum(r, |i| i.migrations_underload),
+        s.migration_counts.migrations_underload
+    );
+    assert_eq!(
+        sum(r, |i| i.migrations_evacuation),
+        s.migration_costs.migrations_evacuation
+    );
+    assert_eq!(
+        sum(r, |i| i.migrations_scripted),
+        s.migration_costs.migrations_scripted
+    );
     for reason in [
         MigrationReason::Overload,
         MigrationReason::Underload,
@@ -72,7 +84,11 @@ fn assert_migrations_counted(r: &RunResult) {
     }
     // Each migration in the interval of the first step at or after its start.
     for m in &r.migrations {
-        let step = r.intervals.iter().find(|i| i.time_s >= m.start_s).expect("a step after it");
+        let step = r
+            .intervals
+            .iter()
+            .find(|i| i.time_s >= m.start_s)
+            .expect("a step after it");
         assert!(step.migrations > 0, "the move at {} s", m.start_s);
     }
 }
@@ -124,7 +140,12 @@ fn a_clark_migration_is_accounted_once_and_powered() {
             moving_steps += 1;
             assert_eq!(i.active_hosts, 2, "both hosts at {} s", i.time_s);
             // The source at most at its load, the destination at least idle.
-            assert!(i.power_w > dell(0.45) + dell(0.0) - 2.0, "{} W at {} s", i.power_w, i.time_s);
+            assert!(
+                i.power_w > dell(0.45) + dell(0.0) - 2.0,
+                "{} W at {} s",
+                i.power_w,
+                i.time_s
+            );
             if i.allocated_mips == 0.0 {
                 paused_steps += 1;
             }

@@ -128,6 +128,10 @@ fn result() -> RunResult {
             overloaded_hosts: 1,
             migrations: 1,
             sla_violation_s: 13.92,
+            migrations_overload: 1,
+            migrations_underload: 0,
+            migrations_evacuation: 0,
+            migrations_scripted: 0,
         }],
         hosts: vec![HostRecord {
             host: 0,
@@ -193,7 +197,8 @@ fn writes_every_selected_file_with_headers() {
     assert_eq!(
         intervals,
         "time_s,active_hosts,active_racks,power_w,energy_kwh,requested_mips,allocated_mips,overloaded_hosts,\
-         migrations,sla_violation_s\n300.0,1,1,120.5,0.01,1000.0,1000.0,1,1,13.92\n"
+         migrations,sla_violation_s,migrations_overload,migrations_underload,migrations_evacuation,\
+         migrations_scripted\n300.0,1,1,120.5,0.01,1000.0,1000.0,1,1,13.92,1,0,0,0\n"
     );
     let vms = std::fs::read_to_string(dir.path().join("vms.csv")).unwrap();
     assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");

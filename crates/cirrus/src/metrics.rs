@@ -386,7 +386,9 @@ impl Serialize for Summary {
 pub struct IntervalRecord {
     /// Time of the step, seconds.
     pub time_s: f64,
-    /// Hosts with non-zero utilisation after the step.
+    /// Hosts on after the step: with non-zero utilisation, or (in runs whose
+    /// migrations are processes, not CloudSim's fixed delay) sending or
+    /// receiving a migration.
     pub active_hosts: usize,
     /// Racks with at least one active host after the step.
     pub active_racks: usize,
@@ -395,17 +397,30 @@ pub struct IntervalRecord {
     pub power_w: f64,
     /// Energy drawn since t = 0, kWh.
     pub energy_kwh: f64,
-    /// MIPS requested by all VMs at this step.
+    /// MIPS requested by all VMs at this step. In runs whose migrations are
+    /// processes, a migrating VM's request is counted once, where it runs;
+    /// CloudSim's fixed-delay runs keep CloudSim's per-host sums, in which the
+    /// destination lists a migrating-in VM's full request too.
     pub requested_mips: f64,
     /// MIPS delivered to all VMs at this step.
     pub allocated_mips: f64,
     /// Hosts the overload detector flagged at this step.
     pub overloaded_hosts: usize,
-    /// Migrations started at this step.
+    /// Migrations started in the interval that ended at this step (after the
+    /// previous step's record, up to and including this step's own), for any
+    /// reason: the sum of the four columns by reason.
     pub migrations: usize,
     /// Host-seconds of SLA violation (an active host delivering less than
     /// requested) in the interval that ended at this step.
     pub sla_violation_s: f64,
+    /// Of `migrations`, those consolidation started to relieve an overloaded host.
+    pub migrations_overload: usize,
+    /// Of `migrations`, those consolidation started to empty an under-utilised host.
+    pub migrations_underload: usize,
+    /// Of `migrations`, those evacuating a host that warned of its failure.
+    pub migrations_evacuation: usize,
+    /// Of `migrations`, the scenario's `[[migrations]]` moves.
+    pub migrations_scripted: usize,
 }
 
 /// One live migration.

@@ -320,6 +320,11 @@ impl Simulation {
             });
         }
         self.executor.use_model(model);
+        // Hosts sending or receiving a process model's migration are on; CloudSim's
+        // fixed-delay migrations keep CloudSim's accounting (see `keep_migrating_hosts_on`).
+        self.site.meter.keep_migrating_hosts_on(
+            model.is_some_and(|m| m.completion() == crate::migration::Completion::PerPhase),
+        );
         // Initial placement, arrivals, restarts and consolidation's
         // destinations all place in the run's mode.
         let settings = self.config.quirks.placement_settings()?;
@@ -378,7 +383,6 @@ impl Simulation {
     fn step(&mut self, t: f64) {
         self.site.process_all(t);
         let mut overloaded_hosts = 0;
-        let mut started = 0;
         let regular = !(t == 0.0 && self.config.step_at_start);
         if regular && let Some(c) = self.consolidation.as_mut() {
             self.planned.clear();
@@ -398,13 +402,13 @@ impl Simulation {
             );
             self.consolidation_rounds += 1;
             overloaded_hosts = stats.overloaded_hosts;
-            started = self.planned.len();
             self.executor
                 .start(&mut self.site, c.migration.as_ref(), &self.planned, t);
         }
         self.faults
             .retry_restarts(t, &mut self.site, self.placement.as_mut());
-        self.steps.record(t, &mut self.site, overloaded_hosts, started);
+        self.steps
+            .record(t, &mut self.site, overloaded_hosts, self.executor.records());
     }
 
     /// After the step at `now`, the next one: on the grid, or the last at

@@ -292,6 +292,12 @@ impl Datacenter {
         self.vm_host[v.index()]
     }
 
+    /// How many VMs are being live-migrated.
+    #[inline]
+    pub fn vms_in_migration(&self) -> usize {
+        self.vms_in_migration
+    }
+
     /// Is VM `v` being live-migrated?
     #[inline]
     pub fn in_migration(&self, v: VmId) -> bool {

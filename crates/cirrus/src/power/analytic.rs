@@ -191,6 +191,11 @@ impl PowerModel for AnalyticPowerModel {
         };
         self.static_power + dynamic
     }
+
+    /// Its static power: `power_watts(0.0)` is 0 (CloudSim's "off").
+    fn idle_power_watts(&self) -> f64 {
+        self.static_power
+    }
 }
 
 /// Registry constructor for `linear`, `square`, `cubic`, `sqrt`: required

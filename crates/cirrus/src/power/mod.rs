@@ -51,6 +51,14 @@ pub trait PowerModel: Send + Sync + std::fmt::Debug {
         self.power_watts(1.0)
     }
 
+    /// Power in watts of a host switched on at no load: `power_watts(0.0)`,
+    /// unless the model reads u = 0 as "off" (CloudSim's analytic models, 0 W
+    /// at u = 0), in which case its power as the load vanishes. What a host
+    /// with nothing to run but a migration to send or receive draws.
+    fn idle_power_watts(&self) -> f64 {
+        self.power_watts(0.0)
+    }
+
     /// The model as a measured table, if it is one: lets hot loops (PABFD
     /// evaluates a power for every busy host and every VM placed) call the
     /// table's interpolation directly rather than through the trait object.

@@ -122,6 +122,9 @@ struct HostEnergy {
     prev_power_w: f64,
     /// It hosted a VM at its last processing.
     had_vms: bool,
+    /// It was sending or receiving a migration at its last processing (kept
+    /// only when [`EnergyMeter::keep_migrating_hosts_on`] asked for it).
+    migrating: bool,
     /// Energy drawn, J.
     energy_j: f64,
     /// ∫ utilisation dt, seconds.
@@ -138,6 +141,8 @@ pub(super) struct EnergyMeter {
     integration: Integration,
     infrastructure: InfrastructurePower,
     migration: Option<MigrationEnergy>,
+    /// A host sending or receiving a migration is on, whatever the off rule.
+    migrating_hosts_on: bool,
     hosts: Vec<HostEnergy>,
     /// Rack of each host, if racks are modelled.
     rack_of: Vec<Option<u32>>,
@@ -163,6 +168,7 @@ impl EnergyMeter {
             integration: config.integration,
             infrastructure: config.infrastructure,
             migration: config.migration_energy,
+            migrating_hosts_on: false,
             hosts: spec
                 .hosts
                 .iter()
@@ -179,6 +185,23 @@ impl EnergyMeter {
             migration_energy_j: 0.0,
             interval_energy_j: 0.0,
         }
+    }
+
+    /// From now on, a host sending or receiving a migration is on (at least
+    /// its idle power, and active in the step records) whatever the off rule:
+    /// a machine sending or receiving memory is powered. For runs whose
+    /// migrations are processes. CloudSim's fixed-delay runs leave it off:
+    /// CloudSim charges the destination 10 % of the VM and switches off any
+    /// host at utilisation 0, and its runs are reproduced to the digit.
+    pub(super) fn keep_migrating_hosts_on(&mut self, on: bool) {
+        self.migrating_hosts_on = on;
+    }
+
+    /// Host `h` was sending or receiving a migration at its last processing
+    /// (always `false` unless [`keep_migrating_hosts_on`](Self::keep_migrating_hosts_on)).
+    #[inline]
+    pub(super) fn in_migration(&self, h: HostId) -> bool {
+        self.hosts[h.index()].migrating
     }
 
     /// Whether processing must count the hosts on per rack (switches, or
@@ -242,7 +265,7 @@ impl EnergyMeter {
         self.hosts[h.index()].utilization_s += from.prev_utilization * dt;
         if count_racks
             && dc.host_state(h) != HostState::Down
-            && self.host_on(from.prev_utilization, from.had_vms)
+            && (from.migrating || self.host_on(from.prev_utilization, from.had_vms))
         {
             self.count_on(h);
         }
@@ -256,6 +279,10 @@ impl EnergyMeter {
         l.prev_utilization = dc.utilization(h);
         l.prev_power_w = dc.power_watts(h);
         l.had_vms = !dc.vms_on(h).is_empty();
+        // A VM listed here in migration is leaving or arriving.
+        l.migrating = self.migrating_hosts_on
+            && dc.vms_in_migration() > 0
+            && dc.vms_on(h).iter().any(|&v| dc.in_migration(v));
     }
 
     #[inline]
@@ -300,14 +327,27 @@ impl EnergyMeter {
         if self.accounting == EnergyAccounting::NonPowerAware {
             return host_type.power.max_power_watts() * dt;
         }
-        let off = match self.off_rule {
-            OffRule::ZeroUtilization => u_prev == 0.0,
-            OffRule::NoVms => !had_vms,
-            OffRule::Never => false,
-        };
+        let off = !from.migrating
+            && match self.off_rule {
+                OffRule::ZeroUtilization => u_prev == 0.0,
+                OffRule::NoVms => !had_vms,
+                OffRule::Never => false,
+            };
         if off {
             return host_type.off_power_w * dt;
         }
+        let (p_prev, p_now) = if from.migrating {
+            // On throughout: its state holds until its next processing, and a
+            // host at no load draws its idle power even where the model's
+            // power at u = 0 reads "off".
+            let idle_w = host_type.power.idle_power_watts();
+            (
+                if u_prev == 0.0 { idle_w } else { p_prev },
+                if p_now == 0.0 { idle_w } else { p_now },
+            )
+        } else {
+            (p_prev, p_now)
+        };
         match self.integration {
             // CloudSim PowerHost.getEnergyLinearInterpolation's operation order.
             Integration::Trapezoid => (p_prev + (p_now - p_prev) / 2.0) * dt,

@@ -2,7 +2,9 @@
 //! activity (hosts and racks in use) over them.
 
 use super::site::Site;
-use crate::metrics::{ActivitySummary, IntervalRecord, JOULES_PER_KWH};
+use crate::consolidation::MigrationReason;
+use crate::datacenter::{Datacenter, HostId};
+use crate::metrics::{ActivitySummary, IntervalRecord, JOULES_PER_KWH, MigrationRecord};
 
 /// What the steps of a run recorded.
 #[derive(Debug, Default)]
@@ -12,6 +14,8 @@ pub(super) struct StepLog {
     /// Σ over steps of the VMs placed then.
     pub(super) vm_steps: u64,
     pub(super) last_step_s: f64,
+    /// Migration records counted by earlier steps.
+    migrations_counted: usize,
     scratch_racks: Vec<u32>,
 }
 
@@ -26,23 +30,41 @@ impl StepLog {
     }
 
     /// Records the step at `t`, at which the detector flagged
-    /// `overloaded_hosts` and `migrations` started: the datacenter as it is
-    /// now, and what the interval since the last step accumulated.
-    pub(super) fn record(&mut self, t: f64, site: &mut Site, overloaded_hosts: usize, migrations: usize) {
+    /// `overloaded_hosts`: the datacenter as it is now, and what the interval
+    /// since the last step accumulated, the migrations started included
+    /// (`migrations`: every record so far, in start order, of which those
+    /// after the last step's are new).
+    pub(super) fn record(
+        &mut self,
+        t: f64,
+        site: &mut Site,
+        overloaded_hosts: usize,
+        migrations: &[MigrationRecord],
+    ) {
         let interval_s = t - self.last_step_s;
+        let started = &migrations[self.migrations_counted.min(migrations.len())..];
+        self.migrations_counted = migrations.len();
+        let by = |reason: MigrationReason| started.iter().filter(|m| m.reason == reason).count();
         let dc = &site.dc;
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
         let mut allocated_total = 0.0;
         self.scratch_racks.clear();
         for h in dc.hosts() {
-            if dc.utilization_mips(h) > 0.0 {
+            // Taking part in a migration is only known to the meter when
+            // migrations are processes (CloudSim's runs keep its accounting).
+            let migrating = site.meter.in_migration(h);
+            if dc.utilization_mips(h) > 0.0 || migrating {
                 active_hosts += 1;
                 if let Some(r) = dc.spec().hosts[h.index()].rack {
                     self.scratch_racks.push(r);
                 }
             }
-            requested_total += dc.requested_mips(h);
+            requested_total += if migrating {
+                requested_once_mips(dc, h)
+            } else {
+                dc.requested_mips(h)
+            };
             allocated_total += dc.utilization_mips(h);
             self.vm_steps += dc.vms_on(h).len() as u64;
         }
@@ -62,8 +84,12 @@ impl StepLog {
             requested_mips: requested_total,
             allocated_mips: allocated_total,
             overloaded_hosts,
-            migrations,
+            migrations: started.len(),
             sla_violation_s: site.ledger.take_interval_violation_s(),
+            migrations_overload: by(MigrationReason::Overload),
+            migrations_underload: by(MigrationReason::Underload),
+            migrations_evacuation: by(MigrationReason::Evacuation),
+            migrations_scripted: by(MigrationReason::Scripted),
         });
         self.steps += 1;
         self.last_step_s = t;
@@ -89,4 +115,17 @@ impl StepLog {
             active_hosts_max: active().max().unwrap_or(0),
         }
     }
+}
+
+/// MIPS requested by the VMs that run on host `h`, a VM migrating in left
+/// out (it is counted where it runs): [`Datacenter::requested_mips`] summed
+/// in the same order, so a host with no VM migrating in gives the same bits.
+fn requested_once_mips(dc: &Datacenter, h: HostId) -> f64 {
+    let mut mips = 0.0;
+    for &v in dc.vms_on(h) {
+        if !dc.is_incoming(h, v) {
+            mips += dc.vm_requested_mips(v);
+        }
+    }
+    mips
 }

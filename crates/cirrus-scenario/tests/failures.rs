@@ -2,37 +2,13 @@
 //! baseline, every VM accounted for, a hand-computed failure trace, and
 //! errors that name the file, line and key.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use cirrus::audit::Auditor;
+use common::{run_audited, scenarios};
+
 use cirrus::consolidation::MigrationReason;
 use cirrus::metrics::{RunResult, VmStatus};
 use cirrus::migration::StopReason;
-
-fn scenarios() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
-}
-
-/// Runs `scenario` under the auditor.
-fn run(path: &Path, overrides: &[&str]) -> RunResult {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let scenario = cirrus_scenario::load(path, &overrides).unwrap();
-    let mut auditor = Auditor::new();
-    let mut failure = None;
-    let r = scenario
-        .simulation()
-        .unwrap()
-        .run_observed(|o| {
-            if failure.is_none()
-                && let Err(e) = auditor.check(o)
-            {
-                failure = Some(e);
-            }
-        })
-        .unwrap();
-    assert_eq!(failure, None, "{}", path.display());
-    r
-}
 
 /// Every VM is in exactly one final state, and the states agree with the
 /// per-VM records and the event counts.
@@ -91,8 +67,8 @@ fn assert_accounted(r: &RunResult) {
 #[test]
 fn evacuation_loses_fewer_vms_and_keeps_them_more_available() {
     let path = scenarios().join("failures/degraded.toml");
-    let with = run(&path, &[]);
-    let without = run(&path, &["failures.evacuate=false"]);
+    let with = run_audited(&path, &[]);
+    let without = run_audited(&path, &["failures.evacuate=false"]);
     let (a, b) = (&with.summary, &without.summary);
     // The same failures (drawn from their own streams) either way.
     assert_eq!(
@@ -127,7 +103,7 @@ fn evacuation_loses_fewer_vms_and_keeps_them_more_available() {
 
 #[test]
 fn crashes_are_restarted_and_every_vm_is_accounted_for() {
-    let r = run(&scenarios().join("failures/crashes.toml"), &[]);
+    let r = run_audited(&scenarios().join("failures/crashes.toml"), &[]);
     let s = &r.summary;
     assert!(s.failures.host_failures > 10, "{}", s.failures.host_failures);
     assert_eq!(s.failures.host_failures, s.failures.host_crashes);
@@ -200,7 +176,7 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
         "host,start_s,end_s,kind,warning_s\n0,1000,5000,degraded,200\n1,2000,3000,crash,\n",
     )
     .unwrap();
-    let r = run(&scenario, &[]);
+    let r = run_audited(&scenario, &[]);
     let s = &r.summary;
     // At 800 s both VMs leave host 0 for host 1 by stop-and-copy, sharing host 0's
     // 1 Gbit/s link: 2 x 1000 MB at 125 MB/s, 16 s, all of it downtime.
@@ -248,7 +224,7 @@ fn a_failure_trace_gives_the_hand_computed_downtimes() {
 
     // Without evacuation both VMs are lost at 1000 s and restart at 1100 s on
     // host 1, then again at 2000 s (host 1 crashes) and 2100 s on host 2.
-    let r = run(&scenario, &["failures.evacuate=false"]);
+    let r = run_audited(&scenario, &["failures.evacuate=false"]);
     assert_eq!(
         (
             r.summary.failures.vm_losses,
@@ -280,7 +256,7 @@ fn a_full_datacenter_makes_lost_vms_wait() {
         "host,start_s,end_s,kind\n0,1000,4000,crash\n",
     )
     .unwrap();
-    let r = run(&scenario, &[]);
+    let r = run_audited(&scenario, &[]);
     for v in &r.vms {
         // Down from 1000 s until the repair at 4000 s: 100 s of restart delay, 2900 s waiting.
         assert!((v.downtime_s - 3000.0).abs() < 1e-9, "{v:?}");

@@ -3,34 +3,17 @@
 //! a migrating VM's demand counted once and the hosts a migration runs
 //! between counted active and powered (the Clark SPECweb99 move).
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use cirrus::audit::Auditor;
+use common::{run_audited, scenarios};
+use std::path::Path;
+
 use cirrus::consolidation::MigrationReason;
 use cirrus::metrics::{IntervalRecord, RunResult};
 
-fn scenarios() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
-}
-
 /// Runs `scenario` under the auditor.
 fn run(path: &Path) -> RunResult {
-    let scenario = cirrus_scenario::load(path, &[]).unwrap();
-    let mut auditor = Auditor::new();
-    let mut failure = None;
-    let r = scenario
-        .simulation()
-        .unwrap()
-        .run_observed(|o| {
-            if failure.is_none()
-                && let Err(e) = auditor.check(o)
-            {
-                failure = Some(e);
-            }
-        })
-        .unwrap();
-    assert_eq!(failure, None, "{}", path.display());
-    r
+    run_audited(path, &[])
 }
 
 fn sum(r: &RunResult, column: impl Fn(&IntervalRecord) -> usize) -> u64 {

@@ -83,9 +83,11 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Check a scenario (and read its traces) without running it.
+    /// Check a scenario (and read its traces) without running it; or a sweep
+    /// file (one with a [sweep] table): the sweep and every distinct scenario
+    /// variant of its grid.
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario or sweep file (TOML).
         scenario: PathBuf,
         /// Override a scenario value: --set key.path=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -127,6 +129,12 @@ enum Command {
         /// result.
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
         threads_per_run: u16,
+        /// Override a scenario value in every run: --set key.path=value
+        /// (repeatable; after the sweep's own `set`, which it overrides; not a
+        /// key an axis varies). Part of the sweep's fingerprint: resuming into
+        /// a folder run with other --set values is refused.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Combine the results folders of a sweep's shards into one, with the
     /// runs.csv and aggregate.csv an unsharded sweep writes.
@@ -200,6 +208,11 @@ fn main() -> ExitCode {
             scenario,
             set,
             strict,
+        } if cirrus_sweep::SweepSpec::is_sweep_file(&scenario) => sweep::validate(&scenario, &set, strict),
+        Command::Validate {
+            scenario,
+            set,
+            strict,
         } => match cirrus_scenario::load(&scenario, &set) {
             Ok(s) => {
                 if let Err(code) = coverage::check(&s, strict) {
@@ -228,6 +241,7 @@ fn main() -> ExitCode {
             run_outputs,
             check,
             threads_per_run,
+            set,
         } => sweep::sweep(sweep::SweepArgs {
             file: sweep,
             out,
@@ -236,6 +250,7 @@ fn main() -> ExitCode {
             run_outputs,
             check,
             threads_per_run: usize::from(threads_per_run),
+            set,
         }),
         Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
         Command::Migrate(args) => migrate::migrate(args),
@@ -322,7 +337,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let provenance = match provenance::Provenance::new(path, set, &scenario, *threads, audit, started_at) {
+    let provenance = match provenance::of_run(path, set, &scenario, *threads, audit, started_at) {
         Ok(p) => p,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };

@@ -1,14 +1,15 @@
-//! What made a run, saved beside its results: `scenario.resolved.toml` (the
-//! scenario after `--set`) and `manifest.json` (path, content hash,
-//! overrides, seed, version, commit, threads, start and wall time); and the
-//! output folder's check before a run, which refuses to mix a run's files
-//! with another run's.
+//! What made a run, saved beside its results (`cirrus_output::Provenance`:
+//! `scenario.resolved.toml`, the scenario after `--set`, and `manifest.json`,
+//! with path, content hash, overrides, seed, version, commit, threads, start
+//! and wall time), gathered here with this binary's commit; and the output
+//! folder's check before a run, which refuses to mix a run's files with
+//! another run's.
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use cirrus_output::{Durability, FolderState, Manifest, OutputError};
+use cirrus_output::{FolderState, Manifest, Program, Provenance, RunSettings, ScenarioSource};
 
 use crate::{EXIT_BAD_INPUT, fail};
 
@@ -48,97 +49,43 @@ pub(crate) fn check_out_dir(dir: &Path, force: bool) -> Result<FolderState, Exit
     }
 }
 
-/// The provenance of one run, gathered before it starts.
-pub(crate) struct Provenance {
-    manifest: Manifest,
-    resolved: String,
+/// The program, as `manifest.json` records it: this binary's version and the
+/// commit `build.rs` found.
+pub(crate) fn program() -> Program {
+    Program {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        commit: env!("CIRRUS_GIT_COMMIT").to_string(),
+    }
 }
 
-impl Provenance {
-    /// Reads the scenario file again (for its hash and resolved form).
-    pub(crate) fn new(
-        path: &Path,
-        overrides: &[String],
-        scenario: &cirrus_scenario::Scenario,
-        threads: usize,
-        audit: bool,
-        started: SystemTime,
-    ) -> Result<Self, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let sha256 = cirrus_output::sha256_hex(&bytes);
-        let body = cirrus_scenario::resolved_toml(&text, overrides)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut resolved = format!("# The scenario as run: {} (sha256 {sha256})", path.display());
-        if overrides.is_empty() {
-            resolved.push_str(", no overrides.\n");
-        } else {
-            resolved.push_str(" with\n");
-            for o in overrides {
-                resolved.push_str(&format!("#   --set {o}\n"));
-            }
-        }
-        let working_dir =
-            std::env::current_dir().map_or_else(|_| "unknown".to_string(), |d| d.display().to_string());
-        let file_dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| ".".to_string(), |p| p.display().to_string());
-        resolved.push_str(&format!(
-            "# Relative paths from the file are relative to its folder, {file_dir}; those given with --set, to the\n\
-             # folder the run started in, {working_dir}. The file's comments and key order are not kept.\n\n"
-        ));
-        resolved.push_str(&body);
-        let manifest = Manifest {
-            scenario: scenario.config.name.clone(),
-            scenario_path: path.display().to_string(),
-            working_dir,
-            scenario_sha256: sha256,
-            overrides: overrides.to_vec(),
-            seed: scenario.config.seed,
-            cirrus_version: env!("CARGO_PKG_VERSION").to_string(),
-            cirrus_commit: env!("CIRRUS_GIT_COMMIT").to_string(),
-            threads,
-            audit,
-            started_utc: cirrus_output::utc_timestamp(started),
-            wall_s: 0.0,
-        };
-        Ok(Self { manifest, resolved })
-    }
-
-    /// The scenario path and overrides, for the terminal summary.
-    pub(crate) fn describe(&self) -> String {
-        let m = &self.manifest;
-        let sets: String = m.overrides.iter().map(|o| format!(" --set {o}")).collect();
-        format!("{}{sets}", m.scenario_path)
-    }
-
-    /// Writes `scenario.resolved.toml` into `dir`.
-    pub(crate) fn write_resolved(&self, dir: &Path, durability: Durability) -> Result<(), OutputError> {
-        cirrus_output::write_atomic_with(
-            &dir.join("scenario.resolved.toml"),
-            self.resolved.as_bytes(),
-            durability,
-        )
-    }
-
-    /// Writes `manifest.json` into `dir`, with the run's wall time.
-    pub(crate) fn write_manifest(
-        &self,
-        dir: &Path,
-        wall: Duration,
-        durability: Durability,
-    ) -> Result<(), OutputError> {
-        let manifest = Manifest {
-            wall_s: wall.as_secs_f64(),
-            ..self.manifest.clone()
-        };
-        let path = dir.join("manifest.json");
-        let mut json = serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        json.push(b'\n');
-        cirrus_output::write_atomic_with(&path, &json, durability)
-    }
+/// The provenance of a run of the scenario file at `path` loaded with
+/// `overrides` (reads the file again, for its hash and resolved form).
+pub(crate) fn of_run(
+    path: &Path,
+    overrides: &[String],
+    scenario: &cirrus_scenario::Scenario,
+    threads: usize,
+    audit: bool,
+    started: SystemTime,
+) -> Result<Provenance, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let resolved =
+        cirrus_scenario::resolved_toml(&text, overrides).map_err(|e| format!("{}: {e}", path.display()))?;
+    let source = ScenarioSource {
+        path,
+        bytes: &bytes,
+        resolved: &resolved,
+        overrides,
+        name: &scenario.config.name,
+        seed: scenario.config.seed,
+    };
+    let program = program();
+    let settings = RunSettings {
+        program: &program,
+        threads,
+        audit,
+        started,
+    };
+    Ok(Provenance::new(&source, &settings))
 }

@@ -20,6 +20,7 @@ pub(crate) struct SweepArgs {
     pub run_outputs: bool,
     pub check: bool,
     pub threads_per_run: usize,
+    pub set: Vec<String>,
 }
 
 fn sweep_fail(e: &SweepError) -> ExitCode {
@@ -79,26 +80,10 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
     if args.jobs == Some(0) {
         return fail(EXIT_BAD_INPUT, &"--jobs 0: give at least one worker thread");
     }
-    let plan = match SweepSpec::load(&args.file).and_then(Plan::new) {
+    let plan = match plan(&args.file, &args.set) {
         Ok(p) => p,
-        Err(e) => return sweep_fail(&e),
+        Err(code) => return code,
     };
-    // Free parameters only mean something to a RunFactory written in Rust.
-    if let Some(axis) = plan
-        .spec()
-        .axes
-        .iter()
-        .find(|a| a.keys.iter().any(|k| k.starts_with(cirrus_sweep::PARAM_PREFIX)))
-    {
-        let message = format!(
-            "{}: axis \"{}\" sets {}, a free parameter for code that builds the runs \
-             (cirrus_sweep::RunFactory, see examples/custom_detector_sweep.rs); `cirrus sweep` has none",
-            args.file.display(),
-            axis.name,
-            axis.keys.join(", ")
-        );
-        return fail(EXIT_BAD_INPUT, &message);
-    }
     let jobs = args.jobs.unwrap_or(0);
     if args.check {
         return match cirrus_sweep::check(&plan, jobs, shard) {
@@ -121,6 +106,7 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
     let mut options = RunOptions::new(&out)
         .jobs(jobs)
         .threads_per_run(args.threads_per_run);
+    options.program = crate::provenance::program();
     options.shard = shard;
     if args.run_outputs {
         options.run_outputs = Some(true);
@@ -155,6 +141,87 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// The sweep file at `file` with the command line's `--set` values, expanded;
+/// refused (exit 2) with `param.` axes, which only code can read.
+fn plan(file: &Path, set: &[String]) -> Result<Plan, ExitCode> {
+    let spec = SweepSpec::load(file)
+        .and_then(|spec| set.iter().try_fold(spec, |spec, arg| spec.with_override(arg)))
+        .and_then(Plan::new)
+        .map_err(|e| sweep_fail(&e))?;
+    // Free parameters only mean something to a RunFactory written in Rust.
+    if let Some(axis) = spec
+        .spec()
+        .axes
+        .iter()
+        .find(|a| a.keys.iter().any(|k| k.starts_with(cirrus_sweep::PARAM_PREFIX)))
+    {
+        let message = format!(
+            "{}: axis \"{}\" sets {}, a free parameter for code that builds the runs \
+             (cirrus_sweep::RunFactory, see examples/custom_detector_sweep.rs); `cirrus sweep` has none",
+            file.display(),
+            axis.name,
+            axis.keys.join(", ")
+        );
+        return Err(fail(EXIT_BAD_INPUT, &message));
+    }
+    Ok(spec)
+}
+
+/// `cirrus validate SWEEP`: the sweep file (with `--set`), then every distinct
+/// scenario variant of its grid loaded (traces read) and checked: the first
+/// bad value is reported at its place in the sweep file, with the run and
+/// point. Short traces are counted (with `strict`, an error naming the run).
+pub(crate) fn validate(file: &Path, set: &[String], strict: bool) -> ExitCode {
+    let plan = match plan(file, set) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let short = std::sync::Mutex::new(Vec::new());
+    let inspect = |run: &cirrus_sweep::PlannedRun, s: &cirrus_scenario::Scenario| {
+        if s.short_traces.is_empty() {
+            return Ok(());
+        }
+        let line = format!(
+            "run {} ({}): {} of {} traces are shorter than the run ({} s), e.g. {}",
+            run.index,
+            run.describe(&plan),
+            s.short_traces.len(),
+            s.spec.traces.len(),
+            s.config.duration_s,
+            s.short_traces[0]
+        );
+        if strict {
+            return Err(format!("{line} (--strict)"));
+        }
+        short
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((run.index, line));
+        Ok(())
+    };
+    match cirrus_sweep::check_each(&plan, 0, None, &inspect) {
+        Ok(variants) => {
+            let mut short = short.into_inner().unwrap_or_else(|p| p.into_inner());
+            short.sort();
+            for (_, line) in &short {
+                eprintln!(
+                    "warning: {line}; each holds its last value to the end (--strict makes this an error)"
+                );
+            }
+            out!(
+                "{}: ok (sweep {}: {} runs, {} grid points, {} distinct scenario variants loaded and checked)",
+                file.display(),
+                plan.spec().name,
+                plan.runs().len(),
+                plan.points(),
+                variants
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => sweep_fail(&e),
+    }
 }
 
 pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {

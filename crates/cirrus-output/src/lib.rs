@@ -19,13 +19,17 @@
 //!
 //! [`prepare_dir`] checks an output folder before a run (created, writable,
 //! not holding another run's results unless they are to be replaced), and
-//! [`Manifest`] records what made a run (`manifest.json`).
+//! [`Manifest`] records what made a run (`manifest.json`), which
+//! [`Provenance`] writes with the resolved scenario (`scenario.resolved.toml`)
+//! for `cirrus run` and for every run of a sweep alike.
 
 mod folder;
 mod manifest;
+mod provenance;
 
 pub use folder::{FolderState, RUN_FILES, clear_run, prepare_dir};
-pub use manifest::{Manifest, sha256_hex, utc_timestamp};
+pub use manifest::{Manifest, SweepRun, sha256_hex, utc_timestamp};
+pub use provenance::{Program, Provenance, RunSettings, ScenarioSource};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

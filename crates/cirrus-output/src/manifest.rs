@@ -1,6 +1,7 @@
 //! `manifest.json`: what made a run — the scenario file (path and content
 //! hash), the `--set` overrides, the seed, the Cirrus version and commit, the
-//! thread count, when it started and how long it took.
+//! thread count, when it started and how long it took; for a run of a sweep,
+//! which sweep and run.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -23,7 +24,9 @@ pub struct Manifest {
     /// The `--set key=value` overrides in the order given (`--seed N`
     /// appears as `simulation.seed=N`).
     pub overrides: Vec<String>,
-    /// The seed of every random stream, after overrides.
+    /// The seed of the run's random streams: `simulation.seed` after
+    /// overrides, or for a run of a sweep the seed the sweep derived (see
+    /// [`SweepRun::scenario_seed`]).
     pub seed: u64,
     /// The Cirrus version that ran (`CARGO_PKG_VERSION`).
     pub cirrus_version: String,
@@ -37,6 +40,36 @@ pub struct Manifest {
     pub started_utc: String,
     /// Wall time from start to the results written, seconds.
     pub wall_s: f64,
+    /// The sweep and run this run was, if it was one of a sweep's (absent
+    /// for `cirrus run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepRun>,
+}
+
+/// Where a run sits in a sweep (`manifest.json` of `runs/NNNNNN/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRun {
+    /// The sweep's name.
+    pub name: String,
+    /// The sweep's fingerprint (as in its `sweep.json`).
+    pub fingerprint: String,
+    /// Run index.
+    pub run: usize,
+    /// Grid point.
+    pub point: usize,
+    /// Replication within the point.
+    pub replication: usize,
+    /// The point's label on each axis.
+    pub labels: Vec<String>,
+    /// The scenario's `simulation.seed` after the overrides: what loading
+    /// drew with (synthetic workloads, arrivals), the same for every
+    /// replication of a point. The run's own streams use the manifest's
+    /// `seed`, derived by the sweep's seed rule.
+    pub scenario_seed: u64,
+    /// Free parameters handed to the code that built the run (`param.NAME`
+    /// axes), as `NAME=value`: not part of the scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
 }
 
 impl Manifest {

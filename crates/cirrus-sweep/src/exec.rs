@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use cirrus::simulation::{Simulation, SimulationConfig};
+use cirrus_output::{Durability, Program, Provenance, RunSettings, ScenarioSource, SweepRun};
 use cirrus_scenario::Scenario;
 use toml::Value;
 
@@ -65,6 +66,10 @@ pub struct RunOptions {
     /// 1 (the default): each run on its worker's thread, the workers being
     /// the sweep's parallelism. Changes no result.
     pub threads_per_run: usize,
+    /// The program recorded in each run's `manifest.json` (by default this
+    /// library's version and an unknown commit; the `cirrus` binary gives its
+    /// commit).
+    pub program: Program,
 }
 
 impl RunOptions {
@@ -76,6 +81,7 @@ impl RunOptions {
             shard: None,
             run_outputs: None,
             threads_per_run: 1,
+            program: Program::default(),
         }
     }
 
@@ -280,7 +286,6 @@ pub fn run(
     observer.started(in_shard.len(), skipped);
 
     let run_outputs = options.run_outputs.unwrap_or(plan.spec().run_outputs);
-    let threads_per_run = options.threads_per_run.max(1);
     let jobs = if options.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -304,7 +309,7 @@ pub fn run(
                 while !stop.load(Ordering::Relaxed) {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(run) = pending.get(k) else { break };
-                    let outcome = execute(plan, run, &cache, factory, out, run_outputs, threads_per_run);
+                    let outcome = execute(plan, run, &cache, factory, options, run_outputs);
                     cache.release(run);
                     match outcome {
                         Ok(record) => {
@@ -362,16 +367,19 @@ fn pool_error(dir: &Path, jobs: usize, e: &rayon::ThreadPoolBuildError) -> Sweep
     }
 }
 
-/// One run: load (shared), build, simulate, write.
+/// One run: load (shared), build, simulate, write its provenance (and
+/// outputs) into `runs/NNNNNN/`, then its record.
 fn execute(
     plan: &Plan,
     run: &PlannedRun,
     cache: &Cache,
     factory: &dyn RunFactory,
-    out: &Path,
+    options: &RunOptions,
     run_outputs: bool,
-    threads_per_run: usize,
 ) -> Result<RunRecord, SweepError> {
+    let out = options.out_dir.as_path();
+    let threads_per_run = options.threads_per_run.max(1);
+    let started_at = std::time::SystemTime::now();
     let scenario = cache.get(plan, run).map_err(|e| match &*e {
         // Each run names itself, even when it shares a failed load.
         SweepError::Run { origin, message, .. } => SweepError::Run {
@@ -385,6 +393,7 @@ fn execute(
     let started = Instant::now();
     let mut config = scenario.config.clone();
     config.seed = plan.run_seed(run, scenario.config.seed);
+    let provenance = run_provenance(plan, run, &scenario, config.seed, options, started_at)?;
     let ctx = RunContext { run, config };
     let sim = factory
         .simulation(&scenario, &ctx)
@@ -392,6 +401,12 @@ fn execute(
         .map_err(|e| plan.run_error(run, e.to_string()))?;
     let result = sim.run().map_err(|e| plan.run_error(run, e.to_string()))?;
     let wall_s = started.elapsed().as_secs_f64();
+    let run_dir = store::run_output_dir(out, run.index);
+    std::fs::create_dir_all(&run_dir).map_err(|e| cirrus_output::OutputError {
+        path: run_dir.clone(),
+        message: e.to_string(),
+    })?;
+    provenance.write_resolved(&run_dir, Durability::Atomic)?;
     if run_outputs {
         let selection = cirrus_output::Selection {
             intervals: scenario.output.intervals,
@@ -399,8 +414,9 @@ fn execute(
             vms: scenario.output.vms,
             migrations: scenario.output.migrations,
         };
-        cirrus_output::write_run(&result, &store::run_output_dir(out, run.index), selection)?;
+        cirrus_output::write_run(&result, &run_dir, selection)?;
     }
+    provenance.write_manifest(&run_dir, started.elapsed(), Durability::Atomic)?;
     let metrics = store::summary_columns(&result.summary).map_err(|e| plan.run_error(run, e.to_string()))?;
     let record = RunRecord {
         fingerprint: plan.fingerprint().to_string(),
@@ -415,10 +431,75 @@ fn execute(
     Ok(record)
 }
 
+/// What made `run`, as `cirrus run` records it: the scenario file and the
+/// overrides it was loaded with (the sweep's `set`, the command line's, then
+/// the axis values), and the run's seed. The seed is not an override: loading
+/// drew with the scenario's own `simulation.seed` (synthetic workloads,
+/// arrivals, shared by the runs of a point), the run's streams with its seed;
+/// both are recorded.
+fn run_provenance(
+    plan: &Plan,
+    run: &PlannedRun,
+    scenario: &Scenario,
+    seed: u64,
+    options: &RunOptions,
+    started: std::time::SystemTime,
+) -> Result<Provenance, SweepError> {
+    let path = &run.scenario;
+    let bytes = std::fs::read(path).map_err(|e| plan.run_error(run, format!("{}: {e}", path.display())))?;
+    let overrides = &run.overrides;
+    let body = cirrus_scenario::resolved_toml(&String::from_utf8_lossy(&bytes), overrides)
+        .map_err(|e| plan.run_error(run, format!("{}: {e}", path.display())))?;
+    let resolved = format!(
+        "# Run {} of sweep {} ({}): loaded as below; its simulation's random streams were seeded\n\
+         # with {seed} (the sweep's seed rule), what loading drew with simulation.seed = {}.\n\n{body}",
+        run.index,
+        plan.spec().name,
+        run.describe(plan),
+        scenario.config.seed
+    );
+    let source = ScenarioSource {
+        path,
+        bytes: &bytes,
+        resolved: &resolved,
+        overrides,
+        name: &scenario.config.name,
+        seed,
+    };
+    let settings = RunSettings {
+        program: &options.program,
+        threads: options.threads_per_run.max(1),
+        audit: false,
+        started,
+    };
+    Ok(Provenance::new(&source, &settings).in_sweep(SweepRun {
+        name: plan.spec().name.clone(),
+        fingerprint: plan.fingerprint().to_string(),
+        run: run.index,
+        point: run.point,
+        replication: run.replication,
+        labels: run.labels.clone(),
+        scenario_seed: scenario.config.seed,
+        params: run.params.iter().map(|(n, v)| format!("{n}={v}")).collect(),
+    }))
+}
+
 /// Loads the scenario of every distinct (file, overrides) among the runs of
 /// `shard` (all when `None`), on `jobs` threads, and drops them: finds a bad
 /// value anywhere in the grid before hours are spent on the rest.
 pub fn check(plan: &Plan, jobs: usize, shard: Option<Shard>) -> Result<usize, SweepError> {
+    check_each(plan, jobs, shard, &|_, _| Ok(()))
+}
+
+/// As [`check`], also handing each loaded scenario variant (with the first
+/// run that uses it) to `inspect`, whose error fails the check as that run's.
+/// Returns the number of distinct variants.
+pub fn check_each(
+    plan: &Plan,
+    jobs: usize,
+    shard: Option<Shard>,
+    inspect: &(dyn Fn(&PlannedRun, &Scenario) -> Result<(), String> + Sync),
+) -> Result<usize, SweepError> {
     let mut firsts: Vec<&PlannedRun> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for r in plan.runs() {
@@ -440,14 +521,17 @@ pub fn check(plan: &Plan, jobs: usize, shard: Option<Shard>) -> Result<usize, Sw
     let errors: Vec<SweepError> = pool.install(|| {
         firsts
             .par_iter()
-            .filter_map(|r| {
-                cirrus_scenario::load(&r.scenario, &r.overrides)
-                    .err()
-                    .map(|e| plan.scenario_error(r, &e))
+            .filter_map(|r| match cirrus_scenario::load(&r.scenario, &r.overrides) {
+                Ok(s) => inspect(r, &s).err().map(|m| plan.run_error(r, m)),
+                Err(e) => Some(plan.scenario_error(r, &e)),
             })
             .collect()
     });
-    match errors.into_iter().next() {
+    // The lowest run's error: the same whatever the threads.
+    match errors.into_iter().min_by_key(|e| match e {
+        SweepError::Run { run, .. } => *run,
+        _ => 0,
+    }) {
         Some(e) => Err(e),
         None => Ok(firsts.len()),
     }

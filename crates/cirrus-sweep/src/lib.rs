@@ -87,7 +87,8 @@ pub mod store;
 use std::path::PathBuf;
 
 pub use exec::{
-    BoxError, Observer, RunContext, RunFactory, RunOptions, ScenarioFactory, Shard, SweepReport, check, run,
+    BoxError, Observer, RunContext, RunFactory, RunOptions, ScenarioFactory, Shard, SweepReport, check,
+    check_each, run,
 };
 pub use plan::{Plan, PlannedRun, SEED_STREAM};
 pub use spec::{Axis, MAX_RUNS, PARAM_PREFIX, PATH_KEYS, SCENARIO_KEY, SeedMode, SweepSpec};

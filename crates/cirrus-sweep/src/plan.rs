@@ -113,6 +113,10 @@ impl Plan {
         for (k, v) in &spec.set {
             fp.text(&format!("set {k}={v}"));
         }
+        // Hashed only when given, so that sweeps without them keep their fingerprints.
+        for (k, v) in &spec.overrides {
+            fp.text(&format!("override {k}={v}"));
+        }
         for (a, axis) in spec.axes.iter().enumerate() {
             fp.text(&format!("axis {} keys {}", axis.name, axis.keys.join(",")));
             for (i, row) in axis.values.iter().enumerate() {
@@ -162,6 +166,9 @@ impl Plan {
             };
             for (j, (k, v)) in spec.set.iter().enumerate() {
                 push(k, v, format!("sweep.set[{j}]"), &mut overrides);
+            }
+            for (k, v) in &spec.overrides {
+                push(k, v, format!("--set {k}={v}"), &mut overrides);
             }
             for (a, axis) in spec.axes.iter().enumerate() {
                 let i = coords[a];
@@ -257,6 +264,8 @@ impl Plan {
                 .find(|s| crate::spec::overlaps(key, &s.key))
         });
         let origin = match culprit {
+            // A command-line override names itself.
+            Some(s) if s.at.starts_with("--set ") => s.at.clone(),
             Some(s) => format!("{}: {}", self.spec.origin(&s.at), s.at),
             None => self
                 .spec

@@ -187,6 +187,11 @@ pub struct SweepSpec {
     pub scenario: Option<String>,
     /// Overrides applied to every run, before the axes: `(key, value)`.
     pub set: Vec<(String, Value)>,
+    /// Overrides from the command line (`cirrus sweep --set`), applied to every
+    /// run after [`set`](Self::set) (so they win over it) and before the axes,
+    /// whose keys they must not touch. Part of the fingerprint: a sweep with
+    /// other `--set` values is another sweep.
+    pub overrides: Vec<(String, Value)>,
     /// The grid's dimensions, crossed; the first varies slowest.
     pub axes: Vec<Axis>,
     /// Runs per grid point, each with its own seed.
@@ -258,6 +263,7 @@ impl SweepSpec {
             base_dir: PathBuf::new(),
             scenario: Some(scenario.as_ref().to_string_lossy().into_owned()),
             set: Vec::new(),
+            overrides: Vec::new(),
             axes: Vec::new(),
             replications: 1,
             seed: None,
@@ -279,6 +285,32 @@ impl SweepSpec {
         self
     }
 
+    /// With a command-line override `KEY=VALUE` (as `--set` takes it, the
+    /// value TOML or a bare string; a path relative to the working directory),
+    /// added to [`overrides`](Self::overrides) and checked.
+    pub fn with_override(mut self, argument: &str) -> Result<Self, SweepError> {
+        let bad = |message: String| SweepError::Invalid {
+            origin: format!("--set {argument}"),
+            key: String::new(),
+            message,
+        };
+        let (key, raw) = argument
+            .split_once('=')
+            .ok_or_else(|| bad("expected KEY=VALUE, e.g. consolidation.detector.safety=1.2".into()))?;
+        let key = key.trim().to_string();
+        let mut value = parse_value(raw);
+        if let Value::String(path) = &value
+            && PATH_KEYS.contains(&key.as_str())
+            && Path::new(path).is_relative()
+        {
+            let cwd = std::env::current_dir().map_err(|e| bad(format!("the working directory: {e}")))?;
+            value = Value::String(cwd.join(path).to_string_lossy().into_owned());
+        }
+        self.overrides.push((key, value));
+        self.validate()?;
+        Ok(self)
+    }
+
     /// Runs per grid point.
     pub fn replications(mut self, n: usize) -> Self {
         self.replications = n;
@@ -289,6 +321,16 @@ impl SweepSpec {
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
+    }
+
+    /// Whether the file at `path` holds a sweep rather than a scenario: TOML
+    /// with a `[sweep]` table or `[[axes]]`, which no scenario has. A file
+    /// that cannot be read or parsed is not (the scenario loader reports it).
+    pub fn is_sweep_file(path: &Path) -> bool {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("sweep") || t.contains_key("axes"))
     }
 
     /// The file the sweep was read from, if any.
@@ -331,6 +373,7 @@ impl SweepSpec {
             base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             scenario: file.sweep.scenario,
             set: Vec::new(),
+            overrides: Vec::new(),
             axes: Vec::new(),
             replications: 0,
             seed: file.sweep.seed,
@@ -452,6 +495,27 @@ impl SweepSpec {
             }
             check_value(key, value).map_err(|m| self.invalid(&at, m))?;
             seen_keys.push((key, at));
+        }
+        for (key, value) in &self.overrides {
+            let bad = |message: String| SweepError::Invalid {
+                origin: format!("--set {key}={value}"),
+                key: String::new(),
+                message,
+            };
+            check_key(key).map_err(bad)?;
+            if key == SCENARIO_KEY || key.starts_with(PARAM_PREFIX) {
+                return Err(bad(format!(
+                    "\"{key}\" cannot be set for every run; use [sweep] scenario or an axis"
+                )));
+            }
+            check_value(key, value).map_err(bad)?;
+            if let Some(axis) = self.axes.iter().find(|a| a.keys.iter().any(|k| overlaps(k, key))) {
+                return Err(bad(format!(
+                    "axis \"{}\" sweeps {}; a --set may not fix a key the grid varies",
+                    axis.name,
+                    axis.keys.join(", ")
+                )));
+            }
         }
         let mut names: Vec<&str> = Vec::new();
         let mut total: usize = self.replications;

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! DIR/sweep.json          the manifest: name, fingerprint, axes and labels, run count
-//! DIR/runs/000042.json    one finished run (written atomically, after its outputs)
-//! DIR/runs/000042/        that run's own result files, when asked for
+//! DIR/runs/000042.json    one finished run (written atomically, after its folder)
+//! DIR/runs/000042/        its manifest.json and scenario.resolved.toml (what made it, as
+//!                         `cirrus run` writes them), and its own result files when asked for
 //! DIR/runs.csv            one row per run, once every run is in the folder
 //! DIR/aggregate.csv       one row per grid point: mean, std, 95 % CI over replications
 //! DIR/timings.csv         wall time per run (kept out of runs.csv, which is deterministic)
@@ -60,6 +61,10 @@ pub struct Manifest {
     pub replications: usize,
     /// The axes, in grid order.
     pub axes: Vec<AxisInfo>,
+    /// The command-line overrides (`cirrus sweep --set`) the sweep was run
+    /// with, `KEY=VALUE`; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
 }
 
 impl Manifest {
@@ -83,6 +88,7 @@ impl Manifest {
                     numeric: a.numeric_values(),
                 })
                 .collect(),
+            overrides: spec.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         }
     }
 
@@ -196,11 +202,30 @@ pub(crate) fn open_dir(dir: &Path, plan: &Plan) -> Result<Manifest, SweepError> 
     if path.exists() {
         let existing = Manifest::read(dir)?;
         if existing.fingerprint != manifest.fingerprint {
+            let sets = |o: &[String]| {
+                if o.is_empty() {
+                    "no --set".to_string()
+                } else {
+                    o.iter()
+                        .map(|s| format!("--set {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+            };
+            let why = if existing.overrides == manifest.overrides {
+                "the sweep file or a scenario changed since".to_string()
+            } else {
+                format!(
+                    "it was run with {}, this one with {}",
+                    sets(&existing.overrides),
+                    sets(&manifest.overrides)
+                )
+            };
             return Err(SweepError::Results {
                 path,
                 message: format!(
                     "this folder holds results of another sweep (\"{}\", fingerprint {}; this one is \"{}\", {}): \
-                     the sweep file or a scenario changed since. Use another --out, or delete the folder to start over",
+                     {why}. Use another --out, or delete the folder to start over",
                     existing.name, existing.fingerprint, manifest.name, manifest.fingerprint
                 ),
             });
@@ -398,9 +423,26 @@ pub struct MergeReport {
     pub duplicates: usize,
 }
 
+/// Copies the files of run folder `from` (if there is one) into `to`.
+fn copy_run_dir(from: &Path, to: &Path) -> Result<(), SweepError> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(to).map_err(|e| out_err(to, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| out_err(from, e))?;
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            let bytes = std::fs::read(entry.path()).map_err(|e| out_err(&entry.path(), e))?;
+            write_atomic(&to.join(entry.file_name()), &bytes)?;
+        }
+    }
+    Ok(())
+}
+
 /// Combines the results folders of shards of one sweep into `out`: checks
 /// that they belong to the same sweep and together hold every run exactly
-/// (duplicates must agree), copies the records and writes the same
+/// (duplicates must agree), copies the records (with each run's folder:
+/// provenance, and outputs if any) and writes the same
 /// `runs.csv`, `aggregate.csv` and `timings.csv` an unsharded sweep writes.
 /// `out` may be one of `dirs`.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
@@ -412,6 +454,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
     };
     let manifest = Manifest::read(first)?;
     let mut all: BTreeMap<usize, RunRecord> = BTreeMap::new();
+    // The folder each run's record was taken from, for its run folder.
+    let mut from: BTreeMap<usize, &Path> = BTreeMap::new();
     let mut duplicates = 0;
     for dir in dirs {
         let m = Manifest::read(dir)?;
@@ -447,6 +491,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
                 }
                 None => {
                     all.insert(i, r);
+                    from.insert(i, dir.as_path());
                 }
             }
         }
@@ -470,6 +515,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
     }
     for r in all.values() {
         if !record_path(out, r.run).exists() {
+            // The run's folder (provenance, outputs) before its record, as a run writes them.
+            if let Some(src) = from.get(&r.run) {
+                copy_run_dir(&run_output_dir(src, r.run), &run_output_dir(out, r.run))?;
+            }
             write_record(out, r)?;
         }
     }

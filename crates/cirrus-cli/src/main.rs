@@ -19,6 +19,7 @@ macro_rules! out {
 mod coverage;
 mod migrate;
 mod provenance;
+mod report;
 mod sweep;
 
 use std::path::PathBuf;
@@ -348,6 +349,8 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         migrations: scenario.output.migrations,
     };
     let loaded = started.elapsed();
+    let has_racks = scenario.spec.hosts.iter().any(|h| h.rack.is_some());
+    let duration_s = scenario.config.duration_s;
     let sim = match scenario.into_simulation().and_then(|s| s.with_threads(*threads)) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
@@ -355,6 +358,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     let sim_started = Instant::now();
     let mut auditor = audit.then(cirrus::audit::Auditor::new);
     let mut violation = None;
+    let mut progress = report::Progress::on_terminal(duration_s);
     let result = sim.run_observed(|o| {
         if let Some(a) = auditor.as_mut()
             && violation.is_none()
@@ -362,13 +366,22 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         {
             violation = Some(e);
         }
+        if let Some(p) = progress.as_mut() {
+            p.tick(o.time_s);
+        }
     });
+    if let Some(p) = progress.as_mut() {
+        p.clear();
+    }
     let result = match result {
         Ok(r) => r,
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     if let Some(e) = violation {
         return fail(EXIT_FAILURE, &format!("audit: {e} (no results written)"));
+    }
+    if let Some(a) = &auditor {
+        eprintln!("{}", report::audit_line(a.events()));
     }
     let sim_wall = sim_started.elapsed();
     let write_started = Instant::now();
@@ -401,161 +414,20 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let sim_s = sim_wall.as_secs_f64().max(1e-9);
-    out!("scenario      {} ({})", s.run.scenario, provenance.describe());
-    out!(
-        "hosts / VMs   {} / {} ({} placed, {} retired at zero demand)",
-        s.run.hosts,
-        s.run.vms,
-        s.run.vms_placed,
-        s.run.vms_finished
-    );
-    out!(
-        "simulated     {:.1} s in {} steps (last at {:.1} s)",
-        s.run.simulated_s,
-        s.run.steps,
-        s.run.last_step_s
-    );
-    if s.energy.total_energy_kwh > s.energy.energy_kwh {
-        out!(
-            "energy        {:.2} kWh servers, {:.2} network, {:.2} cooling, {:.2} migrations: {:.2} kWh in total",
-            s.energy.energy_kwh,
-            s.energy.network_energy_kwh,
-            s.energy.cooling_energy_kwh,
-            s.energy.migration_energy_kwh,
-            s.energy.total_energy_kwh
-        );
-    } else {
-        out!("energy        {:.2} kWh", s.energy.energy_kwh);
-    }
-    out!(
-        "active hosts  mean {:.1}, min {}, max {}   {}",
-        s.activity.active_hosts_mean,
-        s.activity.active_hosts_min,
-        s.activity.active_hosts_max,
-        sparkline(
-            &result
-                .intervals
-                .iter()
-                .map(|r| r.active_hosts as f64)
-                .collect::<Vec<_>>(),
-            48
-        )
-    );
-    out!("host shutdowns {}", s.sla.host_shutdowns);
-    out!(
-        "placement     {} hosts in {} racks at t = 0 (lower bound {}, gap {:.1} %), inter-rack traffic {:.0} Mbit/s, \
-         {} anti-collocation / {} capacity violations",
-        s.placement.placement_hosts,
-        s.placement.placement_racks,
-        s.placement.placement_lower_bound_hosts,
-        s.placement.placement_gap * 100.0,
-        s.placement.placement_inter_rack_traffic_mbps,
-        s.placement.placement_anti_collocation_violations,
-        s.placement.placement_constraint_violations
-    );
-    if s.migration_counts.migrations > 0 || s.consolidation.consolidation_rounds > 0 {
-        out!(
-            "migrations    {} ({} overload, {} underload, {} scripted, {} evacuations), mean {:.2} s, \
-             downtime mean {:.3} s p99 {:.3} s, {:.0} MB sent",
-            s.migration_counts.migrations,
-            s.migration_counts.migrations_overload,
-            s.migration_counts.migrations_underload,
-            s.migration_costs.migrations_scripted,
-            s.migration_costs.migrations_evacuation,
-            s.migration_costs.migration_time_mean_s,
-            s.migration_costs.migration_downtime_mean_s,
-            s.migration_costs.migration_downtime_p99_s,
-            s.migration_costs.migration_data_mb
-        );
-    }
-    if s.failures.host_failures > 0 {
-        out!(
-            "failures      {} hosts failed ({} crashes): MTBF {:.1} h, MTTR {:.1} h, hosts up {:.3} %; \
-             {} VMs lost, {} restarted, {} evacuated, {} migrations aborted",
-            s.failures.host_failures,
-            s.failures.host_crashes,
-            s.failures.host_mtbf_s / 3600.0,
-            s.failures.host_mttr_s / 3600.0,
-            s.failures.host_availability * 100.0,
-            s.failures.vm_losses,
-            s.failures.vm_restarts,
-            s.failures.vms_evacuated,
-            s.failures.migrations_aborted
-        );
-    }
-    if s.availability.vm_downtime_s > 0.0 {
-        out!(
-            "availability  VMs mean {:.5} %, min {:.5} %, {} below {:.3} %; downtime {:.1} s \
-             (migration {:.1}, restart {:.1}, waiting for room {:.1})",
-            s.availability.vm_availability_mean * 100.0,
-            s.availability.vm_availability_min * 100.0,
-            s.availability.availability_violations,
-            s.availability.availability_target * 100.0,
-            s.availability.vm_downtime_s,
-            s.availability.vm_downtime_migration_s,
-            s.availability.vm_downtime_restart_s,
-            s.availability.vm_downtime_crash_s
-        );
-    }
-    out!(
-        "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5}",
-        s.degradation.slav * 100.0,
-        s.sla.slatah * 100.0,
-        s.degradation.pdm * 100.0,
-        s.degradation.esv
-    );
-    out!(
-        "              overall violation {:.2} %  average violation {:.2} %",
-        s.sla.overall_sla_violation * 100.0,
-        s.sla.average_sla_violation * 100.0
-    );
-    out!(
-        "wall time     {:.3} s (load {:.3} s, simulate {:.3} s, write {:.3} s)",
-        started.elapsed().as_secs_f64(),
-        loaded.as_secs_f64(),
-        sim_wall.as_secs_f64(),
-        write_wall.as_secs_f64(),
-    );
-    out!(
-        "throughput    {} events ({:.0}/s), {} VM-steps ({:.2} M/s)",
-        s.run.events,
-        s.run.events as f64 / sim_s,
-        s.run.vm_steps,
-        s.run.vm_steps as f64 / sim_s / 1e6
-    );
-    if let Some(line) = short_traces {
-        out!("{line}");
-    }
-    out!(
-        "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",
-        out_dir.display()
+    report::print_text(
+        &result,
+        &report::Context {
+            described: &provenance.describe(),
+            racks: has_racks,
+            wall: started.elapsed(),
+            load: loaded,
+            simulate: sim_wall,
+            write: write_wall,
+            short_traces,
+            out_dir: &out_dir,
+        },
     );
     ExitCode::SUCCESS
-}
-
-/// A one-line chart of `values`, resampled to at most `width` columns.
-fn sparkline(values: &[f64], width: usize) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    if values.is_empty() {
-        return String::new();
-    }
-    let max = values.iter().copied().fold(f64::MIN, f64::max);
-    let min = values.iter().copied().fold(f64::MAX, f64::min);
-    let cols = width.min(values.len());
-    (0..cols)
-        .map(|c| {
-            let lo = c * values.len() / cols;
-            let hi = ((c + 1) * values.len() / cols).max(lo + 1);
-            let v = values[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
-            let level = if max > min {
-                ((v - min) / (max - min) * 7.0).round() as usize
-            } else {
-                0
-            };
-            BARS[level.min(7)]
-        })
-        .collect()
 }
 
 fn list() {

@@ -18,10 +18,14 @@ pub mod schema;
 
 use std::path::{Path, PathBuf};
 
+use cirrus::consolidation::Consolidation;
+use cirrus::consolidation::overload::OverloadDetector;
+use cirrus::consolidation::selection::VmSelection;
 use cirrus::datacenter::DatacenterSpec;
 use cirrus::failures::FailureConfig;
-use cirrus::migration::VmMemory;
+use cirrus::migration::{MigrationModel, VmMemory};
 use cirrus::network::TopologySpec;
+use cirrus::placement::PlacementPolicy;
 use cirrus::registry::{self, ConsolidationSpec, Named};
 use cirrus::simulation::{ScriptedMigration, SimError, Simulation, SimulationConfig, VmLifetime};
 
@@ -83,52 +87,207 @@ impl Scenario {
     /// A [`Simulation`] of this scenario, with freshly built policies; the
     /// scenario stays usable for more runs (sweeps, benchmarks).
     pub fn simulation(&self) -> Result<Simulation, SimError> {
-        self.simulation_with(self.config.clone())
+        self.simulation_builder().build()
     }
 
     /// As [`simulation`](Self::simulation) with another configuration (a
     /// different seed, say).
     pub fn simulation_with(&self, config: SimulationConfig) -> Result<Simulation, SimError> {
-        // Both were built once while loading, so the names and parameters are valid.
-        let placement = registry::build_placement_policy(&self.placement.name, self.placement.params.clone())
-            .map_err(|e| SimError::Config {
-                field: "placement",
-                message: e.to_string(),
-            })?;
-        let mut sim =
-            Simulation::new(self.spec.clone(), config, placement)?.with_vm_memory(self.vm_memory.clone())?;
-        if let Some(n) = &self.network {
-            sim = sim.with_network(n)?;
+        self.simulation_builder().config(config).build()
+    }
+
+    /// A builder of this scenario's [`Simulation`] in which any policy can be
+    /// replaced by an object of your own — the initial placement, the whole
+    /// consolidation loop or one of its parts, the migration model — while
+    /// everything else the file configured (network, failures, scripted
+    /// migrations, arrivals, VM memory, quirks) is kept.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cirrus::registry::build_placement_policy;
+    ///
+    /// let scenario = cirrus_scenario::load("scenarios/failures/degraded.toml".as_ref(), &[])?;
+    /// let sim = scenario
+    ///     .simulation_builder()
+    ///     .placement(build_placement_policy("wf", Default::default())?) // or your own PlacementPolicy
+    ///     .build()?;
+    /// let result = sim.run()?; // with the file's network and failures
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn simulation_builder(&self) -> SimulationBuilder<'_> {
+        SimulationBuilder {
+            scenario: self,
+            config: self.config.clone(),
+            placement: None,
+            consolidation: None,
+            detector: None,
+            selection: None,
+            consolidation_placement: None,
+            migration: None,
         }
-        if self.consolidation.is_none() {
-            let model = registry::build_migration_model(&self.migration.name, self.migration.params.clone())
-                .map_err(|e| SimError::Config {
-                    field: "migration",
-                    message: e.to_string(),
-                })?;
-            sim = sim.with_migration_model(model);
-        }
-        if !self.scripted_migrations.is_empty() {
-            sim = sim.with_scripted_migrations(self.scripted_migrations.clone())?;
-        }
-        if let Some(f) = &self.failures {
-            sim = sim.with_failures(f.clone())?;
-        }
-        if let Some(l) = &self.lifetimes {
-            sim = sim.with_vm_lifetimes(l.clone())?;
-        }
-        Ok(match &self.consolidation {
-            Some(c) => sim.with_consolidation(c.build().map_err(|(part, e)| SimError::Config {
-                field: part,
-                message: e.to_string(),
-            })?),
-            None => sim,
-        })
     }
 
     /// Turns the scenario into a [`Simulation`].
     pub fn into_simulation(self) -> Result<Simulation, SimError> {
         self.simulation()
+    }
+}
+
+/// A [`Simulation`] of a [`Scenario`] with some of its policies replaced by
+/// objects (from [`Scenario::simulation_builder`]). What is not replaced is
+/// built fresh from the scenario, by name, as [`Scenario::simulation`] does;
+/// the network, failures, scripted migrations, arrivals and VM memory always
+/// come from the scenario.
+#[derive(Debug)]
+pub struct SimulationBuilder<'a> {
+    scenario: &'a Scenario,
+    config: SimulationConfig,
+    placement: Option<Box<dyn PlacementPolicy>>,
+    consolidation: Option<Consolidation>,
+    detector: Option<Box<dyn OverloadDetector>>,
+    selection: Option<Box<dyn VmSelection>>,
+    consolidation_placement: Option<Box<dyn PlacementPolicy>>,
+    migration: Option<Box<dyn MigrationModel>>,
+}
+
+impl SimulationBuilder<'_> {
+    /// Another configuration (seed, duration, quirks …) than the scenario's.
+    pub fn config(mut self, config: SimulationConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The initial-placement policy (which also places arriving VMs and
+    /// restarts lost ones), instead of the scenario's `[placement]`.
+    pub fn placement(mut self, policy: Box<dyn PlacementPolicy>) -> Self {
+        self.placement = Some(policy);
+        self
+    }
+
+    /// A whole consolidation loop, instead of the scenario's
+    /// `[consolidation]` (or where it has none). The part setters below then
+    /// replace parts of this one.
+    pub fn consolidation(mut self, consolidation: Consolidation) -> Self {
+        self.consolidation = Some(consolidation);
+        self
+    }
+
+    /// The consolidation's overload detector (the scenario needs a
+    /// `[consolidation]`, or give a whole one with [`consolidation`](Self::consolidation)).
+    pub fn detector(mut self, detector: Box<dyn OverloadDetector>) -> Self {
+        self.detector = Some(detector);
+        self
+    }
+
+    /// The consolidation's VM selection (as for [`detector`](Self::detector)).
+    pub fn selection(mut self, selection: Box<dyn VmSelection>) -> Self {
+        self.selection = Some(selection);
+        self
+    }
+
+    /// The consolidation's choice of destinations (as for
+    /// [`detector`](Self::detector)); initial placement is
+    /// [`placement`](Self::placement).
+    pub fn consolidation_placement(mut self, policy: Box<dyn PlacementPolicy>) -> Self {
+        self.consolidation_placement = Some(policy);
+        self
+    }
+
+    /// The migration model of every move: the consolidation's when there is
+    /// one, else the one scripted moves and evacuations use (`[migration]`).
+    pub fn migration_model(mut self, model: Box<dyn MigrationModel>) -> Self {
+        self.migration = Some(model);
+        self
+    }
+
+    /// The simulation.
+    ///
+    /// # Errors
+    /// A part of a consolidation given when there is none; anything
+    /// [`Simulation`]'s own builders refuse.
+    pub fn build(self) -> Result<Simulation, SimError> {
+        let scenario = self.scenario;
+        let config_error = |field: &'static str, e: &dyn std::fmt::Display| SimError::Config {
+            field,
+            message: e.to_string(),
+        };
+        // Names and parameters were checked by building them once while loading.
+        let placement = match self.placement {
+            Some(p) => p,
+            None => {
+                registry::build_placement_policy(&scenario.placement.name, scenario.placement.params.clone())
+                    .map_err(|e| config_error("placement", &e))?
+            }
+        };
+        let mut consolidation = match (self.consolidation, &scenario.consolidation) {
+            (Some(c), _) => Some(c),
+            (None, Some(spec)) => Some(spec.build().map_err(|(part, e)| config_error(part, &e))?),
+            (None, None) => None,
+        };
+        match consolidation.as_mut() {
+            Some(c) => {
+                if let Some(d) = self.detector {
+                    c.detector = d;
+                }
+                if let Some(s) = self.selection {
+                    c.selection = s;
+                }
+                if let Some(p) = self.consolidation_placement {
+                    c.placement = p;
+                }
+            }
+            None => {
+                let parts = [
+                    ("detector", self.detector.is_some()),
+                    ("selection", self.selection.is_some()),
+                    ("consolidation placement", self.consolidation_placement.is_some()),
+                ];
+                if let Some((part, _)) = parts.iter().find(|(_, given)| *given) {
+                    return Err(config_error(
+                        "consolidation",
+                        &format!(
+                            "a {part} was given, but the scenario has no [consolidation]: give a whole \
+                             Consolidation (SimulationBuilder::consolidation)"
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut sim = Simulation::new(scenario.spec.clone(), self.config, placement)?
+            .with_vm_memory(scenario.vm_memory.clone())?;
+        if let Some(n) = &scenario.network {
+            sim = sim.with_network(n)?;
+        }
+        match (consolidation.as_mut(), self.migration) {
+            (Some(c), Some(model)) => c.migration = model,
+            (Some(_), None) => {}
+            (None, model) => {
+                let model = match model {
+                    Some(m) => m,
+                    None => registry::build_migration_model(
+                        &scenario.migration.name,
+                        scenario.migration.params.clone(),
+                    )
+                    .map_err(|e| config_error("migration", &e))?,
+                };
+                sim = sim.with_migration_model(model);
+            }
+        }
+        if !scenario.scripted_migrations.is_empty() {
+            sim = sim.with_scripted_migrations(scenario.scripted_migrations.clone())?;
+        }
+        if let Some(f) = &scenario.failures {
+            sim = sim.with_failures(f.clone())?;
+        }
+        if let Some(l) = &scenario.lifetimes {
+            sim = sim.with_vm_lifetimes(l.clone())?;
+        }
+        Ok(match consolidation {
+            Some(c) => sim.with_consolidation(c),
+            None => sim,
+        })
     }
 }
 

@@ -26,6 +26,11 @@
 //!   policies *by name*, so one loaded scenario builds any number of independent runs:
 //!   `Scenario::simulation_with` takes a [`SimulationConfig`](crate::simulation::SimulationConfig)
 //!   (change the seed there) and builds fresh policy objects each time.
+//!   `Scenario::simulation_builder` replaces any of them by an object of your own — the
+//!   initial placement, the consolidation loop or one of its parts, the migration model —
+//!   and keeps everything else the file configured (network, failures, scripted moves,
+//!   arrivals); the repository's `examples/custom_initial_placement.rs` runs a file scenario
+//!   with a placement policy written there.
 //! - Without TOML, a run is a [`DatacenterSpec`](crate::datacenter::DatacenterSpec) (host and
 //!   VM types, hosts, VMs, utilisation traces), a `SimulationConfig` and a placement policy,
 //!   given to [`Simulation::new`](crate::simulation::Simulation::new): see the
@@ -66,7 +71,9 @@
 //! and a [`PlacementContext`](crate::placement::PlacementContext): a `filter` saying which
 //! hosts are excluded, and the admission check a candidate must pass (consolidation supplies
 //! its overload detector there; it takes `&mut` because a check may keep caches). It must never return an excluded host or one the VM does not
-//! fit on. The policy below spreads VMs over hosts — the host with the fewest VMs, ties to
+//! fit on; [`suitable`](crate::placement::suitable) and
+//! [`admitted`](crate::placement::admitted) are the two tests every shipped policy applies to a
+//! candidate. The policy below spreads VMs over hosts — the host with the fewest VMs, ties to
 //! the lowest id — the opposite of the packing that saves energy. It places the same three
 //! VMs as the crate-level example, where first fit needs two hosts, on three:
 //!

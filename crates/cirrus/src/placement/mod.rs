@@ -5,6 +5,12 @@
 //! overload test a candidate must pass). The same policy serves initial
 //! placement and, in consolidation, the choice of migration destinations.
 //!
+//! A policy of one's own checks a candidate host with [`suitable`] (not
+//! excluded, room for the VM) and [`admitted`] (the context's overload test,
+//! asked only of hosts already serving VMs), and may enumerate the hosts worth
+//! scoring with [`for_each_candidate`] (busy hosts, and one idle host per
+//! type); the shipped policies use the same three.
+//!
 //! Policies and admission checks may keep caches of what they derive (first
 //! fit's index, consolidation's histories and regression lines): they own
 //! them and get `&mut` access when asked, while the datacenter is only read.
@@ -31,6 +37,7 @@ pub use pabfd::{PabfdMode, PowerAwareBestFitDecreasing};
 pub use pba::PatternBasedAllocation;
 pub use rack_aware::RackAware;
 pub use scavp::Scavp;
+pub use support::{admitted, for_each_candidate, suitable};
 pub use worst_fit::WorstFit;
 
 use crate::catalog::Entry;

@@ -7,9 +7,12 @@ use crate::params::{ParamError, Params};
 
 /// Could VM `v` go to host `h` as far as exclusions and room go? Not
 /// excluded (idle hosts included when the context says so) and suitable
-/// ([`Datacenter::is_suitable`]).
+/// ([`Datacenter::is_suitable`]: up, not failing, room for the VM's MIPS per
+/// core and in total, RAM and bandwidth). A [`PlacementPolicy`](super::PlacementPolicy)
+/// must return only such a host; with [`admitted`], the test every shipped
+/// policy applies to a candidate.
 #[inline]
-pub(crate) fn suitable(dc: &Datacenter, filter: HostFilter<'_>, h: HostId, v: VmId) -> bool {
+pub fn suitable(dc: &Datacenter, filter: HostFilter<'_>, h: HostId, v: VmId) -> bool {
     !filter.excludes(dc, h) && dc.is_suitable(h, v)
 }
 
@@ -19,8 +22,19 @@ pub(crate) fn suitable(dc: &Datacenter, filter: HostFilter<'_>, h: HostId, v: Vm
 /// switched-off host. The check can be costly (consolidation's detectors
 /// regress over histories), so policies ask it last, only of a host that
 /// would otherwise win.
+///
+/// ```
+/// use cirrus::datacenter::{Datacenter, HostId, VmId};
+/// use cirrus::placement::{PlacementContext, admitted, suitable};
+///
+/// /// The lowest-id host that takes `v`: first fit, as any policy would check a candidate.
+/// fn first_fit(dc: &Datacenter, ctx: &mut PlacementContext<'_>, v: VmId) -> Option<HostId> {
+///     dc.hosts()
+///         .find(|&h| suitable(dc, ctx.filter, h, v) && admitted(dc, &mut *ctx.admission, h, v))
+/// }
+/// ```
 #[inline]
-pub(crate) fn admitted(dc: &Datacenter, admission: &mut dyn AdmissionCheck, h: HostId, v: VmId) -> bool {
+pub fn admitted(dc: &Datacenter, admission: &mut dyn AdmissionCheck, h: HostId, v: VmId) -> bool {
     !(dc.potential_utilization_mips(h) != 0.0 && admission.overloaded_after(dc, h, v))
 }
 
@@ -30,8 +44,9 @@ pub(crate) fn admitted(dc: &Datacenter, admission: &mut dyn AdmissionCheck, h: H
 /// excludes idle hosts). Idle hosts of one type are interchangeable — no VM
 /// listed, nothing delivered — so a policy that breaks ties towards the lower
 /// id gets the same answer as from scanning every host, in time that grows
-/// with the busy hosts.
-pub(crate) fn for_each_candidate(dc: &Datacenter, filter: HostFilter<'_>, mut f: impl FnMut(HostId)) {
+/// with the busy hosts. The candidates still need [`suitable`] and
+/// [`admitted`].
+pub fn for_each_candidate(dc: &Datacenter, filter: HostFilter<'_>, mut f: impl FnMut(HostId)) {
     if !filter.exclude_idle {
         for t in 0..dc.spec().host_types.len() {
             if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h)) {

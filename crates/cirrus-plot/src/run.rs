@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::{Table, scenario_name};
-use crate::draw::{BORDER_PX, Figure, Kind, Series, color, e, padded, panel, render, title_style};
+use crate::draw::{Axes, Figure, Kind, Series, Style, color, padded, panel, render};
 use crate::{Format, PlotError};
 
 /// Time axis: hours for runs of two hours or more, minutes below, so that
@@ -31,70 +31,73 @@ struct PowerHosts {
 }
 
 impl Figure for PowerHosts {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
         let panels = root.split_evenly((2, 1));
-        let y = padded(self.power.points.iter().map(|p| p.1), true);
-        panel(
-            &panels[0],
-            std::slice::from_ref(&self.power),
-            self.x_range,
-            y,
-            self.x_desc,
-            self.power_desc,
-            None,
-        )?;
-        let y = padded(self.hosts.points.iter().map(|p| p.1), true);
-        panel(
-            &panels[1],
-            std::slice::from_ref(&self.hosts),
-            self.x_range,
-            y,
-            self.x_desc,
-            "Active hosts (hosts)",
-            None,
-        )
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.power.points.iter().map(|p| p.1), true),
+            x_desc: self.x_desc,
+            y_desc: self.power_desc,
+            y_integer: false,
+        };
+        panel(&panels[0], std::slice::from_ref(&self.power), &axes, None, style)?;
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.hosts.points.iter().map(|p| p.1), true),
+            x_desc: self.x_desc,
+            y_desc: "Active hosts (hosts)",
+            y_integer: true,
+        };
+        panel(&panels[1], std::slice::from_ref(&self.hosts), &axes, None, style)
     }
 }
 
-/// SLA violation and overloads per interval, migrations per interval.
+/// SLA violation and overloads per interval, migrations per interval by
+/// reason (stacked bars).
 struct SlaMigrations {
     title: String,
     x_desc: &'static str,
     x_range: (f64, f64),
     sla: Vec<Series>,
-    migrations: Series,
+    /// Cumulative counts, tallest first (see [`migration_series`]).
+    migrations: Vec<Series>,
 }
 
 impl Figure for SlaMigrations {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
         let panels = root.split_evenly((2, 1));
-        let y = padded(self.sla.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.sla.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+            x_desc: self.x_desc,
+            y_desc: "Hosts (interval mean / at step)",
+            y_integer: false,
+        };
         panel(
             &panels[0],
             &self.sla,
-            self.x_range,
-            y,
-            self.x_desc,
-            "Hosts (interval mean / at step)",
+            &axes,
             Some(SeriesLabelPosition::UpperRight),
+            style,
         )?;
-        let y = padded(self.migrations.points.iter().map(|p| p.1), true);
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(
+                self.migrations.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+                true,
+            ),
+            x_desc: self.x_desc,
+            y_desc: "Migrations started (count)",
+            y_integer: true,
+        };
         panel(
             &panels[1],
-            std::slice::from_ref(&self.migrations),
-            self.x_range,
-            y,
-            self.x_desc,
-            "Migrations started (count)",
-            None,
+            &self.migrations,
+            &axes,
+            Some(SeriesLabelPosition::UpperRight),
+            style,
         )
     }
 }
@@ -106,23 +109,24 @@ struct MigrationCdf {
 }
 
 impl Figure for MigrationCdf {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
-        let x = padded(
-            self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-            true,
-        );
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
+        let axes = Axes {
+            x: padded(
+                self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
+                true,
+            ),
+            y: (0.0, 1.02),
+            x_desc: "Seconds per migration (s)",
+            y_desc: "Fraction of migrations ≤ x",
+            y_integer: false,
+        };
         panel(
             &root,
             &self.series,
-            x,
-            (0.0, 1.02),
-            "Seconds per migration (s)",
-            "Fraction of migrations ≤ x",
+            &axes,
             Some(SeriesLabelPosition::LowerRight),
+            style,
         )
     }
 }
@@ -140,7 +144,76 @@ fn cdf(mut values: Vec<f64>) -> Vec<(f64, f64)> {
     pts
 }
 
-pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, PlotError> {
+/// Reasons a migration starts, as `intervals.csv` columns, with their
+/// legend text and colour.
+const REASONS: [(&str, &str, usize); 4] = [
+    ("migrations_overload", "overload", 4),
+    ("migrations_underload", "underload", 9),
+    ("migrations_evacuation", "evacuation (host failure)", 5),
+    ("migrations_scripted", "scripted", 2),
+];
+
+/// The migrations panel's series: one bar series per reason that occurs,
+/// as cumulative counts drawn tallest first, so that each bar is stacked
+/// by reason. Older folders without the reason columns get one series of
+/// `migrations`; a count the reasons do not explain is drawn as "other".
+/// A run without migrations gets an empty series whose legend says so.
+fn migration_series(intervals: &Table, t: &[f64]) -> Result<Vec<Series>, PlotError> {
+    let total = intervals.numbers("migrations")?;
+    let mut parts: Vec<(String, Vec<f64>, usize)> = Vec::new();
+    let mut explained = vec![0.0; total.len()];
+    for (column, label, c) in REASONS {
+        if !intervals.has(column) {
+            continue;
+        }
+        let v = intervals.numbers(column)?;
+        for (e, x) in explained.iter_mut().zip(&v) {
+            *e += x;
+        }
+        let n: f64 = v.iter().sum();
+        if n > 0.0 {
+            parts.push((format!("{label} ({n})"), v, c));
+        }
+    }
+    let other: Vec<f64> = total.iter().zip(&explained).map(|(t, e)| (t - e).max(0.0)).collect();
+    let n_other: f64 = other.iter().sum();
+    if n_other > 0.0 {
+        let label = if parts.is_empty() { "all reasons" } else { "other" };
+        parts.push((format!("{label} ({n_other})"), other, 7));
+    }
+    if parts.is_empty() {
+        return Ok(vec![Series {
+            label: "no migrations in this run".into(),
+            points: Vec::new(),
+            color: color(7),
+            kind: Kind::Bars,
+        }]);
+    }
+    let mut sum = vec![0.0; total.len()];
+    let mut series: Vec<Series> = parts
+        .into_iter()
+        .map(|(label, v, c)| {
+            for (s, x) in sum.iter_mut().zip(&v) {
+                *s += x;
+            }
+            Series {
+                label,
+                points: t.iter().copied().zip(sum.iter().copied()).collect(),
+                color: color(c),
+                kind: Kind::Bars,
+            }
+        })
+        .collect();
+    series.reverse();
+    Ok(series)
+}
+
+pub(crate) fn plot(
+    dir: &Path,
+    out: &Path,
+    formats: &[Format],
+    style: &Style,
+) -> Result<Vec<PathBuf>, PlotError> {
     let intervals = Table::read(&dir.join("intervals.csv"))?;
     let name = scenario_name(dir).unwrap_or_else(|| {
         dir.file_name()
@@ -159,9 +232,9 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
     let power_w = intervals.numbers("power_w")?;
     let kw = power_w.iter().copied().fold(0.0, f64::max) >= 10_000.0;
     let (scale, power_desc) = if kw {
-        (1e-3, "Mean power (kW)")
+        (1e-3, "Mean server power (kW)")
     } else {
-        (1.0, "Mean power (W)")
+        (1.0, "Mean server power (W)")
     };
     let hosts = intervals.numbers("active_hosts")?;
     let mut written = Vec::new();
@@ -184,7 +257,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
             kind: Kind::Line,
         },
     };
-    written.extend(render(&fig, out, "power-hosts", formats)?);
+    written.extend(render(&fig, out, "power-hosts", formats, style)?);
 
     let mut sla = Vec::new();
     if intervals.has("sla_violation_s") {
@@ -212,20 +285,14 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
         });
     }
     if intervals.has("migrations") && !sla.is_empty() {
-        let m = intervals.numbers("migrations")?;
         let fig = SlaMigrations {
             title: format!("{name}: SLA violation, overloads and migrations per interval"),
             x_desc,
             x_range,
             sla,
-            migrations: Series {
-                label: "migrations".into(),
-                points: t.iter().copied().zip(m).collect(),
-                color: color(4),
-                kind: Kind::Bars,
-            },
+            migrations: migration_series(&intervals, &t)?,
         };
-        written.extend(render(&fig, out, "sla-migrations", formats)?);
+        written.extend(render(&fig, out, "sla-migrations", formats, style)?);
     }
 
     if let Some(migrations) = Table::read_optional(&dir.join("migrations.csv"))?
@@ -253,7 +320,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
             title: format!("{name}: migration duration and downtime, CDF"),
             series,
         };
-        written.extend(render(&fig, out, "migration-cdf", formats)?);
+        written.extend(render(&fig, out, "migration-cdf", formats, style)?);
     }
     Ok(written)
 }

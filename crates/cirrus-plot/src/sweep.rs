@@ -1,6 +1,7 @@
-//! Figures of one sweep folder: a metric against the swept parameter, one
-//! line per policy with 95 % confidence bars; energy against SLAV with the
-//! Pareto front.
+//! Figures of one sweep folder: a metric against the swept parameter, a
+//! series per policy with 95 % confidence bars; energy against SLAV with
+//! the Pareto front. Axes neither on x nor the series get a panel per value
+//! ([`crate::layout`]).
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +11,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::Table;
-use crate::draw::{
-    BORDER_PX, DESC_PX, FONT, Figure, TICK_PX, color, e, metric_label, padded, render, small_text, tick,
-    title_style,
-};
-use crate::{DEFAULT_METRICS, PlotError, PlotOptions};
+use crate::draw::{Figure, FONT, Style, color, e, metric_axis, metric_label, padded, render, tick};
+use crate::layout::{self, Layout, is_categorical, split_panels};
+use crate::{DEFAULT_METRICS, Energy, PlotError, PlotOptions};
 
 fn input(path: &Path, message: impl Into<String>) -> PlotError {
     PlotError::Input {
@@ -23,33 +22,122 @@ fn input(path: &Path, message: impl Into<String>) -> PlotError {
     }
 }
 
+/// A mean and the part of its 95 % confidence interval that is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Interval {
+    pub mean: f64,
+    /// `(lo, hi)`; `None` for one run.
+    pub bar: Option<(f64, f64)>,
+    /// Whether `lo` was raised to 0.
+    pub clamped: bool,
+}
+
+/// The mean ± 95 % CI of `values` scaled by `scale`; for a metric that
+/// cannot be negative the interval is cut at 0 (a t interval of a small
+/// sample of counts or kWh reaches below 0 when the runs differ widely,
+/// which no run can).
+pub(crate) fn interval(values: &[f64], scale: f64, non_negative: bool) -> Interval {
+    let est = Estimate::of(values);
+    let mean = est.mean * scale;
+    let mut clamped = false;
+    let bar = est.ci95.map(|h| {
+        let h = h * scale;
+        let mut lo = mean - h;
+        if non_negative && lo < 0.0 {
+            lo = 0.0;
+            clamped = true;
+        }
+        (lo, mean + h)
+    });
+    Interval { mean, bar, clamped }
+}
+
 /// One point of a series: x position, estimate.
 struct Cell {
     x: f64,
-    est: Estimate,
+    est: Interval,
 }
 
-/// A series of cells.
+/// A series of cells in one panel.
 struct Line {
-    label: String,
+    /// Index of the series (its colour and legend entry).
+    series: usize,
     cells: Vec<Cell>,
 }
 
-/// Metric vs swept parameter.
+/// One panel of a metric figure.
+struct MetricPanel {
+    title: String,
+    lines: Vec<Line>,
+}
+
+/// A grid of `n` panels of `style`, `cols` wide.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    n: usize,
+    cols: usize,
+}
+
+impl Grid {
+    fn rows(self) -> usize {
+        self.n.div_ceil(self.cols).max(1)
+    }
+
+    /// The figure's canvas: the style's for one row, taller for more.
+    fn size(self, style: &Style) -> (u32, u32) {
+        let rows = self.rows();
+        if rows <= 1 {
+            return (style.width, style.height);
+        }
+        let h = f64::from(style.height) * (0.12 + 0.46 * rows as f64);
+        (style.width, h.round() as u32)
+    }
+
+    /// Columns for `n` panels whose x axis needs `min_panel_w` pixels.
+    fn of(n: usize, plot_w: u32, min_panel_w: u32) -> Grid {
+        let fit = (plot_w / min_panel_w.max(1)).max(1) as usize;
+        let square = (n as f64).sqrt().ceil() as usize;
+        Grid {
+            n,
+            cols: square.min(fit).clamp(1, 4).min(n.max(1)),
+        }
+    }
+
+    /// The panel areas, row by row.
+    fn areas<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>) -> Vec<DrawingArea<DB, Shift>> {
+        let mut v = area.split_evenly((self.rows(), self.cols));
+        v.truncate(self.n);
+        v
+    }
+}
+
+/// Metric vs swept parameter, one panel per value of the panel axes.
 struct MetricVs {
     title: String,
-    note: String,
+    note: Vec<String>,
     x_desc: String,
     y_desc: String,
     /// Name of the series axis (the legend's heading).
     series_name: String,
+    series_labels: Vec<String>,
     /// Category labels when x is categorical (positions 0..n).
     categories: Option<Vec<String>>,
-    lines: Vec<Line>,
+    panels: Vec<MetricPanel>,
+    grid: Grid,
 }
 
-/// Width of the legend column on the right of sweep figures, pixels.
+/// Width of the legend column on the right of sweep figures, screen pixels.
 const LEGEND_W: u32 = 250;
+
+/// The legend column's width in `style` (at most 30 % of the figure).
+fn legend_w(style: &Style) -> u32 {
+    style.px(LEGEND_W).min(style.width * 3 / 10)
+}
+
+/// Characters of legend text per line in `style`.
+fn legend_chars(style: &Style) -> usize {
+    ((legend_w(style) as f64 - style.px(14) as f64) / (style.legend_px() as f64 * 0.55)) as usize
+}
 
 /// Draws `entries` (label, colour) as a legend column, then `note` lines.
 fn legend_column<DB: DrawingBackend>(
@@ -57,30 +145,32 @@ fn legend_column<DB: DrawingBackend>(
     heading: &str,
     entries: &[(String, RGBColor)],
     note: &[String],
+    style: &Style,
 ) -> Result<(), String> {
-    let style = small_text();
-    let mut y = 40;
+    let text = style.small_text();
+    let s = |n: u32| style.px(n) as i32;
+    let mut y = s(40);
     if !heading.is_empty() {
         area.draw(&Text::new(
             heading.to_string(),
-            (10, y),
-            (FONT, DESC_PX).into_font(),
+            (s(10), y),
+            (FONT, style.desc_px()).into_font(),
         ))
         .map_err(e)?;
-        y += 30;
+        y += s(30);
     }
     for (label, c) in entries {
-        area.draw(&Rectangle::new([(10, y + 2), (32, y + 14)], c.filled()))
+        area.draw(&Rectangle::new([(s(10), y + s(2)), (s(32), y + s(14))], c.filled()))
             .map_err(e)?;
-        area.draw(&Text::new(label.clone(), (40, y), style.clone()))
+        area.draw(&Text::new(label.clone(), (s(40), y), text.clone()))
             .map_err(e)?;
-        y += 24;
+        y += s(24);
     }
-    y += 16;
+    y += s(16);
     for line in note {
-        area.draw(&Text::new(line.clone(), (10, y), style.clone()))
+        area.draw(&Text::new(line.clone(), (s(10), y), text.clone()))
             .map_err(e)?;
-        y += 22;
+        y += s(22);
     }
     Ok(())
 }
@@ -104,24 +194,53 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Horizontal offsets so that the confidence bars of several series at the
-/// same x do not overlap.
+/// Notes (paragraphs) wrapped for the legend column, a blank line between.
+fn wrap_notes(notes: &[String], width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, n) in notes.iter().enumerate() {
+        if i > 0 {
+            out.push(String::new());
+        }
+        out.extend(wrap(n, width));
+    }
+    out
+}
+
+/// Horizontal offset of series `s` of `series` so that points and bars of
+/// several series at the same x sit side by side.
 fn dodge(series: usize, s: usize, spacing: f64) -> f64 {
     if series <= 1 {
         return 0.0;
     }
-    let width = spacing * 0.3;
+    let width = spacing * 0.5;
     (s as f64 / (series - 1) as f64 - 0.5) * width
 }
 
-impl Figure for MetricVs {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
-        let (plot_area, legend_area) = root.split_horizontally(crate::WIDTH_PX - LEGEND_W);
-        let xs: Vec<f64> = self
+/// A panel's title drawn above it; returns the area below.
+fn panel_titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    style: &Style,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    if title.is_empty() {
+        return Ok(area.clone());
+    }
+    area.titled(
+        title,
+        TextStyle::from((FONT, style.panel_title_px()).into_font()).color(&BLACK),
+    )
+    .map_err(e)
+}
+
+impl MetricVs {
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        panel: &MetricPanel,
+        style: &Style,
+    ) -> Result<(), String> {
+        let area = panel_titled(area, &panel.title, style)?;
+        let xs: Vec<f64> = panel
             .lines
             .iter()
             .flat_map(|l| l.cells.iter().map(|c| c.x))
@@ -131,18 +250,18 @@ impl Figure for MetricVs {
             None => padded(xs.iter().copied(), false),
         };
         let y = padded(
-            self.lines.iter().flat_map(|l| {
+            panel.lines.iter().flat_map(|l| {
                 l.cells.iter().flat_map(|c| {
-                    let h = c.est.ci95.unwrap_or(0.0);
-                    [c.est.mean - h, c.est.mean + h]
+                    let (lo, hi) = c.est.bar.unwrap_or((c.est.mean, c.est.mean));
+                    [lo, hi, c.est.mean]
                 })
             }),
             true,
         );
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(100)
+        let mut chart = ChartBuilder::on(&area)
+            .margin(style.px(12))
+            .x_label_area_size(style.px(52))
+            .y_label_area_size(style.px(96))
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(e)?;
         let fx = |v: &f64| match &self.categories {
@@ -160,8 +279,8 @@ impl Figure for MetricVs {
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
-            .label_style((FONT, TICK_PX))
-            .axis_desc_style((FONT, DESC_PX))
+            .label_style((FONT, style.tick_px()))
+            .axis_desc_style((FONT, style.desc_px()))
             .bold_line_style(RGBColor(215, 215, 215))
             .light_line_style(RGBColor(240, 240, 240))
             .x_label_formatter(&fx)
@@ -183,47 +302,69 @@ impl Figure for MetricVs {
                     .min(x.1 - x.0)
             }
         };
-        let cap = (x.1 - x.0) * 0.005;
-        for (s, line) in self.lines.iter().enumerate() {
-            let c = color(s);
-            let off = dodge(self.lines.len(), s, spacing);
+        let cap = match &self.categories {
+            Some(_) => 0.06 / self.series_labels.len().max(1) as f64,
+            None => (x.1 - x.0) * 0.005,
+        };
+        let stroke = style.line_w();
+        let n_series = self.series_labels.len().max(1);
+        for line in &panel.lines {
+            let c = color(line.series);
+            let off = dodge(n_series, line.series, spacing);
             let pts: Vec<(f64, f64)> = line
                 .cells
                 .iter()
                 .map(|cell| (cell.x + off, cell.est.mean))
                 .collect();
-            // A line joins the points of a numeric axis; on a categorical one
-            // it only helps tell several series apart, so one series gets none.
-            if self.categories.is_none() || self.lines.len() > 1 {
-                let width = if self.categories.is_none() { 2 } else { 1 };
+            // Only a numeric axis joins its points: between two policies or
+            // workloads there is nothing to interpolate.
+            if self.categories.is_none() {
                 chart
-                    .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(width)))
+                    .draw_series(
+                        pts.windows(2)
+                            .map(|w| PathElement::new(w.to_vec(), c.stroke_width(stroke))),
+                    )
                     .map_err(e)?;
             }
             chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled())))
+                .draw_series(pts.iter().map(|&p| Circle::new(p, style.px(5), c.filled())))
                 .map_err(e)?;
             for cell in &line.cells {
-                if let Some(h) = cell.est.ci95 {
+                if let Some((lo, hi)) = cell.est.bar {
                     let xx = cell.x + off;
-                    let (lo, hi) = (cell.est.mean - h, cell.est.mean + h);
                     for seg in [
                         vec![(xx, lo), (xx, hi)],
                         vec![(xx - cap, lo), (xx + cap, lo)],
                         vec![(xx - cap, hi), (xx + cap, hi)],
                     ] {
                         chart
-                            .draw_series([PathElement::new(seg, c.stroke_width(2))])
+                            .draw_series([PathElement::new(seg, c.stroke_width(stroke))])
                             .map_err(e)?;
                     }
                 }
             }
         }
-        let entries: Vec<(String, RGBColor)> = if self.lines.len() > 1 {
-            self.lines
+        Ok(())
+    }
+}
+
+impl Figure for MetricVs {
+    fn size(&self, style: &Style) -> (u32, u32) {
+        self.grid.size(style)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
+        let (w, _) = root.dim_in_pixel();
+        let (plot_area, legend_area) = root.split_horizontally(w - legend_w(style));
+        for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
+            self.draw_panel(area, panel, style)?;
+        }
+        let entries: Vec<(String, RGBColor)> = if self.series_labels.len() > 1 {
+            self.series_labels
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (l.label.clone(), color(i)))
+                .map(|(i, l)| (l.clone(), color(i)))
                 .collect()
         } else {
             Vec::new()
@@ -233,17 +374,32 @@ impl Figure for MetricVs {
         } else {
             self.series_name.as_str()
         };
-        legend_column(&legend_area, heading, &entries, &wrap(&self.note, 26))
+        legend_column(
+            &legend_area,
+            heading,
+            &entries,
+            &wrap_notes(&self.note, legend_chars(style)),
+            style,
+        )
     }
 }
 
-/// Energy vs SLAV per policy, with the Pareto front.
+/// One panel of energy vs SLAV: (group index, energy, SLAV) per point.
+struct ParetoPanel {
+    title: String,
+    points: Vec<(usize, Interval, Interval)>,
+}
+
+/// Energy vs SLAV per policy, with the Pareto front of each panel.
 struct Pareto {
     title: String,
-    note: String,
+    note: Vec<String>,
+    x_desc: String,
+    y_desc: String,
     group_name: String,
-    /// (label, energy, SLAV) estimates per group.
-    points: Vec<(String, Estimate, Estimate)>,
+    group_labels: Vec<String>,
+    panels: Vec<ParetoPanel>,
+    grid: Grid,
 }
 
 /// Indices of the points no other point beats on both energy and SLAV
@@ -269,116 +425,114 @@ pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
     front
 }
 
-impl Figure for Pareto {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
-        let (plot_area, legend_area) = root.split_horizontally(crate::WIDTH_PX - LEGEND_W);
-        let span = |est: &Estimate| {
-            let h = est.ci95.unwrap_or(0.0);
-            [est.mean - h, est.mean + h]
+impl Pareto {
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        panel: &ParetoPanel,
+        style: &Style,
+    ) -> Result<(), String> {
+        let area = panel_titled(area, &panel.title, style)?;
+        let span = |est: &Interval| {
+            let (lo, hi) = est.bar.unwrap_or((est.mean, est.mean));
+            [lo, hi, est.mean]
         };
-        let x = padded(self.points.iter().flat_map(|p| span(&p.1)), false);
-        let y = padded(self.points.iter().flat_map(|p| span(&p.2)), true);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(100)
+        let x = padded(panel.points.iter().flat_map(|p| span(&p.1)), false);
+        let y = padded(panel.points.iter().flat_map(|p| span(&p.2)), true);
+        let mut chart = ChartBuilder::on(&area)
+            .margin(style.px(12))
+            .x_label_area_size(style.px(52))
+            .y_label_area_size(style.px(96))
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(e)?;
         let fx = |v: &f64| tick(*v, x.0, x.1);
         let fy = |v: &f64| tick(*v, y.0, y.1);
         chart
             .configure_mesh()
-            .x_desc(metric_label("energy_kwh"))
-            .y_desc(metric_label("slav"))
-            .label_style((FONT, TICK_PX))
-            .axis_desc_style((FONT, DESC_PX))
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .label_style((FONT, style.tick_px()))
+            .axis_desc_style((FONT, style.desc_px()))
             .bold_line_style(RGBColor(215, 215, 215))
             .light_line_style(RGBColor(240, 240, 240))
             .x_label_formatter(&fx)
             .y_label_formatter(&fy)
             .draw()
             .map_err(e)?;
-        let means: Vec<(f64, f64)> = self.points.iter().map(|p| (p.1.mean, p.2.mean)).collect();
+        let means: Vec<(f64, f64)> = panel.points.iter().map(|p| (p.1.mean, p.2.mean)).collect();
         let front = pareto_front(&means);
         let front_pts: Vec<(f64, f64)> = front.iter().map(|&i| means[i]).collect();
         if front_pts.len() > 1 {
             chart
-                .draw_series(DashedLineSeries::new(front_pts, 10, 6, BLACK.stroke_width(2)))
+                .draw_series(DashedLineSeries::new(
+                    front_pts,
+                    style.px(10),
+                    style.px(6),
+                    BLACK.stroke_width(style.line_w()),
+                ))
                 .map_err(e)?;
         }
         let (cap_x, cap_y) = ((x.1 - x.0) * 0.005, (y.1 - y.0) * 0.008);
+        let r = style.px(8) as i32;
         // Pixel boxes (x0, y0, x1, y1) that labels must avoid: every marker,
         // then each label as it is placed.
-        let mut placed: Vec<(i32, i32, i32, i32)> = self
-            .points
+        let mut placed: Vec<(i32, i32, i32, i32)> = means
             .iter()
             .map(|p| {
-                let (px, py) = chart.backend_coord(&(p.1.mean, p.2.mean));
-                (px - 9, py - 9, px + 9, py + 9)
+                let (px, py) = chart.backend_coord(p);
+                (px - r - 1, py - r - 1, px + r + 1, py + r + 1)
             })
             .collect();
-        for (i, (label, en, sl)) in self.points.iter().enumerate() {
-            let c = color(i);
+        let thin = style.line_w().div_ceil(2);
+        for (i, (group, en, sl)) in panel.points.iter().enumerate() {
+            let c = color(*group);
             let p = (en.mean, sl.mean);
-            if let Some(h) = en.ci95 {
+            if let Some((lo, hi)) = en.bar {
                 chart
                     .draw_series([
-                        PathElement::new(vec![(p.0 - h, p.1), (p.0 + h, p.1)], c.stroke_width(1)),
-                        PathElement::new(
-                            vec![(p.0 - h, p.1 - cap_y), (p.0 - h, p.1 + cap_y)],
-                            c.stroke_width(1),
-                        ),
-                        PathElement::new(
-                            vec![(p.0 + h, p.1 - cap_y), (p.0 + h, p.1 + cap_y)],
-                            c.stroke_width(1),
-                        ),
+                        PathElement::new(vec![(lo, p.1), (hi, p.1)], c.stroke_width(thin)),
+                        PathElement::new(vec![(lo, p.1 - cap_y), (lo, p.1 + cap_y)], c.stroke_width(thin)),
+                        PathElement::new(vec![(hi, p.1 - cap_y), (hi, p.1 + cap_y)], c.stroke_width(thin)),
                     ])
                     .map_err(e)?;
             }
-            if let Some(h) = sl.ci95 {
+            if let Some((lo, hi)) = sl.bar {
                 chart
                     .draw_series([
-                        PathElement::new(vec![(p.0, p.1 - h), (p.0, p.1 + h)], c.stroke_width(1)),
-                        PathElement::new(
-                            vec![(p.0 - cap_x, p.1 - h), (p.0 + cap_x, p.1 - h)],
-                            c.stroke_width(1),
-                        ),
-                        PathElement::new(
-                            vec![(p.0 - cap_x, p.1 + h), (p.0 + cap_x, p.1 + h)],
-                            c.stroke_width(1),
-                        ),
+                        PathElement::new(vec![(p.0, lo), (p.0, hi)], c.stroke_width(thin)),
+                        PathElement::new(vec![(p.0 - cap_x, lo), (p.0 + cap_x, lo)], c.stroke_width(thin)),
+                        PathElement::new(vec![(p.0 - cap_x, hi), (p.0 + cap_x, hi)], c.stroke_width(thin)),
                     ])
                     .map_err(e)?;
             }
             let on_front = front.contains(&i);
             let marker = if on_front {
-                Circle::new(p, 8, c.filled())
+                Circle::new(p, r as u32, c.filled())
             } else {
-                Circle::new(p, 8, c.stroke_width(3))
+                Circle::new(p, r as u32, c.stroke_width(style.px(3)))
             };
             chart.draw_series([marker]).map_err(e)?;
             // The label goes next to its marker, at the first of a few pixel
             // offsets where it overlaps no label placed before (policies with
             // equal results, like CloudSim's LR and LRR, would otherwise
             // print on top of each other).
+            let label = &self.group_labels[*group];
             let (px, py) = chart.backend_coord(&p);
-            let w = (label.chars().count() as f64 * TICK_PX as f64 * 0.62) as i32;
-            let h = TICK_PX as i32 + 2;
+            let tick_px = style.tick_px() as i32;
+            let w = (label.chars().count() as f64 * tick_px as f64 * 0.62) as i32;
+            let h = tick_px + 2;
+            let (a, b) = (r + 2, 3 * r);
             let candidates = [
-                (10, -24),
-                (10, 6),
-                (-10 - w, -24),
-                (-10 - w, 6),
-                (10, -24 - h),
-                (10, 6 + h),
-                (-10 - w, -24 - h),
-                (-10 - w, 6 + h),
-                (10, -24 - 2 * h),
-                (10, 6 + 2 * h),
+                (a, -b),
+                (a, r - 2),
+                (-a - w, -b),
+                (-a - w, r - 2),
+                (a, -b - h),
+                (a, r - 2 + h),
+                (-a - w, -b - h),
+                (-a - w, r - 2 + h),
+                (a, -b - 2 * h),
+                (a, r - 2 + 2 * h),
             ];
             let free = |&(dx, dy): &(i32, i32)| {
                 let (x0, y0) = (px + dx, py + dy);
@@ -394,27 +548,47 @@ impl Figure for Pareto {
             placed.push((px + dx, py + dy, px + dx + w, py + dy + h));
             chart
                 .draw_series([EmptyElement::at(p)
-                    + Text::new(label.clone(), (dx, dy), (FONT, TICK_PX).into_font().color(&c))])
+                    + Text::new(
+                        label.clone(),
+                        (dx, dy),
+                        (FONT, style.tick_px()).into_font().color(&c),
+                    )])
                 .map_err(e)?;
         }
+        Ok(())
+    }
+}
+
+impl Figure for Pareto {
+    fn size(&self, style: &Style) -> (u32, u32) {
+        self.grid.size(style)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
+        let (w, _) = root.dim_in_pixel();
+        let (plot_area, legend_area) = root.split_horizontally(w - legend_w(style));
+        for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
+            self.draw_panel(area, panel, style)?;
+        }
         let entries: Vec<(String, RGBColor)> = self
-            .points
+            .group_labels
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                (
-                    format!("{}{}", p.0, if front.contains(&i) { " *" } else { "" }),
-                    color(i),
-                )
-            })
+            .map(|(i, l)| (l.clone(), color(i)))
             .collect();
-        let mut note = wrap(
-            "* on the Pareto front (dashed): no other point has both less energy and less SLAV. Filled: on the front; hollow: dominated.",
-            26,
-        );
-        note.push(String::new());
-        note.extend(wrap(&self.note, 26));
-        legend_column(&legend_area, &self.group_name, &entries, &note)
+        let mut notes = vec![
+            "Dashed: the Pareto front of each panel (no other point of the panel has both less energy and less SLAV); filled on the front, hollow dominated."
+                .to_string(),
+        ];
+        notes.extend(self.note.iter().cloned());
+        legend_column(
+            &legend_area,
+            &self.group_name,
+            &entries,
+            &wrap_notes(&notes, legend_chars(style)),
+            style,
+        )
     }
 }
 
@@ -432,193 +606,343 @@ fn find_axis(manifest: &Manifest, name: &str, path: &Path, option: &str) -> Resu
     })
 }
 
-pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
-    let manifest = Manifest::read(dir).map_err(|err| match err {
-        SweepError::Results { path, message } => input(&path, message),
-        other => input(dir, other.to_string()),
-    })?;
-    let runs_path = dir.join("runs.csv");
-    if !runs_path.is_file() {
-        return Err(input(
-            &runs_path,
-            "missing: the sweep is not complete yet (finish it, or `cirrus merge` its shards)",
-        ));
-    }
-    let runs = Table::read(&runs_path)?;
-    let manifest_path = dir.join(cirrus_sweep::store::MANIFEST);
-    if manifest.axes.is_empty() {
-        return Err(input(
-            &manifest_path,
-            "the sweep has no axes, so there is nothing to plot against (its replications are summarised in aggregate.csv)",
-        ));
-    }
-    let x_axis = match &options.x {
-        Some(name) => find_axis(&manifest, name, &manifest_path, "--x")?,
-        None => manifest
-            .axes
+/// What the runs of a sweep folder hold, read once for every figure.
+struct Sweep {
+    manifest: Manifest,
+    runs: Table,
+    /// `coords[axis][run]`: the run's value index on the axis.
+    coords: Vec<Vec<usize>>,
+    /// The runs the filters keep.
+    kept: Vec<usize>,
+    /// Distinct values of each axis among the kept runs.
+    present: Vec<usize>,
+}
+
+impl Sweep {
+    fn read(dir: &Path, filters: &[(String, String)]) -> Result<Sweep, PlotError> {
+        let manifest = Manifest::read(dir).map_err(|err| match err {
+            SweepError::Results { path, message } => input(&path, message),
+            other => input(dir, other.to_string()),
+        })?;
+        let runs_path = dir.join("runs.csv");
+        if !runs_path.is_file() {
+            return Err(input(
+                &runs_path,
+                "missing: the sweep is not complete yet (finish it, or `cirrus merge` its shards)",
+            ));
+        }
+        let runs = Table::read(&runs_path)?;
+        let manifest_path = dir.join(cirrus_sweep::store::MANIFEST);
+        if manifest.axes.is_empty() {
+            return Err(input(
+                &manifest_path,
+                "the sweep has no axes, so there is nothing to plot against (its replications are summarised in aggregate.csv)",
+            ));
+        }
+        let mut coords = Vec::with_capacity(manifest.axes.len());
+        for info in &manifest.axes {
+            let c = runs
+                .strings(&info.name)?
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    info.labels.iter().position(|m| m == l).ok_or_else(|| {
+                        input(
+                            &runs_path,
+                            format!(
+                                "line {}: \"{l}\" is not a value of axis {} in sweep.json",
+                                i + 2,
+                                info.name
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            coords.push(c);
+        }
+        let mut keep: Vec<(usize, usize)> = Vec::new();
+        for (name, value) in filters {
+            let a = find_axis(&manifest, name, &manifest_path, "--where")?;
+            let info = &manifest.axes[a];
+            let v = info.labels.iter().position(|l| l == value).ok_or_else(|| {
+                input(
+                    &manifest_path,
+                    format!(
+                        "--where {name}={value}: axis {name} has no value \"{value}\"; its values are: {}",
+                        info.labels.join(", ")
+                    ),
+                )
+            })?;
+            keep.push((a, v));
+        }
+        let kept: Vec<usize> = (0..runs.rows.len())
+            .filter(|&r| keep.iter().all(|&(a, v)| coords[a][r] == v))
+            .collect();
+        let present = coords
             .iter()
-            .position(|a| a.numeric.is_some())
-            .unwrap_or(manifest.axes.len() - 1),
+            .map(|c| {
+                let mut v: Vec<usize> = kept.iter().map(|&r| c[r]).collect();
+                v.sort_unstable();
+                v.dedup();
+                v.len()
+            })
+            .collect();
+        Ok(Sweep {
+            manifest,
+            runs,
+            coords,
+            kept,
+            present,
+        })
+    }
+
+    /// ` (axis=value, …)` of the axes a filter fixed, for titles.
+    fn fixed_desc(&self, layout: &Layout) -> String {
+        let Some(&r) = self.kept.first() else {
+            return String::new();
+        };
+        let parts: Vec<String> = layout
+            .fixed
+            .iter()
+            .map(|&a| {
+                let info = &self.manifest.axes[a];
+                format!("{}={}", info.name, info.labels[self.coords[a][r]])
+            })
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
+
+    /// What one point is the mean of.
+    fn per_point_note(&self) -> String {
+        match self.manifest.replications {
+            0 | 1 => "One run per point: no sweep axis is pooled.".to_string(),
+            r => format!(
+                "Mean ± 95 % confidence interval (Student t) over the {r} replications (seeds) of one sweep point; no sweep axis is pooled."
+            ),
+        }
+    }
+}
+
+/// The column behind a metric name (`energy` is the chosen energy; the
+/// total falls back to the servers' for folders written before it existed).
+fn resolve_metric(runs: &Table, metric: &str, energy: Energy) -> String {
+    if metric == "energy" {
+        let m = energy.metric();
+        if !runs.has(m) && runs.has("energy_kwh") {
+            return "energy_kwh".into();
+        }
+        return m.into();
+    }
+    metric.into()
+}
+
+/// The note on the energy drawn.
+fn energy_note(metric: &str) -> Option<String> {
+    match metric {
+        "total_energy_kwh" => {
+            Some("Total energy = servers + network + cooling + migrations (--energy servers for the servers alone).".into())
+        }
+        "energy_kwh" => Some("Server energy only: network, cooling and migrations are left out.".into()),
+        _ => None,
+    }
+}
+
+/// Pixels a categorical x axis of `labels` needs in `style`.
+fn categories_w(labels: &[String], style: &Style) -> u32 {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as f64;
+    let per = longest * style.tick_px() as f64 * 0.62 + style.px(10) as f64;
+    (per * labels.len() as f64) as u32 + style.px(120)
+}
+
+pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
+    let style = options.size.style(options.title);
+    let sweep = Sweep::read(dir, &options.filters)?;
+    let manifest = &sweep.manifest;
+    let manifest_path = dir.join(cirrus_sweep::store::MANIFEST);
+    let x_axis = match &options.x {
+        Some(name) => Some(find_axis(manifest, name, &manifest_path, "--x")?),
+        None => None,
     };
     let series_axis = match options.series.as_deref() {
-        Some("none") => None,
+        Some("none") => Some(None),
         Some(name) => {
-            let s = find_axis(&manifest, name, &manifest_path, "--series")?;
-            if s == x_axis {
+            let s = find_axis(manifest, name, &manifest_path, "--series")?;
+            if Some(s) == x_axis {
                 return Err(input(
                     &manifest_path,
                     format!("--series {name}: it is already the x axis"),
                 ));
             }
-            Some(s)
+            Some(Some(s))
         }
-        None => (0..manifest.axes.len()).find(|&a| a != x_axis),
+        None => None,
     };
-    // Position of each run on an axis, from its label.
-    let coord = |axis: usize| -> Result<Vec<usize>, PlotError> {
-        let info = &manifest.axes[axis];
-        runs.strings(&info.name)?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                info.labels.iter().position(|m| m == l).ok_or_else(|| {
-                    input(
-                        &runs_path,
-                        format!(
-                            "line {}: \"{l}\" is not a value of axis {} in sweep.json",
-                            i + 2,
-                            info.name
-                        ),
-                    )
-                })
-            })
-            .collect()
-    };
-    let xs = coord(x_axis)?;
-    let ss = match series_axis {
-        Some(a) => coord(a)?,
-        None => vec![0; runs.rows.len()],
-    };
-    let x_info = &manifest.axes[x_axis];
-    let n_series = series_axis.map_or(1, |a| manifest.axes[a].labels.len());
-    let pooled: Vec<&str> = manifest
-        .axes
-        .iter()
-        .enumerate()
-        .filter(|&(a, _)| a != x_axis && Some(a) != series_axis)
-        .map(|(_, info)| info.name.as_str())
-        .collect();
-    let mut pooled_desc = pooled.join(", ");
-    if manifest.replications > 1 {
-        if !pooled_desc.is_empty() {
-            pooled_desc.push_str(" and ");
-        }
-        pooled_desc.push_str("replications");
+    if sweep.kept.is_empty() {
+        return Err(input(&manifest_path, "no run matches every --where"));
     }
+    let layout =
+        layout::choose(&manifest.axes, &sweep.present, x_axis, series_axis).map_err(|m| input(&manifest_path, m))?;
+    if Some(layout.x) == layout.series {
+        return Err(input(&manifest_path, "the series axis is the x axis"));
+    }
+    let energy_metric = resolve_metric(&sweep.runs, "energy", options.energy);
+    let has_pareto = sweep.runs.has(&energy_metric) && sweep.runs.has("slav");
+    let pareto_layout = if has_pareto {
+        Some(layout::pareto(&manifest.axes, &sweep.present, &layout).map_err(|m| input(&manifest_path, m))?)
+    } else {
+        None
+    };
     let metrics: Vec<String> = if options.metrics.is_empty() {
         DEFAULT_METRICS
             .iter()
-            .filter(|m| runs.has(m))
-            .map(|m| m.to_string())
+            .map(|m| resolve_metric(&sweep.runs, m, options.energy))
+            .filter(|m| sweep.runs.has(m))
             .collect()
     } else {
-        options.metrics.clone()
+        options
+            .metrics
+            .iter()
+            .map(|m| resolve_metric(&sweep.runs, m, options.energy))
+            .collect()
     };
+    let x_info = &manifest.axes[layout.x];
+    let categorical = is_categorical(x_info);
+    let panels = split_panels(&manifest.axes, &layout, &sweep.coords, &sweep.kept);
+    let plot_w = style.width.saturating_sub(legend_w(&style) + style.border());
+    let min_panel_w = if categorical {
+        categories_w(&x_info.labels, &style)
+    } else {
+        style.px(330)
+    };
+    let grid = Grid::of(panels.len(), plot_w, min_panel_w);
+    let fixed = sweep.fixed_desc(&layout);
+    let series_labels = layout
+        .series
+        .map_or_else(Vec::new, |a| manifest.axes[a].labels.clone());
     let mut written = Vec::new();
     for metric in &metrics {
-        let values = runs.numbers(metric)?;
-        let mut cells: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); x_info.labels.len()]; n_series];
-        for (i, v) in values.iter().enumerate() {
-            cells[ss[i]][xs[i]].push(*v);
+        let values = sweep.runs.numbers(metric)?;
+        let non_negative = values.iter().all(|v| v.is_nan() || *v >= 0.0);
+        let (y_desc, scale) = metric_axis(metric);
+        let mut clamped = false;
+        let mut fig_panels = Vec::with_capacity(panels.len());
+        for (title, members) in &panels {
+            let n_series = series_labels.len().max(1);
+            let mut cells: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); x_info.labels.len()]; n_series];
+            for &r in members {
+                let s = layout.series.map_or(0, |a| sweep.coords[a][r]);
+                cells[s][sweep.coords[layout.x][r]].push(values[r]);
+            }
+            let lines = cells
+                .iter()
+                .enumerate()
+                .map(|(s, row)| Line {
+                    series: s,
+                    cells: row
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(j, v)| {
+                            let est = interval(v, scale, non_negative);
+                            clamped |= est.clamped;
+                            Cell {
+                                x: x_info.numeric.as_ref().map_or(j as f64, |n| n[j]),
+                                est,
+                            }
+                        })
+                        .collect(),
+                })
+                .filter(|l| !l.cells.is_empty())
+                .collect();
+            fig_panels.push(MetricPanel {
+                title: title.clone(),
+                lines,
+            });
         }
-        let lines = cells
-            .iter()
-            .enumerate()
-            .map(|(s, row)| Line {
-                label: series_axis.map_or_else(String::new, |a| manifest.axes[a].labels[s].clone()),
-                cells: row
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| !v.is_empty())
-                    .map(|(j, v)| Cell {
-                        x: x_info.numeric.as_ref().map_or(j as f64, |n| n[j]),
-                        est: Estimate::of(v),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let per_cell = runs.rows.len() / (n_series * x_info.labels.len()).max(1);
-        let note = if per_cell > 1 {
-            format!(
-                "Mean ± 95 % confidence interval (Student t) over {per_cell} runs per point, pooling {pooled_desc}."
-            )
-        } else {
-            "One run per point.".to_string()
-        };
+        let mut note = vec![sweep.per_point_note()];
+        if clamped {
+            note.push("Intervals are cut at 0: the metric cannot be negative.".into());
+        }
+        if !layout.panels.is_empty() {
+            note.push("Each panel has its own y range.".into());
+        }
+        note.extend(energy_note(metric));
         let fig = MetricVs {
-            title: format!("{}: {} vs {}", manifest.name, metric_short(metric), x_info.name),
+            title: format!("{}: {} vs {}{fixed}", manifest.name, metric_short(metric), x_info.name),
             note,
             x_desc: axis_desc(x_info),
-            series_name: series_axis.map_or_else(String::new, |a| manifest.axes[a].name.clone()),
-            y_desc: metric_label(metric),
-            categories: if x_info.numeric.is_some() {
-                None
-            } else {
-                Some(x_info.labels.clone())
-            },
-            lines,
+            y_desc,
+            series_name: layout.series.map_or_else(String::new, |a| manifest.axes[a].name.clone()),
+            series_labels: series_labels.clone(),
+            categories: categorical.then(|| x_info.labels.clone()),
+            panels: fig_panels,
+            grid,
         };
         let stem = format!("{}-vs-{}", metric, file_safe(&x_info.name));
-        written.extend(render(&fig, out, &stem, &options.formats)?);
+        written.extend(render(&fig, out, &stem, &options.formats, &style)?);
     }
 
-    if runs.has("energy_kwh") && runs.has("slav") {
-        let group_axis = series_axis.unwrap_or(x_axis);
-        let groups = if Some(group_axis) == series_axis { &ss } else { &xs };
-        let labels = &manifest.axes[group_axis].labels;
-        let energy = runs.numbers("energy_kwh")?;
-        let slav = runs.numbers("slav")?;
-        let mut by: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); labels.len()];
-        for i in 0..runs.rows.len() {
-            by[groups[i]].0.push(energy[i]);
-            by[groups[i]].1.push(slav[i]);
-        }
-        let points = by
+    if let Some(pl) = pareto_layout {
+        let energy = sweep.runs.numbers(&energy_metric)?;
+        let slav = sweep.runs.numbers("slav")?;
+        let (x_desc, e_scale) = metric_axis(&energy_metric);
+        let (y_desc, s_scale) = metric_axis("slav");
+        let e_nonneg = energy.iter().all(|v| v.is_nan() || *v >= 0.0);
+        let s_nonneg = slav.iter().all(|v| v.is_nan() || *v >= 0.0);
+        let group = &manifest.axes[pl.x];
+        let panels = split_panels(&manifest.axes, &pl, &sweep.coords, &sweep.kept);
+        let mut clamped = false;
+        let fig_panels = panels
             .iter()
-            .enumerate()
-            .filter(|(_, (en, _))| !en.is_empty())
-            .map(|(g, (en, sl))| (labels[g].clone(), Estimate::of(en), Estimate::of(sl)))
-            .collect::<Vec<_>>();
-        let others: Vec<&str> = manifest
-            .axes
-            .iter()
-            .enumerate()
-            .filter(|&(a, _)| a != group_axis)
-            .map(|(_, info)| info.name.as_str())
+            .map(|(title, members)| {
+                let mut by: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); group.labels.len()];
+                for &r in members {
+                    let g = sweep.coords[pl.x][r];
+                    by[g].0.push(energy[r]);
+                    by[g].1.push(slav[r]);
+                }
+                let points = by
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (en, _))| !en.is_empty())
+                    .map(|(g, (en, sl))| {
+                        let (a, b) = (interval(en, e_scale, e_nonneg), interval(sl, s_scale, s_nonneg));
+                        clamped |= a.clamped || b.clamped;
+                        (g, a, b)
+                    })
+                    .collect();
+                ParetoPanel {
+                    title: title.clone(),
+                    points,
+                }
+            })
             .collect();
-        let per_group = runs.rows.len() / labels.len().max(1);
-        let mut over = others.join(", ");
-        if manifest.replications > 1 {
-            if !over.is_empty() {
-                over.push_str(" and ");
-            }
-            over.push_str("replications");
+        let mut note = vec![sweep.per_point_note()];
+        if clamped {
+            note.push("Intervals are cut at 0: energy and SLAV cannot be negative.".into());
         }
-        let note = if per_group > 1 {
-            format!("Mean ± 95 % confidence interval over {per_group} runs per point, pooling {over}.")
-        } else {
-            "One run per point.".to_string()
-        };
+        note.extend(energy_note(&energy_metric));
         let fig = Pareto {
             title: format!(
-                "{}: energy vs SLAV per {}",
-                manifest.name, manifest.axes[group_axis].name
+                "{}: {} vs SLAV per {}{}",
+                manifest.name,
+                metric_short(&energy_metric).to_lowercase(),
+                group.name,
+                sweep.fixed_desc(&pl)
             ),
             note,
-            group_name: manifest.axes[group_axis].name.clone(),
-            points,
+            x_desc,
+            y_desc,
+            group_name: group.name.clone(),
+            group_labels: group.labels.clone(),
+            grid: Grid::of(panels.len(), plot_w, style.px(330)),
+            panels: fig_panels,
         };
-        written.extend(render(&fig, out, "energy-vs-slav", &options.formats)?);
+        written.extend(render(&fig, out, "energy-vs-slav", &options.formats, &style)?);
     }
     Ok(written)
 }
@@ -676,5 +1000,37 @@ mod tests {
             "consolidation.detector.safety"
         );
         assert_eq!(file_safe("a b/c"), "a_b_c");
+    }
+
+    #[test]
+    fn intervals_of_non_negative_metrics_stop_at_zero() {
+        // Three runs of very different size: the t interval reaches far
+        // below 0 (mean 468, half-width ~1500).
+        let runs = [1154.8, 240.0, 8.0];
+        let raw = interval(&runs, 1.0, false);
+        let (lo, hi) = raw.bar.unwrap();
+        assert!(lo < -1000.0 && !raw.clamped, "{raw:?}");
+        let cut = interval(&runs, 1.0, true);
+        assert_eq!(cut.bar, Some((0.0, hi)));
+        assert!(cut.clamped);
+        assert_eq!(cut.mean, raw.mean);
+        // An interval that stays above 0 is untouched.
+        let narrow = interval(&[10.0, 11.0, 12.0], 1.0, true);
+        assert!(!narrow.clamped && narrow.bar.unwrap().0 > 0.0);
+        // One run: a point without a bar; fractions scale to %.
+        assert_eq!(interval(&[0.002], 100.0, true).bar, None);
+        assert_eq!(interval(&[0.002], 100.0, true).mean, 0.2);
+    }
+
+    #[test]
+    fn grids_fit_their_panels() {
+        let g = Grid::of(3, 1000, 800);
+        assert_eq!((g.cols, g.rows()), (1, 3));
+        let g = Grid::of(4, 1000, 300);
+        assert_eq!((g.cols, g.rows()), (2, 2));
+        let g = Grid::of(1, 1000, 300);
+        let style = crate::Size::Screen.style(true);
+        assert_eq!(g.size(&style), (crate::WIDTH_PX, crate::HEIGHT_PX));
+        assert!(Grid::of(3, 1000, 800).size(&style).1 > crate::HEIGHT_PX);
     }
 }

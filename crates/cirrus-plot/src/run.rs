@@ -105,29 +105,42 @@ impl Figure for SlaMigrations {
 /// Empirical CDFs of migration duration and downtime.
 struct MigrationCdf {
     title: String,
-    series: Vec<Series>,
+    /// Duration CDF, seconds.
+    duration: Series,
+    /// Downtime CDF in `downtime_unit`.
+    downtime: Series,
+    /// Axis description of the downtime panel.
+    downtime_desc: &'static str,
 }
 
 impl Figure for MigrationCdf {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
         let root = style.frame(root, &self.title)?;
-        let axes = Axes {
-            x: padded(
-                self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-                true,
-            ),
-            y: (0.0, 1.02),
-            x_desc: "Seconds per migration (s)",
-            y_desc: "Fraction of migrations ≤ x",
-            y_integer: false,
-        };
-        panel(
-            &root,
-            &self.series,
-            &axes,
-            Some(SeriesLabelPosition::LowerRight),
-            style,
-        )
+        // Side by side, each with its own x axis: downtime is often a few
+        // milliseconds against minutes of transfer, invisible on one axis.
+        let panels = root.split_evenly((1, 2));
+        for (area, series, x_desc) in [
+            (&panels[0], &self.duration, "Migration duration (s)"),
+            (&panels[1], &self.downtime, self.downtime_desc),
+        ] {
+            let axes = Axes {
+                x: padded(series.points.iter().map(|p| p.0), true),
+                y: (0.0, 1.02),
+                x_desc,
+                y_desc: "Fraction of migrations ≤ x",
+                y_integer: false,
+            };
+            // The legend goes where the curve is not: upper left when most of
+            // the mass is in the right half, else lower right.
+            let median = series.points.get(series.points.len() / 2).map_or(0.0, |p| p.0);
+            let position = if median > (axes.x.0 + axes.x.1) / 2.0 {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::LowerRight
+            };
+            panel(area, std::slice::from_ref(series), &axes, Some(position), style)?;
+        }
+        Ok(())
     }
 }
 
@@ -245,7 +258,11 @@ pub(crate) fn plot(
         x_range,
         power: Series {
             label: "power".into(),
-            points: t.iter().zip(&power_w).map(|(&x, &p)| (x, p * scale)).collect(),
+            // The step at t = 0 ends no interval: its 0 W is not a power.
+            points: (1..t_s.len())
+                .filter(|&i| t_s[i] > t_s[i - 1])
+                .map(|i| (t[i], power_w[i] * scale))
+                .collect(),
             color: color(0),
             kind: Kind::Line,
         },
@@ -298,27 +315,34 @@ pub(crate) fn plot(
     if let Some(migrations) = Table::read_optional(&dir.join("migrations.csv"))?
         && !migrations.rows.is_empty()
     {
-        let mut series = vec![Series {
+        let duration = Series {
             label: format!("duration ({} migrations)", migrations.rows.len()),
             points: cdf(migrations.numbers("duration_s")?),
             color: color(0),
             kind: Kind::Step,
-        }];
-        let downtime = migrations.numbers("downtime_s")?;
-        let label = if downtime.iter().all(|&d| d == 0.0) {
-            "downtime (0 s for every migration: the model never suspends VMs)".to_string()
+        };
+        let downtime_s = migrations.numbers("downtime_s")?;
+        let max = downtime_s.iter().copied().fold(0.0, f64::max);
+        let (scale, downtime_desc) = if max > 0.0 && max < 1.0 {
+            (1e3, "Downtime per migration (ms)")
+        } else {
+            (1.0, "Downtime per migration (s)")
+        };
+        let label = if max == 0.0 {
+            "downtime: 0 s for every migration (the model never suspends VMs)".to_string()
         } else {
             "downtime".to_string()
         };
-        series.push(Series {
-            label,
-            points: cdf(downtime),
-            color: color(1),
-            kind: Kind::Step,
-        });
         let fig = MigrationCdf {
             title: format!("{name}: migration duration and downtime, CDF"),
-            series,
+            duration,
+            downtime: Series {
+                label,
+                points: cdf(downtime_s.iter().map(|d| d * scale).collect()),
+                color: color(1),
+                kind: Kind::Step,
+            },
+            downtime_desc,
         };
         written.extend(render(&fig, out, "migration-cdf", formats, style)?);
     }
@@ -336,5 +360,95 @@ mod tests {
             [(1.0, 0.0), (1.0, 1.0 / 3.0), (2.0, 2.0 / 3.0), (3.0, 1.0)]
         );
         assert!(cdf(vec![]).is_empty());
+    }
+
+    fn table(text: &str) -> Table {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("intervals.csv");
+        std::fs::write(&path, text).unwrap();
+        Table::read(&path).unwrap()
+    }
+
+    #[test]
+    fn migrations_are_stacked_by_reason() {
+        let t = table(
+            "time_s,migrations,migrations_overload,migrations_underload,migrations_evacuation,migrations_scripted\n\
+             0,0,0,0,0,0\n300,5,2,0,3,0\n600,1,0,0,0,1\n",
+        );
+        let s = migration_series(&t, &[0.0, 1.0, 2.0]).unwrap();
+        // Tallest first: scripted on top of evacuation on top of overload.
+        let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["scripted (1)", "evacuation (host failure) (3)", "overload (2)"]);
+        assert_eq!(s[0].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 1.0)]);
+        assert_eq!(s[1].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 0.0)]);
+        assert_eq!(s[2].points, [(0.0, 0.0), (1.0, 2.0), (2.0, 0.0)]);
+        // A folder from before the reason columns: one series of all.
+        let old = table("time_s,migrations\n0,0\n300,4\n");
+        let s = migration_series(&old, &[0.0, 1.0]).unwrap();
+        assert_eq!((s.len(), s[0].label.as_str()), (1, "all reasons (4)"));
+        // No migrations: the legend says so, and the axis is 0..1.
+        let none = table("time_s,migrations,migrations_overload\n0,0,0\n300,0,0\n");
+        let s = migration_series(&none, &[0.0, 1.0]).unwrap();
+        assert_eq!(s[0].label, "no migrations in this run");
+        assert_eq!(padded(s.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true), (0.0, 1.0));
+    }
+
+    /// failures/degraded's hosts in SLA violation from 20 700 s to 22 500 s
+    /// (a host failure at ~6 h): up, a sharp V, up again, within 6 steps.
+    const SPIKE: [f64; 7] = [0.0, 0.53, 9.0, 0.62, 6.6, 3.6, 0.0];
+
+    /// The sla-migrations figure of a run whose SLA series spikes like
+    /// failures/degraded's: no pixel of the top panel's red reaches the
+    /// bottom half, where the migrations panel is. (plotters' thick
+    /// polylines drew the sharp V's mitre far below the panel.)
+    #[test]
+    fn a_spike_stays_in_its_panel() {
+        let n = 2000;
+        let x: Vec<f64> = (0..n).map(|i| i as f64 / 10.0).collect();
+        let spiky: Vec<(f64, f64)> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (x, SPIKE.get(i % 400).copied().unwrap_or(0.0)))
+            .collect();
+        let red = color(3);
+        let fig = SlaMigrations {
+            title: "spikes".into(),
+            x_desc: "Simulated time (h)",
+            x_range: (0.0, x[n - 1]),
+            sla: vec![Series {
+                label: "hosts in SLA violation".into(),
+                points: spiky,
+                color: red,
+                kind: Kind::Line,
+            }],
+            migrations: vec![Series {
+                label: String::new(),
+                points: x.iter().map(|&x| (x, 0.0)).collect(),
+                color: color(4),
+                kind: Kind::Bars,
+            }],
+        };
+        let style = crate::Size::Screen.style(true);
+        let (w, h) = (style.width, style.height);
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            crate::draw::ensure_font().unwrap();
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            fig.draw(&root, &style).unwrap();
+            root.present().unwrap();
+        }
+        let is_red = |p: &[u8]| p == [red.0, red.1, red.2];
+        let rows_with_red: Vec<u32> = (0..h)
+            .filter(|&y| {
+                (0..w).any(|x| {
+                    let i = ((y * w + x) * 3) as usize;
+                    is_red(&buf[i..i + 3])
+                })
+            })
+            .collect();
+        assert!(!rows_with_red.is_empty(), "the spikes are drawn");
+        let lowest = *rows_with_red.last().unwrap();
+        assert!(lowest < h / 2, "red reaches row {lowest} of {h}: out of its panel");
     }
 }

@@ -124,6 +124,8 @@ struct MetricVs {
     categories: Option<Vec<String>>,
     panels: Vec<MetricPanel>,
     grid: Grid,
+    /// Label only whole numbers on y (counts with one run per point).
+    y_integer: bool,
 }
 
 /// Width of the legend column on the right of sweep figures, screen pixels.
@@ -216,6 +218,17 @@ fn dodge(series: usize, s: usize, spacing: f64) -> f64 {
     (s as f64 / (series - 1) as f64 - 0.5) * width
 }
 
+/// How many tick labels a numeric x axis `width` pixels wide gets: about
+/// one per 110 screen pixels, so that labels like `1100` never touch.
+fn x_labels(width: u32, style: &Style) -> usize {
+    (width / style.px(110)).clamp(3, 10) as usize
+}
+
+/// How many tick labels a y axis `height` pixels high gets.
+fn y_labels(height: u32, style: &Style) -> usize {
+    (height / style.px(40)).clamp(3, 10) as usize
+}
+
 /// A panel's title drawn above it; returns the area below.
 fn panel_titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -275,7 +288,13 @@ impl MetricVs {
             }
             None => tick(*v, x.0, x.1),
         };
-        let fy = |v: &f64| tick(*v, y.0, y.1);
+        let fy = |v: &f64| {
+            if self.y_integer && (v - v.round()).abs() > 1e-9 {
+                String::new()
+            } else {
+                tick(*v, y.0, y.1)
+            }
+        };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
@@ -285,8 +304,15 @@ impl MetricVs {
             .light_line_style(RGBColor(240, 240, 240))
             .x_label_formatter(&fx)
             .y_label_formatter(&fy);
-        if let Some(c) = &self.categories {
-            mesh.x_labels(c.len() + 1).disable_x_mesh();
+        let (pw, ph) = area.dim_in_pixel();
+        mesh.y_labels(y_labels(ph, style));
+        match &self.categories {
+            Some(c) => {
+                mesh.x_labels(c.len() + 1).disable_x_mesh();
+            }
+            None => {
+                mesh.x_labels(x_labels(pw, style));
+            }
         }
         mesh.draw().map_err(e)?;
         let spacing = match &self.categories {
@@ -414,10 +440,12 @@ pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
             .total_cmp(&points[b].0)
             .then(points[a].1.total_cmp(&points[b].1))
     });
-    let mut front = Vec::new();
+    let mut front: Vec<usize> = Vec::new();
     let mut best = f64::INFINITY;
     for i in order {
-        if points[i].1 < best {
+        // A point equal to the last on the front is not dominated either.
+        let tie = front.last().is_some_and(|&f| points[f] == points[i]);
+        if points[i].1 < best || tie {
             best = points[i].1;
             front.push(i);
         }
@@ -447,8 +475,11 @@ impl Pareto {
             .map_err(e)?;
         let fx = |v: &f64| tick(*v, x.0, x.1);
         let fy = |v: &f64| tick(*v, y.0, y.1);
+        let (pw, ph) = area.dim_in_pixel();
         chart
             .configure_mesh()
+            .x_labels(x_labels(pw, style))
+            .y_labels(y_labels(ph, style))
             .x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
             .label_style((FONT, style.tick_px()))
@@ -512,48 +543,88 @@ impl Pareto {
                 Circle::new(p, r as u32, c.stroke_width(style.px(3)))
             };
             chart.draw_series([marker]).map_err(e)?;
+        }
+        // Points drawn on the same spot (policies with equal results, like
+        // CloudSim's LR and LRR) share one label listing them all, in black;
+        // a point alone is labelled in its colour.
+        let pix: Vec<(i32, i32)> = means.iter().map(|p| chart.backend_coord(p)).collect();
+        let leader: Vec<usize> = (0..pix.len())
+            .map(|i| {
+                (0..i)
+                    .find(|&j| (pix[j].0 - pix[i].0).abs() <= 3 && (pix[j].1 - pix[i].1).abs() <= 3)
+                    .unwrap_or(i)
+            })
+            .collect();
+        let tick_px = style.tick_px() as i32;
+        let line_h = tick_px + 2;
+        let (area_x, area_y) = chart.plotting_area().get_pixel_range();
+        for i in (0..pix.len()).filter(|&i| leader[i] == i) {
+            let members: Vec<&str> = (0..pix.len())
+                .filter(|&j| leader[j] == i)
+                .map(|j| self.group_labels[panel.points[j].0].as_str())
+                .collect();
+            let lines: Vec<String> = members.chunks(3).map(|c| c.join(", ")).collect();
+            let ink = if members.len() > 1 {
+                BLACK
+            } else {
+                color(panel.points[i].0)
+            };
             // The label goes next to its marker, at the first of a few pixel
-            // offsets where it overlaps no label placed before (policies with
-            // equal results, like CloudSim's LR and LRR, would otherwise
-            // print on top of each other).
-            let label = &self.group_labels[*group];
-            let (px, py) = chart.backend_coord(&p);
-            let tick_px = style.tick_px() as i32;
-            let w = (label.chars().count() as f64 * tick_px as f64 * 0.62) as i32;
-            let h = tick_px + 2;
-            let (a, b) = (r + 2, 3 * r);
+            // offsets where it overlaps no marker or label placed before.
+            let (px, py) = pix[i];
+            let w = lines
+                .iter()
+                .map(|l| (l.chars().count() as f64 * tick_px as f64 * 0.62) as i32)
+                .max()
+                .unwrap_or(0);
+            let h = line_h * lines.len() as i32;
+            let (a, b) = (r + 2, r + h);
             let candidates = [
                 (a, -b),
                 (a, r - 2),
                 (-a - w, -b),
                 (-a - w, r - 2),
-                (a, -b - h),
-                (a, r - 2 + h),
-                (-a - w, -b - h),
-                (-a - w, r - 2 + h),
-                (a, -b - 2 * h),
-                (a, r - 2 + 2 * h),
+                (a, -b - line_h),
+                (a, r - 2 + line_h),
+                (-a - w, -b - line_h),
+                (-a - w, r - 2 + line_h),
+                (a, -b - 2 * line_h),
+                (a, r - 2 + 2 * line_h),
             ];
+            let inside = |&(dx, dy): &(i32, i32)| {
+                let (x0, y0) = (px + dx, py + dy);
+                x0 >= area_x.start && x0 + w <= area_x.end && y0 >= area_y.start && y0 + h <= area_y.end
+            };
             let free = |&(dx, dy): &(i32, i32)| {
                 let (x0, y0) = (px + dx, py + dy);
                 placed
                     .iter()
                     .all(|&(a, b, c, d)| x0 + w <= a || c <= x0 || y0 + h <= b || d <= y0)
             };
+            // A free place inside the panel, else any inside it, else the
+            // first, moved inside as far as the panel allows.
             let (dx, dy) = candidates
                 .iter()
                 .copied()
-                .find(|o| free(o))
-                .unwrap_or(candidates[0]);
+                .find(|o| inside(o) && free(o))
+                .or_else(|| candidates.iter().copied().find(|o| inside(o)))
+                .unwrap_or_else(|| {
+                    let (dx, dy) = candidates[0];
+                    let x0 = (px + dx).min(area_x.end - w).max(area_x.start);
+                    let y0 = (py + dy).min(area_y.end - h).max(area_y.start);
+                    (x0 - px, y0 - py)
+                });
             placed.push((px + dx, py + dy, px + dx + w, py + dy + h));
-            chart
-                .draw_series([EmptyElement::at(p)
-                    + Text::new(
-                        label.clone(),
-                        (dx, dy),
-                        (FONT, style.tick_px()).into_font().color(&c),
-                    )])
-                .map_err(e)?;
+            for (k, text) in lines.into_iter().enumerate() {
+                chart
+                    .draw_series([EmptyElement::at(means[i])
+                        + Text::new(
+                            text,
+                            (dx, dy + k as i32 * line_h),
+                            (FONT, style.tick_px()).into_font().color(&ink),
+                        )])
+                    .map_err(e)?;
+            }
         }
         Ok(())
     }
@@ -871,6 +942,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
             note.push("Each panel has its own y range.".into());
         }
         note.extend(energy_note(metric));
+        let y_integer = y_desc.ends_with("(count)") && fig_panels_integer(&fig_panels);
         let fig = MetricVs {
             title: format!("{}: {} vs {}{fixed}", manifest.name, metric_short(metric), x_info.name),
             note,
@@ -879,6 +951,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
             series_name: layout.series.map_or_else(String::new, |a| manifest.axes[a].name.clone()),
             series_labels: series_labels.clone(),
             categories: categorical.then(|| x_info.labels.clone()),
+            y_integer,
             panels: fig_panels,
             grid,
         };
@@ -947,6 +1020,14 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
     Ok(written)
 }
 
+/// Whether every point drawn is a whole number (a count of one run).
+fn fig_panels_integer(panels: &[MetricPanel]) -> bool {
+    panels
+        .iter()
+        .flat_map(|p| p.lines.iter().flat_map(|l| l.cells.iter()))
+        .all(|c| c.est.mean.fract() == 0.0 && c.est.bar.is_none())
+}
+
 /// An axis' description: its name, and the scenario key it sets when that
 /// is not the name already.
 fn axis_desc(info: &cirrus_sweep::store::AxisInfo) -> String {
@@ -990,6 +1071,8 @@ mod tests {
             (f64::NAN, 0.0),
         ];
         assert_eq!(pareto_front(&pts), [3, 0, 4]);
+        // Equal points (BF and BFD on PlanetLab) are on the front together.
+        assert_eq!(pareto_front(&[(2.0, 0.0), (1.0, 0.0), (1.0, 0.0)]), [1, 2]);
     }
 
     #[test]

@@ -139,8 +139,7 @@ pub(crate) fn render(
             Format::Png => {
                 let mut buf = vec![0u8; width as usize * height as usize * 3];
                 {
-                    let root =
-                        BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+                    let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
                     root.fill(&WHITE).map_err(|x| draw_err(e(x)))?;
                     figure.draw(&root, style).map_err(draw_err)?;
                     root.present().map_err(|x| draw_err(e(x)))?;
@@ -276,7 +275,11 @@ const PERCENT_METRICS: &[&str] = &[
 /// How a summary metric is drawn: axis description with its unit, and the
 /// factor from the data's unit to the axis' (100 for fractions shown in %).
 pub(crate) fn metric_axis(name: &str) -> (String, f64) {
-    let scale = if PERCENT_METRICS.contains(&name) { 100.0 } else { 1.0 };
+    let scale = if PERCENT_METRICS.contains(&name) {
+        100.0
+    } else {
+        1.0
+    };
     (metric_label(name), scale)
 }
 
@@ -393,10 +396,7 @@ pub(crate) fn clip_segment(
     if t0 > t1 || !t0.is_finite() || !t1.is_finite() {
         return None;
     }
-    Some((
-        (p.0 + t0 * dx, p.1 + t0 * dy),
-        (p.0 + t1 * dx, p.1 + t1 * dy),
-    ))
+    Some(((p.0 + t0 * dx, p.1 + t0 * dy), (p.0 + t1 * dx, p.1 + t1 * dy)))
 }
 
 /// A polyline as separate two-point segments, each clipped to the box.
@@ -405,11 +405,7 @@ pub(crate) fn clip_segment(
 /// corners; at a sharp spike (a value jumping up for one step and back)
 /// the mitre reaches far beyond both the point and the panel. Segments
 /// have no corners, and clipping keeps every one inside its panel.
-pub(crate) fn segments(
-    points: &[(f64, f64)],
-    x: (f64, f64),
-    y: (f64, f64),
-) -> Vec<[(f64, f64); 2]> {
+pub(crate) fn segments(points: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> Vec<[(f64, f64); 2]> {
     points
         .windows(2)
         .filter_map(|w| clip_segment(w[0], w[1], x, y).map(|(a, b)| [a, b]))
@@ -559,7 +555,10 @@ mod tests {
 
     #[test]
     fn fractions_are_drawn_in_percent() {
-        assert_eq!(metric_axis("slav"), ("SLAV = SLATAH × PDM (%)".to_string(), 100.0));
+        assert_eq!(
+            metric_axis("slav"),
+            ("SLAV = SLATAH × PDM (%)".to_string(), 100.0)
+        );
         assert_eq!(metric_axis("slatah").1, 100.0);
         assert_eq!(metric_axis("pdm").1, 100.0);
         assert_eq!(metric_axis("total_energy_kwh").1, 1.0);

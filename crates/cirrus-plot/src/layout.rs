@@ -97,37 +97,17 @@ pub(crate) fn choose(
         x,
         series,
         panels,
-        fixed: fixed.into_iter().filter(|&a| a != x && Some(a) != series).collect(),
-    };
-    check_panels(axes, present, &layout, "")?;
-    Ok(layout)
-}
-
-/// The layout of `energy-vs-slav`: one point per value of the metric
-/// figures' series axis (else of their x axis), one panel per value of
-/// every other axis, so that a Pareto front compares only points of one
-/// panel.
-pub(crate) fn pareto(axes: &[AxisInfo], present: &[usize], metric: &Layout) -> Result<Layout, String> {
-    let group = metric.series.unwrap_or(metric.x);
-    let layout = Layout {
-        x: group,
-        series: None,
-        panels: (0..axes.len())
-            .filter(|&a| a != group && !metric.fixed.contains(&a))
+        fixed: fixed
+            .into_iter()
+            .filter(|&a| a != x && Some(a) != series)
             .collect(),
-        fixed: metric.fixed.clone(),
     };
-    check_panels(
-        axes,
-        present,
-        &layout,
-        " for energy-vs-slav (one point per value of the series axis, else of x)",
-    )?;
+    check_panels(axes, present, &layout)?;
     Ok(layout)
 }
 
 /// Refuses a layout with more than [`MAX_PANELS`] panels.
-fn check_panels(axes: &[AxisInfo], present: &[usize], layout: &Layout, what: &str) -> Result<(), String> {
+fn check_panels(axes: &[AxisInfo], present: &[usize], layout: &Layout) -> Result<(), String> {
     let n: usize = layout.panels.iter().map(|&a| present[a]).product();
     if n <= MAX_PANELS {
         return Ok(());
@@ -139,7 +119,7 @@ fn check_panels(axes: &[AxisInfo], present: &[usize], layout: &Layout, what: &st
         .collect();
     let first = &axes[layout.panels[0]];
     Err(format!(
-        "{n} panels{what}, one per combination of {}: more than {MAX_PANELS}, and runs of different sweep \
+        "{n} panels, one per combination of {}: more than {MAX_PANELS}, and runs of different sweep \
          points are never pooled into one point. Put an axis on x (--x {}) or in the series (--series {}), \
          or keep one of its values (--where {}={})",
         parts.join(" × "),
@@ -197,17 +177,14 @@ mod tests {
         let runs: Vec<usize> = (0..18).collect();
         let panels = split_panels(&axes, &l, &coords, &runs);
         let titles: Vec<&str> = panels.iter().map(|p| p.0.as_str()).collect();
-        assert_eq!(titles, ["workload=planetlab", "workload=vdi", "workload=multitier"]);
+        assert_eq!(
+            titles,
+            ["workload=planetlab", "workload=vdi", "workload=multitier"]
+        );
         assert_eq!(panels[1].1, (6..12).collect::<Vec<_>>());
-        // The Pareto fronts: one per workload too, points per policy.
-        let p = pareto(&axes, &[3, 6], &l).unwrap();
-        assert_eq!((p.x, p.panels.clone()), (1, vec![0]));
-        // Asking for the workloads as series leaves nothing to panel, and
-        // energy-vs-slav then groups by workload with one panel per policy.
+        // Asking for the workloads as series leaves nothing to panel.
         let l = choose(&axes, &[3, 6], Some(1), Some(Some(0))).unwrap();
         assert!(l.panels.is_empty());
-        let p = pareto(&axes, &[3, 6], &l).unwrap();
-        assert_eq!((p.x, p.panels), (0, vec![1]));
     }
 
     #[test]
@@ -234,8 +211,14 @@ mod tests {
             axis("size", &["1", "2"], true),
         ];
         let err = choose(&axes, &[4, 10, 2], Some(2), Some(None)).unwrap_err();
-        assert!(err.starts_with("40 panels, one per combination of policy (4 values) × day (10 values)"), "{err}");
-        assert!(err.contains("--x policy") && err.contains("--series policy") && err.contains("--where policy=a"), "{err}");
+        assert!(
+            err.starts_with("40 panels, one per combination of policy (4 values) × day (10 values)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("--x policy") && err.contains("--series policy") && err.contains("--where policy=a"),
+            "{err}"
+        );
         // With the day as series, 4 panels remain.
         assert!(choose(&axes, &[4, 10, 2], Some(2), Some(Some(1))).is_ok());
     }

@@ -251,24 +251,29 @@ pub fn plot(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, PlotError
 /// Plots a run folder: `power-hosts`, `sla-migrations` and, when the run
 /// migrated VMs, `migration-cdf`.
 pub fn plot_run(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
-    let out = prepare_out(dir, options)?;
+    let out = out_dir(dir, options);
     run::plot(dir, &out, &options.formats, &options.size.style(options.title))
 }
 
 /// Plots a sweep folder: one `METRIC-vs-AXIS` figure per metric and
 /// `energy-vs-slav`.
 pub fn plot_sweep(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
-    let out = prepare_out(dir, options)?;
+    let out = out_dir(dir, options);
     sweep::plot(dir, &out, options)
 }
 
-fn prepare_out(dir: &Path, options: &PlotOptions) -> Result<PathBuf, PlotError> {
-    let out = options.out_dir.clone().unwrap_or_else(|| dir.join("plots"));
-    std::fs::create_dir_all(&out).map_err(|e| {
+/// Where the figures of `dir` go.
+fn out_dir(dir: &Path, options: &PlotOptions) -> PathBuf {
+    options.out_dir.clone().unwrap_or_else(|| dir.join("plots"))
+}
+
+/// Creates `out`: called once the inputs have been read and the layout
+/// chosen, so that a refused plot leaves no empty folder behind.
+pub(crate) fn create_out(out: &Path) -> Result<(), PlotError> {
+    std::fs::create_dir_all(out).map_err(|e| {
         PlotError::Output(cirrus_output::OutputError {
-            path: out.clone(),
+            path: out.to_path_buf(),
             message: e.to_string(),
         })
-    })?;
-    Ok(out)
+    })
 }

@@ -188,7 +188,11 @@ fn migration_series(intervals: &Table, t: &[f64]) -> Result<Vec<Series>, PlotErr
             parts.push((format!("{label} ({n})"), v, c));
         }
     }
-    let other: Vec<f64> = total.iter().zip(&explained).map(|(t, e)| (t - e).max(0.0)).collect();
+    let other: Vec<f64> = total
+        .iter()
+        .zip(&explained)
+        .map(|(t, e)| (t - e).max(0.0))
+        .collect();
     let n_other: f64 = other.iter().sum();
     if n_other > 0.0 {
         let label = if parts.is_empty() { "all reasons" } else { "other" };
@@ -250,6 +254,7 @@ pub(crate) fn plot(
         (1.0, "Mean server power (W)")
     };
     let hosts = intervals.numbers("active_hosts")?;
+    crate::create_out(out)?;
     let mut written = Vec::new();
 
     let fig = PowerHosts {
@@ -378,7 +383,10 @@ mod tests {
         let s = migration_series(&t, &[0.0, 1.0, 2.0]).unwrap();
         // Tallest first: scripted on top of evacuation on top of overload.
         let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, ["scripted (1)", "evacuation (host failure) (3)", "overload (2)"]);
+        assert_eq!(
+            labels,
+            ["scripted (1)", "evacuation (host failure) (3)", "overload (2)"]
+        );
         assert_eq!(s[0].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 1.0)]);
         assert_eq!(s[1].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 0.0)]);
         assert_eq!(s[2].points, [(0.0, 0.0), (1.0, 2.0), (2.0, 0.0)]);
@@ -390,7 +398,10 @@ mod tests {
         let none = table("time_s,migrations,migrations_overload\n0,0,0\n300,0,0\n");
         let s = migration_series(&none, &[0.0, 1.0]).unwrap();
         assert_eq!(s[0].label, "no migrations in this run");
-        assert_eq!(padded(s.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true), (0.0, 1.0));
+        assert_eq!(
+            padded(s.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+            (0.0, 1.0)
+        );
     }
 
     /// failures/degraded's hosts in SLA violation from 20 700 s to 22 500 s
@@ -449,6 +460,9 @@ mod tests {
             .collect();
         assert!(!rows_with_red.is_empty(), "the spikes are drawn");
         let lowest = *rows_with_red.last().unwrap();
-        assert!(lowest < h / 2, "red reaches row {lowest} of {h}: out of its panel");
+        assert!(
+            lowest < h / 2,
+            "red reaches row {lowest} of {h}: out of its panel"
+        );
     }
 }

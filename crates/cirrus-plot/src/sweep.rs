@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::Table;
-use crate::draw::{Figure, FONT, Style, color, e, metric_axis, metric_label, padded, render, tick};
+use crate::draw::{FONT, Figure, Style, color, e, metric_axis, metric_label, padded, render, tick};
 use crate::layout::{self, Layout, is_categorical, split_panels};
 use crate::{DEFAULT_METRICS, Energy, PlotError, PlotOptions};
 
@@ -162,8 +162,11 @@ fn legend_column<DB: DrawingBackend>(
         y += s(30);
     }
     for (label, c) in entries {
-        area.draw(&Rectangle::new([(s(10), y + s(2)), (s(32), y + s(14))], c.filled()))
-            .map_err(e)?;
+        area.draw(&Rectangle::new(
+            [(s(10), y + s(2)), (s(32), y + s(14))],
+            c.filled(),
+        ))
+        .map_err(e)?;
         area.draw(&Text::new(label.clone(), (s(40), y), text.clone()))
             .map_err(e)?;
         y += s(24);
@@ -410,10 +413,23 @@ impl Figure for MetricVs {
     }
 }
 
-/// One panel of energy vs SLAV: (group index, energy, SLAV) per point.
+/// One point of energy vs SLAV.
+struct ParetoPoint {
+    /// Colour index (the series, else the x value).
+    color: usize,
+    /// Label beside the marker (the x value).
+    label: String,
+    energy: Interval,
+    slav: Interval,
+}
+
+/// One panel of energy vs SLAV.
 struct ParetoPanel {
     title: String,
-    points: Vec<(usize, Interval, Interval)>,
+    points: Vec<ParetoPoint>,
+    /// Point indices joined by a thin line, in x order (a series' points
+    /// over a numeric x axis: its trade-off curve).
+    curves: Vec<Vec<usize>>,
 }
 
 /// Energy vs SLAV per policy, with the Pareto front of each panel.
@@ -422,8 +438,9 @@ struct Pareto {
     note: Vec<String>,
     x_desc: String,
     y_desc: String,
-    group_name: String,
-    group_labels: Vec<String>,
+    /// Legend heading and entries (the series, else the x values).
+    legend_name: String,
+    legend_labels: Vec<String>,
     panels: Vec<ParetoPanel>,
     grid: Grid,
 }
@@ -465,8 +482,8 @@ impl Pareto {
             let (lo, hi) = est.bar.unwrap_or((est.mean, est.mean));
             [lo, hi, est.mean]
         };
-        let x = padded(panel.points.iter().flat_map(|p| span(&p.1)), false);
-        let y = padded(panel.points.iter().flat_map(|p| span(&p.2)), true);
+        let x = padded(panel.points.iter().flat_map(|p| span(&p.energy)), false);
+        let y = padded(panel.points.iter().flat_map(|p| span(&p.slav)), true);
         let mut chart = ChartBuilder::on(&area)
             .margin(style.px(12))
             .x_label_area_size(style.px(52))
@@ -490,7 +507,21 @@ impl Pareto {
             .y_label_formatter(&fy)
             .draw()
             .map_err(e)?;
-        let means: Vec<(f64, f64)> = panel.points.iter().map(|p| (p.1.mean, p.2.mean)).collect();
+        let means: Vec<(f64, f64)> = panel
+            .points
+            .iter()
+            .map(|p| (p.energy.mean, p.slav.mean))
+            .collect();
+        for curve in &panel.curves {
+            let c = color(panel.points[curve[0]].color);
+            chart
+                .draw_series(
+                    curve.windows(2).map(|w| {
+                        PathElement::new(vec![means[w[0]], means[w[1]]], c.mix(0.6).stroke_width(1))
+                    }),
+                )
+                .map_err(e)?;
+        }
         let front = pareto_front(&means);
         let front_pts: Vec<(f64, f64)> = front.iter().map(|&i| means[i]).collect();
         if front_pts.len() > 1 {
@@ -515,8 +546,9 @@ impl Pareto {
             })
             .collect();
         let thin = style.line_w().div_ceil(2);
-        for (i, (group, en, sl)) in panel.points.iter().enumerate() {
-            let c = color(*group);
+        for (i, point) in panel.points.iter().enumerate() {
+            let (en, sl) = (&point.energy, &point.slav);
+            let c = color(point.color);
             let p = (en.mean, sl.mean);
             if let Some((lo, hi)) = en.bar {
                 chart
@@ -561,13 +593,13 @@ impl Pareto {
         for i in (0..pix.len()).filter(|&i| leader[i] == i) {
             let members: Vec<&str> = (0..pix.len())
                 .filter(|&j| leader[j] == i)
-                .map(|j| self.group_labels[panel.points[j].0].as_str())
+                .map(|j| panel.points[j].label.as_str())
                 .collect();
             let lines: Vec<String> = members.chunks(3).map(|c| c.join(", ")).collect();
             let ink = if members.len() > 1 {
                 BLACK
             } else {
-                color(panel.points[i].0)
+                color(panel.points[i].color)
             };
             // The label goes next to its marker, at the first of a few pixel
             // offsets where it overlaps no marker or label placed before.
@@ -643,7 +675,7 @@ impl Figure for Pareto {
             self.draw_panel(area, panel, style)?;
         }
         let entries: Vec<(String, RGBColor)> = self
-            .group_labels
+            .legend_labels
             .iter()
             .enumerate()
             .map(|(i, l)| (l.clone(), color(i)))
@@ -655,7 +687,7 @@ impl Figure for Pareto {
         notes.extend(self.note.iter().cloned());
         legend_column(
             &legend_area,
-            &self.group_name,
+            &self.legend_name,
             &entries,
             &wrap_notes(&notes, legend_chars(style)),
             style,
@@ -855,18 +887,13 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
     if sweep.kept.is_empty() {
         return Err(input(&manifest_path, "no run matches every --where"));
     }
-    let layout =
-        layout::choose(&manifest.axes, &sweep.present, x_axis, series_axis).map_err(|m| input(&manifest_path, m))?;
+    let layout = layout::choose(&manifest.axes, &sweep.present, x_axis, series_axis)
+        .map_err(|m| input(&manifest_path, m))?;
     if Some(layout.x) == layout.series {
         return Err(input(&manifest_path, "the series axis is the x axis"));
     }
     let energy_metric = resolve_metric(&sweep.runs, "energy", options.energy);
     let has_pareto = sweep.runs.has(&energy_metric) && sweep.runs.has("slav");
-    let pareto_layout = if has_pareto {
-        Some(layout::pareto(&manifest.axes, &sweep.present, &layout).map_err(|m| input(&manifest_path, m))?)
-    } else {
-        None
-    };
     let metrics: Vec<String> = if options.metrics.is_empty() {
         DEFAULT_METRICS
             .iter()
@@ -895,6 +922,10 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
         .series
         .map_or_else(Vec::new, |a| manifest.axes[a].labels.clone());
     let mut written = Vec::new();
+    for metric in &metrics {
+        sweep.runs.numbers(metric)?;
+    }
+    crate::create_out(out)?;
     for metric in &metrics {
         let values = sweep.runs.numbers(metric)?;
         let non_negative = values.iter().all(|v| v.is_nan() || *v >= 0.0);
@@ -944,11 +975,18 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
         note.extend(energy_note(metric));
         let y_integer = y_desc.ends_with("(count)") && fig_panels_integer(&fig_panels);
         let fig = MetricVs {
-            title: format!("{}: {} vs {}{fixed}", manifest.name, metric_short(metric), x_info.name),
+            title: format!(
+                "{}: {} vs {}{fixed}",
+                manifest.name,
+                metric_short(metric),
+                x_info.name
+            ),
             note,
             x_desc: axis_desc(x_info),
             y_desc,
-            series_name: layout.series.map_or_else(String::new, |a| manifest.axes[a].name.clone()),
+            series_name: layout
+                .series
+                .map_or_else(String::new, |a| manifest.axes[a].name.clone()),
             series_labels: series_labels.clone(),
             categories: categorical.then(|| x_info.labels.clone()),
             y_integer,
@@ -959,59 +997,93 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
         written.extend(render(&fig, out, &stem, &options.formats, &style)?);
     }
 
-    if let Some(pl) = pareto_layout {
+    if has_pareto {
         let energy = sweep.runs.numbers(&energy_metric)?;
         let slav = sweep.runs.numbers("slav")?;
         let (x_desc, e_scale) = metric_axis(&energy_metric);
         let (y_desc, s_scale) = metric_axis("slav");
         let e_nonneg = energy.iter().all(|v| v.is_nan() || *v >= 0.0);
         let s_nonneg = slav.iter().all(|v| v.is_nan() || *v >= 0.0);
-        let group = &manifest.axes[pl.x];
-        let panels = split_panels(&manifest.axes, &pl, &sweep.coords, &sweep.kept);
+        let n_x = x_info.labels.len();
+        let n_series = series_labels.len().max(1);
         let mut clamped = false;
+        // The metric figures' panels; a point per (series, x value), so the
+        // front of a panel compares only runs of that panel.
         let fig_panels = panels
             .iter()
             .map(|(title, members)| {
-                let mut by: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); group.labels.len()];
+                let mut by: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); n_series * n_x];
                 for &r in members {
-                    let g = sweep.coords[pl.x][r];
-                    by[g].0.push(energy[r]);
-                    by[g].1.push(slav[r]);
+                    let s = layout.series.map_or(0, |a| sweep.coords[a][r]);
+                    let k = s * n_x + sweep.coords[layout.x][r];
+                    by[k].0.push(energy[r]);
+                    by[k].1.push(slav[r]);
                 }
-                let points = by
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (en, _))| !en.is_empty())
-                    .map(|(g, (en, sl))| {
+                let mut points = Vec::new();
+                let mut curves = Vec::new();
+                for s in 0..n_series {
+                    let mut curve = Vec::new();
+                    for j in 0..n_x {
+                        let (en, sl) = &by[s * n_x + j];
+                        if en.is_empty() {
+                            continue;
+                        }
                         let (a, b) = (interval(en, e_scale, e_nonneg), interval(sl, s_scale, s_nonneg));
                         clamped |= a.clamped || b.clamped;
-                        (g, a, b)
-                    })
-                    .collect();
+                        curve.push(points.len());
+                        points.push(ParetoPoint {
+                            color: if layout.series.is_some() { s } else { j },
+                            label: x_info.labels[j].clone(),
+                            energy: a,
+                            slav: b,
+                        });
+                    }
+                    if layout.series.is_some() && !categorical && curve.len() > 1 {
+                        curves.push(curve);
+                    }
+                }
                 ParetoPanel {
                     title: title.clone(),
                     points,
+                    curves,
                 }
             })
             .collect();
         let mut note = vec![sweep.per_point_note()];
+        if layout.series.is_some() {
+            note.push(format!(
+                "Each point is labelled with its {}; {}.",
+                x_info.name,
+                if categorical {
+                    "colours are the series"
+                } else {
+                    "a series' points are joined in order of it"
+                }
+            ));
+        }
         if clamped {
             note.push("Intervals are cut at 0: energy and SLAV cannot be negative.".into());
         }
         note.extend(energy_note(&energy_metric));
+        let (legend_name, legend_labels, per) = match layout.series {
+            Some(a) => (
+                manifest.axes[a].name.clone(),
+                series_labels.clone(),
+                format!("{} and {}", manifest.axes[a].name, x_info.name),
+            ),
+            None => (x_info.name.clone(), x_info.labels.clone(), x_info.name.clone()),
+        };
         let fig = Pareto {
             title: format!(
-                "{}: {} vs SLAV per {}{}",
+                "{}: {} vs SLAV per {per}{fixed}",
                 manifest.name,
                 metric_short(&energy_metric).to_lowercase(),
-                group.name,
-                sweep.fixed_desc(&pl)
             ),
             note,
             x_desc,
             y_desc,
-            group_name: group.name.clone(),
-            group_labels: group.labels.clone(),
+            legend_name,
+            legend_labels,
             grid: Grid::of(panels.len(), plot_w, style.px(330)),
             panels: fig_panels,
         };

@@ -156,7 +156,10 @@ fn run_folder_plots() {
     let (w, _, _) = decode(&files[0]);
     assert_eq!(w, 1050);
     let svg = std::fs::read_to_string(&files[1]).unwrap();
-    assert!(!svg.contains("power and active hosts"), "--no-title leaves the title out");
+    assert!(
+        !svg.contains("power and active hosts"),
+        "--no-title leaves the title out"
+    );
     assert!(svg.contains("Mean server power"));
 }
 
@@ -195,9 +198,15 @@ fn sweep_folder_plots() {
     let svg = std::fs::read_to_string(out.join("plots/energy-vs-slav.svg")).unwrap();
     assert!(svg.contains("plot-sweep: total energy vs SLAV per selection"));
     let svg = std::fs::read_to_string(out.join("plots/total_energy_kwh-vs-threshold.svg")).unwrap();
-    assert!(svg.contains("Total energy (kWh)"), "the energy axis says which energy");
+    assert!(
+        svg.contains("Total energy (kWh)"),
+        "the energy axis says which energy"
+    );
     let svg = std::fs::read_to_string(out.join("plots/slav-vs-threshold.svg")).unwrap();
-    assert!(svg.contains("SLAV = SLATAH × PDM (%)"), "fractions are drawn in %");
+    assert!(
+        svg.contains("SLAV = SLATAH × PDM (%)"),
+        "fractions are drawn in %"
+    );
 
     // A categorical x axis, one series, a chosen metric.
     let by_selection = PlotOptions {

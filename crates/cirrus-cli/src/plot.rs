@@ -41,6 +41,11 @@ pub(crate) struct PlotArgs {
     /// AXIS=VALUE (repeatable).
     #[arg(long = "where", value_name = "AXIS=VALUE")]
     filters: Vec<String>,
+    /// Sweep plots: average the runs of every value of this axis into one
+    /// point, like replications (repeatable; never done unless asked, and
+    /// the figure says so).
+    #[arg(long)]
+    pool: Vec<String>,
     /// Sweep plots: total (servers + network + cooling + migrations) or
     /// servers: the energy of the default metrics and of energy-vs-slav.
     #[arg(long, default_value = "total")]
@@ -70,6 +75,7 @@ pub(crate) fn plot(args: PlotArgs) -> ExitCode {
             metrics: args.metrics,
             energy: cirrus_plot::Energy::parse(&args.energy)?,
             filters,
+            pool: args.pool,
             size: cirrus_plot::Size::parse(&args.size)?,
             title: !args.no_title,
         })

@@ -326,6 +326,34 @@ fn a_sweep_of_two_workloads_is_plotted_per_workload() {
     );
     assert!(!res.join("plots").exists(), "a refused plot writes nothing");
 
+    // Pooling an axis is possible when asked, and the figure says so.
+    let plots = d.join("pooled");
+    ok(&cirrus(&[
+        "plot",
+        res_s,
+        "--format",
+        "svg",
+        "--x",
+        "policy",
+        "--pool",
+        "threshold",
+        "--metric",
+        "energy",
+        "--out",
+        plots.to_str().unwrap(),
+    ]));
+    let t = texts(&read(&plots.join("total_energy_kwh-vs-policy.svg"))).join(" ");
+    assert!(
+        t.contains("pooling, as asked (--pool), the 7 values of threshold and 3 replications"),
+        "{t}"
+    );
+    assert!(
+        t.contains("workload=light") && t.contains("workload=heavy"),
+        "{t}"
+    );
+    let e = err(&cirrus(&["plot", res_s, "--x", "policy", "--pool", "policy"]));
+    assert!(e.contains("--pool policy: the axis is on x or the series"), "{e}");
+
     // Bad options: exit 2 with the reason.
     let e = err(&cirrus(&["plot", res_s, "--size", "a4"]));
     assert!(e.contains("--size a4: expected screen, one-column"), "{e}");

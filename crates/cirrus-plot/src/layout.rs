@@ -1,7 +1,7 @@
 //! Which sweep axis goes where in a figure: on x, in the series, or into
 //! panels (one per value, or per combination of values). Runs of different
-//! sweep points are never pooled: the only runs a point averages are the
-//! replications of one sweep point.
+//! sweep points are never pooled unless asked (`--pool AXIS`): by default
+//! the only runs a point averages are the replications of one sweep point.
 
 use cirrus_sweep::store::AxisInfo;
 
@@ -25,6 +25,9 @@ pub(crate) struct Layout {
     /// Axes a filter left with one value: neither drawn nor pooled, named
     /// in the title.
     pub fixed: Vec<usize>,
+    /// Axes pooled on request (`--pool`): their runs are averaged like
+    /// replications, and the figure says so.
+    pub pooled: Vec<usize>,
 }
 
 /// The runs of each panel of `layout`: `coords[axis][run]` is the run's
@@ -72,11 +75,20 @@ pub(crate) fn choose(
     present: &[usize],
     x: Option<usize>,
     series: Option<Option<usize>>,
+    pooled: &[usize],
 ) -> Result<Layout, String> {
+    for &a in pooled {
+        if Some(a) == x || series == Some(Some(a)) {
+            return Err(format!(
+                "--pool {}: the axis is on x or the series; it cannot be pooled too",
+                axes[a].name
+            ));
+        }
+    }
     let fixed: Vec<usize> = (0..axes.len())
-        .filter(|&a| present[a] <= 1 && Some(a) != x && series != Some(Some(a)))
+        .filter(|&a| present[a] <= 1 && Some(a) != x && series != Some(Some(a)) && !pooled.contains(&a))
         .collect();
-    let free = |a: &usize| !fixed.contains(a);
+    let free = |a: &usize| !fixed.contains(a) && !pooled.contains(a);
     let x = match x {
         Some(x) => x,
         None => (0..axes.len())
@@ -101,6 +113,7 @@ pub(crate) fn choose(
             .into_iter()
             .filter(|&a| a != x && Some(a) != series)
             .collect(),
+        pooled: pooled.to_vec(),
     };
     check_panels(axes, present, &layout)?;
     Ok(layout)
@@ -120,13 +133,15 @@ fn check_panels(axes: &[AxisInfo], present: &[usize], layout: &Layout) -> Result
     let first = &axes[layout.panels[0]];
     Err(format!(
         "{n} panels, one per combination of {}: more than {MAX_PANELS}, and runs of different sweep \
-         points are never pooled into one point. Put an axis on x (--x {}) or in the series (--series {}), \
-         or keep one of its values (--where {}={})",
+         points are never pooled into one point unless asked. Put an axis on x (--x {}) or in the series \
+         (--series {}), keep one of its values (--where {}={}), or pool it deliberately (--pool {}: the \
+         figure then says so)",
         parts.join(" × "),
         first.name,
         first.name,
         first.name,
         first.labels.first().map_or("VALUE", String::as_str),
+        first.name,
     ))
 }
 
@@ -159,14 +174,15 @@ mod tests {
     #[test]
     fn the_shootout_gets_one_panel_per_workload() {
         let axes = shootout();
-        let l = choose(&axes, &[3, 6], None, None).unwrap();
+        let l = choose(&axes, &[3, 6], None, None, &[]).unwrap();
         assert_eq!(
             l,
             Layout {
                 x: 1,
                 series: None,
                 panels: vec![0],
-                fixed: vec![]
+                fixed: vec![],
+                pooled: vec![]
             }
         );
         // 3 workloads x 6 policies, one run each, in grid order.
@@ -183,7 +199,7 @@ mod tests {
         );
         assert_eq!(panels[1].1, (6..12).collect::<Vec<_>>());
         // Asking for the workloads as series leaves nothing to panel.
-        let l = choose(&axes, &[3, 6], Some(1), Some(Some(0))).unwrap();
+        let l = choose(&axes, &[3, 6], Some(1), Some(Some(0)), &[]).unwrap();
         assert!(l.panels.is_empty());
     }
 
@@ -194,10 +210,10 @@ mod tests {
             axis("safety", &["1.0", "1.2", "1.4"], true),
             axis("day", &["a", "b"], false),
         ];
-        let l = choose(&axes, &[2, 3, 2], None, None).unwrap();
+        let l = choose(&axes, &[2, 3, 2], None, None, &[]).unwrap();
         assert_eq!((l.x, l.series, l.panels), (1, Some(0), vec![2]));
         // A filter leaves one day: no panels, the day is fixed.
-        let l = choose(&axes, &[2, 3, 1], None, None).unwrap();
+        let l = choose(&axes, &[2, 3, 1], None, None, &[]).unwrap();
         assert_eq!((l.panels.clone(), l.fixed.clone()), (vec![], vec![2]));
     }
 
@@ -210,7 +226,7 @@ mod tests {
             axis("day", &day_refs, false),
             axis("size", &["1", "2"], true),
         ];
-        let err = choose(&axes, &[4, 10, 2], Some(2), Some(None)).unwrap_err();
+        let err = choose(&axes, &[4, 10, 2], Some(2), Some(None), &[]).unwrap_err();
         assert!(
             err.starts_with("40 panels, one per combination of policy (4 values) × day (10 values)"),
             "{err}"
@@ -219,7 +235,13 @@ mod tests {
             err.contains("--x policy") && err.contains("--series policy") && err.contains("--where policy=a"),
             "{err}"
         );
+        assert!(err.contains("--pool policy"), "{err}");
         // With the day as series, 4 panels remain.
-        assert!(choose(&axes, &[4, 10, 2], Some(2), Some(Some(1))).is_ok());
+        assert!(choose(&axes, &[4, 10, 2], Some(2), Some(Some(1)), &[]).is_ok());
+        // Pooling the days on request (Beloglazov & Buyya's mean over days):
+        // 4 panels, and the layout records what it pools.
+        let l = choose(&axes, &[4, 10, 2], Some(2), Some(None), &[1]).unwrap();
+        assert_eq!((l.panels, l.pooled), (vec![0], vec![1]));
+        assert!(choose(&axes, &[4, 10, 2], Some(1), Some(None), &[1]).is_err());
     }
 }

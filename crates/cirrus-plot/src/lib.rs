@@ -15,8 +15,9 @@
 //! Sweep figures never pool the runs of different sweep points: every axis
 //! that is neither on x nor the series gets one panel per value (a grid of
 //! panels titled `axis=value`), and more than [`MAX_PANELS`] panels are
-//! refused with a message naming the axes. Only replications (seeds) are
-//! pooled into a mean and its 95 % confidence interval; an interval of a
+//! refused with a message naming the axes. Only replications (seeds), and
+//! axes named in [`PlotOptions::pool`], are pooled into a mean and its 95 %
+//! confidence interval; an interval of a
 //! metric that cannot be negative is drawn cut at 0. Energy is the total
 //! (servers + network + cooling + migrations) unless [`Energy::Servers`]
 //! is asked for, and the axis says which. Fractions (SLAV, SLATAH, PDM…)
@@ -166,6 +167,9 @@ pub struct PlotOptions {
     pub metrics: Vec<String>,
     /// Sweep: the energy of the default metrics and of `energy-vs-slav`.
     pub energy: Energy,
+    /// Sweep: axes whose runs are averaged into each point like
+    /// replications, on request (never by default); the figure says so.
+    pub pool: Vec<String>,
     /// Sweep: keep only the runs whose axis has this value (`(axis,
     /// label)`, all must hold).
     pub filters: Vec<(String, String)>,
@@ -185,6 +189,7 @@ impl Default for PlotOptions {
             metrics: Vec::new(),
             energy: Energy::Total,
             filters: Vec::new(),
+            pool: Vec::new(),
             size: Size::Screen,
             title: true,
         }

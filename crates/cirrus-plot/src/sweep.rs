@@ -9,6 +9,7 @@ use cirrus_sweep::stats::Estimate;
 use cirrus_sweep::{Manifest, SweepError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::data::Table;
 use crate::draw::{FONT, Figure, Style, color, e, metric_axis, metric_label, padded, render, tick};
@@ -76,6 +77,8 @@ struct MetricPanel {
 struct Grid {
     n: usize,
     cols: usize,
+    /// Height added to every row (for category names drawn upright).
+    extra_row_px: u32,
 }
 
 impl Grid {
@@ -86,11 +89,12 @@ impl Grid {
     /// The figure's canvas: the style's for one row, taller for more.
     fn size(self, style: &Style) -> (u32, u32) {
         let rows = self.rows();
+        let extra = self.extra_row_px * rows as u32;
         if rows <= 1 {
-            return (style.width, style.height);
+            return (style.width, style.height + extra);
         }
         let h = f64::from(style.height) * (0.12 + 0.46 * rows as f64);
-        (style.width, h.round() as u32)
+        (style.width, h.round() as u32 + extra)
     }
 
     /// Columns for `n` panels whose x axis needs `min_panel_w` pixels.
@@ -100,6 +104,7 @@ impl Grid {
         Grid {
             n,
             cols: square.min(fit).clamp(1, 4).min(n.max(1)),
+            extra_row_px: 0,
         }
     }
 
@@ -126,6 +131,8 @@ struct MetricVs {
     grid: Grid,
     /// Label only whole numbers on y (counts with one run per point).
     y_integer: bool,
+    /// Category names drawn upright (too wide side by side).
+    upright: bool,
 }
 
 /// Width of the legend column on the right of sweep figures, screen pixels.
@@ -222,9 +229,9 @@ fn dodge(series: usize, s: usize, spacing: f64) -> f64 {
 }
 
 /// How many tick labels a numeric x axis `width` pixels wide gets: about
-/// one per 110 screen pixels, so that labels like `1100` never touch.
+/// one per 80 screen pixels, so that labels like `1100` never touch.
 fn x_labels(width: u32, style: &Style) -> usize {
-    (width / style.px(110)).clamp(3, 10) as usize
+    (width / style.px(80)).clamp(3, 12) as usize
 }
 
 /// How many tick labels a y axis `height` pixels high gets.
@@ -274,13 +281,21 @@ impl MetricVs {
             }),
             true,
         );
+        // Category names too wide to stand side by side are drawn upright
+        // (reading upwards) below their tick, in a taller label area.
+        let upright = self.upright;
+        let label_area = match &self.categories {
+            Some(c) if upright => upright_label_area(c, style),
+            _ => style.px(52),
+        };
         let mut chart = ChartBuilder::on(&area)
             .margin(style.px(12))
-            .x_label_area_size(style.px(52))
+            .x_label_area_size(label_area)
             .y_label_area_size(style.px(96))
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(e)?;
         let fx = |v: &f64| match &self.categories {
+            Some(_) if upright => String::new(),
             Some(c) => {
                 let r = v.round();
                 if (v - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < c.len() {
@@ -318,6 +333,22 @@ impl MetricVs {
             }
         }
         mesh.draw().map_err(e)?;
+        if let (Some(c), true) = (&self.categories, upright) {
+            let base = area.get_base_pixel();
+            let text = TextStyle::from((FONT, style.tick_px()).into_font())
+                .color(&BLACK)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Right, VPos::Center));
+            for (j, label) in c.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(j as f64, y.0));
+                area.draw(&Text::new(
+                    label.clone(),
+                    (px - base.0, py - base.1 + style.px(8) as i32),
+                    text.clone(),
+                ))
+                .map_err(e)?;
+            }
+        }
         let spacing = match &self.categories {
             Some(_) => 1.0,
             None => {
@@ -820,13 +851,28 @@ impl Sweep {
     }
 
     /// What one point is the mean of.
-    fn per_point_note(&self) -> String {
-        match self.manifest.replications {
-            0 | 1 => "One run per point: no sweep axis is pooled.".to_string(),
-            r => format!(
-                "Mean ± 95 % confidence interval (Student t) over the {r} replications (seeds) of one sweep point; no sweep axis is pooled."
-            ),
+    fn per_point_note(&self, layout: &Layout) -> String {
+        let r = self.manifest.replications.max(1);
+        if layout.pooled.is_empty() {
+            return match r {
+                1 => "One run per point: no sweep axis is pooled.".to_string(),
+                r => format!(
+                    "Mean ± 95 % confidence interval (Student t) over the {r} replications (seeds) of one sweep point; no sweep axis is pooled."
+                ),
+            };
         }
+        let mut over: Vec<String> = layout
+            .pooled
+            .iter()
+            .map(|&a| format!("the {} values of {}", self.present[a], self.manifest.axes[a].name))
+            .collect();
+        if r > 1 {
+            over.push(format!("{r} replications"));
+        }
+        format!(
+            "Mean ± 95 % confidence interval (Student t) pooling, as asked (--pool), {}.",
+            over.join(" and ")
+        )
     }
 }
 
@@ -852,6 +898,12 @@ fn energy_note(metric: &str) -> Option<String> {
         "energy_kwh" => Some("Server energy only: network, cooling and migrations are left out.".into()),
         _ => None,
     }
+}
+
+/// Height of the x label area when category names stand upright.
+fn upright_label_area(labels: &[String], style: &Style) -> u32 {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as f64;
+    (longest * style.tick_px() as f64 * 0.56) as u32 + style.px(40)
 }
 
 /// Pixels a categorical x axis of `labels` needs in `style`.
@@ -887,7 +939,12 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
     if sweep.kept.is_empty() {
         return Err(input(&manifest_path, "no run matches every --where"));
     }
-    let layout = layout::choose(&manifest.axes, &sweep.present, x_axis, series_axis)
+    let pooled = options
+        .pool
+        .iter()
+        .map(|name| find_axis(manifest, name, &manifest_path, "--pool"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let layout = layout::choose(&manifest.axes, &sweep.present, x_axis, series_axis, &pooled)
         .map_err(|m| input(&manifest_path, m))?;
     if Some(layout.x) == layout.series {
         return Err(input(&manifest_path, "the series axis is the x axis"));
@@ -916,7 +973,11 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
     } else {
         style.px(330)
     };
-    let grid = Grid::of(panels.len(), plot_w, min_panel_w);
+    let mut grid = Grid::of(panels.len(), plot_w, min_panel_w);
+    let upright = categorical && min_panel_w > plot_w / grid.cols as u32;
+    if upright {
+        grid.extra_row_px = upright_label_area(&x_info.labels, &style).saturating_sub(style.px(52));
+    }
     let fixed = sweep.fixed_desc(&layout);
     let series_labels = layout
         .series
@@ -965,7 +1026,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
                 lines,
             });
         }
-        let mut note = vec![sweep.per_point_note()];
+        let mut note = vec![sweep.per_point_note(&layout)];
         if clamped {
             note.push("Intervals are cut at 0: the metric cannot be negative.".into());
         }
@@ -990,6 +1051,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
             series_labels: series_labels.clone(),
             categories: categorical.then(|| x_info.labels.clone()),
             y_integer,
+            upright,
             panels: fig_panels,
             grid,
         };
@@ -1049,7 +1111,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
                 }
             })
             .collect();
-        let mut note = vec![sweep.per_point_note()];
+        let mut note = vec![sweep.per_point_note(&layout)];
         if layout.series.is_some() {
             note.push(format!(
                 "Each point is labelled with its {}; {}.",

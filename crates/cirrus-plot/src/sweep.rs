@@ -187,6 +187,36 @@ fn legend_column<DB: DrawingBackend>(
     Ok(())
 }
 
+/// `desc`, or its short form (`SLAV (%)` for `SLAV = SLATAH × PDM (%)`,
+/// `PDM (%)` for `PDM (% of requested MIPS·s)`) when it is longer than a
+/// panel `height` pixels high.
+fn fitted_desc(desc: &str, height: u32, style: &Style) -> String {
+    let long = desc.chars().count() as f64 * style.desc_px() as f64 * 0.55;
+    if long <= f64::from(height) * 0.85 {
+        return desc.to_string();
+    }
+    let name = [" = ", ", ", " ("]
+        .iter()
+        .filter_map(|sep| desc.find(sep))
+        .min()
+        .map_or(desc, |i| &desc[..i]);
+    match desc.rfind(" (") {
+        Some(i) => {
+            let unit = desc[i + 2..].trim_end_matches(')');
+            let unit = unit.split(' ').next().unwrap_or(unit);
+            format!("{name} ({unit})")
+        }
+        None => name.to_string(),
+    }
+}
+
+/// Height a legend column needs (the figure grows to hold it).
+fn legend_height(heading: &str, entries: &[(String, RGBColor)], notes: &[String], style: &Style) -> u32 {
+    let head = if heading.is_empty() { 0 } else { 30 };
+    let px = 40 + head + 24 * entries.len() as u32 + 16 + 22 * notes.len() as u32 + 20;
+    style.px(px) + style.border() * 2 + if style.title { style.title_px() * 2 } else { 0 }
+}
+
 /// Splits a note into lines of at most `width` characters at spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
@@ -315,7 +345,7 @@ impl MetricVs {
         };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
+            .y_desc(fitted_desc(&self.y_desc, area.dim_in_pixel().1, style))
             .label_style((FONT, style.tick_px()))
             .axis_desc_style((FONT, style.desc_px()))
             .bold_line_style(RGBColor(215, 215, 215))
@@ -410,7 +440,9 @@ impl MetricVs {
 
 impl Figure for MetricVs {
     fn size(&self, style: &Style) -> (u32, u32) {
-        self.grid.size(style)
+        let (w, h) = self.grid.size(style);
+        let (heading, entries, notes) = self.legend(style);
+        (w, h.max(legend_height(heading, &entries, &notes, style)))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
@@ -420,6 +452,14 @@ impl Figure for MetricVs {
         for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
             self.draw_panel(area, panel, style)?;
         }
+        let (heading, entries, notes) = self.legend(style);
+        legend_column(&legend_area, heading, &entries, &notes, style)
+    }
+}
+
+impl MetricVs {
+    /// The legend column: heading, entries, wrapped notes.
+    fn legend(&self, style: &Style) -> (&str, Vec<(String, RGBColor)>, Vec<String>) {
         let entries: Vec<(String, RGBColor)> = if self.series_labels.len() > 1 {
             self.series_labels
                 .iter()
@@ -434,13 +474,7 @@ impl Figure for MetricVs {
         } else {
             self.series_name.as_str()
         };
-        legend_column(
-            &legend_area,
-            heading,
-            &entries,
-            &wrap_notes(&self.note, legend_chars(style)),
-            style,
-        )
+        (heading, entries, wrap_notes(&self.note, legend_chars(style)))
     }
 }
 
@@ -529,7 +563,7 @@ impl Pareto {
             .x_labels(x_labels(pw, style))
             .y_labels(y_labels(ph, style))
             .x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
+            .y_desc(fitted_desc(&self.y_desc, area.dim_in_pixel().1, style))
             .label_style((FONT, style.tick_px()))
             .axis_desc_style((FONT, style.desc_px()))
             .bold_line_style(RGBColor(215, 215, 215))
@@ -642,18 +676,13 @@ impl Pareto {
                 .unwrap_or(0);
             let h = line_h * lines.len() as i32;
             let (a, b) = (r + 2, r + h);
-            let candidates = [
-                (a, -b),
-                (a, r - 2),
-                (-a - w, -b),
-                (-a - w, r - 2),
-                (a, -b - line_h),
-                (a, r - 2 + line_h),
-                (-a - w, -b - line_h),
-                (-a - w, r - 2 + line_h),
-                (a, -b - 2 * line_h),
-                (a, r - 2 + 2 * line_h),
-            ];
+            let candidates: Vec<(i32, i32)> = (0..8)
+                .flat_map(|k| {
+                    let up = -b - k * line_h;
+                    let down = r - 2 + k * line_h;
+                    [(a, up), (a, down), (-a - w, up), (-a - w, down)]
+                })
+                .collect();
             let inside = |&(dx, dy): &(i32, i32)| {
                 let (x0, y0) = (px + dx, py + dy);
                 x0 >= area_x.start && x0 + w <= area_x.end && y0 >= area_y.start && y0 + h <= area_y.end
@@ -695,7 +724,9 @@ impl Pareto {
 
 impl Figure for Pareto {
     fn size(&self, style: &Style) -> (u32, u32) {
-        self.grid.size(style)
+        let (w, h) = self.grid.size(style);
+        let (heading, entries, notes) = self.legend(style);
+        (w, h.max(legend_height(heading, &entries, &notes, style)))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
@@ -705,6 +736,14 @@ impl Figure for Pareto {
         for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
             self.draw_panel(area, panel, style)?;
         }
+        let (heading, entries, notes) = self.legend(style);
+        legend_column(&legend_area, heading, &entries, &notes, style)
+    }
+}
+
+impl Pareto {
+    /// The legend column: heading, entries, wrapped notes.
+    fn legend(&self, style: &Style) -> (&str, Vec<(String, RGBColor)>, Vec<String>) {
         let entries: Vec<(String, RGBColor)> = self
             .legend_labels
             .iter()
@@ -712,16 +751,14 @@ impl Figure for Pareto {
             .map(|(i, l)| (l.clone(), color(i)))
             .collect();
         let mut notes = vec![
-            "Dashed: the Pareto front of each panel (no other point of the panel has both less energy and less SLAV); filled on the front, hollow dominated."
+            "Dashed: the Pareto front of each panel (points no other point of the panel beats on both energy and SLAV): filled; dominated: hollow."
                 .to_string(),
         ];
         notes.extend(self.note.iter().cloned());
-        legend_column(
-            &legend_area,
+        (
             &self.legend_name,
-            &entries,
-            &wrap_notes(&notes, legend_chars(style)),
-            style,
+            entries,
+            wrap_notes(&notes, legend_chars(style)),
         )
     }
 }
@@ -900,6 +937,19 @@ fn energy_note(metric: &str) -> Option<String> {
     }
 }
 
+/// Whether category names stand side by side on an axis in a panel
+/// `panel_w` pixels wide: every two neighbours, each centred on its tick,
+/// leave a gap between them.
+pub(crate) fn categories_fit(labels: &[String], panel_w: u32, style: &Style) -> bool {
+    let plot_w = f64::from(panel_w.saturating_sub(style.px(96 + 24)));
+    let spacing = plot_w / labels.len().max(1) as f64;
+    let w = |l: &String| l.chars().count() as f64 * style.tick_px() as f64 * 0.55;
+    labels
+        .windows(2)
+        .all(|p| (w(&p[0]) + w(&p[1])) / 2.0 + style.px(8) as f64 <= spacing)
+        && labels.iter().all(|l| w(l) <= plot_w)
+}
+
 /// Height of the x label area when category names stand upright.
 fn upright_label_area(labels: &[String], style: &Style) -> u32 {
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as f64;
@@ -974,7 +1024,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
         style.px(330)
     };
     let mut grid = Grid::of(panels.len(), plot_w, min_panel_w);
-    let upright = categorical && min_panel_w > plot_w / grid.cols as u32;
+    let upright = categorical && !categories_fit(&x_info.labels, plot_w / grid.cols as u32, &style);
     if upright {
         grid.extra_row_px = upright_label_area(&x_info.labels, &style).saturating_sub(style.px(52));
     }
@@ -1237,6 +1287,53 @@ mod tests {
         // One run: a point without a bar; fractions scale to %.
         assert_eq!(interval(&[0.002], 100.0, true).bar, None);
         assert_eq!(interval(&[0.002], 100.0, true).mean, 0.2);
+    }
+
+    #[test]
+    fn short_panels_get_short_axis_descriptions() {
+        let style = crate::Size::Screen.style(true);
+        assert_eq!(
+            fitted_desc("SLAV = SLATAH × PDM (%)", 600, &style),
+            "SLAV = SLATAH × PDM (%)"
+        );
+        assert_eq!(fitted_desc("SLAV = SLATAH × PDM (%)", 150, &style), "SLAV (%)");
+        assert_eq!(fitted_desc("PDM (% of requested MIPS·s)", 150, &style), "PDM (%)");
+        assert_eq!(
+            fitted_desc("Total energy (kWh)", 100, &style),
+            "Total energy (kWh)"
+        );
+        assert_eq!(
+            fitted_desc("Active hosts, mean over steps (hosts)", 100, &style),
+            "Active hosts (hosts)"
+        );
+    }
+
+    #[test]
+    fn wide_category_names_stand_upright() {
+        let shootout: Vec<String> = [
+            "ff",
+            "bf",
+            "wf",
+            "ffd",
+            "bfd",
+            "pabfd",
+            "obfd",
+            "obfd-rack",
+            "pba",
+            "scavp",
+            "rack-aware",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let screen = crate::Size::Screen.style(true);
+        let paper = crate::Size::OneColumn.style(true);
+        // The shoot-out's policies fit across a screen figure's panel...
+        assert!(categories_fit(&shootout, 1018, &screen));
+        // ...but not across a 3.5 in one (twice the text size).
+        assert!(!categories_fit(&shootout, 720, &paper));
+        let long: Vec<String> = (0..11).map(|i| format!("policy-number-{i}")).collect();
+        assert!(!categories_fit(&long, 1018, &screen));
     }
 
     #[test]

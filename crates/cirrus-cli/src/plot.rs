@@ -29,13 +29,13 @@ pub(crate) struct PlotArgs {
     no_title: bool,
     /// Sweep plots: the axis on the x axis (default: the first numeric
     /// axis, else the categorical axis with the most values).
-    #[arg(long)]
+    #[arg(long, value_name = "AXIS")]
     x: Option<String>,
     /// Sweep plots: the axis whose values are the series, or `none`
     /// (default: the first other axis when x is numeric, none when x is
     /// categorical). Every other axis gets one panel per value; runs of
-    /// different sweep points are never pooled.
-    #[arg(long)]
+    /// different sweep points are never pooled unless `--pool` asks.
+    #[arg(long, value_name = "AXIS")]
     series: Option<String>,
     /// Sweep plots: keep only the runs with this value of an axis, as
     /// AXIS=VALUE (repeatable).
@@ -44,7 +44,7 @@ pub(crate) struct PlotArgs {
     /// Sweep plots: average the runs of every value of this axis into one
     /// point, like replications (repeatable; never done unless asked, and
     /// the figure says so).
-    #[arg(long)]
+    #[arg(long, value_name = "AXIS")]
     pool: Vec<String>,
     /// Sweep plots: total (servers + network + cooling + migrations) or
     /// servers: the energy of the default metrics and of energy-vs-slav.

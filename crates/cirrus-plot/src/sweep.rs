@@ -1024,6 +1024,11 @@ pub(crate) fn plot(dir: &Path, out: &Path, options: &PlotOptions) -> Result<Vec<
         style.px(330)
     };
     let mut grid = Grid::of(panels.len(), plot_w, min_panel_w);
+    if grid.rows() > 4 {
+        // A tall stack of narrow panels reads worse than a grid whose
+        // category names stand upright.
+        grid.cols = grid.cols.max(panels.len().div_ceil(4).min(3));
+    }
     let upright = categorical && !categories_fit(&x_info.labels, plot_w / grid.cols as u32, &style);
     if upright {
         grid.extra_row_px = upright_label_area(&x_info.labels, &style).saturating_sub(style.px(52));

@@ -18,6 +18,7 @@ macro_rules! out {
 
 mod coverage;
 mod migrate;
+mod plot;
 mod provenance;
 mod report;
 mod sweep;
@@ -147,30 +148,10 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Plot a run folder (power, hosts, SLA, migrations) or a sweep folder
-    /// (metric vs parameter with 95 % CIs, energy vs SLAV with the Pareto front).
-    Plot {
-        /// A run's results folder (with summary.json) or a sweep's (with sweep.json).
-        dir: PathBuf,
-        /// Where the plots go (default: DIR/plots).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// png, svg or both.
-        #[arg(long, default_value = "both")]
-        format: String,
-        /// Sweep plots: the axis on the x axis (default: the first numeric
-        /// axis, else the last one).
-        #[arg(long)]
-        x: Option<String>,
-        /// Sweep plots: the axis whose values are the series, e.g. the policy
-        /// (default: the first other axis). Remaining axes are pooled.
-        #[arg(long)]
-        series: Option<String>,
-        /// Sweep plots: a metric (column of runs.csv) to plot against x
-        /// (repeatable; default energy_kwh, slav, slatah, pdm, migrations).
-        #[arg(long = "metric")]
-        metrics: Vec<String>,
-    },
+    /// Plot a run folder (power, hosts, SLA, migrations by reason) or a sweep
+    /// folder (metric vs parameter with 95 % CIs, energy vs SLAV with the
+    /// Pareto front; a panel per value of every other axis).
+    Plot(plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -255,14 +236,7 @@ fn main() -> ExitCode {
         }),
         Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
         Command::Migrate(args) => migrate::migrate(args),
-        Command::Plot {
-            dir,
-            out,
-            format,
-            x,
-            series,
-            metrics,
-        } => sweep::plot(&dir, out, &format, x, series, metrics),
+        Command::Plot(args) => plot::plot(args),
     }
 }
 

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::{Table, scenario_name};
-use crate::draw::{BORDER_PX, Figure, Kind, Series, color, e, padded, panel, render, title_style};
+use crate::draw::{Axes, Figure, Kind, Series, Style, color, padded, panel, render};
 use crate::{Format, PlotError};
 
 /// Time axis: hours for runs of two hours or more, minutes below, so that
@@ -31,70 +31,73 @@ struct PowerHosts {
 }
 
 impl Figure for PowerHosts {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
         let panels = root.split_evenly((2, 1));
-        let y = padded(self.power.points.iter().map(|p| p.1), true);
-        panel(
-            &panels[0],
-            std::slice::from_ref(&self.power),
-            self.x_range,
-            y,
-            self.x_desc,
-            self.power_desc,
-            None,
-        )?;
-        let y = padded(self.hosts.points.iter().map(|p| p.1), true);
-        panel(
-            &panels[1],
-            std::slice::from_ref(&self.hosts),
-            self.x_range,
-            y,
-            self.x_desc,
-            "Active hosts (hosts)",
-            None,
-        )
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.power.points.iter().map(|p| p.1), true),
+            x_desc: self.x_desc,
+            y_desc: self.power_desc,
+            y_integer: false,
+        };
+        panel(&panels[0], std::slice::from_ref(&self.power), &axes, None, style)?;
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.hosts.points.iter().map(|p| p.1), true),
+            x_desc: self.x_desc,
+            y_desc: "Active hosts (hosts)",
+            y_integer: true,
+        };
+        panel(&panels[1], std::slice::from_ref(&self.hosts), &axes, None, style)
     }
 }
 
-/// SLA violation and overloads per interval, migrations per interval.
+/// SLA violation and overloads per interval, migrations per interval by
+/// reason (stacked bars).
 struct SlaMigrations {
     title: String,
     x_desc: &'static str,
     x_range: (f64, f64),
     sla: Vec<Series>,
-    migrations: Series,
+    /// Cumulative counts, tallest first (see [`migration_series`]).
+    migrations: Vec<Series>,
 }
 
 impl Figure for SlaMigrations {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
         let panels = root.split_evenly((2, 1));
-        let y = padded(self.sla.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(self.sla.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+            x_desc: self.x_desc,
+            y_desc: "Hosts (interval mean / at step)",
+            y_integer: false,
+        };
         panel(
             &panels[0],
             &self.sla,
-            self.x_range,
-            y,
-            self.x_desc,
-            "Hosts (interval mean / at step)",
+            &axes,
             Some(SeriesLabelPosition::UpperRight),
+            style,
         )?;
-        let y = padded(self.migrations.points.iter().map(|p| p.1), true);
+        let axes = Axes {
+            x: self.x_range,
+            y: padded(
+                self.migrations.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+                true,
+            ),
+            x_desc: self.x_desc,
+            y_desc: "Migrations started (count)",
+            y_integer: true,
+        };
         panel(
             &panels[1],
-            std::slice::from_ref(&self.migrations),
-            self.x_range,
-            y,
-            self.x_desc,
-            "Migrations started (count)",
-            None,
+            &self.migrations,
+            &axes,
+            Some(SeriesLabelPosition::UpperRight),
+            style,
         )
     }
 }
@@ -102,28 +105,42 @@ impl Figure for SlaMigrations {
 /// Empirical CDFs of migration duration and downtime.
 struct MigrationCdf {
     title: String,
-    series: Vec<Series>,
+    /// Duration CDF, seconds.
+    duration: Series,
+    /// Downtime CDF in `downtime_unit`.
+    downtime: Series,
+    /// Axis description of the downtime panel.
+    downtime_desc: &'static str,
 }
 
 impl Figure for MigrationCdf {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(BORDER_PX, BORDER_PX / 2, BORDER_PX / 2, BORDER_PX / 2)
-            .titled(&self.title, title_style())
-            .map_err(e)?;
-        let x = padded(
-            self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-            true,
-        );
-        panel(
-            &root,
-            &self.series,
-            x,
-            (0.0, 1.02),
-            "Seconds per migration (s)",
-            "Fraction of migrations ≤ x",
-            Some(SeriesLabelPosition::LowerRight),
-        )
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
+        let root = style.frame(root, &self.title)?;
+        // Side by side, each with its own x axis: downtime is often a few
+        // milliseconds against minutes of transfer, invisible on one axis.
+        let panels = root.split_evenly((1, 2));
+        for (area, series, x_desc) in [
+            (&panels[0], &self.duration, "Migration duration (s)"),
+            (&panels[1], &self.downtime, self.downtime_desc),
+        ] {
+            let axes = Axes {
+                x: padded(series.points.iter().map(|p| p.0), true),
+                y: (0.0, 1.02),
+                x_desc,
+                y_desc: "Fraction of migrations ≤ x",
+                y_integer: false,
+            };
+            // The legend goes where the curve is not: upper left when most of
+            // the mass is in the right half, else lower right.
+            let median = series.points.get(series.points.len() / 2).map_or(0.0, |p| p.0);
+            let position = if median > (axes.x.0 + axes.x.1) / 2.0 {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::LowerRight
+            };
+            panel(area, std::slice::from_ref(series), &axes, Some(position), style)?;
+        }
+        Ok(())
     }
 }
 
@@ -140,7 +157,80 @@ fn cdf(mut values: Vec<f64>) -> Vec<(f64, f64)> {
     pts
 }
 
-pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, PlotError> {
+/// Reasons a migration starts, as `intervals.csv` columns, with their
+/// legend text and colour.
+const REASONS: [(&str, &str, usize); 4] = [
+    ("migrations_overload", "overload", 4),
+    ("migrations_underload", "underload", 9),
+    ("migrations_evacuation", "evacuation (host failure)", 5),
+    ("migrations_scripted", "scripted", 2),
+];
+
+/// The migrations panel's series: one bar series per reason that occurs,
+/// as cumulative counts drawn tallest first, so that each bar is stacked
+/// by reason. Older folders without the reason columns get one series of
+/// `migrations`; a count the reasons do not explain is drawn as "other".
+/// A run without migrations gets an empty series whose legend says so.
+fn migration_series(intervals: &Table, t: &[f64]) -> Result<Vec<Series>, PlotError> {
+    let total = intervals.numbers("migrations")?;
+    let mut parts: Vec<(String, Vec<f64>, usize)> = Vec::new();
+    let mut explained = vec![0.0; total.len()];
+    for (column, label, c) in REASONS {
+        if !intervals.has(column) {
+            continue;
+        }
+        let v = intervals.numbers(column)?;
+        for (e, x) in explained.iter_mut().zip(&v) {
+            *e += x;
+        }
+        let n: f64 = v.iter().sum();
+        if n > 0.0 {
+            parts.push((format!("{label} ({n})"), v, c));
+        }
+    }
+    let other: Vec<f64> = total
+        .iter()
+        .zip(&explained)
+        .map(|(t, e)| (t - e).max(0.0))
+        .collect();
+    let n_other: f64 = other.iter().sum();
+    if n_other > 0.0 {
+        let label = if parts.is_empty() { "all reasons" } else { "other" };
+        parts.push((format!("{label} ({n_other})"), other, 7));
+    }
+    if parts.is_empty() {
+        return Ok(vec![Series {
+            label: "no migrations in this run".into(),
+            points: Vec::new(),
+            color: color(7),
+            kind: Kind::Bars,
+        }]);
+    }
+    let mut sum = vec![0.0; total.len()];
+    let mut series: Vec<Series> = parts
+        .into_iter()
+        .map(|(label, v, c)| {
+            for (s, x) in sum.iter_mut().zip(&v) {
+                *s += x;
+            }
+            Series {
+                label,
+                points: t.iter().copied().zip(sum.iter().copied()).collect(),
+                color: color(c),
+                kind: Kind::Bars,
+            }
+        })
+        .collect();
+    series.reverse();
+    Ok(series)
+}
+
+pub(crate) fn plot(
+    dir: &Path,
+    out: &Path,
+    formats: &[Format],
+    style: &Style,
+) -> Result<Vec<PathBuf>, PlotError> {
     let intervals = Table::read(&dir.join("intervals.csv"))?;
     let name = scenario_name(dir).unwrap_or_else(|| {
         dir.file_name()
@@ -159,11 +249,12 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
     let power_w = intervals.numbers("power_w")?;
     let kw = power_w.iter().copied().fold(0.0, f64::max) >= 10_000.0;
     let (scale, power_desc) = if kw {
-        (1e-3, "Mean power (kW)")
+        (1e-3, "Mean server power (kW)")
     } else {
-        (1.0, "Mean power (W)")
+        (1.0, "Mean server power (W)")
     };
     let hosts = intervals.numbers("active_hosts")?;
+    crate::create_out(out)?;
     let mut written = Vec::new();
 
     let fig = PowerHosts {
@@ -172,7 +263,11 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
         x_range,
         power: Series {
             label: "power".into(),
-            points: t.iter().zip(&power_w).map(|(&x, &p)| (x, p * scale)).collect(),
+            // The step at t = 0 ends no interval: its 0 W is not a power.
+            points: (1..t_s.len())
+                .filter(|&i| t_s[i] > t_s[i - 1])
+                .map(|i| (t[i], power_w[i] * scale))
+                .collect(),
             color: color(0),
             kind: Kind::Line,
         },
@@ -184,7 +279,7 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
             kind: Kind::Line,
         },
     };
-    written.extend(render(&fig, out, "power-hosts", formats)?);
+    written.extend(render(&fig, out, "power-hosts", formats, style)?);
 
     let mut sla = Vec::new();
     if intervals.has("sla_violation_s") {
@@ -212,48 +307,49 @@ pub(crate) fn plot(dir: &Path, out: &Path, formats: &[Format]) -> Result<Vec<Pat
         });
     }
     if intervals.has("migrations") && !sla.is_empty() {
-        let m = intervals.numbers("migrations")?;
         let fig = SlaMigrations {
             title: format!("{name}: SLA violation, overloads and migrations per interval"),
             x_desc,
             x_range,
             sla,
-            migrations: Series {
-                label: "migrations".into(),
-                points: t.iter().copied().zip(m).collect(),
-                color: color(4),
-                kind: Kind::Bars,
-            },
+            migrations: migration_series(&intervals, &t)?,
         };
-        written.extend(render(&fig, out, "sla-migrations", formats)?);
+        written.extend(render(&fig, out, "sla-migrations", formats, style)?);
     }
 
     if let Some(migrations) = Table::read_optional(&dir.join("migrations.csv"))?
         && !migrations.rows.is_empty()
     {
-        let mut series = vec![Series {
+        let duration = Series {
             label: format!("duration ({} migrations)", migrations.rows.len()),
             points: cdf(migrations.numbers("duration_s")?),
             color: color(0),
             kind: Kind::Step,
-        }];
-        let downtime = migrations.numbers("downtime_s")?;
-        let label = if downtime.iter().all(|&d| d == 0.0) {
-            "downtime (0 s for every migration: the model never suspends VMs)".to_string()
+        };
+        let downtime_s = migrations.numbers("downtime_s")?;
+        let max = downtime_s.iter().copied().fold(0.0, f64::max);
+        let (scale, downtime_desc) = if max > 0.0 && max < 1.0 {
+            (1e3, "Downtime per migration (ms)")
+        } else {
+            (1.0, "Downtime per migration (s)")
+        };
+        let label = if max == 0.0 {
+            "downtime: 0 s for every migration (the model never suspends VMs)".to_string()
         } else {
             "downtime".to_string()
         };
-        series.push(Series {
-            label,
-            points: cdf(downtime),
-            color: color(1),
-            kind: Kind::Step,
-        });
         let fig = MigrationCdf {
             title: format!("{name}: migration duration and downtime, CDF"),
-            series,
+            duration,
+            downtime: Series {
+                label,
+                points: cdf(downtime_s.iter().map(|d| d * scale).collect()),
+                color: color(1),
+                kind: Kind::Step,
+            },
+            downtime_desc,
         };
-        written.extend(render(&fig, out, "migration-cdf", formats)?);
+        written.extend(render(&fig, out, "migration-cdf", formats, style)?);
     }
     Ok(written)
 }
@@ -269,5 +365,104 @@ mod tests {
             [(1.0, 0.0), (1.0, 1.0 / 3.0), (2.0, 2.0 / 3.0), (3.0, 1.0)]
         );
         assert!(cdf(vec![]).is_empty());
+    }
+
+    fn table(text: &str) -> Table {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("intervals.csv");
+        std::fs::write(&path, text).unwrap();
+        Table::read(&path).unwrap()
+    }
+
+    #[test]
+    fn migrations_are_stacked_by_reason() {
+        let t = table(
+            "time_s,migrations,migrations_overload,migrations_underload,migrations_evacuation,migrations_scripted\n\
+             0,0,0,0,0,0\n300,5,2,0,3,0\n600,1,0,0,0,1\n",
+        );
+        let s = migration_series(&t, &[0.0, 1.0, 2.0]).unwrap();
+        // Tallest first: scripted on top of evacuation on top of overload.
+        let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["scripted (1)", "evacuation (host failure) (3)", "overload (2)"]
+        );
+        assert_eq!(s[0].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 1.0)]);
+        assert_eq!(s[1].points, [(0.0, 0.0), (1.0, 5.0), (2.0, 0.0)]);
+        assert_eq!(s[2].points, [(0.0, 0.0), (1.0, 2.0), (2.0, 0.0)]);
+        // A folder from before the reason columns: one series of all.
+        let old = table("time_s,migrations\n0,0\n300,4\n");
+        let s = migration_series(&old, &[0.0, 1.0]).unwrap();
+        assert_eq!((s.len(), s[0].label.as_str()), (1, "all reasons (4)"));
+        // No migrations: the legend says so, and the axis is 0..1.
+        let none = table("time_s,migrations,migrations_overload\n0,0,0\n300,0,0\n");
+        let s = migration_series(&none, &[0.0, 1.0]).unwrap();
+        assert_eq!(s[0].label, "no migrations in this run");
+        assert_eq!(
+            padded(s.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+            (0.0, 1.0)
+        );
+    }
+
+    /// failures/degraded's hosts in SLA violation from 20 700 s to 22 500 s
+    /// (a host failure at ~6 h): up, a sharp V, up again, within 6 steps.
+    const SPIKE: [f64; 7] = [0.0, 0.53, 9.0, 0.62, 6.6, 3.6, 0.0];
+
+    /// The sla-migrations figure of a run whose SLA series spikes like
+    /// failures/degraded's: no pixel of the top panel's red reaches the
+    /// bottom half, where the migrations panel is. (plotters' thick
+    /// polylines drew the sharp V's mitre far below the panel.)
+    #[test]
+    fn a_spike_stays_in_its_panel() {
+        let n = 2000;
+        let x: Vec<f64> = (0..n).map(|i| i as f64 / 10.0).collect();
+        let spiky: Vec<(f64, f64)> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (x, SPIKE.get(i % 400).copied().unwrap_or(0.0)))
+            .collect();
+        let red = color(3);
+        let fig = SlaMigrations {
+            title: "spikes".into(),
+            x_desc: "Simulated time (h)",
+            x_range: (0.0, x[n - 1]),
+            sla: vec![Series {
+                label: "hosts in SLA violation".into(),
+                points: spiky,
+                color: red,
+                kind: Kind::Line,
+            }],
+            migrations: vec![Series {
+                label: String::new(),
+                points: x.iter().map(|&x| (x, 0.0)).collect(),
+                color: color(4),
+                kind: Kind::Bars,
+            }],
+        };
+        let style = crate::Size::Screen.style(true);
+        let (w, h) = (style.width, style.height);
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            crate::draw::ensure_font().unwrap();
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            fig.draw(&root, &style).unwrap();
+            root.present().unwrap();
+        }
+        let is_red = |p: &[u8]| p == [red.0, red.1, red.2];
+        let rows_with_red: Vec<u32> = (0..h)
+            .filter(|&y| {
+                (0..w).any(|x| {
+                    let i = ((y * w + x) * 3) as usize;
+                    is_red(&buf[i..i + 3])
+                })
+            })
+            .collect();
+        assert!(!rows_with_red.is_empty(), "the spikes are drawn");
+        let lowest = *rows_with_red.last().unwrap();
+        assert!(
+            lowest < h / 2,
+            "red reaches row {lowest} of {h}: out of its panel"
+        );
     }
 }

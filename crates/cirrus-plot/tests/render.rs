@@ -71,7 +71,8 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 fn assert_drawn(path: &Path) {
     assert!(path.is_file(), "{} missing", path.display());
     let (w, h, px) = decode(path);
-    assert_eq!((w, h), (WIDTH_PX, HEIGHT_PX), "{}", path.display());
+    // A grid of more than one row of panels is taller.
+    assert!(w == WIDTH_PX && h >= HEIGHT_PX, "{}: {w} x {h}", path.display());
     let ink = px.iter().filter(|p| **p != [255, 255, 255]).count();
     let colour = px
         .iter()
@@ -142,6 +143,24 @@ fn run_folder_plots() {
         svg.contains("plot-test: power and active hosts"),
         "the title names the scenario"
     );
+
+    // A paper's one-column figure: 3.5 in at 300 dpi, no title, same names.
+    let paper = PlotOptions {
+        out_dir: Some(dir.path().join("paper")),
+        size: cirrus_plot::Size::OneColumn,
+        title: false,
+        ..PlotOptions::default()
+    };
+    let files = cirrus_plot::plot(&run_dir, &paper).unwrap();
+    assert_eq!(names(&files)[..2], ["power-hosts.png", "power-hosts.svg"]);
+    let (w, _, _) = decode(&files[0]);
+    assert_eq!(w, 1050);
+    let svg = std::fs::read_to_string(&files[1]).unwrap();
+    assert!(
+        !svg.contains("power and active hosts"),
+        "--no-title leaves the title out"
+    );
+    assert!(svg.contains("Mean server power"));
 }
 
 #[test]
@@ -167,7 +186,7 @@ fn sweep_folder_plots() {
         ..PlotOptions::default()
     };
     let files = cirrus_plot::plot(&out, &options).unwrap();
-    let expected: Vec<String> = ["energy_kwh", "slav", "slatah", "pdm", "migrations"]
+    let expected: Vec<String> = ["total_energy_kwh", "slav", "slatah", "pdm", "migrations"]
         .iter()
         .flat_map(|m| [format!("{m}-vs-threshold.png"), format!("{m}-vs-threshold.svg")])
         .chain(["energy-vs-slav.png".to_string(), "energy-vs-slav.svg".to_string()])
@@ -177,7 +196,17 @@ fn sweep_folder_plots() {
         assert_drawn(f);
     }
     let svg = std::fs::read_to_string(out.join("plots/energy-vs-slav.svg")).unwrap();
-    assert!(svg.contains("plot-sweep: energy vs SLAV per selection"));
+    assert!(svg.contains("plot-sweep: total energy vs SLAV per selection"));
+    let svg = std::fs::read_to_string(out.join("plots/total_energy_kwh-vs-threshold.svg")).unwrap();
+    assert!(
+        svg.contains("Total energy (kWh)"),
+        "the energy axis says which energy"
+    );
+    let svg = std::fs::read_to_string(out.join("plots/slav-vs-threshold.svg")).unwrap();
+    assert!(
+        svg.contains("SLAV = SLATAH × PDM (%)"),
+        "fractions are drawn in %"
+    );
 
     // A categorical x axis, one series, a chosen metric.
     let by_selection = PlotOptions {
@@ -186,6 +215,7 @@ fn sweep_folder_plots() {
         x: Some("selection".into()),
         series: Some("none".into()),
         metrics: vec!["active_hosts_mean".into()],
+        ..PlotOptions::default()
     };
     let files = cirrus_plot::plot(&out, &by_selection).unwrap();
     assert_eq!(
@@ -193,8 +223,21 @@ fn sweep_folder_plots() {
         ["active_hosts_mean-vs-selection.png", "energy-vs-slav.png"]
     );
     for f in &files {
-        assert_drawn_png_only(f);
+        // Three panels (one per threshold), stacked: a taller figure.
+        assert_drawn_png_only(f, true);
     }
+
+    // Server energy on request, named on the axis and in the file name.
+    let servers = PlotOptions {
+        out_dir: Some(dir.path().join("servers")),
+        formats: vec![Format::Svg],
+        energy: cirrus_plot::Energy::Servers,
+        ..PlotOptions::default()
+    };
+    let files = cirrus_plot::plot(&out, &servers).unwrap();
+    assert_eq!(names(&files)[0], "energy_kwh-vs-threshold.svg");
+    let svg = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(svg.contains("Server energy (kWh)"));
 
     // Errors name the folder or file and what is wrong.
     let bad_axis = PlotOptions {
@@ -209,19 +252,29 @@ fn sweep_folder_plots() {
         "{e}"
     );
     let bad_metric = PlotOptions {
-        metrics: vec!["energy".into()],
+        metrics: vec!["energy_j".into()],
         ..PlotOptions::default()
     };
     let e = cirrus_plot::plot(&out, &bad_metric).unwrap_err().to_string();
-    assert!(e.contains("runs.csv: no column \"energy\""), "{e}");
+    assert!(e.contains("runs.csv: no column \"energy_j\""), "{e}");
+    let bad_filter = PlotOptions {
+        filters: vec![("selection".into(), "xyz".into())],
+        ..PlotOptions::default()
+    };
+    let e = cirrus_plot::plot(&out, &bad_filter).unwrap_err().to_string();
+    assert!(
+        e.contains("--where selection=xyz: axis selection has no value \"xyz\"; its values are: mmt, rs"),
+        "{e}"
+    );
     let e = cirrus_plot::plot(dir.path(), &PlotOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("neither a run folder"), "{e}");
 }
 
-fn assert_drawn_png_only(path: &Path) {
+fn assert_drawn_png_only(path: &Path, taller: bool) {
     let (w, h, px) = decode(path);
-    assert_eq!((w, h), (WIDTH_PX, HEIGHT_PX));
+    assert_eq!(w, WIDTH_PX);
+    assert_eq!(h > HEIGHT_PX, taller, "{}: height {h}", path.display());
     assert!(px.iter().filter(|p| **p != [255, 255, 255]).count() > px.len() / 100);
 }

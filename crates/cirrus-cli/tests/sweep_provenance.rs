@@ -143,16 +143,18 @@ fn every_run_of_a_sweep_says_what_made_it_and_its_overrides_repeat_it() {
             .map(|o| o.as_str().unwrap())
             .collect();
         let threshold = if run < 2 { "0.7" } else { "0.9" };
+        // The run's seed (as in runs.csv), derived from the file's, is the last override:
+        // loading drew with it too.
+        assert_eq!(m["seed"].to_string(), column(&runs, "seed")[run]);
+        assert_eq!(m["sweep"]["scenario_seed"], 5);
         assert_eq!(
             overrides,
             [
                 "simulation.duration_s=14400".to_string(),
-                format!("consolidation.detector.threshold={threshold}")
+                format!("consolidation.detector.threshold={threshold}"),
+                format!("simulation.seed={}", m["seed"]),
             ]
         );
-        // The run's seed (as in runs.csv); loading drew with the file's.
-        assert_eq!(m["seed"].to_string(), column(&runs, "seed")[run]);
-        assert_eq!(m["sweep"]["scenario_seed"], 5);
         let resolved = std::fs::read_to_string(run_dir.join("scenario.resolved.toml")).unwrap();
         assert!(
             resolved.contains(&format!("threshold = {threshold}")),
@@ -160,32 +162,19 @@ fn every_run_of_a_sweep_says_what_made_it_and_its_overrides_repeat_it() {
         );
         assert!(
             resolved.contains(&format!(
-                "streams were seeded\n# with {} (the sweep's seed rule)",
+                "its seed {} is the sweep's seed\n# rule applied to the scenario's simulation.seed = 5.",
                 m["seed"]
             )),
             "{resolved}"
         );
-        assert!(resolved.contains("seed = 5"), "{resolved}");
         assert_eq!(
             m["scenario_sha256"],
             cirrus_output::sha256_hex(&std::fs::read(d.join("base.toml")).unwrap())
         );
     }
-    // `cirrus run` with the manifest's scenario, overrides and seed gives the run's summary, byte
-    // for byte, when the run's streams draw nothing (MMT selection; RS would draw with the seed).
-    ok(&cirrus(
-        d,
-        &[
-            "sweep",
-            "sweep.toml",
-            "--out",
-            "mmt",
-            "--run-outputs",
-            "--set",
-            "consolidation.selection.name=mmt",
-        ],
-    ));
-    let run_dir = d.join("mmt/runs/000001");
+    // `cirrus run` with the manifest's scenario and overrides gives the run's summary, byte for
+    // byte, seed included: loading and the run's streams (RS selection) drew with the run's seed.
+    let run_dir = d.join("out/runs/000001");
     let m = json(&run_dir.join("manifest.json"));
     let mut args = vec![
         "run".to_string(),
@@ -198,23 +187,34 @@ fn every_run_of_a_sweep_says_what_made_it_and_its_overrides_repeat_it() {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     ok(&cirrus(d, &args));
-    let summary = |dir: &Path| {
-        let mut s = json(&dir.join("summary.json"));
-        s["seed"] = serde_json::Value::Null;
-        s
-    };
+    let summary = |dir: &Path| json(&dir.join("summary.json"));
     let (again, swept) = (summary(&d.join("again")), summary(&run_dir));
     assert_eq!(again, swept);
     assert!(swept["migrations"].as_u64().unwrap() > 0, "{swept}");
-    // Replications differ: the seed is recorded, not the file's.
-    let seeds: Vec<u64> = (0..2)
-        .map(|r| {
-            json(&d.join(format!("out/runs/{r:06}/manifest.json")))["seed"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+
+    // Replications draw their own synthetic demand: with MMT selection the simulation draws
+    // nothing, so two replications of a point differ only through what loading drew.
+    ok(&cirrus(
+        d,
+        &[
+            "sweep",
+            "sweep.toml",
+            "--out",
+            "mmt",
+            "--set",
+            "consolidation.selection.name=mmt",
+        ],
+    ));
+    let mmt = std::fs::read_to_string(d.join("mmt/runs.csv")).unwrap();
+    let energy = column(&mmt, "energy_kwh");
+    let seeds = column(&mmt, "seed");
     assert_ne!(seeds[0], seeds[1]);
+    assert_ne!(
+        energy[0], energy[1],
+        "replications of one point drew the same workload"
+    );
+    // Common random numbers: replication r has the same seed, hence demand, at every point.
+    assert_eq!(seeds[0], seeds[2]);
 }
 
 #[test]
@@ -373,4 +373,32 @@ fn validate_recognises_a_sweep_file_and_checks_every_variant() {
     // A scenario file is still validated as one.
     let printed = ok(&cirrus(d, &["validate", "base.toml"]));
     assert!(printed.contains("base.toml: ok (20 hosts, 40 VMs"), "{printed}");
+}
+
+/// Seeds span `u64` (a sweep derives them over the whole range), beyond what a TOML integer
+/// holds: `--seed` and `--set simulation.seed=` take them, and the manifest's overrides repeat them.
+#[test]
+fn seeds_beyond_toml_integers_are_accepted() {
+    let dir = setup(SWEEP);
+    let d = dir.path();
+    let max = u64::MAX.to_string();
+    ok(&cirrus(d, &["run", "base.toml", "--out", "a", "--seed", &max]));
+    let m = json(&d.join("a/manifest.json"));
+    assert_eq!(m["seed"].as_u64(), Some(u64::MAX));
+    assert_eq!(json(&d.join("a/summary.json"))["seed"].as_u64(), Some(u64::MAX));
+    let set = format!("simulation.seed={max}");
+    ok(&cirrus(d, &["run", "base.toml", "--out", "b", "--set", &set]));
+    assert_eq!(json(&d.join("a/summary.json")), json(&d.join("b/summary.json")));
+    let err = bad_input(&cirrus(
+        d,
+        &[
+            "run",
+            "base.toml",
+            "--out",
+            "c",
+            "--set",
+            "simulation.seed=18446744073709551616",
+        ],
+    ));
+    assert!(err.contains("simulation.seed"), "{err}");
 }

@@ -61,10 +61,10 @@ pub struct SweepRun {
     pub replication: usize,
     /// The point's label on each axis.
     pub labels: Vec<String>,
-    /// The scenario's `simulation.seed` after the overrides: what loading
-    /// drew with (synthetic workloads, arrivals), the same for every
-    /// replication of a point. The run's own streams use the manifest's
-    /// `seed`, derived by the sweep's seed rule.
+    /// The scenario's `simulation.seed` after the sweep's overrides (the
+    /// seed override aside): the base from which the sweep derived the run's
+    /// `seed` when the sweep gives no seed of its own. The run was loaded and
+    /// run with the manifest's `seed`, its last override.
     pub scenario_seed: u64,
     /// Free parameters handed to the code that built the run (`param.NAME`
     /// axes), as `NAME=value`: not part of the scenario.

@@ -353,10 +353,60 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
 /// Text that is not TOML or an override that does not apply; [`load`] reports
 /// both with their location.
 pub fn resolved_toml(text: &str, overrides: &[String]) -> Result<String, String> {
+    toml::to_string_pretty(&resolved_value(text, overrides)?).map_err(|e| e.to_string())
+}
+
+/// The `simulation.seed` of the scenario `text` with `overrides` applied (0
+/// when absent, as [`load`] takes it), read without building anything: a sweep
+/// derives each run's seed from it before loading the run.
+///
+/// # Errors
+/// As [`resolved_toml`], and a seed that is not a non-negative integer;
+/// [`load`] reports each with its location.
+pub fn resolved_seed(text: &str, overrides: &[String]) -> Result<u64, String> {
+    let value = resolved_value(text, overrides)?;
+    match value.get("simulation").and_then(|s| s.get("seed")) {
+        None => Ok(0),
+        Some(toml::Value::Integer(i)) => {
+            u64::try_from(*i).map_err(|_| format!("simulation.seed: {i} is negative"))
+        }
+        // Seeds beyond TOML's integer range are written as decimal strings.
+        Some(toml::Value::String(text)) => text
+            .parse()
+            .map_err(|_| format!("simulation.seed: an integer is expected, found \"{text}\"")),
+        Some(other) => Err(format!("simulation.seed: an integer is expected, found {other}")),
+    }
+}
+
+fn resolved_value(text: &str, overrides: &[String]) -> Result<toml::Value, String> {
     let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut value = toml::Value::Table(table);
     for arg in overrides {
         overrides::apply(&mut value, &overrides::parse(arg)?)?;
     }
-    toml::to_string_pretty(&value).map_err(|e| e.to_string())
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolved_seed;
+
+    #[test]
+    fn resolved_seed_follows_the_overrides() {
+        let text = "[simulation]\nseed = 5\nduration_s = 10.0\n";
+        assert_eq!(resolved_seed(text, &[]), Ok(5));
+        assert_eq!(resolved_seed(text, &["simulation.seed=9".into()]), Ok(9));
+        assert_eq!(resolved_seed("[simulation]\nduration_s = 1.0\n", &[]), Ok(0));
+        assert!(
+            resolved_seed(text, &["simulation.seed=-1".into()])
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(resolved_seed(text, &["simulation.seed=\"x\"".into()]).is_err());
+        // Beyond i64, as an override writes it (a bare string).
+        assert_eq!(
+            resolved_seed(text, &["simulation.seed=18446744073709551615".into()]),
+            Ok(u64::MAX)
+        );
+    }
 }

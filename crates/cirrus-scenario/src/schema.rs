@@ -74,12 +74,37 @@ pub struct SimulationSection {
     /// Add a last step at `duration_s` (CloudSim: false).
     #[serde(default = "yes")]
     pub step_at_end: bool,
-    /// Seed of every RNG stream.
-    #[serde(default)]
+    /// Seed of every RNG stream: any `u64`. TOML integers stop at 2⁶³ − 1, so a
+    /// larger seed (a sweep derives seeds over the whole range) is written as a
+    /// quoted decimal string, `seed = "9481920188874561249"`.
+    #[serde(default, deserialize_with = "seed")]
     pub seed: u64,
     /// Retire VMs whose demand is exactly 0 at a step (CloudSim: true).
     #[serde(default)]
     pub finish_idle_vms: bool,
+}
+
+/// A seed: a non-negative TOML integer, or a decimal string for seeds beyond
+/// TOML's integer range.
+fn seed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct SeedVisitor;
+    impl serde::de::Visitor<'_> for SeedVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer in 0..=18446744073709551615 (quoted beyond 9223372036854775807)")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            v.parse()
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    d.deserialize_any(SeedVisitor)
 }
 
 fn yes() -> bool {

@@ -203,12 +203,18 @@ pub struct SweepReport {
 /// A loaded scenario, or the (shareable) error loading it.
 type Loaded = Result<Arc<Scenario>, Arc<SweepError>>;
 
-/// Loaded scenarios shared by runs with the same scenario file and
-/// overrides, dropped once their last pending run is done (a PlanetLab day
-/// holds ~2.5 MB of traces; a grid of days × policies would otherwise keep
-/// them all).
+/// Loaded scenarios shared by runs with the same scenario file, overrides and
+/// seed, dropped once their last pending run is done (a PlanetLab day holds
+/// ~2.5 MB of traces; a grid of days × policies would otherwise keep them all).
+///
+/// Each run is loaded with its own seed (`simulation.seed` set to the seed the
+/// sweep's rule derives), so what loading draws (synthetic demand, arrivals,
+/// lifetimes) differs between replications and, with `seeds = "common"`, is
+/// the same for every point of one replication.
 struct Cache {
     entries: Mutex<HashMap<LoadKey, Shared>>,
+    /// Per run index: what it loads and its seeds.
+    loads: HashMap<usize, RunLoad>,
 }
 
 /// One load, shared by the runs that need it, and how many of them are pending.
@@ -217,24 +223,73 @@ type Shared = (Arc<OnceLock<Loaded>>, usize);
 /// Scenario file and overrides: what a loaded scenario depends on.
 type LoadKey = (PathBuf, Vec<String>);
 
+/// How one run is loaded.
+#[derive(Debug, Clone)]
+struct RunLoad {
+    /// The run's overrides, then `simulation.seed=<seed>` (absent when the
+    /// file could not be read: loading it then reports the located error).
+    key: LoadKey,
+    /// The scenario's own `simulation.seed` after the sweep's overrides.
+    file_seed: u64,
+    /// The seed the sweep's rule derived for the run.
+    seed: u64,
+}
+
+impl RunLoad {
+    fn of(plan: &Plan, run: &PlannedRun, file_seeds: &mut HashMap<LoadKey, Option<u64>>) -> Self {
+        let plain = run.load_key();
+        let file_seed = *file_seeds.entry(plain.clone()).or_insert_with(|| {
+            let text = std::fs::read_to_string(&run.scenario).ok()?;
+            cirrus_scenario::resolved_seed(&text, &run.overrides).ok()
+        });
+        match file_seed {
+            Some(file_seed) => {
+                let seed = plan.run_seed(run, file_seed);
+                let (path, mut overrides) = plain;
+                overrides.push(format!("simulation.seed={seed}"));
+                Self {
+                    key: (path, overrides),
+                    file_seed,
+                    seed,
+                }
+            }
+            None => Self {
+                key: plain,
+                file_seed: 0,
+                seed: plan.run_seed(run, 0),
+            },
+        }
+    }
+}
+
 impl Cache {
-    fn new(pending: &[&PlannedRun]) -> Self {
+    fn new(plan: &Plan, pending: &[&PlannedRun]) -> Self {
+        let mut file_seeds = HashMap::new();
         let mut entries: HashMap<LoadKey, Shared> = HashMap::new();
+        let mut loads = HashMap::with_capacity(pending.len());
         for r in pending {
-            entries.entry(r.load_key()).or_default().1 += 1;
+            let load = RunLoad::of(plan, r, &mut file_seeds);
+            entries.entry(load.key.clone()).or_default().1 += 1;
+            loads.insert(r.index, load);
         }
         Self {
             entries: Mutex::new(entries),
+            loads,
         }
     }
 
+    fn load_of(&self, run: &PlannedRun) -> &RunLoad {
+        &self.loads[&run.index]
+    }
+
     fn get(&self, plan: &Plan, run: &PlannedRun) -> Loaded {
+        let key = &self.load_of(run).key;
         let cell = {
             let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&run.load_key()).map(|(c, _)| Arc::clone(c))
+            map.get(key).map(|(c, _)| Arc::clone(c))
         };
         let load = || {
-            cirrus_scenario::load(&run.scenario, &run.overrides)
+            cirrus_scenario::load(&key.0, &key.1)
                 .map(Arc::new)
                 .map_err(|e| Arc::new(plan.scenario_error(run, &e)))
         };
@@ -246,11 +301,11 @@ impl Cache {
 
     fn release(&self, run: &PlannedRun) {
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let key = run.load_key();
-        if let Some((_, n)) = map.get_mut(&key) {
+        let key = &self.load_of(run).key;
+        if let Some((_, n)) = map.get_mut(key) {
             *n -= 1;
             if *n == 0 {
-                map.remove(&key);
+                map.remove(key);
             }
         }
     }
@@ -298,7 +353,7 @@ pub fn run(
         .build()
         .map_err(|e| pool_error(out, jobs, &e))?;
 
-    let cache = Cache::new(&pending);
+    let cache = Cache::new(plan, &pending);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<SweepError>> = Mutex::new(None);
@@ -391,9 +446,10 @@ fn execute(
         other => plan.run_error(run, other.to_string()),
     })?;
     let started = Instant::now();
+    let load = cache.load_of(run);
     let mut config = scenario.config.clone();
-    config.seed = plan.run_seed(run, scenario.config.seed);
-    let provenance = run_provenance(plan, run, &scenario, config.seed, options, started_at)?;
+    config.seed = load.seed;
+    let provenance = run_provenance(plan, run, &scenario, load, options, started_at)?;
     let ctx = RunContext { run, config };
     let sim = factory
         .simulation(&scenario, &ctx)
@@ -432,31 +488,30 @@ fn execute(
 }
 
 /// What made `run`, as `cirrus run` records it: the scenario file and the
-/// overrides it was loaded with (the sweep's `set`, the command line's, then
-/// the axis values), and the run's seed. The seed is not an override: loading
-/// drew with the scenario's own `simulation.seed` (synthetic workloads,
-/// arrivals, shared by the runs of a point), the run's streams with its seed;
-/// both are recorded.
+/// overrides it was loaded with (the sweep's `set`, the command line's, the
+/// axis values, then `simulation.seed` = the run's seed), so that `cirrus run`
+/// with the same file and overrides repeats the run.
 fn run_provenance(
     plan: &Plan,
     run: &PlannedRun,
     scenario: &Scenario,
-    seed: u64,
+    load: &RunLoad,
     options: &RunOptions,
     started: std::time::SystemTime,
 ) -> Result<Provenance, SweepError> {
     let path = &run.scenario;
     let bytes = std::fs::read(path).map_err(|e| plan.run_error(run, format!("{}: {e}", path.display())))?;
-    let overrides = &run.overrides;
+    let overrides = &load.key.1;
+    let seed = load.seed;
     let body = cirrus_scenario::resolved_toml(&String::from_utf8_lossy(&bytes), overrides)
         .map_err(|e| plan.run_error(run, format!("{}: {e}", path.display())))?;
     let resolved = format!(
-        "# Run {} of sweep {} ({}): loaded as below; its simulation's random streams were seeded\n\
-         # with {seed} (the sweep's seed rule), what loading drew with simulation.seed = {}.\n\n{body}",
+        "# Run {} of sweep {} ({}): loaded and run as below; its seed {seed} is the sweep's seed\n\
+         # rule applied to the scenario's simulation.seed = {}.\n\n{body}",
         run.index,
         plan.spec().name,
         run.describe(plan),
-        scenario.config.seed
+        load.file_seed
     );
     let source = ScenarioSource {
         path,
@@ -479,7 +534,7 @@ fn run_provenance(
         point: run.point,
         replication: run.replication,
         labels: run.labels.clone(),
-        scenario_seed: scenario.config.seed,
+        scenario_seed: load.file_seed,
         params: run.params.iter().map(|(n, v)| format!("{n}={v}")).collect(),
     }))
 }

@@ -602,6 +602,29 @@ impl SweepSpec {
                 format!("the grid has {total} runs (points x replications); at most {MAX_RUNS}"),
             ));
         }
+        if self.seed.is_some() {
+            // Each run's seed derives from the sweep's seed, else from the scenario's
+            // simulation.seed: a sweep that sets both would silently ignore the latter.
+            let setter = seen_keys
+                .iter()
+                .find(|(k, _)| overlaps(k, SEED_KEY))
+                .map(|(_, at)| at.clone())
+                .or_else(|| {
+                    self.overrides
+                        .iter()
+                        .find(|(k, _)| overlaps(k, SEED_KEY))
+                        .map(|(k, v)| format!("--set {k}={v}"))
+                });
+            if let Some(at) = setter {
+                return Err(self.invalid(
+                    "sweep.seed",
+                    format!(
+                        "{SEED_KEY} is also set (by {at}); each run's seed derives from one of them: \
+                         drop `seed` here to derive from {SEED_KEY}, or stop setting it"
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -662,6 +685,9 @@ fn first_duplicate(items: &[String]) -> Option<(usize, usize)> {
 
 /// Whether setting `a` and `b` would touch the same value (one is the other
 /// or contains it).
+/// The scenario key a run's seed is loaded into.
+pub(crate) const SEED_KEY: &str = "simulation.seed";
+
 pub(crate) fn overlaps(a: &str, b: &str) -> bool {
     let within =
         |x: &str, y: &str| x == y || x.starts_with(&format!("{y}.")) || x.starts_with(&format!("{y}["));
@@ -750,6 +776,26 @@ values = [["../t/a", "../t/o/a.txt"], ["../t/b", "../t/o/b.txt"]]
         assert_eq!(s.axes[1].labels, ["a / a.txt", "b / b.txt"]);
         assert_eq!(s.set[0].1, Value::Integer(3600));
         assert_eq!(s.resolve("../base.toml"), Path::new("sweeps/../base.toml"));
+    }
+
+    #[test]
+    fn a_sweep_seed_and_a_simulation_seed_axis_are_refused_together() {
+        let axis = "\n[[axes]]\nkey = \"simulation.seed\"\nvalues = [1, 2]\n";
+        let e = load(&format!(
+            "[sweep]\nname = \"s\"\nscenario = \"b.toml\"\nseed = 3\n{axis}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("sweeps/s.toml:4:1: sweep.seed:"), "{e}");
+        assert!(e.contains("also set (by axes[0].key)"), "{e}");
+        // Either alone is fine.
+        load(&format!("[sweep]\nname = \"s\"\nscenario = \"b.toml\"\n{axis}")).unwrap();
+        let e = load(
+            "[sweep]\nname = \"s\"\nscenario = \"b.toml\"\nseed = 3\nset = [\"simulation={ seed = 4 }\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("also set (by sweep.set[0])"), "{e}");
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub(crate) fn print_text(result: &RunResult, ctx: &Context<'_>) {
             48
         )
     );
-    out!("host shutdowns {}", s.sla.host_shutdowns);
+    out!("shutdowns     {} (hosts switched off)", s.sla.host_shutdowns);
     out!("{}", placement_line(result, ctx.racks));
     if let Some(line) = migration_line(result) {
         out!("{line}");

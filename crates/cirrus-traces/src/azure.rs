@@ -7,7 +7,8 @@
 //! column names its analysis notebooks give the header-less files
 //! (`analysis/Azure 2019 Public Dataset V2 - Trace Analysis.ipynb`). Both
 //! versions have the same two tables; files are plain comma-separated text
-//! without a header (decompress the published `.csv.gz` files first).
+//! without a header, published gzip-compressed (`.csv.gz`), read as they are
+//! or decompressed (see the crate docs on compression).
 //!
 //! `vm_cpu_readings-file-N-of-M.csv` — one 5-minute CPU reading per line, the
 //! readings of many VMs interleaved:
@@ -181,7 +182,7 @@ pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<
     list_dir(
         dir,
         limits,
-        "vm_cpu_readings-file-N-of-M.csv files; decompress .csv.gz files first",
+        "vm_cpu_readings-file-N-of-M.csv files, or .csv.gz",
         |name| {
             let (n, m) = name
                 .strip_prefix("vm_cpu_readings-file-")?

@@ -230,7 +230,10 @@ fn read_vm(
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
-        .map(|n| n.strip_suffix(".csv").unwrap_or(n))
+        .map(|n| {
+            let n = crate::source::strip_gz(n);
+            n.strip_suffix(".csv").unwrap_or(n)
+        })
         .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))?;
     let mut records = CsvRecords::open(path, b';', &options.limits, "trace file")?;
     let mut stamps: Vec<Stamp> = Vec::new();

@@ -6,7 +6,7 @@
 //! Hellerstein, *Google cluster-usage traces: format + schema*, 2011/2014)
 //! and its `schema.csv`, linked from `ClusterData2011_2.md` in
 //! github.com/google/cluster-data. `task_usage/part-NNNNN-of-00500.csv`
-//! (decompress the published `.csv.gz` first) holds comma-separated lines
+//! (published as `.csv.gz`, read compressed or not) holds comma-separated lines
 //! without a header, one per task per measurement period:
 //!
 //! | # | column | unit |
@@ -146,7 +146,7 @@ pub fn list_google_task_usage_files(
     list_dir(
         dir,
         limits,
-        "part-NNNNN-of-NNNNN.csv files; decompress .csv.gz files first",
+        "part-NNNNN-of-NNNNN.csv files, or .csv.gz",
         |name| {
             let (n, m) = name
                 .strip_prefix("part-")?

@@ -18,6 +18,18 @@
 //! - [`swf`]: the Standard Workload Format of the Parallel Workloads Archive:
 //!   each job becomes a VM that lives for the job's run time.
 //!
+//! # Compression
+//! Every reader (PlanetLab days and order files, failure traces, Azure
+//! readings and vmtable, Google `task_usage`, Bitbrains, SWF) reads a file
+//! that starts with the gzip magic bytes `1f 8b` as gzip, whatever its name,
+//! decompressing it while streaming (no temporary file; concatenated gzip
+//! members are all read). Line numbers in errors are lines of the
+//! decompressed text, and the size limits apply to the decompressed bytes.
+//! Corrupt or truncated compressed data is an error naming the file (and the
+//! line reached). Folder listings accept `name.csv.gz` where they accept
+//! `name.csv`, and leave out a `name.gz` that sits next to its decompressed
+//! `name`.
+//!
 //! Every format but PlanetLab's reads into [`TracedVm`]s — a utilisation trace
 //! plus arrival, departure and the size hints the format records — through a
 //! `…Trace` struct implementing [`WorkloadTrace`]; [`PlanetLabTrace`] adapts

@@ -225,13 +225,14 @@ fn trait_and_directory_listing() {
         listed,
         [
             "vm_cpu_readings-file-2-of-12.csv",
+            "vm_cpu_readings-file-3-of-12.csv.gz",
             "vm_cpu_readings-file-10-of-12.csv"
         ]
     );
 
     let empty = tempfile::tempdir().unwrap();
     let err = list_azure_reading_files(empty.path(), &TraceLimits::default()).unwrap_err();
-    assert_error(&err, empty.path(), None, &["no trace files", "decompress"]);
+    assert_error(&err, empty.path(), None, &["no trace files", ".csv.gz"]);
 
     let trace = AzureTrace {
         readings: list_azure_reading_files(&data("azure"), &TraceLimits::default()).unwrap(),

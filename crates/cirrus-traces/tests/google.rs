@@ -181,8 +181,8 @@ fn files_are_merged_and_listed_in_part_order() {
     let (_dir, paths) = files(&[
         ("part-00010-of-00500.csv", b"600000000,900000000,1,0,1,0.2,0.1\n"),
         ("part-00002-of-00500.csv", b"0,300000000,1,0,1,0.1,0.1\n"),
-        ("part-00003-of-00500.csv.gz", b"junk"),
         ("task_events.csv", b"junk"),
+        ("part-00003-of-00500.txt", b"junk"),
     ]);
     let dir = paths[0].parent().unwrap();
     let listed = list_google_task_usage_files(dir, &TraceLimits::default()).unwrap();

@@ -78,6 +78,7 @@ use cirrus::workload::UtilizationTrace;
 use csv::ByteRecord;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
     At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
@@ -102,6 +103,21 @@ const READING_LAYOUT: &str = "timestamp, vm id, min cpu, max cpu, avg cpu";
 const VMTABLE_LAYOUT: &str = "vm id, subscription id, deployment id, created, deleted, max cpu, avg cpu, \
                               p95 max cpu, category, core count bucket, memory bucket";
 
+/// When a VM with a vmtable row leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AzureDeparture {
+    /// At the end of its last reading when its deletion comes more than one
+    /// interval later (the readings loaded stop before the VM's recorded
+    /// end: a slice or a window of the month); otherwise at its deletion
+    /// time (the default). Counted in
+    /// [`LoadReport::vms_leaving_at_last_reading`](crate::LoadReport::vms_leaving_at_last_reading).
+    #[default]
+    LastReading,
+    /// At its deletion time, never before the end of its last reading: the
+    /// last reading is held to the deletion, however far away.
+    Deletion,
+}
+
 /// Which of a reading's three CPU columns is the utilisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AzureCpu {
@@ -125,8 +141,11 @@ pub struct AzureOptions {
     pub duplicates: Duplicates,
     /// Missing samples between readings (default: hold the previous value).
     pub gaps: Gaps,
-    /// A percentage above 100 (default: error).
+    /// A percentage above 100 (default: error; `Keep` clamps).
     pub over_capacity: OverCapacity,
+    /// When a VM with a vmtable row leaves (default: at its last reading
+    /// when the readings stop before its deletion).
+    pub departure: AzureDeparture,
     /// Cores for the open core-count bucket `>24` (default 30).
     pub open_core_bucket_cores: u32,
     /// Memory in GB for the open memory bucket `>64` (default 70).
@@ -151,6 +170,7 @@ impl Default for AzureOptions {
             duplicates: Duplicates::default(),
             gaps: Gaps::default(),
             over_capacity: OverCapacity::default(),
+            departure: AzureDeparture::default(),
             open_core_bucket_cores: Self::DEFAULT_OPEN_CORE_BUCKET_CORES,
             open_memory_bucket_gb: Self::DEFAULT_OPEN_MEMORY_BUCKET_GB,
             limits: TraceLimits::default(),
@@ -171,8 +191,8 @@ pub struct AzureTrace {
 }
 
 impl WorkloadTrace for AzureTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_azure(&self.readings, self.vmtable.as_deref(), &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_azure(&self.readings, self.vmtable.as_deref(), &self.options)
     }
 }
 
@@ -216,6 +236,16 @@ pub fn read_azure(
     vmtable: Option<&Path>,
     options: &AzureOptions,
 ) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_azure(readings, vmtable, options).map(|l| l.vms)
+}
+
+/// As [`read_azure`], with the [`LoadReport`].
+pub fn load_azure(
+    readings: &[PathBuf],
+    vmtable: Option<&Path>,
+    options: &AzureOptions,
+) -> Result<LoadedTrace, TraceFileError> {
+    let mut report = LoadReport::new("azure");
     check_file_count(readings, &options.limits, "vm_cpu_readings")?;
     check_options(&readings[0], options)?;
     let limits = &options.limits;
@@ -226,15 +256,19 @@ pub fn read_azure(
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         let mut records = CsvRecords::open(path, b',', limits, "reading file")?;
+        report.files_read += 1;
+        report.gzip_files += u64::from(records.is_gzip());
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
             at.check_columns(r, 5..=5, READING_LAYOUT)?;
             budget.take(at)?;
+            report.records_read += 1;
             let t_s = at.non_negative(r, 0, "timestamp")?;
             let id = vm_id(at, r, 1)?;
-            let min = percent(at, r, 2, "min cpu", options.over_capacity)?;
-            let max = percent(at, r, 3, "max cpu", options.over_capacity)?;
-            let avg = percent(at, r, 4, "avg cpu", options.over_capacity)?;
+            let over = options.over_capacity;
+            let min = percent(at, r, 2, "min cpu", over, &mut report)?;
+            let max = percent(at, r, 3, "max cpu", over, &mut report)?;
+            let avg = percent(at, r, 4, "avg cpu", over, &mut report)?;
             let value = match options.cpu_column {
                 AzureCpu::Min => min,
                 AzureCpu::Max => max,
@@ -267,7 +301,7 @@ pub fn read_azure(
         names[v] = name;
     }
     let rows = match vmtable {
-        Some(path) => Some(read_vmtable(path, &names, options)?),
+        Some(path) => Some(read_vmtable(path, &names, options, &mut report)?),
         None => None,
     };
     let rules = GridRules {
@@ -279,7 +313,7 @@ pub fn read_azure(
     };
     let mut out = Vec::with_capacity(vms.len());
     for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
-        let (t0, slots) = grid(&name, &vm.stamps, &rules)?;
+        let (t0, slots) = grid(&name, &vm.stamps, &rules, &mut report)?;
         let samples: Vec<f64> = slots
             .iter()
             .map(|s| match *s {
@@ -317,7 +351,14 @@ pub fn read_azure(
                     format!("VM {:?} has no row in {}", traced.name, vmtable.display()),
                 ));
             };
-            traced.departure_s = Some(row.deleted_s.max(end_s));
+            let stops_early = row.deleted_s > end_s + options.interval_s;
+            traced.departure_s = Some(match options.departure {
+                AzureDeparture::LastReading if stops_early => {
+                    report.vms_leaving_at_last_reading += 1;
+                    end_s
+                }
+                _ => row.deleted_s.max(end_s),
+            });
             traced.cores = Some(row.cores);
             traced.ram_mb = Some(row.ram_mb);
         }
@@ -325,7 +366,8 @@ pub fn read_azure(
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    Ok(out)
+    report.vms_read = out.len() as u64;
+    Ok(LoadedTrace { vms: out, report })
 }
 
 /// Reads the vmtable, keeping the rows of the VMs in `names` (indexed like
@@ -334,10 +376,13 @@ fn read_vmtable(
     path: &Path,
     names: &[Box<str>],
     options: &AzureOptions,
+    report: &mut LoadReport,
 ) -> Result<Vec<Option<Row>>, TraceFileError> {
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
     let mut rows: Vec<Option<Row>> = vec![None; names.len()];
     let mut records = CsvRecords::open(path, b',', &options.limits, "vmtable")?;
+    report.files_read += 1;
+    report.gzip_files += u64::from(records.is_gzip());
     while let Some((line, r)) = records.next_record()? {
         let at = At { path, line };
         at.check_columns(r, 11..=11, VMTABLE_LAYOUT)?;
@@ -350,7 +395,8 @@ fn read_vmtable(
             )));
         }
         for (column, name) in [(5, "max cpu"), (6, "avg cpu"), (7, "p95 max cpu")] {
-            percent(at, r, column, name, options.over_capacity)?;
+            // The vmtable's statistics are checked, not used: not counted.
+            percent(at, r, column, name, options.over_capacity, &mut LoadReport::default())?;
         }
         at.text(r, 8, "vm category")?;
         let cores = bucket(
@@ -400,20 +446,26 @@ fn vm_id<'r>(at: At<'_>, r: &'r ByteRecord, index: usize) -> Result<&'r str, Tra
     Ok(id)
 }
 
-/// A percentage in 0..=100 in field `index`; above 100 follows `over`.
+/// A percentage in 0..=100 in field `index`; above 100 follows `over`
+/// (counted in `report`).
 fn percent(
     at: At<'_>,
     r: &ByteRecord,
     index: usize,
     name: &str,
     over: OverCapacity,
+    report: &mut LoadReport,
 ) -> Result<f64, TraceFileError> {
     let value = at.non_negative(r, index, name)?;
     if value <= MAX_PERCENT {
         return Ok(value);
     }
+    report.readings_above_capacity += 1;
     match over {
-        OverCapacity::Clamp => Ok(MAX_PERCENT),
+        OverCapacity::Clamp | OverCapacity::Keep => {
+            report.readings_clamped += 1;
+            Ok(MAX_PERCENT)
+        }
         OverCapacity::Error => Err(at.err(format!(
             "column {} ({name}): {value} % is above 100 % (over_capacity = error)",
             index + 1

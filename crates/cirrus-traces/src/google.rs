@@ -64,6 +64,7 @@ use cirrus::workload::UtilizationTrace;
 use csv::ByteRecord;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{At, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
 use crate::vm_trace::{Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
 
@@ -80,30 +81,39 @@ const LAYOUT: &str = "start time, end time, job ID, task index, machine ID, CPU 
                       canonical memory usage, …";
 
 /// What a task's usage is a fraction of.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GoogleCapacity {
-    /// The task's own highest window mean (default): its busiest window is
-    /// utilisation 1.
-    #[default]
+    /// The task's own highest window mean: its busiest window is
+    /// utilisation 1, whatever its absolute load.
     PerTaskPeak,
     /// A fixed capacity in the trace's normalised units (1 = the largest
-    /// machine), the same for every task.
+    /// machine), the same for every task: absolute load. The default is
+    /// `Fixed(1.0)`, a VM the size of the largest machine.
     Fixed(f64),
+}
+
+impl Default for GoogleCapacity {
+    fn default() -> Self {
+        Self::Fixed(1.0)
+    }
 }
 
 /// How a Google `task_usage` trace is read; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoogleOptions {
-    /// What CPU usage is a fraction of (default: each task's peak).
+    /// What CPU usage is a fraction of (default: the largest machine,
+    /// `Fixed(1.0)`).
     pub cpu_capacity: GoogleCapacity,
-    /// What canonical memory usage is a fraction of (default: each task's peak).
+    /// What canonical memory usage is a fraction of (default: the largest
+    /// machine's memory, `Fixed(1.0)`).
     pub memory_capacity: GoogleCapacity,
     /// Window length in seconds (default [`GOOGLE_WINDOW_S`]); a whole
     /// number of microseconds.
     pub window_s: f64,
     /// Windows without a value (default: hold the previous value).
     pub gaps: Gaps,
-    /// Usage above a [`GoogleCapacity::Fixed`] capacity (default: error).
+    /// Usage above a [`GoogleCapacity::Fixed`] capacity (default: clamp,
+    /// counted; `Keep` clamps too).
     pub over_capacity: OverCapacity,
     /// Size limits.
     pub limits: TraceLimits,
@@ -116,7 +126,7 @@ impl Default for GoogleOptions {
             memory_capacity: GoogleCapacity::default(),
             window_s: GOOGLE_WINDOW_S,
             gaps: Gaps::default(),
-            over_capacity: OverCapacity::default(),
+            over_capacity: OverCapacity::Clamp,
             limits: TraceLimits::default(),
         }
     }
@@ -132,8 +142,8 @@ pub struct GoogleTrace {
 }
 
 impl WorkloadTrace for GoogleTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_google_task_usage(&self.files, &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_google_task_usage(&self.files, &self.options)
     }
 }
 
@@ -176,6 +186,15 @@ pub fn read_google_task_usage(
     files: &[PathBuf],
     options: &GoogleOptions,
 ) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_google_task_usage(files, options).map(|l| l.vms)
+}
+
+/// As [`read_google_task_usage`], with the [`LoadReport`].
+pub fn load_google_task_usage(
+    files: &[PathBuf],
+    options: &GoogleOptions,
+) -> Result<LoadedTrace, TraceFileError> {
+    let mut report = LoadReport::new("google");
     check_file_count(files, &options.limits, "task_usage")?;
     let window_us = check_options(&files[0], options)?;
     let limits = &options.limits;
@@ -186,10 +205,13 @@ pub fn read_google_task_usage(
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         let mut records = CsvRecords::open(path, b',', limits, "task_usage file")?;
+        report.files_read += 1;
+        report.gzip_files += u64::from(records.is_gzip());
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
             at.check_columns(r, 7..=20, LAYOUT)?;
             budget.take(at)?;
+            report.records_read += 1;
             let start_us = at.unsigned(r, 0, "start time")?;
             let end_us = at.unsigned(r, 1, "end time")?;
             if end_us < start_us {
@@ -237,11 +259,13 @@ pub fn read_google_task_usage(
             window_us,
             files,
             options,
+            &mut report,
         )?);
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    Ok(out)
+    report.vms_read = out.len() as u64;
+    Ok(LoadedTrace { vms: out, report })
 }
 
 /// Column `index` as a non-negative number, or NaN when empty (missing).
@@ -259,6 +283,7 @@ fn assemble(
     window_us: u64,
     files: &[PathBuf],
     options: &GoogleOptions,
+    report: &mut LoadReport,
 ) -> Result<TracedVm, TraceFileError> {
     let at = |r: &Record| At {
         path: files.get(r.file as usize).map_or(Path::new(""), PathBuf::as_path),
@@ -295,7 +320,7 @@ fn assemble(
     // record after it.
     let located = |w: usize| at(&records[first_in[w..].iter().flatten().next().copied().unwrap_or(0)]);
     let interval_s = window_us as f64 / MICROS_PER_S;
-    let Some(cpu) = cpu.means(name, "CPU rate", options, &located)? else {
+    let Some(cpu) = cpu.means(name, "CPU rate", options, &located, report)? else {
         return Err(at(&records[0]).err(format!("task {name}: no record has a CPU rate")));
     };
     let cpu = scale(
@@ -305,10 +330,19 @@ fn assemble(
         options.cpu_capacity,
         options.over_capacity,
         &located,
+        report,
     )?;
     let trace_error = |e: cirrus::workload::TraceError| at(&records[0]).err(e.to_string());
     let utilization = UtilizationTrace::new(name, interval_s, cpu).map_err(trace_error)?;
-    let memory_utilization = match memory.means(name, "canonical memory usage", options, &located)? {
+    // Memory gaps are the CPU's windows again: not counted twice.
+    let memory_means = memory.means(
+        name,
+        "canonical memory usage",
+        options,
+        &located,
+        &mut LoadReport::default(),
+    )?;
+    let memory_utilization = match memory_means {
         None => None,
         Some(m) => {
             let m = scale(
@@ -318,6 +352,7 @@ fn assemble(
                 options.memory_capacity,
                 options.over_capacity,
                 &located,
+                report,
             )?;
             Some(UtilizationTrace::new(name, interval_s, m).map_err(trace_error)?)
         }
@@ -365,6 +400,7 @@ impl Weighted {
         metric: &str,
         options: &GoogleOptions,
         located: &dyn Fn(usize) -> At<'a>,
+        report: &mut LoadReport,
     ) -> Result<Option<Vec<f64>>, TraceFileError> {
         let mean = |w: usize| (self.weight[w] > 0.0).then(|| self.sum[w] / self.weight[w]);
         let Some(first) = (0..self.sum.len()).find_map(mean) else {
@@ -375,6 +411,9 @@ impl Weighted {
         for w in 0..self.sum.len() {
             if mean(w).is_some_and(|m| !m.is_finite()) {
                 return Err(located(w).err(format!("task {task}: {metric} values too large to average")));
+            }
+            if mean(w).is_none() && options.gaps != Gaps::Error {
+                report.gap_slots_filled += 1;
             }
             let value = match (mean(w), options.gaps) {
                 (Some(v), _) => v,
@@ -403,6 +442,7 @@ fn scale<'a>(
     capacity: GoogleCapacity,
     over: OverCapacity,
     located: &dyn Fn(usize) -> At<'a>,
+    report: &mut LoadReport,
 ) -> Result<Vec<f64>, TraceFileError> {
     let capacity = match capacity {
         GoogleCapacity::PerTaskPeak => means.iter().copied().fold(0.0, f64::max),
@@ -418,8 +458,12 @@ fn scale<'a>(
         *m = if u <= 1.0 {
             u
         } else {
+            report.readings_above_capacity += 1;
             match over {
-                OverCapacity::Clamp => 1.0,
+                OverCapacity::Clamp | OverCapacity::Keep => {
+                    report.readings_clamped += 1;
+                    1.0
+                }
                 OverCapacity::Error => {
                     return Err(located(w).err(format!(
                         "task {task}: the window's mean {metric} {m} is above the capacity {capacity} \

@@ -51,6 +51,7 @@ use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
 use crate::source::{open_input, shown, whole_read_error};
+use crate::report::{LoadReport, LoadedTrace};
 use crate::vm_trace::{TracedVm, WorkloadTrace};
 
 /// Seconds between two PlanetLab samples (CoMon sampled every 5 minutes;
@@ -195,9 +196,16 @@ pub struct PlanetLabTrace {
 }
 
 impl WorkloadTrace for PlanetLabTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
         let traces = read_planetlab_with(&self.dir, self.order.as_deref(), &self.options)?;
-        Ok(traces.into_iter().map(TracedVm::from_utilization).collect())
+        let mut report = LoadReport::new("planetlab");
+        report.files_read = traces.len() as u64;
+        report.records_read = traces.iter().map(|t| t.samples().len() as u64).sum();
+        report.vms_read = traces.len() as u64;
+        Ok(LoadedTrace {
+            vms: traces.into_iter().map(TracedVm::from_utilization).collect(),
+            report,
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use csv::ByteRecord;
 use flate2::read::MultiGzDecoder;
 
 use crate::error::TraceFileError;
+use crate::report::LoadReport;
 use crate::vm_trace::{Duplicates, Gaps, TraceLimits};
 
 /// How many characters of an offending field an error message quotes, so
@@ -649,11 +650,14 @@ pub(crate) struct GridRules<'a> {
 /// slot `round((t_i − t_first) / interval)`. Returns the first reading's time
 /// and one [`Slot`] per sample, first to last. Two readings on one slot
 /// follow `rules.duplicates` ("last" = later in the input); empty slots
-/// between readings follow `rules.gaps`.
+/// between readings follow `rules.gaps`. Counts slots with duplicates,
+/// filled gap slots and off-grid readings (more than a tenth of an interval
+/// from their slot's time) in `report`.
 pub(crate) fn grid(
     vm: &str,
     stamps: &[Stamp],
     rules: &GridRules<'_>,
+    report: &mut LoadReport,
 ) -> Result<(f64, Vec<Slot>), TraceFileError> {
     let at = |s: &Stamp| {
         let path = rules
@@ -677,18 +681,27 @@ pub(crate) fn grid(
                 s.t_s, rules.max_samples
             )));
         }
+        if (s.t_s - t0 - k * rules.interval_s).abs() > rules.interval_s / 10.0 {
+            report.off_grid_readings += 1;
+        }
         slotted.push((k as usize, i));
     }
     // Stable: readings on one slot stay in input order.
     slotted.sort_by_key(|&(k, _)| k);
     let last = slotted.last().map_or(0, |&(k, _)| k);
     let mut slots: Vec<Slot> = Vec::with_capacity(last + 1);
+    // The last slot already counted as holding duplicates.
+    let mut counted = usize::MAX;
     for &(k, i) in &slotted {
         let s = &stamps[i];
         if k + 1 == slots.len() {
             // A second reading on the last filled slot.
             match rules.duplicates {
                 Duplicates::LastWins => {
+                    if counted != k {
+                        report.slots_with_duplicates += 1;
+                        counted = k;
+                    }
                     slots[k] = Slot::Reading(i);
                     continue;
                 }
@@ -721,6 +734,7 @@ pub(crate) fn grid(
                     )));
                 }
             };
+            report.gap_slots_filled += missing as u64;
             slots.resize(k, fill);
         }
         slots.push(Slot::Reading(i));
@@ -757,28 +771,43 @@ mod tests {
     fn grid_sorts_fills_and_resolves() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[900.0, 300.0, 1500.0]);
-        let (t0, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap();
+        let (t0, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap();
         assert_eq!(t0, 300.0);
         use Slot::Reading as R;
         assert_eq!(slots, [R(1), R(1), R(0), R(0), R(2)]);
-        let (_, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Zero, &paths)).unwrap();
+        let (_, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Zero, &paths), &mut LoadReport::default()).unwrap();
         assert_eq!(slots, [R(1), Slot::Zero, R(0), Slot::Zero, R(2)]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Error, &paths)).unwrap_err();
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Error, &paths), &mut LoadReport::default()).unwrap_err();
         assert_eq!(err.line, Some(1), "{err}");
 
         let s = stamps(&[0.0, 300.0, 0.0]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("f:1"), "{err}");
-        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths)).unwrap();
+        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap();
         assert_eq!(slots, [R(2), R(1)]);
+    }
+
+    #[test]
+    fn grid_counts_duplicates_gaps_and_off_grid_readings() {
+        let paths = [PathBuf::from("f")];
+        // Slot 0 twice (0, 114: off-grid), slot 1 three times (300, 300, 320), slots 2–3
+        // missing, slot 4 at 1200.
+        let s = stamps(&[0.0, 114.0, 300.0, 300.0, 320.0, 1200.0]);
+        let mut report = LoadReport::default();
+        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths), &mut report).unwrap();
+        use Slot::Reading as R;
+        assert_eq!(slots, [R(1), R(4), R(4), R(4), R(5)]);
+        assert_eq!(report.slots_with_duplicates, 2);
+        assert_eq!(report.gap_slots_filled, 2);
+        assert_eq!(report.off_grid_readings, 1);
     }
 
     #[test]
     fn grid_refuses_huge_spans_before_allocating() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[0.0, 1e300]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap_err();
         assert!(err.message.contains("max_samples_per_vm"), "{err}");
     }
 }

@@ -24,6 +24,7 @@
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
+use crate::report::LoadedTrace;
 
 /// One VM read from a workload trace: when it lives, what it asks for, and
 /// the size the trace gives it (if any). See the [module docs](self) for the
@@ -97,9 +98,15 @@ impl From<UtilizationTrace> for TracedVm {
 /// interchangeable: each reader's `…Trace` struct (paths + options)
 /// implements it.
 pub trait WorkloadTrace {
-    /// Reads the whole trace. Stops at the first problem, which names the
-    /// file and, where there is one, the 1-based line.
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError>;
+    /// Reads the whole trace, with the report of what was read, skipped and
+    /// resolved. Stops at the first problem, which names the file and, where
+    /// there is one, the 1-based line.
+    fn load(&self) -> Result<LoadedTrace, TraceFileError>;
+
+    /// The VMs of [`load`](Self::load), without the report.
+    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+        self.load().map(|l| l.vms)
+    }
 }
 
 /// Shifts every VM so that the earliest arrival is at trace time 0 and
@@ -145,14 +152,22 @@ pub enum Gaps {
 
 /// What to do with a usage above the capacity it is a fraction of (a CPU
 /// percentage above 100, usage MHz above provisioned MHz, usage above a fixed
-/// capacity, CPU time above run time).
+/// capacity, CPU time above run time). Every such reading is counted in the
+/// [`LoadReport`](crate::LoadReport), whatever the choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OverCapacity {
-    /// Refuse the trace, naming the line (the default).
+    /// Refuse the trace, naming the line (the default of the readers whose
+    /// capacity is a fixed 100 %: Azure, Google, SWF).
     #[default]
     Error,
     /// Cap the utilisation at 1 (the VM cannot use more than its size).
     Clamp,
+    /// Keep the usage as measured. Bitbrains (whose rows carry the VM's
+    /// size) sizes the VM to its peak usage when that is above its
+    /// provisioned capacity, so that no sample is cut; the formats whose
+    /// capacity is a fixed 100 % (Azure, Google, SWF) cannot express more
+    /// than 1 and clamp, counting the reading as clamped.
+    Keep,
 }
 
 /// Limits shared by the Azure, Google, Bitbrains and SWF readers, so that a

@@ -314,6 +314,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return code;
     }
     let short_traces = coverage::summary_line(&scenario);
+    let trace_report = scenario.trace_report.clone();
     let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
     let folder = match folder {
         Some(state) => state,
@@ -371,6 +372,11 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return fail(EXIT_FAILURE, &e);
     }
     if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
+        return fail(EXIT_FAILURE, &e);
+    }
+    if let Some(report) = &trace_report
+        && let Err(e) = cirrus_output::write_trace_report(report, &out_dir, durability)
+    {
         return fail(EXIT_FAILURE, &e);
     }
     // Last, so that its wall time covers the writing.
@@ -511,6 +517,9 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     );
     if let Some(line) = short_traces {
         out!("{line}");
+    }
+    if let Some(report) = &trace_report {
+        out!("trace         {report} (trace_report.json)");
     }
     out!(
         "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",

@@ -222,6 +222,7 @@ impl Context {
         };
         let short_traces =
             coverage::short_traces(&workload.files, &workload.traces, per_trace, sim.duration_s);
+        let trace_report = workload.report;
         let lifetimes = workload.lifetimes.map(|l| match l {
             Lifetimes::PerVm(l) => l,
             // VM i follows trace i mod traces, and so its lifetime.
@@ -354,6 +355,7 @@ impl Context {
             vm_memory,
             output,
             short_traces,
+            trace_report,
         })
     }
 

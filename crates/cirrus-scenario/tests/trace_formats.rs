@@ -88,17 +88,22 @@ fn swf_jobs_arrive_at_their_start_and_leave_after_their_run_time() {
         "format = \"swf\"\npath = {:?}",
         path.to_str().unwrap()
     )));
-    // Jobs 1, 2 and 4 ran (job 3 has run time 0): starts 10, 5 (wait unknown), 30,
-    // rebased to the first at t = 0; they run 100, 200 and 60 s.
+    // Jobs 1, 2 and 4 ran 100, 200 and 60 s, job 3 under half a second (run time 0:
+    // kept as 0.25 s); starts 10, 5 (wait unknown), 20, 30, rebased to the first at t = 0.
     let mut got: Vec<(f64, Option<f64>)> = lifetimes.iter().map(|l| (l.arrival_s, l.departure_s)).collect();
     got.sort_by(|a, b| a.0.total_cmp(&b.0));
     assert_eq!(
         got,
-        vec![(0.0, Some(200.0)), (5.0, Some(105.0)), (25.0, Some(85.0))]
+        vec![
+            (0.0, Some(200.0)),
+            (5.0, Some(105.0)),
+            (15.0, Some(15.25)),
+            (25.0, Some(85.0))
+        ]
     );
     check_departures(&r, &lifetimes);
-    assert_eq!(r.summary.run.vms_placed, 3);
-    assert_eq!(r.summary.run.vms_finished, 3);
+    assert_eq!(r.summary.run.vms_placed, 4);
+    assert_eq!(r.summary.run.vms_finished, 4);
 }
 
 #[test]
@@ -190,4 +195,90 @@ fn synthetic_vms_arrive_as_a_poisson_process_and_live_drawn_lifetimes() {
     // Reproducible: same seed, same lifetimes.
     let again = cirrus_scenario::load_str(&text, Path::new("formats.toml"), &[]).unwrap();
     assert_eq!(again.lifetimes.unwrap(), lifetimes);
+}
+
+/// Loads a scenario (no run) with `workload`.
+fn load(workload: &str) -> Result<cirrus_scenario::Scenario, String> {
+    cirrus_scenario::load_str(&scenario(workload), Path::new("formats.toml"), &[]).map_err(|e| e.to_string())
+}
+
+#[test]
+fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenario() {
+    let swf = data("swf").join("tiny.swf");
+    let swf = swf.to_str().unwrap();
+    // SWF: run time 0 kept by default, skipped by choice; counted either way.
+    let s = load(&format!("format = \"swf\"\npath = {swf:?}")).unwrap();
+    let report = s.trace_report.as_ref().unwrap();
+    assert_eq!((report.format.as_str(), report.vms_read, report.zero_runtime_jobs_kept), ("swf", 4, 1));
+    assert_eq!(s.spec.traces.len(), 4);
+    let s = load(&format!("format = \"swf\"\npath = {swf:?}\nzero_run_time = \"skip\"")).unwrap();
+    let report = s.trace_report.as_ref().unwrap();
+    assert_eq!((report.vms_read, report.vms_skipped_total()), (3, 1));
+    let e = load(&format!("format = \"swf\"\npath = {swf:?}\nzero_run_time = \"drop\"")).unwrap_err();
+    assert!(e.contains("workload.zero_run_time"), "{e}");
+    assert!(e.contains("expected `keep` or `skip`"), "{e}");
+
+    // Azure: VMs leave at their last reading unless `departure = "deletion"`.
+    let azure = data("azure");
+    let vmtable = azure.join("vmtable.csv");
+    let base = format!(
+        "format = \"azure\"\npath = {:?}\nvmtable = {:?}\nrebase = false",
+        azure.to_str().unwrap(),
+        vmtable.to_str().unwrap()
+    );
+    let s = load(&base).unwrap();
+    assert_eq!(s.trace_report.as_ref().unwrap().vms_leaving_at_last_reading, 1);
+    let departures = |s: &cirrus_scenario::Scenario| -> Vec<Option<f64>> {
+        s.lifetimes.as_ref().unwrap().iter().map(|l| l.departure_s).collect()
+    };
+    assert_eq!(departures(&s), [Some(1200.0), Some(1500.0)]);
+    let s = load(&format!("{base}\ndeparture = \"deletion\"")).unwrap();
+    assert_eq!(departures(&s), [Some(3600.0), Some(1500.0)]);
+    assert_eq!(s.trace_report.as_ref().unwrap().vms_leaving_at_last_reading, 0);
+    let e = load(&format!("{base}\ngaps = \"error\"")).unwrap_err();
+    assert!(e.contains("gaps = error"), "{e}");
+
+    // Google: absolute by default; relative to each task's peak by choice.
+    let google = data("google");
+    let g = format!("format = \"google\"\npath = {:?}", google.to_str().unwrap());
+    let peak_of = |s: &cirrus_scenario::Scenario| {
+        s.spec.traces.iter().flat_map(|t| t.samples().iter().copied()).fold(0.0, f64::max)
+    };
+    let absolute = load(&g).unwrap();
+    let relative = load(&format!("{g}\nrelative_to = \"task-peak\"")).unwrap();
+    assert_eq!(peak_of(&relative), 1.0);
+    assert!(peak_of(&absolute) < 1.0);
+    let half = load(&format!("{g}\nmachine_capacity = 0.5")).unwrap();
+    assert!((peak_of(&half) - 2.0 * peak_of(&absolute)).abs() < 1e-12);
+    let e = load(&format!("{g}\nmachine_capacity = 0.0")).unwrap_err();
+    assert!(e.contains("workload.machine_capacity"), "{e}");
+    let e = load(&format!("{g}\nrelative_to = \"task-peak\"\nmachine_capacity = 0.5")).unwrap_err();
+    assert!(e.contains("workload.machine_capacity: not used"), "{e}");
+
+    // Bitbrains: a file with zero rows loads by default, is refused with `zero_rows = "error"`.
+    let dir = tempfile::tempdir().unwrap();
+    let header = std::fs::read_to_string(data("bitbrains").join("1.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    std::fs::write(
+        dir.path().join("1.csv"),
+        format!(
+            "{header}\n0;\t0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0\n\
+             300;\t2;\t4000.0;\t5000.0;\t125.0;\t1048576.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0\n"
+        ),
+    )
+    .unwrap();
+    let b = format!("format = \"bitbrains\"\npath = {:?}", dir.path().to_str().unwrap());
+    let s = load(&b).unwrap();
+    let report = s.trace_report.as_ref().unwrap();
+    assert_eq!((report.zero_rows_absent, report.readings_above_capacity), (1, 1));
+    let e = load(&format!("{b}\nzero_rows = \"error\"")).unwrap_err();
+    assert!(e.contains("1.csv:2") && e.contains("zero_rows = error"), "{e}");
+    let e = load(&format!("{b}\nover_capacity = \"error\"")).unwrap_err();
+    assert!(e.contains("1.csv:3") && e.contains("over_capacity = error"), "{e}");
+    let s = load(&format!("{b}\nover_capacity = \"clamp\"")).unwrap();
+    assert_eq!(s.trace_report.as_ref().unwrap().readings_clamped, 1);
+
+    // PlanetLab and synthetic workloads have no report.
+    let s = load("format = \"synthetic\"\ndistribution = { kind = \"constant\", value = 0.5 }\n\n[vms]\ncount = 2").unwrap();
+    assert!(s.trace_report.is_none());
 }

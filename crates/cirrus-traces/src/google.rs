@@ -32,7 +32,8 @@
 //!   files cut after column 7). Columns 1–4 must be non-negative integers with
 //!   end ≥ start; columns 6 and 7 are empty (missing) or non-negative finite
 //!   numbers; columns 5 and 8–20 are not read. Files are read in the order
-//!   given; lines need not be sorted.
+//!   given; lines need not be sorted. A line starting with `#` is a comment
+//!   (the published files have none; hand-made samples put a header there).
 //! - Each (job ID, task index) becomes one VM named `"<job>-<task>"`.
 //! - Time is cut into windows of [`GoogleOptions::window_s`] (300 s) from
 //!   trace time 0; a record belongs to the window its start falls in. A
@@ -46,11 +47,18 @@
 //!   value), 0, or an error. A task with no CPU rate at all is an error; one
 //!   with no memory value has no memory trace.
 //! - Utilisation = window mean ÷ capacity ([`GoogleCapacity`]): by default
-//!   each task's own peak window mean (the VM is sized to the task's busiest
-//!   5 minutes; the trace's requests live in another table, `task_events`),
-//!   or a fixed capacity in normalised units, above which
-//!   [`GoogleOptions::over_capacity`] applies. Memory likewise, with its own
-//!   capacity. A task whose peak is 0 has utilisation 0 throughout.
+//!   a fixed capacity of 1 in the trace's normalised units — the largest
+//!   machine — so the load is absolute (a task using 0.02 of the largest
+//!   machine is at 0.02); another fixed capacity scales it; above the
+//!   capacity [`GoogleOptions::over_capacity`] applies (clamped and counted
+//!   by default). Or, by choice, each task's own peak window mean
+//!   ([`GoogleCapacity::PerTaskPeak`]: the VM sized to the task's busiest 5
+//!   minutes, every task reaching 1; the trace's requests live in another
+//!   table, `task_events`). Memory likewise, with its own capacity. A task
+//!   whose peak is 0 has utilisation 0 throughout.
+//! - The [`LoadReport`] counts files (gzip ones too), records, VMs, window
+//!   means above a fixed capacity (and clamped) and CPU windows filled by
+//!   the `gaps` rule.
 //! - `arrival_s` = start of the first window (so sample *k* is the mean over
 //!   `[arrival + k·300, arrival + (k+1)·300)`); `departure_s` = the latest
 //!   record end. No size hints: normalised units are not cores or MB.
@@ -209,6 +217,9 @@ pub fn load_google_task_usage(
         report.gzip_files += u64::from(records.is_gzip());
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
+            if field(r, 0).starts_with(b"#") {
+                continue;
+            }
             at.check_columns(r, 7..=20, LAYOUT)?;
             budget.take(at)?;
             report.records_read += 1;

@@ -291,6 +291,21 @@ pub struct VmsSection {
     /// How types are assigned (default: blocks, as CloudSim).
     #[serde(default = "blocks")]
     pub assign: Assign,
+    /// Where each VM's size comes from: its assigned type (default) or the trace.
+    #[serde(default)]
+    pub sizing: Sizing,
+}
+
+/// `vms.sizing`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sizing {
+    /// Every VM is its assigned `[[vm_types]]` entry.
+    #[default]
+    Types,
+    /// Cores, MIPS per core and memory from the trace where it records them (Azure vmtable,
+    /// Bitbrains, SWF), the assigned type's value where it does not.
+    Trace,
 }
 
 fn blocks() -> Assign {

@@ -282,3 +282,76 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     let s = load("format = \"synthetic\"\ndistribution = { kind = \"constant\", value = 0.5 }\n\n[vms]\ncount = 2").unwrap();
     assert!(s.trace_report.is_none());
 }
+
+#[test]
+fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
+    let sized = |workload: &str| load(&format!("{workload}\n\n[vms]\nsizing = \"trace\"")).unwrap();
+    // (cores, MIPS per core, MB) per VM, in the trace's VM order.
+    let sizes = |s: &cirrus_scenario::Scenario| -> Vec<(u32, f64, u64)> {
+        s.spec
+            .vms
+            .iter()
+            .map(|v| {
+                let t = &s.spec.vm_types[v.vm_type];
+                (t.cores, t.mips, t.ram_mb)
+            })
+            .collect()
+    };
+    // SWF: processors (4, 8, 2, 16 by arrival: jobs 2, 1, 3, 4 → 8, 4, 2, 16) and memory
+    // per processor × processors where known (job 1: 1024 KB × 4 = 4 MB; job 4: 512 KB ×
+    // 16 = 8 MB); MIPS from the type (2000), as the log has none.
+    let swf = data("swf").join("tiny.swf");
+    let s = sized(&format!("format = \"swf\"\npath = {:?}", swf.to_str().unwrap()));
+    assert_eq!(
+        sizes(&s),
+        [(8, 2000.0, 2048), (4, 2000.0, 4), (2, 2000.0, 2048), (16, 2000.0, 8)]
+    );
+    // Job 3 is the type itself; the three others got derived types.
+    assert_eq!(s.spec.vm_types.len(), 4);
+    assert_eq!(s.spec.vm_types[1].name, "v@8x2000/2048MB");
+    assert_eq!(s.vm_memory.len(), s.spec.vm_types.len());
+    // The default sizing keeps every VM the type.
+    let s = load(&format!("format = \"swf\"\npath = {:?}", swf.to_str().unwrap())).unwrap();
+    assert!(sizes(&s).iter().all(|&z| z == (2, 2000.0, 2048)));
+
+    // Azure with a vmtable: core and memory buckets (vmA 2 cores 4 GB; vmB >24 → 30
+    // cores, >64 → 70 GB).
+    let azure = data("azure");
+    let s = sized(&format!(
+        "format = \"azure\"\npath = {:?}\nvmtable = {:?}",
+        azure.to_str().unwrap(),
+        azure.join("vmtable.csv").to_str().unwrap()
+    ));
+    assert_eq!(sizes(&s), [(2, 2000.0, 4096), (30, 2000.0, 70 * 1024)]);
+
+    // Bitbrains: cores × MHz per core and provisioned memory from the files.
+    let s = sized(&format!("format = \"bitbrains\"\npath = {:?}", data("bitbrains").to_str().unwrap()));
+    let bitbrains = cirrus_traces::read_bitbrains(
+        &cirrus_traces::list_bitbrains_files(&data("bitbrains"), &Default::default()).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let expected: Vec<(u32, f64, u64)> = bitbrains
+        .iter()
+        .map(|v| (v.cores.unwrap(), v.mips_per_core.unwrap(), v.ram_mb.unwrap().ceil() as u64))
+        .collect();
+    assert_eq!(sizes(&s), expected);
+    assert_eq!(expected[0], (2, 2000.0, 4096));
+
+    // A job larger than every host (128 processors on 64-core hosts) is capped, counted.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.swf");
+    std::fs::write(&big, "1 0 0 100 128 -1 -1 128 -1 -1 1 1 1 1 1 1 -1 -1\n").unwrap();
+    let s = sized(&format!("format = \"swf\"\npath = {:?}", big.to_str().unwrap()));
+    assert_eq!(sizes(&s), [(64, 2000.0, 2048)]);
+    assert_eq!(s.trace_report.as_ref().unwrap().vms_capped_to_hosts, 1);
+
+    // Formats without sizes.
+    let e = load(&format!(
+        "format = \"google\"\npath = {:?}\n\n[vms]\nsizing = \"trace\"",
+        data("google").to_str().unwrap()
+    ))
+    .map(|_| ())
+    .unwrap_err();
+    assert!(e.contains("vms.sizing"), "{e}");
+}

@@ -58,6 +58,9 @@ pub struct LoadReport {
     /// VMs whose readings stop before their recorded deletion, made to
     /// leave at the end of their last reading (Azure with a vmtable).
     pub vms_leaving_at_last_reading: u64,
+    /// VMs whose recorded size exceeds every host type in use and was capped
+    /// to fit (filled by a scenario that sizes VMs from the trace).
+    pub vms_capped_to_hosts: u64,
 }
 
 impl LoadReport {
@@ -110,6 +113,7 @@ impl fmt::Display for LoadReport {
             (self.zero_rows_off, "zero rows while off"),
             (self.zero_runtime_jobs_kept, "zero-run-time jobs kept"),
             (self.vms_leaving_at_last_reading, "VMs leaving at their last reading"),
+            (self.vms_capped_to_hosts, "VMs capped to the largest host"),
         ];
         parts.extend(counts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")));
         if !parts.is_empty() {

@@ -35,6 +35,19 @@ pub(super) struct Workload {
     pub(super) files: TraceFiles,
     /// What the trace reader read, skipped and resolved (trace formats with lifetimes).
     pub(super) report: Option<LoadReport>,
+    /// The size each trace records (trace formats with lifetimes), for `vms.sizing = "trace"`.
+    pub(super) sizes: Option<Vec<TraceSize>>,
+}
+
+/// The size a trace records for its VM; `None` where it records none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TraceSize {
+    /// Virtual cores.
+    pub(super) cores: Option<u32>,
+    /// MIPS (MHz) per core.
+    pub(super) mips_per_core: Option<f64>,
+    /// Memory in MB.
+    pub(super) ram_mb: Option<f64>,
 }
 
 /// When VMs arrive and leave.
@@ -170,6 +183,7 @@ impl ReadWorkload for PlanetLabWorkload {
             lifetimes: None,
             files: TraceFiles::OnePerTrace(dir),
             report: None,
+            sizes: None,
         })
     }
 
@@ -247,6 +261,7 @@ impl ReadWorkload for SyntheticWorkload {
             lifetimes,
             files: TraceFiles::Generated,
             report: None,
+            sizes: None,
         })
     }
 
@@ -381,7 +396,13 @@ fn read_traced(
     }
     let mut traces = Vec::with_capacity(vms.len());
     let mut lifetimes = Vec::with_capacity(vms.len());
+    let mut sizes = Vec::with_capacity(vms.len());
     for vm in vms {
+        sizes.push(TraceSize {
+            cores: vm.cores,
+            mips_per_core: vm.mips_per_core,
+            ram_mb: vm.ram_mb,
+        });
         let arrival_s = vm.arrival_s.max(0.0);
         lifetimes.push(VmLifetime {
             arrival_s,
@@ -394,6 +415,7 @@ fn read_traced(
         lifetimes: Some(Lifetimes::PerTrace(lifetimes)),
         files: TraceFiles::Shared(source.to_path_buf()),
         report: Some(report),
+        sizes: Some(sizes),
     })
 }
 

@@ -518,6 +518,14 @@ pub struct AzureWorkload {
     pub gaps: Option<GapsKey>,
     /// A percentage above 100 (default `error`).
     pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -559,6 +567,14 @@ pub struct GoogleWorkload {
     pub gaps: Option<GapsKey>,
     /// A window mean above `machine_capacity` (default `clamp`).
     pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -582,6 +598,14 @@ pub struct BitbrainsWorkload {
     pub duplicates: Option<DuplicatesKey>,
     /// Missing grid points (default `hold`).
     pub gaps: Option<GapsKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -619,6 +643,14 @@ pub struct SwfWorkload {
     pub zero_run_time: Option<ZeroRunTimeKey>,
     /// CPU time above run time (default `error`).
     pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.

@@ -355,3 +355,26 @@ fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
     .unwrap_err();
     assert!(e.contains("vms.sizing"), "{e}");
 }
+
+#[test]
+fn a_window_and_a_sample_are_scenario_keys() {
+    let swf = data("swf").join("tiny.swf");
+    let base = format!("format = \"swf\"\npath = {:?}\nrebase = false", swf.to_str().unwrap());
+    // Arrivals 5, 10, 20, 30: the window [6, 25) keeps jobs 1 and 3.
+    let s = load(&format!("{base}\nstart_s = 6.0\nend_s = 25.0")).unwrap();
+    let arrivals: Vec<f64> = s.lifetimes.as_ref().unwrap().iter().map(|l| l.arrival_s).collect();
+    assert_eq!(arrivals, [10.0, 20.0]);
+    assert_eq!(s.trace_report.as_ref().unwrap().vms_skipped_total(), 2);
+    let s = load(&format!("{base}\nsample_count = 2")).unwrap();
+    assert_eq!(s.spec.traces.len(), 2);
+    assert_eq!(s.trace_report.as_ref().unwrap().vms_not_sampled, 2);
+    for (extra, key) in [
+        ("start_s = 30.0\nend_s = 20.0", "workload.end_s"),
+        ("sample_fraction = 0.0", "workload.sample_fraction"),
+        ("sample_fraction = 0.5\nsample_count = 2", "workload.sample_count"),
+        ("sample_count = 0", "workload.sample_count"),
+    ] {
+        let e = load(&format!("{base}\n{extra}")).map(|_| ()).unwrap_err();
+        assert!(e.contains(key), "{extra}: {e}");
+    }
+}

@@ -71,7 +71,7 @@
 //!   A row whose deletion precedes its creation is an error.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
@@ -83,7 +83,9 @@ use crate::source::{
     At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
 };
-use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{
+    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, vm_hash,
+};
 
 /// Seconds between two readings of one VM ("Timestamp in seconds (every 5
 /// minutes)", AzurePublicDatasetV2.md schema item 15).
@@ -150,6 +152,8 @@ pub struct AzureOptions {
     pub open_core_bucket_cores: u32,
     /// Memory in GB for the open memory bucket `>64` (default 70).
     pub open_memory_bucket_gb: f64,
+    /// The time window and VM sample to load (default: all).
+    pub subset: Subset,
     /// Size limits.
     pub limits: TraceLimits,
 }
@@ -173,6 +177,7 @@ impl Default for AzureOptions {
             departure: AzureDeparture::default(),
             open_core_bucket_cores: Self::DEFAULT_OPEN_CORE_BUCKET_CORES,
             open_memory_bucket_gb: Self::DEFAULT_OPEN_MEMORY_BUCKET_GB,
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
@@ -248,7 +253,10 @@ pub fn load_azure(
     let mut report = LoadReport::new("azure");
     check_file_count(readings, &options.limits, "vm_cpu_readings")?;
     check_options(&readings[0], options)?;
+    options.subset.check(&readings[0])?;
     let limits = &options.limits;
+    // Hashes of the VM ids left out of a fraction sample.
+    let mut not_sampled: HashSet<u64> = HashSet::new();
     let mut ids: HashMap<Box<str>, usize> = HashMap::new();
     let mut vms: Vec<Readings> = Vec::new();
     let mut budget = RecordBudget::new(limits);
@@ -261,10 +269,18 @@ pub fn load_azure(
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
             at.check_columns(r, 5..=5, READING_LAYOUT)?;
-            budget.take(at)?;
             report.records_read += 1;
             let t_s = at.non_negative(r, 0, "timestamp")?;
             let id = vm_id(at, r, 1)?;
+            if !options.subset.in_window(t_s) {
+                report.readings_outside_window += 1;
+                continue;
+            }
+            if !ids.contains_key(id) && !options.subset.may_keep(id) {
+                not_sampled.insert(vm_hash(id));
+                continue;
+            }
+            budget.take(at)?;
             let over = options.over_capacity;
             let min = percent(at, r, 2, "min cpu", over, &mut report)?;
             let max = percent(at, r, 3, "max cpu", over, &mut report)?;
@@ -290,10 +306,11 @@ pub fn load_azure(
             vms[v].values.push(value / MAX_PERCENT);
         }
     }
+    report.vms_not_sampled = not_sampled.len() as u64;
     if vms.is_empty() {
         return Err(TraceFileError::new(
             &readings[0],
-            "no readings in the reading files",
+            "no readings in the reading files (in the time window and sample)",
         ));
     }
     let mut names: Vec<Box<str>> = vec![Box::default(); vms.len()];
@@ -366,6 +383,7 @@ pub fn load_azure(
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
+    options.subset.finish(&mut out, &mut report);
     report.vms_read = out.len() as u64;
     Ok(LoadedTrace { vms: out, report })
 }

@@ -83,7 +83,7 @@ use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
     At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
 };
-use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace, rebase};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, rebase};
 
 /// Seconds between two samples (GWA-T-12 description: "sampled every 5
 /// minutes"; consecutive timestamps differ by 300).
@@ -156,6 +156,9 @@ pub struct BitbrainsOptions {
     /// All-zero rows (default: absent before arrival / after departure, off
     /// in between).
     pub zero_rows: BitbrainsZeroRows,
+    /// The time window (Unix seconds, on row timestamps) and VM sample to
+    /// load (default: all).
+    pub subset: Subset,
     /// Whether each file starts with the header line (default: yes).
     pub has_header: bool,
     /// Shift all VMs so that the earliest arrival is 0 (default: yes).
@@ -173,6 +176,7 @@ impl Default for BitbrainsOptions {
             gaps: Gaps::default(),
             over_capacity: OverCapacity::Keep,
             zero_rows: BitbrainsZeroRows::default(),
+            subset: Subset::default(),
             has_header: true,
             rebase: true,
             limits: TraceLimits::default(),
@@ -263,15 +267,21 @@ pub fn load_bitbrains(
             ),
         ));
     }
+    options.subset.check(&files[0])?;
     let mut budget = RecordBudget::new(&options.limits);
     let mut vms = Vec::with_capacity(files.len());
     for (file, path) in files.iter().enumerate() {
+        if !options.subset.may_keep(vm_name(path)?) {
+            report.vms_not_sampled += 1;
+            continue;
+        }
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         if let Some(vm) = read_vm(path, file, files, options, &mut budget, &mut report)? {
             vms.push(vm);
         }
     }
+    options.subset.finish(&mut vms, &mut report);
     if options.rebase {
         rebase(&mut vms);
     }
@@ -279,7 +289,19 @@ pub fn load_bitbrains(
     Ok(LoadedTrace { vms, report })
 }
 
-/// Reads one file into a VM, or `None` when it holds only all-zero rows.
+/// The VM named by a file: its name without `.csv` (or `.csv.gz`).
+fn vm_name(path: &Path) -> Result<&str, TraceFileError> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| {
+            let n = crate::source::strip_gz(n);
+            n.strip_suffix(".csv").unwrap_or(n)
+        })
+        .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))
+}
+
+/// Reads one file into a VM, or `None` when it holds only all-zero rows (or
+/// none in the time window).
 fn read_vm(
     path: &Path,
     file: u32,
@@ -288,14 +310,8 @@ fn read_vm(
     budget: &mut RecordBudget,
     report: &mut LoadReport,
 ) -> Result<Option<TracedVm>, TraceFileError> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| {
-            let n = crate::source::strip_gz(n);
-            n.strip_suffix(".csv").unwrap_or(n)
-        })
-        .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))?;
+    let name = vm_name(path)?;
+    let mut outside = 0;
     let mut records = CsvRecords::open(path, b';', &options.limits, "trace file")?;
     report.files_read += 1;
     report.gzip_files += u64::from(records.is_gzip());
@@ -331,6 +347,10 @@ fn read_vm(
                 "timestamp {t_s} goes backwards (line {} has {})",
                 prev.line, prev.t_s
             )));
+        }
+        if !options.subset.in_window(t_s) {
+            outside += 1;
+            continue;
         }
         if v[1..].iter().all(|&x| x == 0.0) {
             if options.zero_rows == BitbrainsZeroRows::Error {
@@ -394,7 +414,12 @@ fn read_vm(
     }
     // Zero rows before the first and after the last real row: not there.
     let real = |r: &Row| r.cores > 0;
+    report.readings_outside_window += outside;
     let (Some(first), Some(last)) = (rows.iter().position(real), rows.iter().rposition(real)) else {
+        if rows.is_empty() && outside > 0 {
+            report.skip("files with no row in the time window");
+            return Ok(None);
+        }
         if rows.is_empty() {
             return Err(TraceFileError::new(
                 path,

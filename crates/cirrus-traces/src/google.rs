@@ -64,7 +64,7 @@
 //!   record end. No size hints: normalised units are not cores or MB.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
@@ -74,7 +74,7 @@ use csv::ByteRecord;
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{At, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
-use crate::vm_trace::{Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Length of a measurement window in seconds: the trace's "5-minute
 /// usage-reporting period" (`ClusterData2011_2.md`).
@@ -123,6 +123,9 @@ pub struct GoogleOptions {
     /// Usage above a [`GoogleCapacity::Fixed`] capacity (default: clamp,
     /// counted; `Keep` clamps too).
     pub over_capacity: OverCapacity,
+    /// The time window (on record start times) and VM sample to load
+    /// (default: all).
+    pub subset: Subset,
     /// Size limits.
     pub limits: TraceLimits,
 }
@@ -135,6 +138,7 @@ impl Default for GoogleOptions {
             window_s: GOOGLE_WINDOW_S,
             gaps: Gaps::default(),
             over_capacity: OverCapacity::Clamp,
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
@@ -205,7 +209,10 @@ pub fn load_google_task_usage(
     let mut report = LoadReport::new("google");
     check_file_count(files, &options.limits, "task_usage")?;
     let window_us = check_options(&files[0], options)?;
+    options.subset.check(&files[0])?;
     let limits = &options.limits;
+    // Tasks left out of a fraction sample.
+    let mut not_sampled: HashSet<(u64, u64)> = HashSet::new();
     let mut ids: HashMap<(u64, u64), usize> = HashMap::new();
     let mut tasks: Vec<Vec<Record>> = Vec::new();
     let mut budget = RecordBudget::new(limits);
@@ -221,15 +228,25 @@ pub fn load_google_task_usage(
                 continue;
             }
             at.check_columns(r, 7..=20, LAYOUT)?;
-            budget.take(at)?;
             report.records_read += 1;
             let start_us = at.unsigned(r, 0, "start time")?;
+            if !options.subset.in_window(start_us as f64 / MICROS_PER_S) {
+                report.readings_outside_window += 1;
+                continue;
+            }
             let end_us = at.unsigned(r, 1, "end time")?;
             if end_us < start_us {
                 return Err(at.err(format!("end time {end_us} µs is before start time {start_us} µs")));
             }
             let job = at.unsigned(r, 2, "job ID")?;
             let task = at.unsigned(r, 3, "task index")?;
+            if !ids.contains_key(&(job, task))
+                && (not_sampled.contains(&(job, task)) || !options.subset.may_keep(&format!("{job}-{task}")))
+            {
+                not_sampled.insert((job, task));
+                continue;
+            }
+            budget.take(at)?;
             let cpu = optional(at, r, 5, "CPU rate")?;
             let memory = optional(at, r, 6, "canonical memory usage")?;
             let t = match ids.entry((job, task)) {
@@ -252,10 +269,11 @@ pub fn load_google_task_usage(
             });
         }
     }
+    report.vms_not_sampled = not_sampled.len() as u64;
     if tasks.is_empty() {
         return Err(TraceFileError::new(
             &files[0],
-            "no records in the task_usage files",
+            "no records in the task_usage files (in the time window and sample)",
         ));
     }
     let mut names: Vec<(u64, u64)> = vec![(0, 0); tasks.len()];
@@ -275,6 +293,7 @@ pub fn load_google_task_usage(
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
+    options.subset.finish(&mut out, &mut report);
     report.vms_read = out.len() as u64;
     Ok(LoadedTrace { vms: out, report })
 }

@@ -68,4 +68,6 @@ pub use planetlab::{
     read_planetlab, read_planetlab_file, read_planetlab_with,
 };
 pub use swf::{SWF_ZERO_RUN_TIME_S, SwfArrival, SwfCores, SwfOptions, SwfTrace, load_swf, read_swf};
-pub use vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace, rebase};
+pub use vm_trace::{
+    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, VmSample, WorkloadTrace, rebase, vm_hash,
+};

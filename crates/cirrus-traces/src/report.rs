@@ -58,6 +58,10 @@ pub struct LoadReport {
     /// VMs whose readings stop before their recorded deletion, made to
     /// leave at the end of their last reading (Azure with a vmtable).
     pub vms_leaving_at_last_reading: u64,
+    /// Readings (records, rows) outside the time window, left out.
+    pub readings_outside_window: u64,
+    /// VMs left out of the sample.
+    pub vms_not_sampled: u64,
     /// VMs whose recorded size exceeds every host type in use and was capped
     /// to fit (filled by a scenario that sizes VMs from the trace).
     pub vms_capped_to_hosts: u64,
@@ -114,6 +118,8 @@ impl fmt::Display for LoadReport {
             (self.zero_runtime_jobs_kept, "zero-run-time jobs kept"),
             (self.vms_leaving_at_last_reading, "VMs leaving at their last reading"),
             (self.vms_capped_to_hosts, "VMs capped to the largest host"),
+            (self.readings_outside_window, "readings outside the time window"),
+            (self.vms_not_sampled, "VMs not sampled"),
         ];
         parts.extend(counts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")));
         if !parts.is_empty() {

@@ -74,7 +74,7 @@ use cirrus::workload::UtilizationTrace;
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{At, Lines, RecordBudget, shown, too_many_vms};
-use crate::vm_trace::{OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// The run time given to a job whose log says 0 (under 0.5 s): the middle
 /// of [0, 0.5) s.
@@ -132,7 +132,7 @@ pub enum SwfCores {
 }
 
 /// How an SWF log is read; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SwfOptions {
     /// When a VM arrives (default: at the job's start).
     pub arrival: SwfArrival,
@@ -145,6 +145,9 @@ pub struct SwfOptions {
     pub skip_zero_run_time: bool,
     /// Average CPU time above run time (default: error).
     pub over_capacity: OverCapacity,
+    /// The time window (on job arrivals) and job sample to load (default:
+    /// all).
+    pub subset: Subset,
     /// Size limits (`max_records` counts job lines).
     pub limits: TraceLimits,
 }
@@ -157,13 +160,14 @@ impl Default for SwfOptions {
             skip_unrunnable: true,
             skip_zero_run_time: false,
             over_capacity: OverCapacity::default(),
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
 }
 
 /// An SWF log to read and options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SwfTrace {
     /// The `.swf` file.
     pub path: PathBuf,
@@ -191,6 +195,7 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
 pub fn load_swf(path: &Path, options: &SwfOptions) -> Result<LoadedTrace, TraceFileError> {
     let limits = &options.limits;
     let mut report = LoadReport::new("swf");
+    options.subset.check(path)?;
     let mut lines = Lines::open(path, limits, "SWF file")?;
     report.files_read = 1;
     report.gzip_files = u64::from(lines.is_gzip());
@@ -306,6 +311,14 @@ pub fn load_swf(path: &Path, options: &SwfOptions) -> Result<LoadedTrace, TraceF
             (SwfArrival::Start, Some(wait)) => submit + wait,
             _ => submit,
         };
+        if !options.subset.in_window(arrival_s) {
+            report.skip("jobs arriving outside the time window");
+            continue;
+        }
+        if !options.subset.may_keep(&job.to_string()) {
+            report.vms_not_sampled += 1;
+            continue;
+        }
         if !(arrival_s + run_s).is_finite() {
             return Err(at.err(format!(
                 "job {job}: times too large (arrival {arrival_s} s + run time {run_s} s)"
@@ -343,6 +356,7 @@ pub fn load_swf(path: &Path, options: &SwfOptions) -> Result<LoadedTrace, TraceF
     }
     // Stable: ties keep file order.
     vms.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
+    options.subset.finish(&mut vms, &mut report);
     report.vms_read = vms.len() as u64;
     Ok(LoadedTrace { vms, report })
 }

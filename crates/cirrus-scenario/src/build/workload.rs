@@ -14,7 +14,9 @@ use cirrus::failures::Lifetime;
 use cirrus::simulation::VmLifetime;
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
-use cirrus_traces::{Duplicates, Gaps, LoadReport, OverCapacity, TraceFileError, TraceLimits, WorkloadTrace};
+use cirrus_traces::{
+    Duplicates, Gaps, LoadReport, OverCapacity, Subset, TraceFileError, TraceLimits, VmSample, WorkloadTrace,
+};
 
 use super::{Context, MAX_COUNT, MAX_SYNTHETIC_SAMPLES, join};
 use crate::coverage::TraceFiles;
@@ -362,6 +364,52 @@ fn over_capacity(key: Option<OverCapacityKey>, default: OverCapacity) -> OverCap
     }
 }
 
+/// `workload.start_s`, `end_s`, `sample_fraction`, `sample_count`, checked by key.
+fn subset(
+    ctx: &Context,
+    start_s: Option<f64>,
+    end_s: Option<f64>,
+    fraction: Option<f64>,
+    count: Option<u64>,
+) -> Result<Subset, ScenarioError> {
+    for (key, t) in [("workload.start_s", start_s), ("workload.end_s", end_s)] {
+        if let Some(t) = t
+            && !t.is_finite()
+        {
+            return Err(ctx.invalid(key, format!("expected a finite time in seconds, found {t}")));
+        }
+    }
+    if let (Some(s), Some(e)) = (start_s, end_s)
+        && e <= s
+    {
+        return Err(ctx.invalid("workload.end_s", format!("{e} is not after start_s = {s}")));
+    }
+    let sample = match (fraction, count) {
+        (Some(_), Some(_)) => {
+            return Err(ctx.invalid(
+                "workload.sample_count",
+                "give sample_fraction or sample_count, not both",
+            ));
+        }
+        (Some(f), None) => {
+            if !(f > 0.0 && f <= 1.0) {
+                return Err(ctx.invalid(
+                    "workload.sample_fraction",
+                    format!("expected a fraction in (0, 1], found {f}"),
+                ));
+            }
+            Some(VmSample::Fraction(f))
+        }
+        (None, Some(n)) => Some(VmSample::Count(ctx.count("workload.sample_count", n)?)),
+        (None, None) => None,
+    };
+    Ok(Subset {
+        start_s,
+        end_s,
+        sample,
+    })
+}
+
 /// `workload.cpu` is not one of `known`.
 fn bad_cpu(ctx: &Context, cpu: &str, known: &str) -> ScenarioError {
     ctx.invalid(
@@ -446,6 +494,7 @@ impl ReadWorkload for AzureWorkload {
                 duplicates: duplicates(self.duplicates, d.duplicates),
                 gaps: gaps(self.gaps, d.gaps),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
                 ..d
             },
         };
@@ -482,6 +531,7 @@ impl ReadWorkload for GoogleWorkload {
                 memory_capacity: capacity,
                 gaps: gaps(self.gaps, d.gaps),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
                 ..d
             },
         };
@@ -514,6 +564,7 @@ impl ReadWorkload for BitbrainsWorkload {
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
                 duplicates: duplicates(self.duplicates, d.duplicates),
                 gaps: gaps(self.gaps, d.gaps),
+                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
                 ..d
             },
         };
@@ -534,6 +585,7 @@ impl ReadWorkload for SwfWorkload {
             options: cirrus_traces::SwfOptions {
                 skip_zero_run_time: self.zero_run_time == Some(ZeroRunTimeKey::Skip),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
                 ..d
             },
         };
@@ -608,8 +660,8 @@ mod tests {
             at("format = \"swf\"\npath = \"x\"\ncpu = \"avg\""),
             some(
                 "workload.cpu",
-                "not used by the swf format (its keys: `format`, `path`, `zero_run_time`, `over_capacity`, `rebase`, \
-                 `replicate`)"
+                "not used by the swf format (its keys: `format`, `path`, `zero_run_time`, `over_capacity`, `start_s`, \
+                 `end_s`, `sample_fraction`, `sample_count`, `rebase`, `replicate`)"
             )
         );
         assert_eq!(

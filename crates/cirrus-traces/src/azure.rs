@@ -65,10 +65,25 @@
 //!   timestamp + 300 s) and there are no size hints. With a vmtable, every VM
 //!   that has readings must have a row (an error names its first reading
 //!   otherwise); rows of VMs without readings are checked but otherwise
-//!   ignored. The row gives `cores` and `ram_mb` (GB bucket × 1024) and
-//!   `departure_s` = timestamp deleted, but never before the end of the last
-//!   reading (the notebook also counts every VM as living at least 300 s).
-//!   A row whose deletion precedes its creation is an error.
+//!   ignored. The row gives `cores` and `ram_mb` (GB bucket × 1024) and the
+//!   departure ([`AzureOptions::departure`]): by default a VM whose deletion
+//!   comes more than one interval after the end of its last loaded reading —
+//!   the files loaded stop before its end, a slice of the month — leaves at
+//!   the end of that reading ([`AzureDeparture::LastReading`], counted in
+//!   [`LoadReport::vms_leaving_at_last_reading`]) instead of holding its last
+//!   reading for up to a month; otherwise, or with
+//!   [`AzureDeparture::Deletion`], it leaves at its deletion, never before
+//!   the end of its last reading (the notebook also counts every VM as living
+//!   at least 300 s). A row whose deletion precedes its creation is an error.
+//!   V1's vmtable holds real core counts and GB (`1`, `0.75`, `56`), V2's the
+//!   buckets above; both read the same way.
+//! - [`AzureOptions::subset`] loads a time window (on reading timestamps) and
+//!   a sample of the VMs (by a hash of the VM id); readings left out are not
+//!   checked beyond their timestamp and id, and take nothing of the limits.
+//! - Every file may be gzip-compressed. The [`LoadReport`] counts files,
+//!   records, VMs, percentages above 100 (clamped), slots with duplicates,
+//!   gap slots filled, off-grid readings, readings outside the window, VMs
+//!   not sampled and VMs leaving at their last reading.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
 use std::collections::{HashMap, HashSet};

@@ -70,6 +70,10 @@
 //!   the end of its last sample (last grid point + 300 s). With
 //!   [`BitbrainsOptions::rebase`] (the default) every VM is then shifted so
 //!   that the earliest arrival is 0 ([`rebase`]).
+//! - [`BitbrainsOptions::subset`] loads a time window (Unix seconds, on row
+//!   timestamps; a file with no row in it is skipped, counted) and a sample
+//!   of the VMs (by a hash of the file's VM name; files left out are not
+//!   read).
 //! - VMs are returned in the order of the files given; [`list_bitbrains_files`]
 //!   sorts a directory numerically (`2.csv` before `10.csv`). One directory is
 //!   one month: the three Rnd months are separate traces of the same VMs.

@@ -56,9 +56,13 @@
 //!   minutes, every task reaching 1; the trace's requests live in another
 //!   table, `task_events`). Memory likewise, with its own capacity. A task
 //!   whose peak is 0 has utilisation 0 throughout.
-//! - The [`LoadReport`] counts files (gzip ones too), records, VMs, window
-//!   means above a fixed capacity (and clamped) and CPU windows filled by
-//!   the `gaps` rule.
+//! - [`GoogleOptions::subset`] loads a time window (on record start times)
+//!   and a sample of the tasks (by a hash of `"<job>-<task>"`).
+//! - Files may be gzip-compressed (`part-NNNNN-of-00500.csv.gz` as
+//!   published). The [`LoadReport`] counts files (gzip ones too), records,
+//!   VMs, window means above a fixed capacity (and clamped), CPU windows
+//!   filled by the `gaps` rule, records outside the window and tasks not
+//!   sampled.
 //! - `arrival_s` = start of the first window (so sample *k* is the mean over
 //!   `[arrival + k·300, arrival + (k+1)·300)`); `departure_s` = the latest
 //!   record end. No size hints: normalised units are not cores or MB.

@@ -63,6 +63,10 @@
 //!   [`LoadReport`], or refused with [`SwfOptions::skip_unrunnable`] off.
 //!   Failed and cancelled jobs that did run are kept: they used the machine.
 
+//! - [`SwfOptions::subset`] keeps the jobs arriving in a time window (the
+//!   others skipped, counted) and a sample of them (by a hash of the job
+//!   number); a departure after the window's end moves to it.
+//! - The file may be gzip-compressed (`*.swf.gz` as published).
 //! - VMs are returned sorted by arrival, ties in file order.
 
 use std::collections::HashMap;

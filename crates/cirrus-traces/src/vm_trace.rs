@@ -273,7 +273,7 @@ pub enum Gaps {
 /// What to do with a usage above the capacity it is a fraction of (a CPU
 /// percentage above 100, usage MHz above provisioned MHz, usage above a fixed
 /// capacity, CPU time above run time). Every such reading is counted in the
-/// [`LoadReport`](crate::LoadReport), whatever the choice.
+/// [`LoadReport`], whatever the choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OverCapacity {
     /// Refuse the trace, naming the line (the default of the readers whose

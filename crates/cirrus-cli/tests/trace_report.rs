@@ -47,7 +47,11 @@ fn the_load_report_is_printed_and_written() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = tmp.path().join("swf.toml");
     let swf = fixture("swf/tiny.swf");
-    std::fs::write(&scenario, format!("{SCENARIO}path = {:?}\n", swf.to_str().unwrap())).unwrap();
+    std::fs::write(
+        &scenario,
+        format!("{SCENARIO}path = {:?}\n", swf.to_str().unwrap()),
+    )
+    .unwrap();
     let out = tmp.path().join("out");
     let o = Command::new(CIRRUS)
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
@@ -69,10 +73,20 @@ fn the_load_report_is_printed_and_written() {
 
     // The folder holds a run: refused without --force, replaced with it.
     let again = Command::new(CIRRUS)
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ])
         .output()
         .unwrap();
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }
 
 #[test]

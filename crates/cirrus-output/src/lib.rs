@@ -119,7 +119,11 @@ pub const TRACE_REPORT_FILE: &str = "trace_report.json";
 
 /// Writes `report` (what the trace reader read, skipped and resolved) as
 /// pretty JSON to [`TRACE_REPORT_FILE`] in `dir`.
-pub fn write_trace_report<T: Serialize>(report: &T, dir: &Path, durability: Durability) -> Result<(), OutputError> {
+pub fn write_trace_report<T: Serialize>(
+    report: &T,
+    dir: &Path,
+    durability: Durability,
+) -> Result<(), OutputError> {
     let path = dir.join(TRACE_REPORT_FILE);
     let mut json = serde_json::to_vec_pretty(report).map_err(|e| err(&path, e))?;
     json.push(b'\n');

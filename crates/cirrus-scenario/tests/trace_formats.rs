@@ -209,12 +209,25 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     // SWF: run time 0 kept by default, skipped by choice; counted either way.
     let s = load(&format!("format = \"swf\"\npath = {swf:?}")).unwrap();
     let report = s.trace_report.as_ref().unwrap();
-    assert_eq!((report.format.as_str(), report.vms_read, report.zero_runtime_jobs_kept), ("swf", 4, 1));
+    assert_eq!(
+        (
+            report.format.as_str(),
+            report.vms_read,
+            report.zero_runtime_jobs_kept
+        ),
+        ("swf", 4, 1)
+    );
     assert_eq!(s.spec.traces.len(), 4);
-    let s = load(&format!("format = \"swf\"\npath = {swf:?}\nzero_run_time = \"skip\"")).unwrap();
+    let s = load(&format!(
+        "format = \"swf\"\npath = {swf:?}\nzero_run_time = \"skip\""
+    ))
+    .unwrap();
     let report = s.trace_report.as_ref().unwrap();
     assert_eq!((report.vms_read, report.vms_skipped_total()), (3, 1));
-    let e = load(&format!("format = \"swf\"\npath = {swf:?}\nzero_run_time = \"drop\"")).unwrap_err();
+    let e = load(&format!(
+        "format = \"swf\"\npath = {swf:?}\nzero_run_time = \"drop\""
+    ))
+    .unwrap_err();
     assert!(e.contains("workload.zero_run_time"), "{e}");
     assert!(e.contains("expected `keep` or `skip`"), "{e}");
 
@@ -229,7 +242,12 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     let s = load(&base).unwrap();
     assert_eq!(s.trace_report.as_ref().unwrap().vms_leaving_at_last_reading, 1);
     let departures = |s: &cirrus_scenario::Scenario| -> Vec<Option<f64>> {
-        s.lifetimes.as_ref().unwrap().iter().map(|l| l.departure_s).collect()
+        s.lifetimes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|l| l.departure_s)
+            .collect()
     };
     assert_eq!(departures(&s), [Some(1200.0), Some(1500.0)]);
     let s = load(&format!("{base}\ndeparture = \"deletion\"")).unwrap();
@@ -242,7 +260,11 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     let google = data("google");
     let g = format!("format = \"google\"\npath = {:?}", google.to_str().unwrap());
     let peak_of = |s: &cirrus_scenario::Scenario| {
-        s.spec.traces.iter().flat_map(|t| t.samples().iter().copied()).fold(0.0, f64::max)
+        s.spec
+            .traces
+            .iter()
+            .flat_map(|t| t.samples().iter().copied())
+            .fold(0.0, f64::max)
     };
     let absolute = load(&g).unwrap();
     let relative = load(&format!("{g}\nrelative_to = \"task-peak\"")).unwrap();
@@ -252,7 +274,10 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     assert!((peak_of(&half) - 2.0 * peak_of(&absolute)).abs() < 1e-12);
     let e = load(&format!("{g}\nmachine_capacity = 0.0")).unwrap_err();
     assert!(e.contains("workload.machine_capacity"), "{e}");
-    let e = load(&format!("{g}\nrelative_to = \"task-peak\"\nmachine_capacity = 0.5")).unwrap_err();
+    let e = load(&format!(
+        "{g}\nrelative_to = \"task-peak\"\nmachine_capacity = 0.5"
+    ))
+    .unwrap_err();
     assert!(e.contains("workload.machine_capacity: not used"), "{e}");
 
     // Bitbrains: a file with zero rows loads by default, is refused with `zero_rows = "error"`.
@@ -267,19 +292,28 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
         ),
     )
     .unwrap();
-    let b = format!("format = \"bitbrains\"\npath = {:?}", dir.path().to_str().unwrap());
+    let b = format!(
+        "format = \"bitbrains\"\npath = {:?}",
+        dir.path().to_str().unwrap()
+    );
     let s = load(&b).unwrap();
     let report = s.trace_report.as_ref().unwrap();
     assert_eq!((report.zero_rows_absent, report.readings_above_capacity), (1, 1));
     let e = load(&format!("{b}\nzero_rows = \"error\"")).unwrap_err();
     assert!(e.contains("1.csv:2") && e.contains("zero_rows = error"), "{e}");
     let e = load(&format!("{b}\nover_capacity = \"error\"")).unwrap_err();
-    assert!(e.contains("1.csv:3") && e.contains("over_capacity = error"), "{e}");
+    assert!(
+        e.contains("1.csv:3") && e.contains("over_capacity = error"),
+        "{e}"
+    );
     let s = load(&format!("{b}\nover_capacity = \"clamp\"")).unwrap();
     assert_eq!(s.trace_report.as_ref().unwrap().readings_clamped, 1);
 
     // PlanetLab and synthetic workloads have no report.
-    let s = load("format = \"synthetic\"\ndistribution = { kind = \"constant\", value = 0.5 }\n\n[vms]\ncount = 2").unwrap();
+    let s = load(
+        "format = \"synthetic\"\ndistribution = { kind = \"constant\", value = 0.5 }\n\n[vms]\ncount = 2",
+    )
+    .unwrap();
     assert!(s.trace_report.is_none());
 }
 
@@ -304,7 +338,12 @@ fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
     let s = sized(&format!("format = \"swf\"\npath = {:?}", swf.to_str().unwrap()));
     assert_eq!(
         sizes(&s),
-        [(8, 2000.0, 2048), (4, 2000.0, 4), (2, 2000.0, 2048), (16, 2000.0, 8)]
+        [
+            (8, 2000.0, 2048),
+            (4, 2000.0, 4),
+            (2, 2000.0, 2048),
+            (16, 2000.0, 8)
+        ]
     );
     // Job 3 is the type itself; the three others got derived types.
     assert_eq!(s.spec.vm_types.len(), 4);
@@ -325,7 +364,10 @@ fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
     assert_eq!(sizes(&s), [(2, 2000.0, 4096), (30, 2000.0, 70 * 1024)]);
 
     // Bitbrains: cores × MHz per core and provisioned memory from the files.
-    let s = sized(&format!("format = \"bitbrains\"\npath = {:?}", data("bitbrains").to_str().unwrap()));
+    let s = sized(&format!(
+        "format = \"bitbrains\"\npath = {:?}",
+        data("bitbrains").to_str().unwrap()
+    ));
     let bitbrains = cirrus_traces::read_bitbrains(
         &cirrus_traces::list_bitbrains_files(&data("bitbrains"), &Default::default()).unwrap(),
         &Default::default(),
@@ -333,7 +375,13 @@ fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
     .unwrap();
     let expected: Vec<(u32, f64, u64)> = bitbrains
         .iter()
-        .map(|v| (v.cores.unwrap(), v.mips_per_core.unwrap(), v.ram_mb.unwrap().ceil() as u64))
+        .map(|v| {
+            (
+                v.cores.unwrap(),
+                v.mips_per_core.unwrap(),
+                v.ram_mb.unwrap().ceil() as u64,
+            )
+        })
         .collect();
     assert_eq!(sizes(&s), expected);
     assert_eq!(expected[0], (2, 2000.0, 4096));
@@ -359,10 +407,19 @@ fn vms_sized_from_the_trace_differ_where_the_trace_says_so() {
 #[test]
 fn a_window_and_a_sample_are_scenario_keys() {
     let swf = data("swf").join("tiny.swf");
-    let base = format!("format = \"swf\"\npath = {:?}\nrebase = false", swf.to_str().unwrap());
+    let base = format!(
+        "format = \"swf\"\npath = {:?}\nrebase = false",
+        swf.to_str().unwrap()
+    );
     // Arrivals 5, 10, 20, 30: the window [6, 25) keeps jobs 1 and 3.
     let s = load(&format!("{base}\nstart_s = 6.0\nend_s = 25.0")).unwrap();
-    let arrivals: Vec<f64> = s.lifetimes.as_ref().unwrap().iter().map(|l| l.arrival_s).collect();
+    let arrivals: Vec<f64> = s
+        .lifetimes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|l| l.arrival_s)
+        .collect();
     assert_eq!(arrivals, [10.0, 20.0]);
     assert_eq!(s.trace_report.as_ref().unwrap().vms_skipped_total(), 2);
     let s = load(&format!("{base}\nsample_count = 2")).unwrap();

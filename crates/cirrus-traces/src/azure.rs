@@ -429,7 +429,14 @@ fn read_vmtable(
         }
         for (column, name) in [(5, "max cpu"), (6, "avg cpu"), (7, "p95 max cpu")] {
             // The vmtable's statistics are checked, not used: not counted.
-            percent(at, r, column, name, options.over_capacity, &mut LoadReport::default())?;
+            percent(
+                at,
+                r,
+                column,
+                name,
+                options.over_capacity,
+                &mut LoadReport::default(),
+            )?;
         }
         at.text(r, 8, "vm category")?;
         let cores = bucket(

@@ -246,10 +246,7 @@ pub fn read_bitbrains(
 }
 
 /// As [`read_bitbrains`], with the [`LoadReport`].
-pub fn load_bitbrains(
-    files: &[PathBuf],
-    options: &BitbrainsOptions,
-) -> Result<LoadedTrace, TraceFileError> {
+pub fn load_bitbrains(files: &[PathBuf], options: &BitbrainsOptions) -> Result<LoadedTrace, TraceFileError> {
     let mut report = LoadReport::new("bitbrains");
     check_file_count(files, &options.limits, "bitbrains")?;
     if !(options.interval_s.is_finite() && options.interval_s > 0.0) {

@@ -68,8 +68,8 @@
 //!   record end. No size hints: normalised units are not cores or MB.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::{HashMap, HashSet};
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
@@ -169,18 +169,13 @@ pub fn list_google_task_usage_files(
     dir: &Path,
     limits: &TraceLimits,
 ) -> Result<Vec<PathBuf>, TraceFileError> {
-    list_dir(
-        dir,
-        limits,
-        "part-NNNNN-of-NNNNN.csv files, or .csv.gz",
-        |name| {
-            let (n, m) = name
-                .strip_prefix("part-")?
-                .strip_suffix(".csv")?
-                .split_once("-of-")?;
-            Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
-        },
-    )
+    list_dir(dir, limits, "part-NNNNN-of-NNNNN.csv files, or .csv.gz", |name| {
+        let (n, m) = name
+            .strip_prefix("part-")?
+            .strip_suffix(".csv")?
+            .split_once("-of-")?;
+        Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
+    })
 }
 
 /// One `task_usage` record, as kept until its task is assembled.

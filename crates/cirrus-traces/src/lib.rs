@@ -49,15 +49,14 @@ pub mod swf;
 pub mod vm_trace;
 
 pub use azure::{
-    AZURE_INTERVAL_S, AzureCpu, AzureDeparture, AzureOptions, AzureTrace, list_azure_reading_files, load_azure,
-    read_azure,
+    AZURE_INTERVAL_S, AzureCpu, AzureDeparture, AzureOptions, AzureTrace, list_azure_reading_files,
+    load_azure, read_azure,
 };
 pub use bitbrains::{
     BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, BitbrainsZeroRows,
     list_bitbrains_files, load_bitbrains, read_bitbrains,
 };
 pub use error::TraceFileError;
-pub use report::{LoadReport, LoadedTrace};
 pub use failures::{parse_failure_trace, read_failure_trace};
 pub use google::{
     GOOGLE_WINDOW_S, GoogleCapacity, GoogleOptions, GoogleTrace, list_google_task_usage_files,
@@ -67,6 +66,7 @@ pub use planetlab::{
     PLANETLAB_INTERVAL_S, PLANETLAB_SAMPLES_PER_DAY, PlanetLabOptions, PlanetLabTrace, list_planetlab_files,
     read_planetlab, read_planetlab_file, read_planetlab_with,
 };
+pub use report::{LoadReport, LoadedTrace};
 pub use swf::{SWF_ZERO_RUN_TIME_S, SwfArrival, SwfCores, SwfOptions, SwfTrace, load_swf, read_swf};
 pub use vm_trace::{
     Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, VmSample, WorkloadTrace, rebase, vm_hash,

@@ -50,8 +50,8 @@ use std::path::{Path, PathBuf};
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
-use crate::source::{open_input, shown, whole_read_error};
 use crate::report::{LoadReport, LoadedTrace};
+use crate::source::{open_input, shown, whole_read_error};
 use crate::vm_trace::{TracedVm, WorkloadTrace};
 
 /// Seconds between two PlanetLab samples (CoMon sampled every 5 minutes;

@@ -116,12 +116,20 @@ impl fmt::Display for LoadReport {
             (self.zero_rows_absent, "zero rows before arrival/after departure"),
             (self.zero_rows_off, "zero rows while off"),
             (self.zero_runtime_jobs_kept, "zero-run-time jobs kept"),
-            (self.vms_leaving_at_last_reading, "VMs leaving at their last reading"),
+            (
+                self.vms_leaving_at_last_reading,
+                "VMs leaving at their last reading",
+            ),
             (self.vms_capped_to_hosts, "VMs capped to the largest host"),
             (self.readings_outside_window, "readings outside the time window"),
             (self.vms_not_sampled, "VMs not sampled"),
         ];
-        parts.extend(counts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")));
+        parts.extend(
+            counts
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}")),
+        );
         if !parts.is_empty() {
             write!(f, "; {}", parts.join(", "))?;
         }

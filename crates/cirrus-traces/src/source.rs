@@ -72,9 +72,7 @@ impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Self::Plain(f) => f.read(buf),
-            Self::Gzip(d) => d
-                .read(buf)
-                .map_err(|e| io::Error::new(e.kind(), GzipFailure(e))),
+            Self::Gzip(d) => d.read(buf).map_err(|e| io::Error::new(e.kind(), GzipFailure(e))),
         }
     }
 }
@@ -771,20 +769,50 @@ mod tests {
     fn grid_sorts_fills_and_resolves() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[900.0, 300.0, 1500.0]);
-        let (t0, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap();
+        let (t0, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(t0, 300.0);
         use Slot::Reading as R;
         assert_eq!(slots, [R(1), R(1), R(0), R(0), R(2)]);
-        let (_, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Zero, &paths), &mut LoadReport::default()).unwrap();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Zero, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(slots, [R(1), Slot::Zero, R(0), Slot::Zero, R(2)]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Error, &paths), &mut LoadReport::default()).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Error, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.line, Some(1), "{err}");
 
         let s = stamps(&[0.0, 300.0, 0.0]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("f:1"), "{err}");
-        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::LastWins, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(slots, [R(2), R(1)]);
     }
 
@@ -795,7 +823,13 @@ mod tests {
         // missing, slot 4 at 1200.
         let s = stamps(&[0.0, 114.0, 300.0, 300.0, 320.0, 1200.0]);
         let mut report = LoadReport::default();
-        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths), &mut report).unwrap();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::LastWins, Gaps::Hold, &paths),
+            &mut report,
+        )
+        .unwrap();
         use Slot::Reading as R;
         assert_eq!(slots, [R(1), R(4), R(4), R(4), R(5)]);
         assert_eq!(report.slots_with_duplicates, 2);
@@ -807,7 +841,13 @@ mod tests {
     fn grid_refuses_huge_spans_before_allocating() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[0.0, 1e300]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths), &mut LoadReport::default()).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert!(err.message.contains("max_samples_per_vm"), "{err}");
     }
 }

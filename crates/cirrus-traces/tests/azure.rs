@@ -7,9 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    AzureDeparture, load_azure,
-    AZURE_INTERVAL_S, AzureCpu, AzureOptions, AzureTrace, Duplicates, Gaps, OverCapacity, TraceFileError,
-    TraceLimits, TracedVm, WorkloadTrace, list_azure_reading_files, read_azure,
+    AZURE_INTERVAL_S, AzureCpu, AzureDeparture, AzureOptions, AzureTrace, Duplicates, Gaps, OverCapacity,
+    TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_azure_reading_files, load_azure, read_azure,
 };
 use common::{assert_error, assert_sane, data, files, names};
 

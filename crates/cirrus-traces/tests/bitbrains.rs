@@ -7,8 +7,9 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, BitbrainsZeroRows, load_bitbrains, Duplicates, Gaps, OverCapacity,
-    TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_bitbrains_files, read_bitbrains,
+    BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, BitbrainsZeroRows, Duplicates,
+    Gaps, OverCapacity, TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_bitbrains_files,
+    load_bitbrains, read_bitbrains,
 };
 use common::{assert_error, assert_sane, data, files, names};
 

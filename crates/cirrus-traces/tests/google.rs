@@ -278,10 +278,7 @@ fn malformed_lines_name_file_and_line() {
 fn limits_refuse_with_a_clear_message() {
     let text = "0,300000000,1,0,1,0.1,0.1\n0,300000000,2,0,1,0.1,0.1\n1200000000,1500000000,1,0,1,0.1,0.1\n";
     let run = |limits: TraceLimits| {
-        let options = GoogleOptions {
-            limits,
-            ..peak()
-        };
+        let options = GoogleOptions { limits, ..peak() };
         let (_dir, path, result) = read_one(text, &options);
         (path, result.unwrap_err())
     };
@@ -334,7 +331,12 @@ fn the_default_is_absolute_load_against_the_largest_machine() {
     let relative = read_fixture(&peak()).unwrap();
     for (absolute, relative) in vms.iter().zip(&relative) {
         let top = absolute.utilization.samples().iter().copied().fold(0.0, f64::max);
-        for (a, r) in absolute.utilization.samples().iter().zip(relative.utilization.samples()) {
+        for (a, r) in absolute
+            .utilization
+            .samples()
+            .iter()
+            .zip(relative.utilization.samples())
+        {
             assert!((a / top - r).abs() < 1e-12, "{a} / {top} vs {r}");
         }
     }

@@ -62,7 +62,10 @@ fn every_format_reads_gzip_like_plain_text_by_magic_bytes() {
         read_google_task_usage(&[gz.clone()], &options).unwrap(),
         read_google_task_usage(&[plain], &options).unwrap()
     );
-    assert_eq!(list_google_task_usage_files(g.path(), &Default::default()).unwrap(), [gz]);
+    assert_eq!(
+        list_google_task_usage_files(g.path(), &Default::default()).unwrap(),
+        [gz]
+    );
 
     // Bitbrains: the VM is named after the file without `.csv.gz`.
     let b = tempfile::tempdir().unwrap();
@@ -74,13 +77,19 @@ fn every_format_reads_gzip_like_plain_text_by_magic_bytes() {
     let gz = list_bitbrains_files(b.path(), &Default::default()).unwrap();
     assert_eq!(gz.len(), plain.len());
     let options = BitbrainsOptions::default();
-    assert_eq!(read_bitbrains(&gz, &options).unwrap(), read_bitbrains(&plain, &options).unwrap());
+    assert_eq!(
+        read_bitbrains(&gz, &options).unwrap(),
+        read_bitbrains(&plain, &options).unwrap()
+    );
 
     // SWF, named without .gz.
     let plain = data("swf/tiny.swf");
     let gz = gzip_to(&plain, d, "tiny.swf");
     let options = SwfOptions::default();
-    assert_eq!(read_swf(&gz, &options).unwrap(), read_swf(&plain, &options).unwrap());
+    assert_eq!(
+        read_swf(&gz, &options).unwrap(),
+        read_swf(&plain, &options).unwrap()
+    );
 
     // PlanetLab: a day with one compressed file among plain ones.
     let p = tempfile::tempdir().unwrap();
@@ -105,7 +114,10 @@ fn concatenated_gzip_members_are_all_read() {
     let path = dir.path().join("two.swf.gz");
     fs::write(&path, two).unwrap();
     let options = SwfOptions::default();
-    assert_eq!(read_swf(&path, &options).unwrap(), read_swf(&data("swf/tiny.swf"), &options).unwrap());
+    assert_eq!(
+        read_swf(&path, &options).unwrap(),
+        read_swf(&data("swf/tiny.swf"), &options).unwrap()
+    );
 }
 
 #[test]
@@ -175,7 +187,10 @@ fn corrupt_and_truncated_gzip_is_an_error_not_a_panic() {
             let err = read(&path);
             assert_eq!(err.path, path, "{format} {what}");
             assert!(err.message.contains("gzip"), "{format} {what}: {err}");
-            assert!(err.message.contains("corrupt or truncated"), "{format} {what}: {err}");
+            assert!(
+                err.message.contains("corrupt or truncated"),
+                "{format} {what}: {err}"
+            );
         }
     }
 }
@@ -200,6 +215,9 @@ fn a_gz_next_to_its_decompressed_copy_is_listed_once() {
     gzip_to(&plain, dir.path(), "1.csv.gz");
     gzip_to(&data("bitbrains/2.csv"), dir.path(), "2.csv.gz");
     let listed = list_bitbrains_files(dir.path(), &Default::default()).unwrap();
-    let names: Vec<&str> = listed.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+    let names: Vec<&str> = listed
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap())
+        .collect();
     assert_eq!(names, ["1.csv", "2.csv.gz"]);
 }

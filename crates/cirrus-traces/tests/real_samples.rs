@@ -63,13 +63,29 @@ fn azure_v1_readings_plain_and_gzip() {
     ] {
         let loaded = load_azure(&[dir.join(name)], None, &AzureOptions::default()).unwrap();
         let r = &loaded.report;
-        assert_eq!((r.records_read, r.vms_read, r.files_read), (100, 100, 1), "{name}");
+        assert_eq!(
+            (r.records_read, r.vms_read, r.files_read),
+            (100, 100, 1),
+            "{name}"
+        );
         assert_eq!(r.gzip_files, u64::from(name.ends_with(".gz")));
-        assert_eq!((r.slots_with_duplicates, r.gap_slots_filled, r.readings_clamped), (0, 0, 0));
+        assert_eq!(
+            (r.slots_with_duplicates, r.gap_slots_filled, r.readings_clamped),
+            (0, 0, 0)
+        );
         for (id, avg) in [
-            ("+ZcrOp5/c/fJ6mVgP5qMZlOAGDwyjaaDNM0WoWOt2IDb47gT0UwK9lFwkPQv3C7Q", 2.86979),
-            ("2zrgeOqUDy+l0GVi5NXudU+3sqZH+nLowfcz+D/JsCymTXbKrRf1Hr3OjAtxjnKm", 3.254472),
-            ("/34Wh1Kq/qkNkW0tQrMiQ1eZ8hg9hHopydCzsXriefhgrn+0Rg1j22k1IHcV6PIQ", 4.33624),
+            (
+                "+ZcrOp5/c/fJ6mVgP5qMZlOAGDwyjaaDNM0WoWOt2IDb47gT0UwK9lFwkPQv3C7Q",
+                2.86979,
+            ),
+            (
+                "2zrgeOqUDy+l0GVi5NXudU+3sqZH+nLowfcz+D/JsCymTXbKrRf1Hr3OjAtxjnKm",
+                3.254472,
+            ),
+            (
+                "/34Wh1Kq/qkNkW0tQrMiQ1eZ8hg9hHopydCzsXriefhgrn+0Rg1j22k1IHcV6PIQ",
+                4.33624,
+            ),
         ] {
             let v = vm(&loaded.vms, id);
             assert_eq!(v.utilization.samples(), [avg / 100.0]);
@@ -78,7 +94,10 @@ fn azure_v1_readings_plain_and_gzip() {
         }
     }
     // The folder holds both copies: listed once.
-    assert_eq!(list_azure_reading_files(&dir, &Default::default()).unwrap().len(), 1);
+    assert_eq!(
+        list_azure_reading_files(&dir, &Default::default()).unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -94,11 +113,19 @@ fn azure_v1_vmtable_plain_and_gzip() {
     assert_eq!(rows.len(), 10);
     let tmp = tempfile::tempdir().unwrap();
     let readings = tmp.path().join("vm_cpu_readings-file-1-of-1.csv");
-    let lines: String = rows.iter().map(|r| format!("{},{},40,60,50\n", r[3], r[0])).collect();
+    let lines: String = rows
+        .iter()
+        .map(|r| format!("{},{},40,60,50\n", r[3], r[0]))
+        .collect();
     std::fs::write(&readings, lines).unwrap();
     for name in ["vmtable.csv", "vmtable.csv.gz"] {
         let table = dir.join(name);
-        let loaded = load_azure(std::slice::from_ref(&readings), Some(&table), &AzureOptions::default()).unwrap();
+        let loaded = load_azure(
+            std::slice::from_ref(&readings),
+            Some(&table),
+            &AzureOptions::default(),
+        )
+        .unwrap();
         assert_eq!(loaded.report.vms_read, 10);
         assert_eq!(loaded.report.files_read, 2);
         assert_eq!(loaded.report.gzip_files, u64::from(name.ends_with(".gz")));
@@ -176,7 +203,11 @@ fn google_task_usage_absolute_by_default() {
         ..GoogleOptions::default()
     };
     let loaded = load_google_task_usage(&[path], &peak).unwrap();
-    let at_one = loaded.vms.iter().filter(|v| v.utilization.samples() == [1.0]).count();
+    let at_one = loaded
+        .vms
+        .iter()
+        .filter(|v| v.utilization.samples() == [1.0])
+        .count();
     assert_eq!(at_one, 673);
 }
 
@@ -185,7 +216,8 @@ fn google_hand_made_samples_load_or_are_refused_clearly() {
     // CloudSim Plus's task_usage sample: a `#` header line, then 11 records of
     // tasks 1-0 … (`grep -v '^#' | wc -l`); rows 1–2: 10–50 s, rate 0.1.
     let dir = samples().join("google/synthetic-cloudsimplus");
-    let loaded = load_google_task_usage(&[dir.join("task-usage-sample-1.csv")], &GoogleOptions::default()).unwrap();
+    let loaded =
+        load_google_task_usage(&[dir.join("task-usage-sample-1.csv")], &GoogleOptions::default()).unwrap();
     assert_eq!(loaded.report.records_read, 11);
     let v = vm(&loaded.vms, "1-0");
     assert_eq!(v.utilization.samples()[0], 0.1);
@@ -286,12 +318,20 @@ fn bitbrains_files_match_a_hand_computation() {
         let loaded = load_bitbrains(std::slice::from_ref(&path), &BitbrainsOptions::default()).unwrap();
         let r = &loaded.report;
         assert_eq!(r.records_read, e.rows, "{}", e.file);
-        assert_eq!((r.gap_slots_filled, r.off_grid_readings), (e.gaps, e.off), "{}", e.file);
+        assert_eq!(
+            (r.gap_slots_filled, r.off_grid_readings),
+            (e.gaps, e.off),
+            "{}",
+            e.file
+        );
         // None of the samples has duplicates, zero rows or usage above provisioned.
         assert_eq!(r.slots_with_duplicates + r.zero_rows_absent + r.zero_rows_off, 0);
         assert_eq!(r.readings_above_capacity, 0);
         let v = &loaded.vms[0];
-        assert_eq!((v.cores, v.mips_per_core, v.ram_mb), (Some(e.cores), Some(e.mips), Some(e.ram_mb)));
+        assert_eq!(
+            (v.cores, v.mips_per_core, v.ram_mb),
+            (Some(e.cores), Some(e.mips), Some(e.ram_mb))
+        );
         let s = v.utilization.samples();
         assert_eq!(s.len(), e.slots, "{}", e.file);
         assert_eq!((s[0], s[s.len() - 1]), (e.first, e.last), "{}", e.file);
@@ -326,7 +366,11 @@ type Job = (&'static str, f64, f64, u32, f64);
 fn check_swf(loaded: &LoadedTrace, jobs: &[Job]) {
     for &(name, arrival, departure, cores, utilisation) in jobs {
         let v = vm(&loaded.vms, name);
-        assert_eq!((v.arrival_s, v.departure_s, v.cores), (arrival, Some(departure), Some(cores)), "job {name}");
+        assert_eq!(
+            (v.arrival_s, v.departure_s, v.cores),
+            (arrival, Some(departure), Some(cores)),
+            "job {name}"
+        );
         close(v.utilization.samples()[0], utilisation);
         assert_eq!(v.ram_mb, None, "no memory recorded");
     }
@@ -337,7 +381,11 @@ fn swf_logs_plain_and_gzip() {
     let dir = samples().join("swf");
     // CTC-SP2 excerpt, 5 jobs; job 1: submit 0 + wait 588530, run 937, 306 procs,
     // CPU 142 → 142/937.
-    let ctc = load_swf(&dir.join("CTC-SP2-1996-3.1-cln-excerpt.swf"), &SwfOptions::default()).unwrap();
+    let ctc = load_swf(
+        &dir.join("CTC-SP2-1996-3.1-cln-excerpt.swf"),
+        &SwfOptions::default(),
+    )
+    .unwrap();
     assert_eq!((ctc.report.records_read, ctc.report.vms_read), (5, 5));
     check_swf(
         &ctc,
@@ -357,7 +405,10 @@ fn swf_logs_plain_and_gzip() {
     for name in ["NASA-iPSC-1993-3.1-cln.swf", "NASA-iPSC-1993-3.1-cln.swf.gz"] {
         let nasa = load_swf(&dir.join(name), &SwfOptions::default()).unwrap();
         let r = &nasa.report;
-        assert_eq!((r.records_read, r.vms_read, r.zero_runtime_jobs_kept), (18239, 18239, 173));
+        assert_eq!(
+            (r.records_read, r.vms_read, r.zero_runtime_jobs_kept),
+            (18239, 18239, 173)
+        );
         assert_eq!(r.gzip_files, u64::from(name.ends_with(".gz")));
         check_swf(&nasa, &nasa_jobs);
     }
@@ -366,7 +417,10 @@ fn swf_logs_plain_and_gzip() {
         ..SwfOptions::default()
     };
     let nasa = load_swf(&dir.join("NASA-iPSC-1993-3.1-cln.swf"), &skip).unwrap();
-    assert_eq!((nasa.report.vms_read, nasa.report.vms_skipped_total()), (18066, 173));
+    assert_eq!(
+        (nasa.report.vms_read, nasa.report.vms_skipped_total()),
+        (18066, 173)
+    );
     // LCG 2005: the first 20000 lines (19812 jobs, none of run time 0) and the whole
     // published log (188041 jobs, 521 of run time 0), gzip-compressed.
     let lcg_jobs = [
@@ -374,10 +428,20 @@ fn swf_logs_plain_and_gzip() {
         ("2", 3.0, 3614.0, 1, 1.0),
         ("3", 12.0, 217.0, 1, 1.0),
     ];
-    let part = load_swf(&dir.join("LCG-2005-1-first20000lines.swf"), &SwfOptions::default()).unwrap();
-    assert_eq!((part.report.vms_read, part.report.zero_runtime_jobs_kept), (19812, 0));
+    let part = load_swf(
+        &dir.join("LCG-2005-1-first20000lines.swf"),
+        &SwfOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (part.report.vms_read, part.report.zero_runtime_jobs_kept),
+        (19812, 0)
+    );
     check_swf(&part, &lcg_jobs);
     let whole = load_swf(&dir.join("LCG-2005-1.swf.gz"), &SwfOptions::default()).unwrap();
-    assert_eq!((whole.report.vms_read, whole.report.zero_runtime_jobs_kept), (188041, 521));
+    assert_eq!(
+        (whole.report.vms_read, whole.report.zero_runtime_jobs_kept),
+        (188041, 521)
+    );
     check_swf(&whole, &lcg_jobs);
 }

@@ -7,8 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    OverCapacity, SwfArrival, SwfCores, SwfOptions, SwfTrace, TraceFileError, TraceLimits, TracedVm,
-    WorkloadTrace, SWF_ZERO_RUN_TIME_S, load_swf, read_swf,
+    OverCapacity, SWF_ZERO_RUN_TIME_S, SwfArrival, SwfCores, SwfOptions, SwfTrace, TraceFileError,
+    TraceLimits, TracedVm, WorkloadTrace, load_swf, read_swf,
 };
 use common::{assert_error, assert_sane, data, files, names};
 
@@ -49,7 +49,10 @@ fn fixture_jobs_become_vms_at_their_start() {
     assert_eq!(loaded.report.zero_runtime_jobs_kept, 1);
     assert_eq!((loaded.report.records_read, loaded.report.vms_read), (4, 4));
     let (j2, j1, j3, j4) = (&vms[0], &vms[1], &vms[2], &vms[3]);
-    assert_eq!((j3.arrival_s, j3.departure_s), (20.0, Some(20.0 + SWF_ZERO_RUN_TIME_S)));
+    assert_eq!(
+        (j3.arrival_s, j3.departure_s),
+        (20.0, Some(20.0 + SWF_ZERO_RUN_TIME_S))
+    );
     assert_eq!((j3.cores, j3.utilization.samples()), (Some(2), &[1.0][..]));
 
     // Job 1: submit 0 + wait 10; 100 s; 4 processors; 50 s CPU per processor of
@@ -127,7 +130,12 @@ fn unrunnable_jobs_can_be_refused() {
     // Run time unknown: never ran.
     let text = format!("{}{}", job(1, 0, 0, 10, 1, -1), job(2, 0, 0, -1, 1, -1));
     let (_dir, path, result) = read_text(&text, &options);
-    assert_error(&result.unwrap_err(), &path, Some(2), &["job 2 never ran", "skip_unrunnable"]);
+    assert_error(
+        &result.unwrap_err(),
+        &path,
+        Some(2),
+        &["job 2 never ran", "skip_unrunnable"],
+    );
     let loaded = load_swf(&path, &SwfOptions::default()).unwrap();
     assert_eq!(
         loaded.report.vms_skipped.get("jobs with unknown run time"),

@@ -53,7 +53,10 @@ pub(super) fn size_from_trace(
         let t = vm_types[vm.vm_type].clone();
         let size = sizes[vm.trace];
         let cores = size.cores.unwrap_or(t.cores);
-        let mips = size.mips_per_core.filter(|m| m.is_finite() && *m > 0.0).unwrap_or(t.mips);
+        let mips = size
+            .mips_per_core
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .unwrap_or(t.mips);
         let ram_mb = size
             .ram_mb
             .filter(|m| m.is_finite() && *m > 0.0)

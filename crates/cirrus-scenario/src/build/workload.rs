@@ -494,7 +494,13 @@ impl ReadWorkload for AzureWorkload {
                 duplicates: duplicates(self.duplicates, d.duplicates),
                 gaps: gaps(self.gaps, d.gaps),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
-                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
                 ..d
             },
         };
@@ -531,7 +537,13 @@ impl ReadWorkload for GoogleWorkload {
                 memory_capacity: capacity,
                 gaps: gaps(self.gaps, d.gaps),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
-                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
                 ..d
             },
         };
@@ -564,7 +576,13 @@ impl ReadWorkload for BitbrainsWorkload {
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
                 duplicates: duplicates(self.duplicates, d.duplicates),
                 gaps: gaps(self.gaps, d.gaps),
-                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
                 ..d
             },
         };
@@ -585,7 +603,13 @@ impl ReadWorkload for SwfWorkload {
             options: cirrus_traces::SwfOptions {
                 skip_zero_run_time: self.zero_run_time == Some(ZeroRunTimeKey::Skip),
                 over_capacity: over_capacity(self.over_capacity, d.over_capacity),
-                subset: subset(ctx, self.start_s, self.end_s, self.sample_fraction, self.sample_count)?,
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
                 ..d
             },
         };

@@ -59,7 +59,7 @@ fn every_format_reads_gzip_like_plain_text_by_magic_bytes() {
     let gz = gzip_to(&plain, g.path(), "part-00000-of-00001.csv.gz");
     let options = GoogleOptions::default();
     assert_eq!(
-        read_google_task_usage(&[gz.clone()], &options).unwrap(),
+        read_google_task_usage(std::slice::from_ref(&gz), &options).unwrap(),
         read_google_task_usage(&[plain], &options).unwrap()
     );
     assert_eq!(
@@ -125,7 +125,7 @@ fn errors_in_gzip_files_name_the_decompressed_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vm_cpu_readings-file-1-of-1.csv.gz");
     fs::write(&path, gzip(b"0,a,1,2,3\n300,a,1,2,3\n600,a,1,x,3\n")).unwrap();
-    let err = read_azure(&[path.clone()], None, &AzureOptions::default()).unwrap_err();
+    let err = read_azure(std::slice::from_ref(&path), None, &AzureOptions::default()).unwrap_err();
     assert_eq!(err.path, path);
     assert_eq!(err.line, Some(3), "{err}");
     assert!(err.message.contains("max cpu"), "{err}");

@@ -325,8 +325,10 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2²⁶ = 67 108 864 records (about 2 GB in memory): ~7 of Azure V2's
-    /// ~10-million-reading files.
+    /// 2²⁶ = 67 108 864 records (about 3 GB in memory at ~46 bytes each):
+    /// ~7 of Azure V2's ~10-million-reading files whole, or a whole month of
+    /// a [`Subset`] sample of up to ~7 700 VMs (8 640 readings each).
+    /// Records a [`Subset`] leaves out do not count.
     pub const DEFAULT_MAX_RECORDS: usize = 1 << 26;
     /// 2²² = 4 194 304 VMs: Azure V2 has 2 695 548 VMs (AzurePublicDatasetV2.md).
     pub const DEFAULT_MAX_VMS: usize = 1 << 22;

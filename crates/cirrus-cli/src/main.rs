@@ -304,6 +304,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return code;
     }
     let short_traces = coverage::summary_line(&scenario);
+    let trace_report = scenario.trace_report.clone();
     let out_dir = out.clone().unwrap_or_else(|| scenario.output.dir.clone());
     let folder = match folder {
         Some(state) => state,
@@ -375,6 +376,11 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
         return fail(EXIT_FAILURE, &e);
     }
+    if let Some(report) = &trace_report
+        && let Err(e) = cirrus_output::write_trace_report(report, &out_dir, durability)
+    {
+        return fail(EXIT_FAILURE, &e);
+    }
     // Last, so that its wall time covers the writing.
     if let Err(e) = provenance.write_manifest(&out_dir, started.elapsed(), durability) {
         return fail(EXIT_FAILURE, &e);
@@ -398,6 +404,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
             simulate: sim_wall,
             write: write_wall,
             short_traces,
+            trace_report: trace_report.as_ref().map(|r| r as &dyn std::fmt::Display),
             out_dir: &out_dir,
         },
     );

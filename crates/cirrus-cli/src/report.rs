@@ -22,6 +22,9 @@ pub(crate) struct Context<'a> {
     pub write: Duration,
     /// The short-traces line, if any trace is short.
     pub short_traces: Option<String>,
+    /// The trace readers' load report (trace formats with one), written to
+    /// `trace_report.json`.
+    pub trace_report: Option<&'a dyn std::fmt::Display>,
     /// Where the results went.
     pub out_dir: &'a Path,
 }
@@ -130,6 +133,9 @@ pub(crate) fn print_text(result: &RunResult, ctx: &Context<'_>) {
     );
     if let Some(line) = &ctx.short_traces {
         out!("{line}");
+    }
+    if let Some(report) = ctx.trace_report {
+        out!("trace         {report} (trace_report.json)");
     }
     out!(
         "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",

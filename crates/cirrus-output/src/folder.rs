@@ -9,8 +9,9 @@ use crate::{OutputError, err};
 
 /// Names of the files a run writes. A folder holding any of them (or a
 /// `plots` folder, or a temporary `.cirrus-*` file) holds a run's results.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
     "summary.json",
+    "trace_report.json",
     "manifest.json",
     "scenario.resolved.toml",
     "intervals.csv",

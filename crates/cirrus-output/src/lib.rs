@@ -118,6 +118,22 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> R
     Ok(())
 }
 
+/// The name of the trace reader's load report in a results folder.
+pub const TRACE_REPORT_FILE: &str = "trace_report.json";
+
+/// Writes `report` (what the trace reader read, skipped and resolved) as
+/// pretty JSON to [`TRACE_REPORT_FILE`] in `dir`.
+pub fn write_trace_report<T: Serialize>(
+    report: &T,
+    dir: &Path,
+    durability: Durability,
+) -> Result<(), OutputError> {
+    let path = dir.join(TRACE_REPORT_FILE);
+    let mut json = serde_json::to_vec_pretty(report).map_err(|e| err(&path, e))?;
+    json.push(b'\n');
+    write_atomic_with(&path, &json, durability)
+}
+
 /// Serialises `rows` as CSV with a header row.
 pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -1,6 +1,7 @@
 //! From parsed TOML to the model's types, checking every value on the way.
 
 mod applications;
+mod sizing;
 mod workload;
 
 use std::path::{Path, PathBuf};
@@ -213,15 +214,41 @@ impl Context {
 
         let host_types = self.host_types()?;
         let hosts = self.hosts(&host_types)?;
-        let vm_types = self.vm_types()?;
+        let mut vm_types = self.vm_types()?;
         let workload = self.workload_reader().read(&self)?;
-        let vms = self.vms(&vm_types, workload.traces.len())?;
+        let mut vms = self.vms(&vm_types, workload.traces.len())?;
+        let recorded = workload.sizes.as_ref().filter(|sizes| {
+            sizes
+                .iter()
+                .any(|z| z.cores.is_some() || z.mips_per_core.is_some() || z.ram_mb.is_some())
+        });
+        let derived = match (f.vms.sizing, recorded) {
+            (schema::Sizing::Types, _) => None,
+            (schema::Sizing::Trace, None) => {
+                return Err(self.invalid(
+                    "vms.sizing",
+                    "\"trace\" needs a trace that records VM sizes (azure with a vmtable, bitbrains, swf); \
+                     this one records none",
+                ));
+            }
+            (schema::Sizing::Trace, Some(sizes)) => Some(sizing::size_from_trace(
+                &mut vm_types,
+                &mut vms,
+                sizes,
+                &host_types,
+                &hosts,
+            )),
+        };
         let per_trace = match &workload.lifetimes {
             Some(Lifetimes::PerTrace(l)) => Some(l.as_slice()),
             _ => None,
         };
         let short_traces =
             coverage::short_traces(&workload.files, &workload.traces, per_trace, sim.duration_s);
+        let mut trace_report = workload.report;
+        if let (Some(report), Some(d)) = (trace_report.as_mut(), &derived) {
+            report.vms_capped_to_hosts = d.capped_vms;
+        }
         let lifetimes = workload.lifetimes.map(|l| match l {
             Lifetimes::PerVm(l) => l,
             // VM i follows trace i mod traces, and so its lifetime.
@@ -262,7 +289,17 @@ impl Context {
 
         let energy = &f.energy;
         let infrastructure = self.infrastructure()?;
-        let vm_memory = self.vm_memory()?;
+        let mut vm_memory = self.vm_memory()?;
+        if let Some(d) = &derived {
+            for (j, &b) in d.base.iter().enumerate() {
+                let t = &self.file.vm_types[b];
+                let ram_mb = spec.vm_types[d.first + j].ram_mb as f64;
+                let params = self.params(&format!("vm_types[{b}].memory"), &t.memory)?;
+                let memory = VmMemory::from_params(ram_mb, params)
+                    .map_err(|e| self.invalid(&join(&format!("vm_types[{b}].memory"), &e.key), e.message))?;
+                vm_memory.push(memory);
+            }
+        }
         let network = self.network(&spec.host_types, &spec.hosts)?;
         let migration_energy = match f.energy.migration {
             None => None,
@@ -354,6 +391,7 @@ impl Context {
             vm_memory,
             output,
             short_traces,
+            trace_report,
         })
     }
 

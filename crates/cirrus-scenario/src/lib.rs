@@ -81,6 +81,9 @@ pub struct Scenario {
     /// The workload's traces that end before the run needs them (each holds its last value
     /// to the end): warnings for the user, errors with `--strict`.
     pub short_traces: Vec<ShortTrace>,
+    /// What the trace reader read, skipped and resolved, for trace formats with lifetimes
+    /// (Azure, Google, Bitbrains, SWF); `None` for PlanetLab and synthetic workloads.
+    pub trace_report: Option<cirrus_traces::LoadReport>,
 }
 
 impl Scenario {

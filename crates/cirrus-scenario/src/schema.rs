@@ -316,6 +316,21 @@ pub struct VmsSection {
     /// How types are assigned (default: blocks, as CloudSim).
     #[serde(default = "blocks")]
     pub assign: Assign,
+    /// Where each VM's size comes from: its assigned type (default) or the trace.
+    #[serde(default)]
+    pub sizing: Sizing,
+}
+
+/// `vms.sizing`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sizing {
+    /// Every VM is its assigned `[[vm_types]]` entry.
+    #[default]
+    Types,
+    /// Cores, MIPS per core and memory from the trace where it records them (Azure vmtable,
+    /// Bitbrains, SWF), the assigned type's value where it does not.
+    Trace,
 }
 
 fn blocks() -> Assign {
@@ -476,6 +491,40 @@ pub struct SyntheticWorkload {
     pub replicate: u64,
 }
 
+/// `workload.duplicates`: two readings of one VM on one grid slot.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicatesKey {
+    /// Refuse the trace.
+    Error,
+    /// The later reading in the input wins.
+    Last,
+}
+
+/// `workload.gaps`: missing samples between a VM's first and last reading.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapsKey {
+    /// Hold the previous value.
+    Hold,
+    /// Fill with 0.
+    Zero,
+    /// Refuse the trace.
+    Error,
+}
+
+/// `workload.over_capacity`: usage above the capacity it is a fraction of.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverCapacityKey {
+    /// Refuse the trace.
+    Error,
+    /// Cap at the capacity.
+    Clamp,
+    /// Keep the usage (Bitbrains sizes the VM to its peak; elsewhere: clamp).
+    Keep,
+}
+
 /// `format = "azure"`: the Azure Public Dataset (V1/V2).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -486,11 +535,47 @@ pub struct AzureWorkload {
     pub vmtable: Option<String>,
     /// Which CPU column: `avg` (default), `min`, `max`.
     pub cpu: Option<String>,
+    /// When a VM with a vmtable row leaves: `last-reading` (default) or `deletion`.
+    pub departure: Option<AzureDepartureKey>,
+    /// Two readings on one slot (default `error`).
+    pub duplicates: Option<DuplicatesKey>,
+    /// Missing samples (default `hold`).
+    pub gaps: Option<GapsKey>,
+    /// A percentage above 100 (default `error`).
+    pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
     #[serde(default = "one_u64")]
     pub replicate: u64,
+}
+
+/// `workload.departure` (azure).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AzureDepartureKey {
+    /// At the end of the last reading when the readings stop before the deletion.
+    LastReading,
+    /// At the vmtable's deletion time.
+    Deletion,
+}
+
+/// `workload.relative_to` (google).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum GoogleRelativeTo {
+    /// Absolute load: a fraction of `machine_capacity`.
+    Machine,
+    /// Each task relative to its own busiest window.
+    TaskPeak,
 }
 
 /// `format = "google"`: Google cluster-usage 2011 `task_usage` files.
@@ -499,6 +584,22 @@ pub struct AzureWorkload {
 pub struct GoogleWorkload {
     /// A folder of `task_usage` CSV files, or one such file.
     pub path: Option<String>,
+    /// What usage is a fraction of: `machine` (default) or `task-peak`.
+    pub relative_to: Option<GoogleRelativeTo>,
+    /// The VM's capacity in the trace's normalised units (1 = the largest machine; default 1).
+    pub machine_capacity: Option<f64>,
+    /// Windows without a value (default `hold`).
+    pub gaps: Option<GapsKey>,
+    /// A window mean above `machine_capacity` (default `clamp`).
+    pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -514,11 +615,47 @@ pub struct BitbrainsWorkload {
     pub path: Option<String>,
     /// Which CPU column: `mhz` (default) or `percent`.
     pub cpu: Option<String>,
+    /// All-zero rows: `absent` (default: arrival/departure, off in between) or `error`.
+    pub zero_rows: Option<ZeroRowsKey>,
+    /// Usage above provisioned (default `keep`).
+    pub over_capacity: Option<OverCapacityKey>,
+    /// Two samples on one grid point (default `last`).
+    pub duplicates: Option<DuplicatesKey>,
+    /// Missing grid points (default `hold`).
+    pub gaps: Option<GapsKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
     #[serde(default = "one_u64")]
     pub replicate: u64,
+}
+
+/// `workload.zero_rows` (bitbrains).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZeroRowsKey {
+    /// Leading/trailing: not there; interior: off.
+    Absent,
+    /// Refuse the file.
+    Error,
+}
+
+/// `workload.zero_run_time` (swf).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZeroRunTimeKey {
+    /// A short job (0.25 s).
+    Keep,
+    /// Left out, counted.
+    Skip,
 }
 
 /// `format = "swf"`: the Standard Workload Format.
@@ -527,6 +664,18 @@ pub struct BitbrainsWorkload {
 pub struct SwfWorkload {
     /// The `.swf` file.
     pub path: Option<String>,
+    /// Jobs with run time 0: `keep` (default) or `skip`.
+    pub zero_run_time: Option<ZeroRunTimeKey>,
+    /// CPU time above run time (default `error`).
+    pub over_capacity: Option<OverCapacityKey>,
+    /// Load only readings (SWF: arrivals) from this trace time on (s, the trace's own clock).
+    pub start_s: Option<f64>,
+    /// Load only readings (SWF: arrivals) before this trace time; departures after it move to it.
+    pub end_s: Option<f64>,
+    /// Keep this fraction (0, 1] of the VMs, chosen by a hash of their names.
+    pub sample_fraction: Option<f64>,
+    /// Keep this many VMs, those with the smallest hashes of their names.
+    pub sample_count: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.

@@ -7,7 +7,8 @@
 //! column names its analysis notebooks give the header-less files
 //! (`analysis/Azure 2019 Public Dataset V2 - Trace Analysis.ipynb`). Both
 //! versions have the same two tables; files are plain comma-separated text
-//! without a header (decompress the published `.csv.gz` files first).
+//! without a header, published gzip-compressed (`.csv.gz`), read as they are
+//! or decompressed (see the crate docs on compression).
 //!
 //! `vm_cpu_readings-file-N-of-M.csv` — one 5-minute CPU reading per line, the
 //! readings of many VMs interleaved:
@@ -64,24 +65,42 @@
 //!   timestamp + 300 s) and there are no size hints. With a vmtable, every VM
 //!   that has readings must have a row (an error names its first reading
 //!   otherwise); rows of VMs without readings are checked but otherwise
-//!   ignored. The row gives `cores` and `ram_mb` (GB bucket × 1024) and
-//!   `departure_s` = timestamp deleted, but never before the end of the last
-//!   reading (the notebook also counts every VM as living at least 300 s).
-//!   A row whose deletion precedes its creation is an error.
+//!   ignored. The row gives `cores` and `ram_mb` (GB bucket × 1024) and the
+//!   departure ([`AzureOptions::departure`]): by default a VM whose deletion
+//!   comes more than one interval after the end of its last loaded reading —
+//!   the files loaded stop before its end, a slice of the month — leaves at
+//!   the end of that reading ([`AzureDeparture::LastReading`], counted in
+//!   [`LoadReport::vms_leaving_at_last_reading`]) instead of holding its last
+//!   reading for up to a month; otherwise, or with
+//!   [`AzureDeparture::Deletion`], it leaves at its deletion, never before
+//!   the end of its last reading (the notebook also counts every VM as living
+//!   at least 300 s). A row whose deletion precedes its creation is an error.
+//!   V1's vmtable holds real core counts and GB (`1`, `0.75`, `56`), V2's the
+//!   buckets above; both read the same way.
+//! - [`AzureOptions::subset`] loads a time window (on reading timestamps) and
+//!   a sample of the VMs (by a hash of the VM id); readings left out are not
+//!   checked beyond their timestamp and id, and take nothing of the limits.
+//! - Every file may be gzip-compressed. The [`LoadReport`] counts files,
+//!   records, VMs, percentages above 100 (clamped), slots with duplicates,
+//!   gap slots filled, off-grid readings, readings outside the window, VMs
+//!   not sampled and VMs leaving at their last reading.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
 use csv::ByteRecord;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
     At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
 };
-use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{
+    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, vm_hash,
+};
 
 /// Seconds between two readings of one VM ("Timestamp in seconds (every 5
 /// minutes)", AzurePublicDatasetV2.md schema item 15).
@@ -100,6 +119,21 @@ const READING_LAYOUT: &str = "timestamp, vm id, min cpu, max cpu, avg cpu";
 /// Layout of a vmtable line, for column-count errors.
 const VMTABLE_LAYOUT: &str = "vm id, subscription id, deployment id, created, deleted, max cpu, avg cpu, \
                               p95 max cpu, category, core count bucket, memory bucket";
+
+/// When a VM with a vmtable row leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AzureDeparture {
+    /// At the end of its last reading when its deletion comes more than one
+    /// interval later (the readings loaded stop before the VM's recorded
+    /// end: a slice or a window of the month); otherwise at its deletion
+    /// time (the default). Counted in
+    /// [`LoadReport::vms_leaving_at_last_reading`](crate::LoadReport::vms_leaving_at_last_reading).
+    #[default]
+    LastReading,
+    /// At its deletion time, never before the end of its last reading: the
+    /// last reading is held to the deletion, however far away.
+    Deletion,
+}
 
 /// Which of a reading's three CPU columns is the utilisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,12 +158,17 @@ pub struct AzureOptions {
     pub duplicates: Duplicates,
     /// Missing samples between readings (default: hold the previous value).
     pub gaps: Gaps,
-    /// A percentage above 100 (default: error).
+    /// A percentage above 100 (default: error; `Keep` clamps).
     pub over_capacity: OverCapacity,
+    /// When a VM with a vmtable row leaves (default: at its last reading
+    /// when the readings stop before its deletion).
+    pub departure: AzureDeparture,
     /// Cores for the open core-count bucket `>24` (default 30).
     pub open_core_bucket_cores: u32,
     /// Memory in GB for the open memory bucket `>64` (default 70).
     pub open_memory_bucket_gb: f64,
+    /// The time window and VM sample to load (default: all).
+    pub subset: Subset,
     /// Size limits.
     pub limits: TraceLimits,
 }
@@ -150,8 +189,10 @@ impl Default for AzureOptions {
             duplicates: Duplicates::default(),
             gaps: Gaps::default(),
             over_capacity: OverCapacity::default(),
+            departure: AzureDeparture::default(),
             open_core_bucket_cores: Self::DEFAULT_OPEN_CORE_BUCKET_CORES,
             open_memory_bucket_gb: Self::DEFAULT_OPEN_MEMORY_BUCKET_GB,
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
@@ -170,8 +211,8 @@ pub struct AzureTrace {
 }
 
 impl WorkloadTrace for AzureTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_azure(&self.readings, self.vmtable.as_deref(), &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_azure(&self.readings, self.vmtable.as_deref(), &self.options)
     }
 }
 
@@ -181,7 +222,7 @@ pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<
     list_dir(
         dir,
         limits,
-        "vm_cpu_readings-file-N-of-M.csv files; decompress .csv.gz files first",
+        "vm_cpu_readings-file-N-of-M.csv files, or .csv.gz",
         |name| {
             let (n, m) = name
                 .strip_prefix("vm_cpu_readings-file-")?
@@ -215,9 +256,22 @@ pub fn read_azure(
     vmtable: Option<&Path>,
     options: &AzureOptions,
 ) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_azure(readings, vmtable, options).map(|l| l.vms)
+}
+
+/// As [`read_azure`], with the [`LoadReport`].
+pub fn load_azure(
+    readings: &[PathBuf],
+    vmtable: Option<&Path>,
+    options: &AzureOptions,
+) -> Result<LoadedTrace, TraceFileError> {
+    let mut report = LoadReport::new("azure");
     check_file_count(readings, &options.limits, "vm_cpu_readings")?;
     check_options(&readings[0], options)?;
+    options.subset.check(&readings[0])?;
     let limits = &options.limits;
+    // Hashes of the VM ids left out of a fraction sample.
+    let mut not_sampled: HashSet<u64> = HashSet::new();
     let mut ids: HashMap<Box<str>, usize> = HashMap::new();
     let mut vms: Vec<Readings> = Vec::new();
     let mut budget = RecordBudget::new(limits);
@@ -225,15 +279,27 @@ pub fn read_azure(
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         let mut records = CsvRecords::open(path, b',', limits, "reading file")?;
+        report.files_read += 1;
+        report.gzip_files += u64::from(records.is_gzip());
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
             at.check_columns(r, 5..=5, READING_LAYOUT)?;
-            budget.take(at)?;
+            report.records_read += 1;
             let t_s = at.non_negative(r, 0, "timestamp")?;
             let id = vm_id(at, r, 1)?;
-            let min = percent(at, r, 2, "min cpu", options.over_capacity)?;
-            let max = percent(at, r, 3, "max cpu", options.over_capacity)?;
-            let avg = percent(at, r, 4, "avg cpu", options.over_capacity)?;
+            if !options.subset.in_window(t_s) {
+                report.readings_outside_window += 1;
+                continue;
+            }
+            if !ids.contains_key(id) && !options.subset.may_keep(id) {
+                not_sampled.insert(vm_hash(id));
+                continue;
+            }
+            budget.take(at)?;
+            let over = options.over_capacity;
+            let min = percent(at, r, 2, "min cpu", over, &mut report)?;
+            let max = percent(at, r, 3, "max cpu", over, &mut report)?;
+            let avg = percent(at, r, 4, "avg cpu", over, &mut report)?;
             let value = match options.cpu_column {
                 AzureCpu::Min => min,
                 AzureCpu::Max => max,
@@ -255,10 +321,11 @@ pub fn read_azure(
             vms[v].values.push(value / MAX_PERCENT);
         }
     }
+    report.vms_not_sampled = not_sampled.len() as u64;
     if vms.is_empty() {
         return Err(TraceFileError::new(
             &readings[0],
-            "no readings in the reading files",
+            "no readings in the reading files (in the time window and sample)",
         ));
     }
     let mut names: Vec<Box<str>> = vec![Box::default(); vms.len()];
@@ -266,7 +333,7 @@ pub fn read_azure(
         names[v] = name;
     }
     let rows = match vmtable {
-        Some(path) => Some(read_vmtable(path, &names, options)?),
+        Some(path) => Some(read_vmtable(path, &names, options, &mut report)?),
         None => None,
     };
     let rules = GridRules {
@@ -278,7 +345,7 @@ pub fn read_azure(
     };
     let mut out = Vec::with_capacity(vms.len());
     for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
-        let (t0, slots) = grid(&name, &vm.stamps, &rules)?;
+        let (t0, slots) = grid(&name, &vm.stamps, &rules, &mut report)?;
         let samples: Vec<f64> = slots
             .iter()
             .map(|s| match *s {
@@ -316,7 +383,14 @@ pub fn read_azure(
                     format!("VM {:?} has no row in {}", traced.name, vmtable.display()),
                 ));
             };
-            traced.departure_s = Some(row.deleted_s.max(end_s));
+            let stops_early = row.deleted_s > end_s + options.interval_s;
+            traced.departure_s = Some(match options.departure {
+                AzureDeparture::LastReading if stops_early => {
+                    report.vms_leaving_at_last_reading += 1;
+                    end_s
+                }
+                _ => row.deleted_s.max(end_s),
+            });
             traced.cores = Some(row.cores);
             traced.ram_mb = Some(row.ram_mb);
         }
@@ -324,7 +398,9 @@ pub fn read_azure(
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    Ok(out)
+    options.subset.finish(&mut out, &mut report);
+    report.vms_read = out.len() as u64;
+    Ok(LoadedTrace { vms: out, report })
 }
 
 /// Reads the vmtable, keeping the rows of the VMs in `names` (indexed like
@@ -333,10 +409,13 @@ fn read_vmtable(
     path: &Path,
     names: &[Box<str>],
     options: &AzureOptions,
+    report: &mut LoadReport,
 ) -> Result<Vec<Option<Row>>, TraceFileError> {
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
     let mut rows: Vec<Option<Row>> = vec![None; names.len()];
     let mut records = CsvRecords::open(path, b',', &options.limits, "vmtable")?;
+    report.files_read += 1;
+    report.gzip_files += u64::from(records.is_gzip());
     while let Some((line, r)) = records.next_record()? {
         let at = At { path, line };
         at.check_columns(r, 11..=11, VMTABLE_LAYOUT)?;
@@ -349,7 +428,15 @@ fn read_vmtable(
             )));
         }
         for (column, name) in [(5, "max cpu"), (6, "avg cpu"), (7, "p95 max cpu")] {
-            percent(at, r, column, name, options.over_capacity)?;
+            // The vmtable's statistics are checked, not used: not counted.
+            percent(
+                at,
+                r,
+                column,
+                name,
+                options.over_capacity,
+                &mut LoadReport::default(),
+            )?;
         }
         at.text(r, 8, "vm category")?;
         let cores = bucket(
@@ -399,20 +486,26 @@ fn vm_id<'r>(at: At<'_>, r: &'r ByteRecord, index: usize) -> Result<&'r str, Tra
     Ok(id)
 }
 
-/// A percentage in 0..=100 in field `index`; above 100 follows `over`.
+/// A percentage in 0..=100 in field `index`; above 100 follows `over`
+/// (counted in `report`).
 fn percent(
     at: At<'_>,
     r: &ByteRecord,
     index: usize,
     name: &str,
     over: OverCapacity,
+    report: &mut LoadReport,
 ) -> Result<f64, TraceFileError> {
     let value = at.non_negative(r, index, name)?;
     if value <= MAX_PERCENT {
         return Ok(value);
     }
+    report.readings_above_capacity += 1;
     match over {
-        OverCapacity::Clamp => Ok(MAX_PERCENT),
+        OverCapacity::Clamp | OverCapacity::Keep => {
+            report.readings_clamped += 1;
+            Ok(MAX_PERCENT)
+        }
         OverCapacity::Error => Err(at.err(format!(
             "column {} ({name}): {value} % is above 100 % (over_capacity = error)",
             index + 1

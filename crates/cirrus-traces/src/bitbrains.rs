@@ -23,12 +23,23 @@
 //! stated 5-minute sampling. This reader takes them as seconds.
 //!
 //! # What this reader does
+//! The defaults load the published files whole; every habit below is
+//! counted in the [`LoadReport`].
 //! - The first non-blank line must be the header (11 fields, the first
 //!   starting with `Timestamp`) unless [`BitbrainsOptions::has_header`] is
 //!   off. Every other non-blank line must have 11 fields, each a finite
-//!   number ≥ 0 (decimal or exponent notation, as in `6.7108864E7`); `CPU
-//!   cores` must be a whole number ≥ 1 and the CPU capacity positive.
+//!   number ≥ 0 (decimal or exponent notation, as in `6.7108864E7`).
 //!   Timestamps must not go backwards.
+//! - **All-zero rows** (every field but the timestamp 0: `ts; 0; 0.0; 0.0; …`)
+//!   mean the VM did not exist at that time ([`BitbrainsZeroRows::Absent`],
+//!   the default): those before the first and after the last other row are
+//!   dropped — the VM arrives at its first real row and leaves after its
+//!   last ([`LoadReport::zero_rows_absent`]) — and those between real rows
+//!   mean the VM was off: its demand is 0 there
+//!   ([`LoadReport::zero_rows_off`]). A file of only zero rows is skipped
+//!   (counted as skipped). [`BitbrainsZeroRows::Error`] refuses them. Any
+//!   other row needs `CPU cores` a whole number ≥ 1 and a positive CPU
+//!   capacity.
 //! - The VM's size is its largest provisioned CPU capacity (MHz) — `cores`
 //!   and `mips_per_core` = MHz ÷ cores come from the first line with that
 //!   capacity — and its largest provisioned memory (`ram_mb` = KB ÷ 1024).
@@ -36,19 +47,33 @@
 //!   `CPU usage [%]` ÷ 100 × the line's capacity ÷ the VM's capacity
 //!   ([`BitbrainsCpu::UsagePercent`]); the two agree when the capacity never
 //!   changes. Memory utilisation = `Memory usage [KB]` ÷ the VM's memory (no
-//!   memory trace if the provisioned memory is always 0). Usage above the
-//!   line's own provisioned capacity (MHz, %, or KB) follows
-//!   [`BitbrainsOptions::over_capacity`].
+//!   memory trace if the provisioned memory is always 0).
+//! - **Usage above provisioned** (the used CPU column above the line's MHz
+//!   or 100 %, memory usage above the line's KB) follows
+//!   [`BitbrainsOptions::over_capacity`]: kept by default
+//!   ([`OverCapacity::Keep`]) — the VM's capacity (MHz, and memory) is then
+//!   its peak usage, so no sample is cut and the others are fractions of
+//!   that larger size; clamped to the line's provisioned value
+//!   ([`OverCapacity::Clamp`]); or refused. Each such value is counted in
+//!   [`LoadReport::readings_above_capacity`].
 //! - Samples are laid on a 300 s grid ([`BitbrainsOptions::interval_s`])
-//!   from the file's first timestamp: a sample at `t` goes to
-//!   `round((t − first) / 300)`, which absorbs clock jitter. Two samples on
-//!   one grid point follow [`BitbrainsOptions::duplicates`], missing points
-//!   [`BitbrainsOptions::gaps`].
-//! - Each file is one VM named after the file without `.csv`; `arrival_s` is
-//!   its first timestamp and `departure_s` the end of its last sample (last
-//!   grid point + 300 s). With [`BitbrainsOptions::rebase`] (the default)
-//!   every VM is then shifted so that the earliest arrival is 0
-//!   ([`rebase`]).
+//!   from the VM's first real timestamp: a sample at `t` goes to
+//!   `round((t − first) / 300)`, which absorbs clock jitter. **Repeated and
+//!   off-grid timestamps** (0 s apart, steps of 114 or 186 s) that land on
+//!   one grid point follow [`BitbrainsOptions::duplicates`]: by default the
+//!   later line wins ([`Duplicates::LastWins`]); missing points between
+//!   samples follow [`BitbrainsOptions::gaps`] (by default the previous
+//!   value is held). Slots with duplicates, filled gap slots and readings
+//!   more than 30 s off their grid point are counted.
+//! - Each file is one VM named after the file without `.csv` (or
+//!   `.csv.gz`); `arrival_s` is its first real timestamp and `departure_s`
+//!   the end of its last sample (last grid point + 300 s). With
+//!   [`BitbrainsOptions::rebase`] (the default) every VM is then shifted so
+//!   that the earliest arrival is 0 ([`rebase`]).
+//! - [`BitbrainsOptions::subset`] loads a time window (Unix seconds, on row
+//!   timestamps; a file with no row in it is skipped, counted) and a sample
+//!   of the VMs (by a hash of the file's VM name; files left out are not
+//!   read).
 //! - VMs are returned in the order of the files given; [`list_bitbrains_files`]
 //!   sorts a directory numerically (`2.csv` before `10.csv`). One directory is
 //!   one month: the three Rnd months are separate traces of the same VMs.
@@ -58,10 +83,11 @@ use std::path::{Path, PathBuf};
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
     At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
 };
-use crate::vm_trace::{Duplicates, Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace, rebase};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, rebase};
 
 /// Seconds between two samples (GWA-T-12 description: "sampled every 5
 /// minutes"; consecutive timestamps differ by 300).
@@ -106,6 +132,17 @@ pub enum BitbrainsCpu {
     UsagePercent,
 }
 
+/// What an all-zero row (`ts; 0; 0.0; 0.0; …`) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BitbrainsZeroRows {
+    /// Leading and trailing zero rows: the VM is not there yet / any more;
+    /// interior ones: the VM was off, demand 0 (default).
+    #[default]
+    Absent,
+    /// Refuse the file, naming the row.
+    Error,
+}
+
 /// How Bitbrains files are read; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BitbrainsOptions {
@@ -113,12 +150,19 @@ pub struct BitbrainsOptions {
     pub cpu: BitbrainsCpu,
     /// Grid interval in seconds (default [`BITBRAINS_INTERVAL_S`]).
     pub interval_s: f64,
-    /// Two samples on one grid point (default: error).
+    /// Two samples on one grid point (default: the later line wins).
     pub duplicates: Duplicates,
     /// Missing grid points (default: hold the previous value).
     pub gaps: Gaps,
-    /// Usage above the provisioned capacity (default: error).
+    /// Usage above the provisioned capacity (default: keep, sizing the VM
+    /// to its peak usage).
     pub over_capacity: OverCapacity,
+    /// All-zero rows (default: absent before arrival / after departure, off
+    /// in between).
+    pub zero_rows: BitbrainsZeroRows,
+    /// The time window (Unix seconds, on row timestamps) and VM sample to
+    /// load (default: all).
+    pub subset: Subset,
     /// Whether each file starts with the header line (default: yes).
     pub has_header: bool,
     /// Shift all VMs so that the earliest arrival is 0 (default: yes).
@@ -132,9 +176,11 @@ impl Default for BitbrainsOptions {
         Self {
             cpu: BitbrainsCpu::default(),
             interval_s: BITBRAINS_INTERVAL_S,
-            duplicates: Duplicates::default(),
+            duplicates: Duplicates::LastWins,
             gaps: Gaps::default(),
-            over_capacity: OverCapacity::default(),
+            over_capacity: OverCapacity::Keep,
+            zero_rows: BitbrainsZeroRows::default(),
+            subset: Subset::default(),
             has_header: true,
             rebase: true,
             limits: TraceLimits::default(),
@@ -152,8 +198,8 @@ pub struct BitbrainsTrace {
 }
 
 impl WorkloadTrace for BitbrainsTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_bitbrains(&self.files, &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_bitbrains(&self.files, &self.options)
     }
 }
 
@@ -169,7 +215,7 @@ pub fn list_bitbrains_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<Path
     })
 }
 
-/// One line's values.
+/// One line's values; an all-zero row has `cores` 0.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     cores: u32,
@@ -180,12 +226,28 @@ struct Row {
     memory_usage_kb: f64,
 }
 
+impl Row {
+    /// The used CPU in MHz by the chosen column.
+    fn used_mhz(&self, cpu: BitbrainsCpu) -> f64 {
+        match cpu {
+            BitbrainsCpu::UsageMhz => self.usage_mhz,
+            BitbrainsCpu::UsagePercent => self.usage_percent / MAX_PERCENT * self.capacity_mhz,
+        }
+    }
+}
+
 /// Reads Bitbrains files (one VM each, in this order). See the
 /// [module docs](self) for the rules.
 pub fn read_bitbrains(
     files: &[PathBuf],
     options: &BitbrainsOptions,
 ) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_bitbrains(files, options).map(|l| l.vms)
+}
+
+/// As [`read_bitbrains`], with the [`LoadReport`].
+pub fn load_bitbrains(files: &[PathBuf], options: &BitbrainsOptions) -> Result<LoadedTrace, TraceFileError> {
+    let mut report = LoadReport::new("bitbrains");
     check_file_count(files, &options.limits, "bitbrains")?;
     if !(options.interval_s.is_finite() && options.interval_s > 0.0) {
         return Err(TraceFileError::new(
@@ -206,33 +268,54 @@ pub fn read_bitbrains(
             ),
         ));
     }
+    options.subset.check(&files[0])?;
     let mut budget = RecordBudget::new(&options.limits);
     let mut vms = Vec::with_capacity(files.len());
     for (file, path) in files.iter().enumerate() {
+        if !options.subset.may_keep(vm_name(path)?) {
+            report.vms_not_sampled += 1;
+            continue;
+        }
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
-        vms.push(read_vm(path, file, files, options, &mut budget)?);
+        if let Some(vm) = read_vm(path, file, files, options, &mut budget, &mut report)? {
+            vms.push(vm);
+        }
     }
+    options.subset.finish(&mut vms, &mut report);
     if options.rebase {
         rebase(&mut vms);
     }
-    Ok(vms)
+    report.vms_read = vms.len() as u64;
+    Ok(LoadedTrace { vms, report })
 }
 
-/// Reads one file into a VM.
+/// The VM named by a file: its name without `.csv` (or `.csv.gz`).
+fn vm_name(path: &Path) -> Result<&str, TraceFileError> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| {
+            let n = crate::source::strip_gz(n);
+            n.strip_suffix(".csv").unwrap_or(n)
+        })
+        .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))
+}
+
+/// Reads one file into a VM, or `None` when it holds only all-zero rows (or
+/// none in the time window).
 fn read_vm(
     path: &Path,
     file: u32,
     files: &[PathBuf],
     options: &BitbrainsOptions,
     budget: &mut RecordBudget,
-) -> Result<TracedVm, TraceFileError> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| n.strip_suffix(".csv").unwrap_or(n))
-        .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))?;
+    report: &mut LoadReport,
+) -> Result<Option<TracedVm>, TraceFileError> {
+    let name = vm_name(path)?;
+    let mut outside = 0;
     let mut records = CsvRecords::open(path, b';', &options.limits, "trace file")?;
+    report.files_read += 1;
+    report.gzip_files += u64::from(records.is_gzip());
     let mut stamps: Vec<Stamp> = Vec::new();
     let mut rows: Vec<Row> = Vec::new();
     let mut header_pending = options.has_header;
@@ -252,6 +335,7 @@ fn read_vm(
         }
         at.check_columns(r, COLUMNS..=COLUMNS, LAYOUT)?;
         budget.take(at)?;
+        report.records_read += 1;
         let mut v = [0.0; COLUMNS];
         for (i, name) in NAMES.iter().enumerate() {
             v[i] = at.non_negative(r, i, name)?;
@@ -265,6 +349,25 @@ fn read_vm(
                 prev.line, prev.t_s
             )));
         }
+        if !options.subset.in_window(t_s) {
+            outside += 1;
+            continue;
+        }
+        if v[1..].iter().all(|&x| x == 0.0) {
+            if options.zero_rows == BitbrainsZeroRows::Error {
+                return Err(at.err("all-zero row: the VM is not there (zero_rows = error)"));
+            }
+            stamps.push(Stamp { t_s, file, line });
+            rows.push(Row {
+                cores: 0,
+                capacity_mhz: 0.0,
+                usage_mhz: 0.0,
+                usage_percent: 0.0,
+                memory_kb: 0.0,
+                memory_usage_kb: 0.0,
+            });
+            continue;
+        }
         let cores = v[1];
         if cores < 1.0 || cores.fract() != 0.0 || cores > f64::from(u32::MAX) {
             return Err(at.err(format!(
@@ -275,12 +378,17 @@ fn read_vm(
         if v[2] == 0.0 {
             return Err(at.err(format!("column 3 ({}): 0, a VM needs some CPU", NAMES[2])));
         }
-        let over = |value: f64, limit: f64, column: usize, unit: &str| -> Result<f64, TraceFileError> {
+        let mut over = |value: f64, limit: f64, column: usize, unit: &str| -> Result<f64, TraceFileError> {
             if value <= limit {
                 return Ok(value);
             }
+            report.readings_above_capacity += 1;
             match options.over_capacity {
-                OverCapacity::Clamp => Ok(limit),
+                OverCapacity::Keep => Ok(value),
+                OverCapacity::Clamp => {
+                    report.readings_clamped += 1;
+                    Ok(limit)
+                }
                 OverCapacity::Error => Err(at.err(format!(
                     "column {} ({}): {value} {unit} is above the provisioned {limit} {unit} (over_capacity = error)",
                     column + 1,
@@ -288,30 +396,61 @@ fn read_vm(
                 ))),
             }
         };
+        // Only the CPU column in use is checked (and counted).
+        let (usage_mhz, usage_percent) = match options.cpu {
+            BitbrainsCpu::UsageMhz => (over(v[3], v[2], 3, "MHz")?, v[4]),
+            BitbrainsCpu::UsagePercent => (v[3], over(v[4], MAX_PERCENT, 4, "%")?),
+        };
         let row = Row {
             // Checked above: a whole number in 1..=u32::MAX.
             cores: cores as u32,
             capacity_mhz: v[2],
-            usage_mhz: over(v[3], v[2], 3, "MHz")?,
-            usage_percent: over(v[4], MAX_PERCENT, 4, "%")?,
+            usage_mhz,
+            usage_percent,
             memory_kb: v[5],
             memory_usage_kb: over(v[6], v[5], 6, "KB")?,
         };
         stamps.push(Stamp { t_s, file, line });
         rows.push(row);
     }
+    // Zero rows before the first and after the last real row: not there.
+    let real = |r: &Row| r.cores > 0;
+    report.readings_outside_window += outside;
+    let (Some(first), Some(last)) = (rows.iter().position(real), rows.iter().rposition(real)) else {
+        if rows.is_empty() && outside > 0 {
+            report.skip("files with no row in the time window");
+            return Ok(None);
+        }
+        if rows.is_empty() {
+            return Err(TraceFileError::new(
+                path,
+                "no samples in the file (expected one line per 5 minutes)",
+            ));
+        }
+        report.zero_rows_absent += rows.len() as u64;
+        report.skip("files with only all-zero rows");
+        return Ok(None);
+    };
+    report.zero_rows_absent += (first + rows.len() - 1 - last) as u64;
+    let rows = &rows[first..=last];
+    let stamps = &stamps[first..=last];
+    report.zero_rows_off += rows.iter().filter(|r| !real(r)).count() as u64;
     let Some(biggest) = rows
         .iter()
         .copied()
         .reduce(|a, b| if b.capacity_mhz > a.capacity_mhz { b } else { a })
     else {
-        return Err(TraceFileError::new(
-            path,
-            "no samples in the file (expected one line per 5 minutes)",
-        ));
+        return Err(TraceFileError::new(path, "no samples in the file"));
     };
-    let capacity_mhz = biggest.capacity_mhz;
-    let memory_kb = rows.iter().map(|r| r.memory_kb).fold(0.0, f64::max);
+    // Usage kept above provisioned (`Keep`) makes the VM as large as its peak.
+    let capacity_mhz = rows
+        .iter()
+        .map(|r| r.used_mhz(options.cpu))
+        .fold(biggest.capacity_mhz, f64::max);
+    let memory_kb = rows
+        .iter()
+        .map(|r| r.memory_kb.max(r.memory_usage_kb))
+        .fold(0.0, f64::max);
     let rules = GridRules {
         interval_s: options.interval_s,
         duplicates: options.duplicates,
@@ -319,7 +458,7 @@ fn read_vm(
         max_samples: options.limits.max_samples_per_vm,
         paths: files,
     };
-    let (t0, slots) = grid(name, &stamps, &rules)?;
+    let (t0, slots) = grid(name, stamps, &rules, report)?;
     let series = |value: &dyn Fn(&Row) -> f64| -> Vec<f64> {
         slots
             .iter()
@@ -350,7 +489,7 @@ fn read_vm(
     } else {
         None
     };
-    Ok(TracedVm {
+    Ok(Some(TracedVm {
         name: name.to_owned(),
         utilization,
         memory_utilization,
@@ -359,5 +498,5 @@ fn read_vm(
         cores: Some(biggest.cores),
         mips_per_core: Some(capacity_mhz / f64::from(biggest.cores)),
         ram_mb: (memory_kb > 0.0).then_some(memory_kb / KB_PER_MB),
-    })
+    }))
 }

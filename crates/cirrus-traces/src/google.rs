@@ -6,7 +6,7 @@
 //! Hellerstein, *Google cluster-usage traces: format + schema*, 2011/2014)
 //! and its `schema.csv`, linked from `ClusterData2011_2.md` in
 //! github.com/google/cluster-data. `task_usage/part-NNNNN-of-00500.csv`
-//! (decompress the published `.csv.gz` first) holds comma-separated lines
+//! (published as `.csv.gz`, read compressed or not) holds comma-separated lines
 //! without a header, one per task per measurement period:
 //!
 //! | # | column | unit |
@@ -32,7 +32,8 @@
 //!   files cut after column 7). Columns 1–4 must be non-negative integers with
 //!   end ≥ start; columns 6 and 7 are empty (missing) or non-negative finite
 //!   numbers; columns 5 and 8–20 are not read. Files are read in the order
-//!   given; lines need not be sorted.
+//!   given; lines need not be sorted. A line starting with `#` is a comment
+//!   (the published files have none; hand-made samples put a header there).
 //! - Each (job ID, task index) becomes one VM named `"<job>-<task>"`.
 //! - Time is cut into windows of [`GoogleOptions::window_s`] (300 s) from
 //!   trace time 0; a record belongs to the window its start falls in. A
@@ -46,26 +47,38 @@
 //!   value), 0, or an error. A task with no CPU rate at all is an error; one
 //!   with no memory value has no memory trace.
 //! - Utilisation = window mean ÷ capacity ([`GoogleCapacity`]): by default
-//!   each task's own peak window mean (the VM is sized to the task's busiest
-//!   5 minutes; the trace's requests live in another table, `task_events`),
-//!   or a fixed capacity in normalised units, above which
-//!   [`GoogleOptions::over_capacity`] applies. Memory likewise, with its own
-//!   capacity. A task whose peak is 0 has utilisation 0 throughout.
+//!   a fixed capacity of 1 in the trace's normalised units — the largest
+//!   machine — so the load is absolute (a task using 0.02 of the largest
+//!   machine is at 0.02); another fixed capacity scales it; above the
+//!   capacity [`GoogleOptions::over_capacity`] applies (clamped and counted
+//!   by default). Or, by choice, each task's own peak window mean
+//!   ([`GoogleCapacity::PerTaskPeak`]: the VM sized to the task's busiest 5
+//!   minutes, every task reaching 1; the trace's requests live in another
+//!   table, `task_events`). Memory likewise, with its own capacity. A task
+//!   whose peak is 0 has utilisation 0 throughout.
+//! - [`GoogleOptions::subset`] loads a time window (on record start times)
+//!   and a sample of the tasks (by a hash of `"<job>-<task>"`).
+//! - Files may be gzip-compressed (`part-NNNNN-of-00500.csv.gz` as
+//!   published). The [`LoadReport`] counts files (gzip ones too), records,
+//!   VMs, window means above a fixed capacity (and clamped), CPU windows
+//!   filled by the `gaps` rule, records outside the window and tasks not
+//!   sampled.
 //! - `arrival_s` = start of the first window (so sample *k* is the mean over
 //!   `[arrival + k·300, arrival + (k+1)·300)`); `departure_s` = the latest
 //!   record end. No size hints: normalised units are not cores or MB.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
 use csv::ByteRecord;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{At, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
-use crate::vm_trace::{Gaps, OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Length of a measurement window in seconds: the trace's "5-minute
 /// usage-reporting period" (`ClusterData2011_2.md`).
@@ -80,31 +93,43 @@ const LAYOUT: &str = "start time, end time, job ID, task index, machine ID, CPU 
                       canonical memory usage, …";
 
 /// What a task's usage is a fraction of.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GoogleCapacity {
-    /// The task's own highest window mean (default): its busiest window is
-    /// utilisation 1.
-    #[default]
+    /// The task's own highest window mean: its busiest window is
+    /// utilisation 1, whatever its absolute load.
     PerTaskPeak,
     /// A fixed capacity in the trace's normalised units (1 = the largest
-    /// machine), the same for every task.
+    /// machine), the same for every task: absolute load. The default is
+    /// `Fixed(1.0)`, a VM the size of the largest machine.
     Fixed(f64),
+}
+
+impl Default for GoogleCapacity {
+    fn default() -> Self {
+        Self::Fixed(1.0)
+    }
 }
 
 /// How a Google `task_usage` trace is read; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoogleOptions {
-    /// What CPU usage is a fraction of (default: each task's peak).
+    /// What CPU usage is a fraction of (default: the largest machine,
+    /// `Fixed(1.0)`).
     pub cpu_capacity: GoogleCapacity,
-    /// What canonical memory usage is a fraction of (default: each task's peak).
+    /// What canonical memory usage is a fraction of (default: the largest
+    /// machine's memory, `Fixed(1.0)`).
     pub memory_capacity: GoogleCapacity,
     /// Window length in seconds (default [`GOOGLE_WINDOW_S`]); a whole
     /// number of microseconds.
     pub window_s: f64,
     /// Windows without a value (default: hold the previous value).
     pub gaps: Gaps,
-    /// Usage above a [`GoogleCapacity::Fixed`] capacity (default: error).
+    /// Usage above a [`GoogleCapacity::Fixed`] capacity (default: clamp,
+    /// counted; `Keep` clamps too).
     pub over_capacity: OverCapacity,
+    /// The time window (on record start times) and VM sample to load
+    /// (default: all).
+    pub subset: Subset,
     /// Size limits.
     pub limits: TraceLimits,
 }
@@ -116,7 +141,8 @@ impl Default for GoogleOptions {
             memory_capacity: GoogleCapacity::default(),
             window_s: GOOGLE_WINDOW_S,
             gaps: Gaps::default(),
-            over_capacity: OverCapacity::default(),
+            over_capacity: OverCapacity::Clamp,
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
@@ -132,8 +158,8 @@ pub struct GoogleTrace {
 }
 
 impl WorkloadTrace for GoogleTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_google_task_usage(&self.files, &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_google_task_usage(&self.files, &self.options)
     }
 }
 
@@ -143,18 +169,13 @@ pub fn list_google_task_usage_files(
     dir: &Path,
     limits: &TraceLimits,
 ) -> Result<Vec<PathBuf>, TraceFileError> {
-    list_dir(
-        dir,
-        limits,
-        "part-NNNNN-of-NNNNN.csv files; decompress .csv.gz files first",
-        |name| {
-            let (n, m) = name
-                .strip_prefix("part-")?
-                .strip_suffix(".csv")?
-                .split_once("-of-")?;
-            Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
-        },
-    )
+    list_dir(dir, limits, "part-NNNNN-of-NNNNN.csv files, or .csv.gz", |name| {
+        let (n, m) = name
+            .strip_prefix("part-")?
+            .strip_suffix(".csv")?
+            .split_once("-of-")?;
+        Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
+    })
 }
 
 /// One `task_usage` record, as kept until its task is assembled.
@@ -176,9 +197,21 @@ pub fn read_google_task_usage(
     files: &[PathBuf],
     options: &GoogleOptions,
 ) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_google_task_usage(files, options).map(|l| l.vms)
+}
+
+/// As [`read_google_task_usage`], with the [`LoadReport`].
+pub fn load_google_task_usage(
+    files: &[PathBuf],
+    options: &GoogleOptions,
+) -> Result<LoadedTrace, TraceFileError> {
+    let mut report = LoadReport::new("google");
     check_file_count(files, &options.limits, "task_usage")?;
     let window_us = check_options(&files[0], options)?;
+    options.subset.check(&files[0])?;
     let limits = &options.limits;
+    // Tasks left out of a fraction sample.
+    let mut not_sampled: HashSet<(u64, u64)> = HashSet::new();
     let mut ids: HashMap<(u64, u64), usize> = HashMap::new();
     let mut tasks: Vec<Vec<Record>> = Vec::new();
     let mut budget = RecordBudget::new(limits);
@@ -186,17 +219,33 @@ pub fn read_google_task_usage(
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         let mut records = CsvRecords::open(path, b',', limits, "task_usage file")?;
+        report.files_read += 1;
+        report.gzip_files += u64::from(records.is_gzip());
         while let Some((line, r)) = records.next_record()? {
             let at = At { path, line };
+            if field(r, 0).starts_with(b"#") {
+                continue;
+            }
             at.check_columns(r, 7..=20, LAYOUT)?;
-            budget.take(at)?;
+            report.records_read += 1;
             let start_us = at.unsigned(r, 0, "start time")?;
+            if !options.subset.in_window(start_us as f64 / MICROS_PER_S) {
+                report.readings_outside_window += 1;
+                continue;
+            }
             let end_us = at.unsigned(r, 1, "end time")?;
             if end_us < start_us {
                 return Err(at.err(format!("end time {end_us} µs is before start time {start_us} µs")));
             }
             let job = at.unsigned(r, 2, "job ID")?;
             let task = at.unsigned(r, 3, "task index")?;
+            if !ids.contains_key(&(job, task))
+                && (not_sampled.contains(&(job, task)) || !options.subset.may_keep(&format!("{job}-{task}")))
+            {
+                not_sampled.insert((job, task));
+                continue;
+            }
+            budget.take(at)?;
             let cpu = optional(at, r, 5, "CPU rate")?;
             let memory = optional(at, r, 6, "canonical memory usage")?;
             let t = match ids.entry((job, task)) {
@@ -219,10 +268,11 @@ pub fn read_google_task_usage(
             });
         }
     }
+    report.vms_not_sampled = not_sampled.len() as u64;
     if tasks.is_empty() {
         return Err(TraceFileError::new(
             &files[0],
-            "no records in the task_usage files",
+            "no records in the task_usage files (in the time window and sample)",
         ));
     }
     let mut names: Vec<(u64, u64)> = vec![(0, 0); tasks.len()];
@@ -237,11 +287,14 @@ pub fn read_google_task_usage(
             window_us,
             files,
             options,
+            &mut report,
         )?);
     }
     // Stable: ties keep the order of first appearance.
     out.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    Ok(out)
+    options.subset.finish(&mut out, &mut report);
+    report.vms_read = out.len() as u64;
+    Ok(LoadedTrace { vms: out, report })
 }
 
 /// Column `index` as a non-negative number, or NaN when empty (missing).
@@ -259,6 +312,7 @@ fn assemble(
     window_us: u64,
     files: &[PathBuf],
     options: &GoogleOptions,
+    report: &mut LoadReport,
 ) -> Result<TracedVm, TraceFileError> {
     let at = |r: &Record| At {
         path: files.get(r.file as usize).map_or(Path::new(""), PathBuf::as_path),
@@ -295,7 +349,7 @@ fn assemble(
     // record after it.
     let located = |w: usize| at(&records[first_in[w..].iter().flatten().next().copied().unwrap_or(0)]);
     let interval_s = window_us as f64 / MICROS_PER_S;
-    let Some(cpu) = cpu.means(name, "CPU rate", options, &located)? else {
+    let Some(cpu) = cpu.means(name, "CPU rate", options, &located, report)? else {
         return Err(at(&records[0]).err(format!("task {name}: no record has a CPU rate")));
     };
     let cpu = scale(
@@ -305,10 +359,19 @@ fn assemble(
         options.cpu_capacity,
         options.over_capacity,
         &located,
+        report,
     )?;
     let trace_error = |e: cirrus::workload::TraceError| at(&records[0]).err(e.to_string());
     let utilization = UtilizationTrace::new(name, interval_s, cpu).map_err(trace_error)?;
-    let memory_utilization = match memory.means(name, "canonical memory usage", options, &located)? {
+    // Memory gaps are the CPU's windows again: not counted twice.
+    let memory_means = memory.means(
+        name,
+        "canonical memory usage",
+        options,
+        &located,
+        &mut LoadReport::default(),
+    )?;
+    let memory_utilization = match memory_means {
         None => None,
         Some(m) => {
             let m = scale(
@@ -318,6 +381,7 @@ fn assemble(
                 options.memory_capacity,
                 options.over_capacity,
                 &located,
+                report,
             )?;
             Some(UtilizationTrace::new(name, interval_s, m).map_err(trace_error)?)
         }
@@ -365,6 +429,7 @@ impl Weighted {
         metric: &str,
         options: &GoogleOptions,
         located: &dyn Fn(usize) -> At<'a>,
+        report: &mut LoadReport,
     ) -> Result<Option<Vec<f64>>, TraceFileError> {
         let mean = |w: usize| (self.weight[w] > 0.0).then(|| self.sum[w] / self.weight[w]);
         let Some(first) = (0..self.sum.len()).find_map(mean) else {
@@ -375,6 +440,9 @@ impl Weighted {
         for w in 0..self.sum.len() {
             if mean(w).is_some_and(|m| !m.is_finite()) {
                 return Err(located(w).err(format!("task {task}: {metric} values too large to average")));
+            }
+            if mean(w).is_none() && options.gaps != Gaps::Error {
+                report.gap_slots_filled += 1;
             }
             let value = match (mean(w), options.gaps) {
                 (Some(v), _) => v,
@@ -403,6 +471,7 @@ fn scale<'a>(
     capacity: GoogleCapacity,
     over: OverCapacity,
     located: &dyn Fn(usize) -> At<'a>,
+    report: &mut LoadReport,
 ) -> Result<Vec<f64>, TraceFileError> {
     let capacity = match capacity {
         GoogleCapacity::PerTaskPeak => means.iter().copied().fold(0.0, f64::max),
@@ -418,8 +487,12 @@ fn scale<'a>(
         *m = if u <= 1.0 {
             u
         } else {
+            report.readings_above_capacity += 1;
             match over {
-                OverCapacity::Clamp => 1.0,
+                OverCapacity::Clamp | OverCapacity::Keep => {
+                    report.readings_clamped += 1;
+                    1.0
+                }
                 OverCapacity::Error => {
                     return Err(located(w).err(format!(
                         "task {task}: the window's mean {metric} {m} is above the capacity {capacity} \

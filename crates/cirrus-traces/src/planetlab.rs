@@ -50,7 +50,8 @@ use std::path::{Path, PathBuf};
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
-use crate::source::{open_regular, shown};
+use crate::report::{LoadReport, LoadedTrace};
+use crate::source::{open_input, shown, whole_read_error};
 use crate::vm_trace::{TracedVm, WorkloadTrace};
 
 /// Seconds between two PlanetLab samples (CoMon sampled every 5 minutes;
@@ -195,9 +196,16 @@ pub struct PlanetLabTrace {
 }
 
 impl WorkloadTrace for PlanetLabTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
         let traces = read_planetlab_with(&self.dir, self.order.as_deref(), &self.options)?;
-        Ok(traces.into_iter().map(TracedVm::from_utilization).collect())
+        let mut report = LoadReport::new("planetlab");
+        report.files_read = traces.len() as u64;
+        report.records_read = traces.iter().map(|t| t.samples().len() as u64).sum();
+        report.vms_read = traces.len() as u64;
+        Ok(LoadedTrace {
+            vms: traces.into_iter().map(TracedVm::from_utilization).collect(),
+            report,
+        })
     }
 }
 
@@ -321,16 +329,16 @@ fn bad_percent(path: &Path, line: usize, text: &[u8]) -> TraceFileError {
     TraceFileError::at_line(path, line, format!("{EXPECTED_PERCENT}, found {found}"))
 }
 
-/// Reads `path` into `buf`, refusing files larger than `max_bytes` before
-/// reading them (and, for files that grow or lie about their size, while
-/// reading).
+/// Reads `path` into `buf` (decompressed if it is a gzip file), refusing
+/// files larger than `max_bytes` before reading them (and, for files that
+/// grow, lie about their size or are compressed, while reading).
 pub(crate) fn read_bounded(
     path: &Path,
     max_bytes: u64,
     what: &str,
     buf: &mut Vec<u8>,
 ) -> Result<(), TraceFileError> {
-    let (file, len) = open_regular(path, max_bytes, what)?;
+    let (file, len) = open_input(path, max_bytes, what)?;
     let too_big = |len: u64| {
         TraceFileError::new(
             path,
@@ -341,7 +349,7 @@ pub(crate) fn read_bounded(
     buf.reserve(usize::try_from(len).unwrap_or(0));
     file.take(max_bytes.saturating_add(1))
         .read_to_end(buf)
-        .map_err(|e| TraceFileError::io(path, &format!("cannot read {what}"), &e))?;
+        .map_err(|e| whole_read_error(path, what, &e))?;
     let read = u64::try_from(buf.len()).unwrap_or(u64::MAX);
     if read > max_bytes {
         return Err(too_big(read));

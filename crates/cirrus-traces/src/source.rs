@@ -1,16 +1,18 @@
-//! Plumbing shared by the Azure, Google, Bitbrains and SWF readers: opening a
-//! file under the [`TraceLimits`], streaming it record by record with its
-//! 1-based line numbers, parsing fields with located errors, and laying
-//! timestamped readings onto a fixed sample grid.
+//! Plumbing shared by the trace readers: opening a file (gzip-compressed or
+//! not, told apart by its first bytes) under the [`TraceLimits`], streaming it
+//! record by record with its 1-based line numbers, parsing fields with
+//! located errors, and laying timestamped readings onto a fixed sample grid.
 
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, ErrorKind, Read};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
+use flate2::read::MultiGzDecoder;
 
 use crate::error::TraceFileError;
+use crate::report::LoadReport;
 use crate::vm_trace::{Duplicates, Gaps, TraceLimits};
 
 /// How many characters of an offending field an error message quotes, so
@@ -25,6 +27,93 @@ pub(crate) fn shown(text: &[u8]) -> String {
     let head: String = chars.by_ref().take(SHOWN_CHARS).collect();
     let ellipsis = if chars.next().is_some() { "…" } else { "" };
     format!("{head:?}{ellipsis}")
+}
+
+// ------------------------------------------------------------------ gzip
+
+/// The first two bytes of every gzip member (RFC 1952, ID1 and ID2).
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A failure inside the gzip stream (corrupt or truncated data), carried
+/// through `io::Error` so that the message says so.
+#[derive(Debug)]
+struct GzipFailure(io::Error);
+
+impl fmt::Display for GzipFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot decompress the gzip data ({}); the .gz file is corrupt or truncated",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for GzipFailure {}
+
+/// An opened trace file: its bytes as stored, or decompressed on the fly
+/// when the file starts with [`GZIP_MAGIC`] (whatever its name). Every
+/// gzip member is read, as `gzip -d` does for concatenated files.
+pub(crate) enum Input {
+    /// Plain text.
+    Plain(File),
+    /// A gzip file, decompressed while reading.
+    Gzip(Box<MultiGzDecoder<BufReader<File>>>),
+}
+
+impl Input {
+    /// Whether the file is gzip-compressed.
+    pub(crate) fn is_gzip(&self) -> bool {
+        matches!(self, Self::Gzip(_))
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(f) => f.read(buf),
+            Self::Gzip(d) => d.read(buf).map_err(|e| io::Error::new(e.kind(), GzipFailure(e))),
+        }
+    }
+}
+
+/// Opens `path` as [`open_regular`] does and looks at its first two bytes:
+/// a gzip file is decompressed while read. Returns the input and the file's
+/// length on disk.
+pub(crate) fn open_input(path: &Path, max_bytes: u64, what: &str) -> Result<(Input, u64), TraceFileError> {
+    let (mut file, len) = open_regular(path, max_bytes, what)?;
+    let cannot = |e: io::Error| TraceFileError::io(path, &format!("cannot read {what}"), &e);
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(cannot)?;
+    let input = if got == magic.len() && magic == GZIP_MAGIC {
+        Input::Gzip(Box::new(MultiGzDecoder::new(BufReader::new(file))))
+    } else {
+        Input::Plain(file)
+    };
+    Ok((input, len))
+}
+
+/// The error for `err`, met while reading all of `path` (`what` names it):
+/// a gzip failure says so, any other I/O error is "cannot read …".
+pub(crate) fn whole_read_error(path: &Path, what: &str, err: &io::Error) -> TraceFileError {
+    match err.get_ref().and_then(|e| e.downcast_ref::<GzipFailure>()) {
+        Some(gz) => TraceFileError::new(path, gz.to_string()),
+        None => TraceFileError::io(path, &format!("cannot read {what}"), err),
+    }
+}
+
+/// The name of a trace file without a final `.gz` (the name its data has).
+pub(crate) fn strip_gz(name: &str) -> &str {
+    name.strip_suffix(".gz").unwrap_or(name)
 }
 
 // ------------------------------------------------------------------ bounded input
@@ -43,7 +132,7 @@ impl fmt::Display for LimitHit {
 impl std::error::Error for LimitHit {}
 
 /// A `Read` that enforces the file-size and line-length limits while the
-/// bytes stream in, so that no buffer above it (ours or `csv`'s) ever holds
+/// (decompressed) bytes stream in, so that no buffer above it (ours or `csv`'s) ever holds
 /// more than one over-long line's worth. Bytes before the offending one are
 /// delivered first; the error comes on the next read, so records before it
 /// are parsed (and their own errors reported) in order.
@@ -133,12 +222,14 @@ pub(crate) fn open_regular(path: &Path, max_bytes: u64, what: &str) -> Result<(F
 
 /// Opens `path` (a regular file no larger than `limits.max_file_bytes`) for
 /// streaming under the limits; `what` names it in messages ("reading file").
+/// A gzip file is decompressed, and the limits apply to its decompressed
+/// bytes and lines.
 pub(crate) fn open_bounded(
     path: &Path,
     limits: &TraceLimits,
     what: &str,
-) -> Result<BoundedRead<File>, TraceFileError> {
-    let (file, _) = open_regular(path, limits.max_file_bytes, what)?;
+) -> Result<BoundedRead<Input>, TraceFileError> {
+    let (file, _) = open_input(path, limits.max_file_bytes, what)?;
     Ok(BoundedRead {
         inner: file,
         path: path.to_path_buf(),
@@ -161,12 +252,16 @@ fn read_error(path: &Path, line: usize, err: io::Error) -> TraceFileError {
         }
         return TraceFileError::at_line(path, line, "read limit exceeded");
     }
+    if let Some(gz) = err.get_ref().and_then(|e| e.downcast_ref::<GzipFailure>()) {
+        return TraceFileError::at_line(path, line, gz.to_string());
+    }
     TraceFileError::at_line(path, line, format!("cannot read file: {err}"))
 }
 
-/// The regular files of `dir` (symlinks followed) whose names `key` accepts,
-/// sorted by that key (then by name); `what` describes the expected files
-/// for the "none found" message.
+/// The regular files of `dir` (symlinks followed) whose names, without a
+/// final `.gz`, `key` accepts, sorted by that key (then by name); `what`
+/// describes the expected files for the "none found" message. A `name.gz`
+/// next to `name` is left out (the same data, decompressed beside it).
 pub(crate) fn list_dir<K: Ord>(
     dir: &Path,
     limits: &TraceLimits,
@@ -191,7 +286,7 @@ pub(crate) fn list_dir<K: Ord>(
         if name.starts_with('.') {
             continue;
         }
-        let Some(k) = key(&name) else {
+        let Some(k) = key(strip_gz(&name)) else {
             continue;
         };
         if !fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
@@ -211,6 +306,12 @@ pub(crate) fn list_dir<K: Ord>(
             format!("no trace files in directory (expected {what})"),
         ));
     }
+    let plain: std::collections::HashSet<String> = found
+        .iter()
+        .filter(|(_, n)| !n.ends_with(".gz"))
+        .map(|(_, n)| n.clone())
+        .collect();
+    found.retain(|(_, n)| n.strip_suffix(".gz").is_none_or(|p| !plain.contains(p)));
     found.sort_unstable();
     Ok(found.into_iter().map(|(_, n)| dir.join(n)).collect())
 }
@@ -248,7 +349,7 @@ pub(crate) fn check_file_count(
 /// trimming copies every record); blank and whitespace-only lines are
 /// skipped.
 pub(crate) struct CsvRecords {
-    reader: csv::Reader<BoundedRead<File>>,
+    reader: csv::Reader<BoundedRead<Input>>,
     record: ByteRecord,
     path: PathBuf,
 }
@@ -273,6 +374,11 @@ impl CsvRecords {
             record: ByteRecord::new(),
             path: path.to_path_buf(),
         })
+    }
+
+    /// Whether the file is gzip-compressed.
+    pub(crate) fn is_gzip(&self) -> bool {
+        self.reader.get_ref().inner.is_gzip()
     }
 
     /// The next non-blank record and its line, or `None` at the end.
@@ -317,7 +423,7 @@ pub(crate) fn field(record: &ByteRecord, index: usize) -> &[u8] {
 /// The lines of one file (for whitespace-separated formats), line ends
 /// (`\n`, `\r\n`) removed, with their 1-based numbers.
 pub(crate) struct Lines {
-    reader: BufReader<BoundedRead<File>>,
+    reader: BufReader<BoundedRead<Input>>,
     buf: Vec<u8>,
     line: usize,
     path: PathBuf,
@@ -332,6 +438,11 @@ impl Lines {
             line: 0,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Whether the file is gzip-compressed.
+    pub(crate) fn is_gzip(&self) -> bool {
+        self.reader.get_ref().inner.is_gzip()
     }
 
     /// The next line and its number, or `None` at the end.
@@ -537,11 +648,14 @@ pub(crate) struct GridRules<'a> {
 /// slot `round((t_i − t_first) / interval)`. Returns the first reading's time
 /// and one [`Slot`] per sample, first to last. Two readings on one slot
 /// follow `rules.duplicates` ("last" = later in the input); empty slots
-/// between readings follow `rules.gaps`.
+/// between readings follow `rules.gaps`. Counts slots with duplicates,
+/// filled gap slots and off-grid readings (more than a tenth of an interval
+/// from their slot's time) in `report`.
 pub(crate) fn grid(
     vm: &str,
     stamps: &[Stamp],
     rules: &GridRules<'_>,
+    report: &mut LoadReport,
 ) -> Result<(f64, Vec<Slot>), TraceFileError> {
     let at = |s: &Stamp| {
         let path = rules
@@ -565,18 +679,27 @@ pub(crate) fn grid(
                 s.t_s, rules.max_samples
             )));
         }
+        if (s.t_s - t0 - k * rules.interval_s).abs() > rules.interval_s / 10.0 {
+            report.off_grid_readings += 1;
+        }
         slotted.push((k as usize, i));
     }
     // Stable: readings on one slot stay in input order.
     slotted.sort_by_key(|&(k, _)| k);
     let last = slotted.last().map_or(0, |&(k, _)| k);
     let mut slots: Vec<Slot> = Vec::with_capacity(last + 1);
+    // The last slot already counted as holding duplicates.
+    let mut counted = usize::MAX;
     for &(k, i) in &slotted {
         let s = &stamps[i];
         if k + 1 == slots.len() {
             // A second reading on the last filled slot.
             match rules.duplicates {
                 Duplicates::LastWins => {
+                    if counted != k {
+                        report.slots_with_duplicates += 1;
+                        counted = k;
+                    }
                     slots[k] = Slot::Reading(i);
                     continue;
                 }
@@ -609,6 +732,7 @@ pub(crate) fn grid(
                     )));
                 }
             };
+            report.gap_slots_filled += missing as u64;
             slots.resize(k, fill);
         }
         slots.push(Slot::Reading(i));
@@ -645,28 +769,85 @@ mod tests {
     fn grid_sorts_fills_and_resolves() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[900.0, 300.0, 1500.0]);
-        let (t0, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap();
+        let (t0, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(t0, 300.0);
         use Slot::Reading as R;
         assert_eq!(slots, [R(1), R(1), R(0), R(0), R(2)]);
-        let (_, slots) = grid("v", &s, &rules(Duplicates::Error, Gaps::Zero, &paths)).unwrap();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Zero, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(slots, [R(1), Slot::Zero, R(0), Slot::Zero, R(2)]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Error, &paths)).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Error, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.line, Some(1), "{err}");
 
         let s = stamps(&[0.0, 300.0, 0.0]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("f:1"), "{err}");
-        let (_, slots) = grid("v", &s, &rules(Duplicates::LastWins, Gaps::Hold, &paths)).unwrap();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::LastWins, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap();
         assert_eq!(slots, [R(2), R(1)]);
+    }
+
+    #[test]
+    fn grid_counts_duplicates_gaps_and_off_grid_readings() {
+        let paths = [PathBuf::from("f")];
+        // Slot 0 twice (0, 114: off-grid), slot 1 three times (300, 300, 320), slots 2–3
+        // missing, slot 4 at 1200.
+        let s = stamps(&[0.0, 114.0, 300.0, 300.0, 320.0, 1200.0]);
+        let mut report = LoadReport::default();
+        let (_, slots) = grid(
+            "v",
+            &s,
+            &rules(Duplicates::LastWins, Gaps::Hold, &paths),
+            &mut report,
+        )
+        .unwrap();
+        use Slot::Reading as R;
+        assert_eq!(slots, [R(1), R(4), R(4), R(4), R(5)]);
+        assert_eq!(report.slots_with_duplicates, 2);
+        assert_eq!(report.gap_slots_filled, 2);
+        assert_eq!(report.off_grid_readings, 1);
     }
 
     #[test]
     fn grid_refuses_huge_spans_before_allocating() {
         let paths = [PathBuf::from("f")];
         let s = stamps(&[0.0, 1e300]);
-        let err = grid("v", &s, &rules(Duplicates::Error, Gaps::Hold, &paths)).unwrap_err();
+        let err = grid(
+            "v",
+            &s,
+            &rules(Duplicates::Error, Gaps::Hold, &paths),
+            &mut LoadReport::default(),
+        )
+        .unwrap_err();
         assert!(err.message.contains("max_samples_per_vm"), "{err}");
     }
 }

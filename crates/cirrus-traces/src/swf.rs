@@ -47,14 +47,26 @@
 //!   prefers the request).
 //! - The utilisation is constant: average CPU time ÷ run time when the CPU
 //!   time is known, else 1 (a parallel job is assumed to keep its processors
-//!   busy). CPU time above run time follows [`SwfOptions::over_capacity`].
+//!   busy). CPU time above run time follows [`SwfOptions::over_capacity`]
+//!   (`Keep` clamps), counted in the [`LoadReport`].
 //!   The trace has one sample, of length run time.
 //! - `ram_mb` = used memory per processor (else requested memory per
 //!   processor) × cores ÷ 1024, when known. No `mips_per_core`.
-//! - A job that never ran — run time unknown or 0, or no processor count —
-//!   is skipped (the archive keeps cancelled jobs), or refused with
-//!   [`SwfOptions::skip_unrunnable`] off. Failed and cancelled jobs that did
-//!   run are kept: they used the machine.
+//! - Run time 0 means the job ran for under half a second (the format
+//!   rounds run times to whole seconds): by default it is kept as a short
+//!   job of [`SWF_ZERO_RUN_TIME_S`] (0.25 s, the middle of [0, 0.5)) at
+//!   utilisation 1 (its CPU time, rounded too, says nothing), counted in
+//!   [`LoadReport::zero_runtime_jobs_kept`]; with
+//!   [`SwfOptions::skip_zero_run_time`] it is skipped, counted as skipped.
+//! - A job that never ran — run time unknown (`-1`), or no processor count —
+//!   is skipped (the archive keeps cancelled jobs), counted by reason in the
+//!   [`LoadReport`], or refused with [`SwfOptions::skip_unrunnable`] off.
+//!   Failed and cancelled jobs that did run are kept: they used the machine.
+
+//! - [`SwfOptions::subset`] keeps the jobs arriving in a time window (the
+//!   others skipped, counted) and a sample of them (by a hash of the job
+//!   number); a departure after the window's end moves to it.
+//! - The file may be gzip-compressed (`*.swf.gz` as published).
 //! - VMs are returned sorted by arrival, ties in file order.
 
 use std::collections::HashMap;
@@ -64,8 +76,13 @@ use std::path::{Path, PathBuf};
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{At, Lines, RecordBudget, shown, too_many_vms};
-use crate::vm_trace::{OverCapacity, TraceLimits, TracedVm, WorkloadTrace};
+use crate::vm_trace::{OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
+
+/// The run time given to a job whose log says 0 (under 0.5 s): the middle
+/// of [0, 0.5) s.
+pub const SWF_ZERO_RUN_TIME_S: f64 = 0.25;
 
 /// Fields per job line (SWF v2.2).
 const FIELDS: usize = 18;
@@ -119,7 +136,7 @@ pub enum SwfCores {
 }
 
 /// How an SWF log is read; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SwfOptions {
     /// When a VM arrives (default: at the job's start).
     pub arrival: SwfArrival,
@@ -127,8 +144,14 @@ pub struct SwfOptions {
     pub cores: SwfCores,
     /// Skip jobs that never ran instead of refusing the file (default: yes).
     pub skip_unrunnable: bool,
+    /// Skip jobs with run time 0 instead of keeping them as
+    /// [`SWF_ZERO_RUN_TIME_S`]-long jobs (default: no, keep them).
+    pub skip_zero_run_time: bool,
     /// Average CPU time above run time (default: error).
     pub over_capacity: OverCapacity,
+    /// The time window (on job arrivals) and job sample to load (default:
+    /// all).
+    pub subset: Subset,
     /// Size limits (`max_records` counts job lines).
     pub limits: TraceLimits,
 }
@@ -139,14 +162,16 @@ impl Default for SwfOptions {
             arrival: SwfArrival::default(),
             cores: SwfCores::default(),
             skip_unrunnable: true,
+            skip_zero_run_time: false,
             over_capacity: OverCapacity::default(),
+            subset: Subset::default(),
             limits: TraceLimits::default(),
         }
     }
 }
 
 /// An SWF log to read and options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SwfTrace {
     /// The `.swf` file.
     pub path: PathBuf,
@@ -155,8 +180,8 @@ pub struct SwfTrace {
 }
 
 impl WorkloadTrace for SwfTrace {
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
-        read_swf(&self.path, &self.options)
+    fn load(&self) -> Result<LoadedTrace, TraceFileError> {
+        load_swf(&self.path, &self.options)
     }
 }
 
@@ -167,8 +192,17 @@ fn known(v: f64) -> Option<f64> {
 
 /// Reads an SWF log. See the [module docs](self) for the rules.
 pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, TraceFileError> {
+    load_swf(path, options).map(|l| l.vms)
+}
+
+/// As [`read_swf`], with the [`LoadReport`].
+pub fn load_swf(path: &Path, options: &SwfOptions) -> Result<LoadedTrace, TraceFileError> {
     let limits = &options.limits;
+    let mut report = LoadReport::new("swf");
+    options.subset.check(path)?;
     let mut lines = Lines::open(path, limits, "SWF file")?;
+    report.files_read = 1;
+    report.gzip_files = u64::from(lines.is_gzip());
     let mut budget = RecordBudget::new(limits);
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut previous_submit: Option<(f64, usize)> = None;
@@ -180,6 +214,7 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
             continue;
         }
         budget.take(at)?;
+        report.records_read += 1;
         let fields = || text.split(u8::is_ascii_whitespace).filter(|s| !s.is_empty());
         let n = fields().count();
         if n != FIELDS {
@@ -225,7 +260,12 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
             )));
         }
         previous_submit = Some((submit, line));
-        let run = known(f[3]).filter(|&r| r > 0.0);
+        let zero_run = f[3] == 0.0;
+        if zero_run && options.skip_zero_run_time {
+            report.skip("jobs with run time 0 (skip_zero_run_time)");
+            continue;
+        }
+        let run = known(f[3]).map(|r| if zero_run { SWF_ZERO_RUN_TIME_S } else { r });
         let (first, second) = match options.cores {
             SwfCores::Allocated => (f[4], f[7]),
             SwfCores::Requested => (f[7], f[4]),
@@ -235,6 +275,11 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
             .or(known(second).filter(|&c| c > 0.0));
         let (Some(run_s), Some(cores)) = (run, cores) else {
             if options.skip_unrunnable {
+                report.skip(if run.is_none() {
+                    "jobs with unknown run time"
+                } else {
+                    "jobs without a processor count"
+                });
                 continue;
             }
             return Err(at.err(format!(
@@ -249,10 +294,15 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
         // A whole number in 1..=u32::MAX, checked above.
         let cores = cores as u32;
         let utilization = match known(f[5]) {
+            _ if zero_run => 1.0,
             None => 1.0,
             Some(cpu_s) if cpu_s <= run_s => cpu_s / run_s,
             Some(cpu_s) => match options.over_capacity {
-                OverCapacity::Clamp => 1.0,
+                OverCapacity::Clamp | OverCapacity::Keep => {
+                    report.readings_above_capacity += 1;
+                    report.readings_clamped += 1;
+                    1.0
+                }
                 OverCapacity::Error => {
                     return Err(at.err(format!(
                         "job {job}: average CPU time {cpu_s} s is above its run time {run_s} s \
@@ -265,6 +315,14 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
             (SwfArrival::Start, Some(wait)) => submit + wait,
             _ => submit,
         };
+        if !options.subset.in_window(arrival_s) {
+            report.skip("jobs arriving outside the time window");
+            continue;
+        }
+        if !options.subset.may_keep(&job.to_string()) {
+            report.vms_not_sampled += 1;
+            continue;
+        }
         if !(arrival_s + run_s).is_finite() {
             return Err(at.err(format!(
                 "job {job}: times too large (arrival {arrival_s} s + run time {run_s} s)"
@@ -285,6 +343,7 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
         let name = job.to_string();
         let utilization =
             UtilizationTrace::new(&name, run_s, vec![utilization]).map_err(|e| at.err(e.to_string()))?;
+        report.zero_runtime_jobs_kept += u64::from(zero_run);
         vms.push(TracedVm {
             name,
             utilization,
@@ -301,5 +360,7 @@ pub fn read_swf(path: &Path, options: &SwfOptions) -> Result<Vec<TracedVm>, Trac
     }
     // Stable: ties keep file order.
     vms.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    Ok(vms)
+    options.subset.finish(&mut vms, &mut report);
+    report.vms_read = vms.len() as u64;
+    Ok(LoadedTrace { vms, report })
 }

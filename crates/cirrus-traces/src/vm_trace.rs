@@ -24,6 +24,7 @@
 use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
+use crate::report::{LoadReport, LoadedTrace};
 
 /// One VM read from a workload trace: when it lives, what it asks for, and
 /// the size the trace gives it (if any). See the [module docs](self) for the
@@ -97,9 +98,15 @@ impl From<UtilizationTrace> for TracedVm {
 /// interchangeable: each reader's `…Trace` struct (paths + options)
 /// implements it.
 pub trait WorkloadTrace {
-    /// Reads the whole trace. Stops at the first problem, which names the
-    /// file and, where there is one, the 1-based line.
-    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError>;
+    /// Reads the whole trace, with the report of what was read, skipped and
+    /// resolved. Stops at the first problem, which names the file and, where
+    /// there is one, the 1-based line.
+    fn load(&self) -> Result<LoadedTrace, TraceFileError>;
+
+    /// The VMs of [`load`](Self::load), without the report.
+    fn read(&self) -> Result<Vec<TracedVm>, TraceFileError> {
+        self.load().map(|l| l.vms)
+    }
 }
 
 /// Shifts every VM so that the earliest arrival is at trace time 0 and
@@ -116,6 +123,126 @@ pub fn rebase(vms: &mut [TracedVm]) -> f64 {
         }
     }
     origin
+}
+
+/// Which part of a trace to load: a time window and a deterministic sample
+/// of its VMs, so that a month of a subset fits where the whole month would
+/// not. Readings and VMs left out never count against the [`TraceLimits`].
+///
+/// Times are on the trace's own clock, before any [`rebase`]: seconds since
+/// the trace's start for Azure, Google (its µs ÷ 10⁶) and SWF (a job's
+/// arrival), Unix seconds for Bitbrains.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Subset {
+    /// Readings (SWF: job arrivals) before this time are left out.
+    pub start_s: Option<f64>,
+    /// Readings (SWF: job arrivals) at or after this time are left out, and
+    /// every departure after it is moved to it.
+    pub end_s: Option<f64>,
+    /// Keep only a sample of the VMs.
+    pub sample: Option<VmSample>,
+}
+
+/// A deterministic sample of a trace's VMs, chosen by a hash of each VM's
+/// name ([`vm_hash`]) so that the same VMs come back for every seed and
+/// every run, and a smaller sample is part of a larger one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VmSample {
+    /// The VMs whose hash, as a fraction of 2⁶⁴, is below this (in (0, 1]):
+    /// about this fraction of them, decided VM by VM while reading.
+    Fraction(f64),
+    /// The this-many VMs with the smallest hashes (all if there are fewer),
+    /// chosen after reading.
+    Count(usize),
+}
+
+/// The hash that samples VMs: 64-bit FNV-1a of the name's bytes, then the
+/// SplitMix64 finaliser to spread it. Stable across versions and platforms.
+pub fn vm_hash(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+impl Subset {
+    /// Whether a reading at `t_s` is inside the window.
+    pub(crate) fn in_window(&self, t_s: f64) -> bool {
+        self.start_s.is_none_or(|s| t_s >= s) && self.end_s.is_none_or(|e| t_s < e)
+    }
+
+    /// Whether VM `name` can be in the sample: always, except outside a
+    /// [`VmSample::Fraction`].
+    pub(crate) fn may_keep(&self, name: &str) -> bool {
+        match self.sample {
+            Some(VmSample::Fraction(f)) => ((vm_hash(name) >> 11) as f64 / (1u64 << 53) as f64) < f,
+            _ => true,
+        }
+    }
+
+    /// Checks the subset (`first` names the trace in messages).
+    pub(crate) fn check(&self, first: &std::path::Path) -> Result<(), TraceFileError> {
+        let bad = |m: String| Err(TraceFileError::new(first, m));
+        for (name, t) in [("start_s", self.start_s), ("end_s", self.end_s)] {
+            if let Some(t) = t
+                && !t.is_finite()
+            {
+                return bad(format!("{name} = {t} must be a finite time"));
+            }
+        }
+        if let (Some(s), Some(e)) = (self.start_s, self.end_s)
+            && e <= s
+        {
+            return bad(format!("end_s = {e} must be after start_s = {s}"));
+        }
+        match self.sample {
+            Some(VmSample::Fraction(f)) if !(f > 0.0 && f <= 1.0) => {
+                bad(format!("the sample fraction {f} must be in (0, 1]"))
+            }
+            Some(VmSample::Count(0)) => bad("the sample count must be at least 1".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// After reading: keeps a [`VmSample::Count`] sample (in the VMs' order)
+    /// and moves departures after `end_s` to it; counts in `report`.
+    pub(crate) fn finish(&self, vms: &mut Vec<TracedVm>, report: &mut LoadReport) {
+        if let Some(VmSample::Count(n)) = self.sample
+            && vms.len() > n
+        {
+            let mut order: Vec<(u64, usize)> = vms
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (vm_hash(&v.name), i))
+                .collect();
+            order.sort_unstable();
+            let mut keep = vec![false; vms.len()];
+            for &(_, i) in &order[..n] {
+                keep[i] = true;
+            }
+            report.vms_not_sampled += (vms.len() - n) as u64;
+            let mut i = 0;
+            vms.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        if let Some(end) = self.end_s {
+            for v in vms.iter_mut() {
+                if let Some(d) = v.departure_s.as_mut()
+                    && *d > end
+                {
+                    *d = end.max(v.arrival_s);
+                }
+            }
+        }
+    }
 }
 
 /// What to do with two readings of one VM that fall on the same sample.
@@ -145,14 +272,22 @@ pub enum Gaps {
 
 /// What to do with a usage above the capacity it is a fraction of (a CPU
 /// percentage above 100, usage MHz above provisioned MHz, usage above a fixed
-/// capacity, CPU time above run time).
+/// capacity, CPU time above run time). Every such reading is counted in the
+/// [`LoadReport`], whatever the choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OverCapacity {
-    /// Refuse the trace, naming the line (the default).
+    /// Refuse the trace, naming the line (the default of the readers whose
+    /// capacity is a fixed 100 %: Azure, Google, SWF).
     #[default]
     Error,
     /// Cap the utilisation at 1 (the VM cannot use more than its size).
     Clamp,
+    /// Keep the usage as measured. Bitbrains (whose rows carry the VM's
+    /// size) sizes the VM to its peak usage when that is above its
+    /// provisioned capacity, so that no sample is cut; the formats whose
+    /// capacity is a fixed 100 % (Azure, Google, SWF) cannot express more
+    /// than 1 and clamp, counting the reading as clamped.
+    Keep,
 }
 
 /// Limits shared by the Azure, Google, Bitbrains and SWF readers, so that a
@@ -190,8 +325,10 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2²⁶ = 67 108 864 records (about 2 GB in memory): ~7 of Azure V2's
-    /// ~10-million-reading files.
+    /// 2²⁶ = 67 108 864 records (about 3 GB in memory at ~46 bytes each):
+    /// ~7 of Azure V2's ~10-million-reading files whole, or a whole month of
+    /// a [`Subset`] sample of up to ~7 700 VMs (8 640 readings each).
+    /// Records a [`Subset`] leaves out do not count.
     pub const DEFAULT_MAX_RECORDS: usize = 1 << 26;
     /// 2²² = 4 194 304 VMs: Azure V2 has 2 695 548 VMs (AzurePublicDatasetV2.md).
     pub const DEFAULT_MAX_VMS: usize = 1 << 22;

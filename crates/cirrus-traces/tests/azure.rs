@@ -7,8 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    AZURE_INTERVAL_S, AzureCpu, AzureOptions, AzureTrace, Duplicates, Gaps, OverCapacity, TraceFileError,
-    TraceLimits, TracedVm, WorkloadTrace, list_azure_reading_files, read_azure,
+    AZURE_INTERVAL_S, AzureCpu, AzureDeparture, AzureOptions, AzureTrace, Duplicates, Gaps, OverCapacity,
+    TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_azure_reading_files, load_azure, read_azure,
 };
 use common::{assert_error, assert_sane, data, files, names};
 
@@ -113,9 +113,24 @@ fn gaps_can_be_zero_or_an_error() {
 
 #[test]
 fn vmtable_gives_sizes_and_departures() {
-    let vms = read_fixture(&AzureOptions::default(), true);
+    // vmA: deleted at 3600 s, but its readings stop at 900 + 300 s: it leaves then
+    // (counted), or at its deletion with `departure = Deletion`; 2 cores, 4 GB.
+    let loaded = load_azure(
+        &fixture_readings(),
+        Some(&data("azure/vmtable.csv")),
+        &AzureOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.vms[0].departure_s, Some(1200.0));
+    assert_eq!(loaded.report.vms_leaving_at_last_reading, 1);
+    assert_eq!(loaded.report.files_read, 3);
+    assert_eq!(loaded.report.records_read, 7);
+    let options = AzureOptions {
+        departure: AzureDeparture::Deletion,
+        ..AzureOptions::default()
+    };
+    let vms = read_fixture(&options, true);
     let (a, b) = (&vms[0], &vms[1]);
-    // vmA: deleted at 3600 s, after its last reading; 2 cores, 4 GB.
     assert_eq!(a.departure_s, Some(3600.0));
     assert_eq!((a.cores, a.ram_mb), (Some(2), Some(4096.0)));
     // vmB: deleted at 600 s but read until 1200 + 300 s; open buckets >24, >64.
@@ -225,13 +240,14 @@ fn trait_and_directory_listing() {
         listed,
         [
             "vm_cpu_readings-file-2-of-12.csv",
+            "vm_cpu_readings-file-3-of-12.csv.gz",
             "vm_cpu_readings-file-10-of-12.csv"
         ]
     );
 
     let empty = tempfile::tempdir().unwrap();
     let err = list_azure_reading_files(empty.path(), &TraceLimits::default()).unwrap_err();
-    assert_error(&err, empty.path(), None, &["no trace files", "decompress"]);
+    assert_error(&err, empty.path(), None, &["no trace files", ".csv.gz"]);
 
     let trace = AzureTrace {
         readings: list_azure_reading_files(&data("azure"), &TraceLimits::default()).unwrap(),

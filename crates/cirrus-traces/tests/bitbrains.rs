@@ -7,8 +7,9 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, Duplicates, Gaps, OverCapacity,
-    TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_bitbrains_files, read_bitbrains,
+    BITBRAINS_INTERVAL_S, BitbrainsCpu, BitbrainsOptions, BitbrainsTrace, BitbrainsZeroRows, Duplicates,
+    Gaps, OverCapacity, TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_bitbrains_files,
+    load_bitbrains, read_bitbrains,
 };
 use common::{assert_error, assert_sane, data, files, names};
 
@@ -36,11 +37,22 @@ fn read_one(
     (dir, paths[0].clone(), result)
 }
 
-/// The error for a file of the header + `body`, asserted on `line` (the
-/// header is line 1).
+/// The options that refuse every habit the defaults resolve: duplicates,
+/// usage above provisioned, all-zero rows.
+fn strict() -> BitbrainsOptions {
+    BitbrainsOptions {
+        duplicates: Duplicates::Error,
+        over_capacity: OverCapacity::Error,
+        zero_rows: BitbrainsZeroRows::Error,
+        ..BitbrainsOptions::default()
+    }
+}
+
+/// The error for a file of the header + `body` read with [`strict`]
+/// options, asserted on `line` (the header is line 1).
 #[track_caller]
 fn line_error(body: &str, line: usize, needles: &[&str]) {
-    let (_dir, path, result) = read_one(body, &BitbrainsOptions::default());
+    let (_dir, path, result) = read_one(body, &strict());
     assert_error(&result.unwrap_err(), &path, Some(line), needles);
 }
 
@@ -118,7 +130,7 @@ fn listing_is_numeric_then_by_name() {
 #[test]
 fn gaps_duplicates_and_headerless_files() {
     let body = format!("{}{}{}", line(0), line(0), line(900));
-    let (_dir, path, result) = read_one(&body, &BitbrainsOptions::default());
+    let (_dir, path, result) = read_one(&body, &strict());
     let first = format!("{}:2", path.display());
     assert_error(&result.unwrap_err(), &path, Some(3), &["second reading", &first]);
 
@@ -149,7 +161,7 @@ fn gaps_duplicates_and_headerless_files() {
 }
 
 #[test]
-fn over_capacity_is_an_error_or_clamped() {
+fn over_capacity_is_an_error_clamped_or_kept() {
     let over_mhz = "0;2;2000;2500;50;1048576;524288;0;0;0;0\n";
     line_error(
         over_mhz,
@@ -159,9 +171,19 @@ fn over_capacity_is_an_error_or_clamped() {
             "2500 MHz is above the provisioned 2000 MHz",
         ],
     );
-    line_error(
-        "0;2;2000;1000;120;1048576;524288;0;0;0;0\n",
-        2,
+    // Only the CPU column in use is checked: the percentage with `cpu = percent`.
+    let percent_over = "0;2;2000;1000;120;1048576;524288;0;0;0;0\n";
+    let (_dir, _path, result) = read_one(percent_over, &strict());
+    assert!(result.is_ok());
+    let options = BitbrainsOptions {
+        cpu: BitbrainsCpu::UsagePercent,
+        ..strict()
+    };
+    let (_dir, path, result) = read_one(percent_over, &options);
+    assert_error(
+        &result.unwrap_err(),
+        &path,
+        Some(2),
         &["column 5 (CPU usage [%])", "above"],
     );
     line_error(
@@ -175,6 +197,11 @@ fn over_capacity_is_an_error_or_clamped() {
     };
     let (_dir, _path, result) = read_one(over_mhz, &options);
     assert_eq!(result.unwrap()[0].utilization.samples(), [1.0]);
+    // Kept (the default): the VM is as large as its peak, 2500 MHz.
+    let (_dir, _path, result) = read_one(&format!("{over_mhz}{}", line(300)), &BitbrainsOptions::default());
+    let vm = &result.unwrap()[0];
+    assert_eq!(vm.utilization.samples(), [1.0, 1000.0 / 2500.0]);
+    assert_eq!((vm.cores, vm.mips_per_core), (Some(2), Some(1250.0)));
 }
 
 #[test]
@@ -279,4 +306,103 @@ fn limits_refuse_with_a_clear_message() {
         ..TraceLimits::default()
     });
     assert_error(&err, &p, None, &["max_file_bytes"]);
+}
+
+// ---------------------------------------------------------------- the dataset's habits
+
+/// A row at `t` of a VM with 4 cores of 2000 MHz and 8 GB, using `mhz` MHz
+/// and `mem_kb` KB (the percentage column consistent with the MHz).
+fn row(t: u64, mhz: f64, mem_kb: f64) -> String {
+    format!(
+        "{t};\t4;\t8000.0;\t{mhz};\t{};\t8388608.0;\t{mem_kb};\t0.0;\t0.0;\t0.0;\t0.0\n",
+        mhz / 8000.0 * 100.0
+    )
+}
+
+/// An all-zero row at `t`, as the Rnd files have them.
+fn zero(t: u64) -> String {
+    format!("{t};\t0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0;\t0.0\n")
+}
+
+#[test]
+fn zero_rows_over_capacity_and_repeated_timestamps_load_with_their_counts() {
+    // Two leading zero rows (the VM does not exist yet), real rows from t = 600 with
+    // a repeated timestamp (900 twice: the later wins), an off-grid step (1200 + 114 =
+    // 1314, which rounds to slot 2 as well — with 1200 it makes the slot's second
+    // reading), CPU above provisioned (9000 of 8000 MHz) and memory above provisioned,
+    // an interior zero row (off) at 1800, a gap (2100 missing, held), and one
+    // trailing zero row (gone).
+    let body = [
+        zero(0),
+        zero(300),
+        row(600, 2000.0, 1_000_000.0),
+        row(900, 4000.0, 1_000_000.0),
+        row(900, 6000.0, 1_000_000.0),
+        row(1200, 1000.0, 2_000_000.0),
+        row(1314, 9000.0, 9_000_000.0),
+        row(1500, 8000.0, 4_194_304.0),
+        zero(1800),
+        row(2400, 4500.0, 1_000_000.0),
+        zero(2700),
+    ]
+    .concat();
+    let contents = format!("{HEADER}{body}");
+    let (_dir, paths) = files(&[("7.csv", contents.as_bytes())]);
+    let options = BitbrainsOptions {
+        rebase: false,
+        ..BitbrainsOptions::default()
+    };
+    let loaded = load_bitbrains(&paths, &options).unwrap();
+    let r = &loaded.report;
+    assert_eq!(r.records_read, 11);
+    assert_eq!(r.vms_read, 1);
+    assert_eq!(r.zero_rows_absent, 3, "two leading, one trailing");
+    assert_eq!(r.zero_rows_off, 1, "the interior one at 1800");
+    assert_eq!(r.slots_with_duplicates, 2, "900 twice; 1200 and 1314");
+    assert_eq!(r.off_grid_readings, 1, "1314 is 114 s off its slot");
+    assert_eq!(r.readings_above_capacity, 2, "9000 MHz and 9 000 000 KB");
+    assert_eq!(r.readings_clamped, 0);
+    assert_eq!(r.gap_slots_filled, 1, "2100");
+    assert!(r.vms_skipped.is_empty());
+
+    let vm = &loaded.vms[0];
+    // Arrives at its first real row, leaves 300 s after its last.
+    assert_eq!((vm.arrival_s, vm.departure_s), (600.0, Some(2700.0)));
+    // Kept above provisioned: the VM is 9000 MHz (4 × 2250) and 9 000 000 KB.
+    assert_eq!((vm.cores, vm.mips_per_core), (Some(4), Some(2250.0)));
+    assert_eq!(vm.ram_mb, Some(9_000_000.0 / 1024.0));
+    // Slots 600, 900 (6000, the later), 1200 (9000 from 1314, the later), 1500,
+    // 1800 (off: 0), 2100 (held: 0), 2400.
+    let u = |mhz: f64| mhz / 9000.0;
+    assert_eq!(
+        vm.utilization.samples(),
+        [u(2000.0), u(6000.0), 1.0, u(8000.0), 0.0, 0.0, u(4500.0)]
+    );
+
+    // Clamped instead: the VM keeps its provisioned size and the readings are cut.
+    let clamp = BitbrainsOptions {
+        over_capacity: OverCapacity::Clamp,
+        ..options.clone()
+    };
+    let loaded = load_bitbrains(&paths, &clamp).unwrap();
+    assert_eq!(loaded.report.readings_above_capacity, 2);
+    assert_eq!(loaded.report.readings_clamped, 2);
+    assert_eq!(loaded.vms[0].mips_per_core, Some(2000.0));
+    assert_eq!(loaded.vms[0].utilization.samples()[2], 1.0);
+
+    // The strict options refuse the first habit met: the first zero row.
+    let err = load_bitbrains(&paths, &strict()).unwrap_err();
+    assert_error(&err, &paths[0], Some(2), &["all-zero row", "zero_rows = error"]);
+}
+
+#[test]
+fn a_file_of_only_zero_rows_is_skipped_and_counted() {
+    let only_zero = format!("{HEADER}{}{}", zero(0), zero(300));
+    let real = format!("{HEADER}{}", row(0, 800.0, 0.0));
+    let (_dir, paths) = files(&[("1.csv", only_zero.as_bytes()), ("2.csv", real.as_bytes())]);
+    let loaded = load_bitbrains(&paths, &BitbrainsOptions::default()).unwrap();
+    assert_eq!(names(&loaded.vms), ["2"]);
+    assert_eq!(loaded.report.vms_skipped_total(), 1);
+    assert_eq!(loaded.report.zero_rows_absent, 2);
+    assert_eq!(loaded.report.vms_read, 1);
 }

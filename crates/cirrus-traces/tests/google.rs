@@ -16,6 +16,17 @@ fn fixture() -> PathBuf {
     data("google/part-00000-of-00001.csv")
 }
 
+/// The options before absolute utilisation became the default: each task
+/// relative to its own peak, usage above a fixed capacity refused.
+fn peak() -> GoogleOptions {
+    GoogleOptions {
+        cpu_capacity: GoogleCapacity::PerTaskPeak,
+        memory_capacity: GoogleCapacity::PerTaskPeak,
+        over_capacity: OverCapacity::Error,
+        ..GoogleOptions::default()
+    }
+}
+
 fn read_fixture(options: &GoogleOptions) -> Result<Vec<TracedVm>, TraceFileError> {
     read_google_task_usage(&[fixture()], options)
 }
@@ -31,7 +42,7 @@ fn read_one(
 
 #[track_caller]
 fn line_error(contents: &str, line: usize, needles: &[&str]) {
-    let (_dir, path, result) = read_one(contents, &GoogleOptions::default());
+    let (_dir, path, result) = read_one(contents, &peak());
     assert_error(&result.unwrap_err(), &path, Some(line), needles);
 }
 
@@ -39,7 +50,7 @@ fn line_error(contents: &str, line: usize, needles: &[&str]) {
 
 #[test]
 fn fixture_window_means_relative_to_each_tasks_peak() {
-    let vms = read_fixture(&GoogleOptions::default()).unwrap();
+    let vms = read_fixture(&peak()).unwrap();
     assert_sane(&vms);
     // Task 3-1 appears second but arrives first (window 1, 300 s).
     assert_eq!(names(&vms), ["3-1", "1-0"]);
@@ -71,7 +82,7 @@ fn fixed_capacity_and_over_capacity() {
     let options = GoogleOptions {
         cpu_capacity: GoogleCapacity::Fixed(0.1),
         memory_capacity: GoogleCapacity::Fixed(0.08),
-        ..GoogleOptions::default()
+        ..peak()
     };
     // 3-1 uses 0.5 > 0.1: refused at its record (line 2).
     let err = read_fixture(&options).unwrap_err();
@@ -100,7 +111,7 @@ fn fixed_capacity_and_over_capacity() {
 fn gaps_zero_and_error() {
     let options = GoogleOptions {
         gaps: Gaps::Zero,
-        ..GoogleOptions::default()
+        ..peak()
     };
     let vms = read_fixture(&options).unwrap();
     assert_close(vms[1].utilization.samples(), &[0.4, 0.6, 0.0, 1.0]);
@@ -111,7 +122,7 @@ fn gaps_zero_and_error() {
 
     let options = GoogleOptions {
         gaps: Gaps::Error,
-        ..GoogleOptions::default()
+        ..peak()
     };
     // Window 4 of task 1-0 has no record: named at the record after it (line 6).
     let err = read_fixture(&options).unwrap_err();
@@ -128,7 +139,7 @@ fn leading_windows_without_a_value_take_the_first_value_when_holding() {
     // Window 0 has only a memory value; CPU starts in window 1.
     let (_dir, _path, result) = read_one(
         "0,300000000,7,0,1,,0.5\n300000000,600000000,7,0,1,0.2,0.5\n",
-        &GoogleOptions::default(),
+        &peak(),
     );
     let vms = result.unwrap();
     assert_eq!(vms[0].utilization.samples(), [1.0, 1.0]);
@@ -138,7 +149,7 @@ fn leading_windows_without_a_value_take_the_first_value_when_holding() {
 
 #[test]
 fn an_idle_task_has_zero_utilisation() {
-    let (_dir, _path, result) = read_one("0,300000000,7,0,1,0,0\n", &GoogleOptions::default());
+    let (_dir, _path, result) = read_one("0,300000000,7,0,1,0,0\n", &peak());
     let vms = result.unwrap();
     assert_eq!(vms[0].utilization.samples(), [0.0]);
     assert_eq!(vms[0].memory_utilization.as_ref().unwrap().samples(), [0.0]);
@@ -148,7 +159,7 @@ fn an_idle_task_has_zero_utilisation() {
 fn window_length_is_an_option() {
     let options = GoogleOptions {
         window_s: 600.0,
-        ..GoogleOptions::default()
+        ..peak()
     };
     // 1-0 in 600 s windows: w1 (600..1200): (0.02·300 + 0.01·100 + 0.04·200)/600 = 0.025;
     // w2 (1200..1800): 0.05.
@@ -159,14 +170,14 @@ fn window_length_is_an_option() {
     for bad in [0.0, -300.0, f64::NAN, 1e-9] {
         let options = GoogleOptions {
             window_s: bad,
-            ..GoogleOptions::default()
+            ..peak()
         };
         let err = read_fixture(&options).unwrap_err();
         assert_error(&err, &fixture(), None, &["window_s"]);
     }
     let options = GoogleOptions {
         cpu_capacity: GoogleCapacity::Fixed(0.0),
-        ..GoogleOptions::default()
+        ..peak()
     };
     assert_error(
         &read_fixture(&options).unwrap_err(),
@@ -181,15 +192,15 @@ fn files_are_merged_and_listed_in_part_order() {
     let (_dir, paths) = files(&[
         ("part-00010-of-00500.csv", b"600000000,900000000,1,0,1,0.2,0.1\n"),
         ("part-00002-of-00500.csv", b"0,300000000,1,0,1,0.1,0.1\n"),
-        ("part-00003-of-00500.csv.gz", b"junk"),
         ("task_events.csv", b"junk"),
+        ("part-00003-of-00500.txt", b"junk"),
     ]);
     let dir = paths[0].parent().unwrap();
     let listed = list_google_task_usage_files(dir, &TraceLimits::default()).unwrap();
     assert_eq!(listed, [paths[1].clone(), paths[0].clone()]);
     let trace = GoogleTrace {
         files: listed,
-        options: GoogleOptions::default(),
+        options: peak(),
     };
     let vms = trace.read().unwrap();
     // Windows 0, (1 held), 2.
@@ -259,7 +270,7 @@ fn malformed_lines_name_file_and_line() {
         1,
         &["task 1-0", "no record has a CPU rate"],
     );
-    let (_dir, path, result) = read_one("\n\n", &GoogleOptions::default());
+    let (_dir, path, result) = read_one("\n\n", &peak());
     assert_error(&result.unwrap_err(), &path, None, &["no records"]);
 }
 
@@ -267,10 +278,7 @@ fn malformed_lines_name_file_and_line() {
 fn limits_refuse_with_a_clear_message() {
     let text = "0,300000000,1,0,1,0.1,0.1\n0,300000000,2,0,1,0.1,0.1\n1200000000,1500000000,1,0,1,0.1,0.1\n";
     let run = |limits: TraceLimits| {
-        let options = GoogleOptions {
-            limits,
-            ..GoogleOptions::default()
-        };
+        let options = GoogleOptions { limits, ..peak() };
         let (_dir, path, result) = read_one(text, &options);
         (path, result.unwrap_err())
     };
@@ -313,4 +321,33 @@ fn a_record_far_in_the_future_is_refused_before_allocating() {
         2,
         &["max_samples_per_vm"],
     );
+}
+
+#[test]
+fn the_default_is_absolute_load_against_the_largest_machine() {
+    // The fixture's rates are fractions of the largest machine: by default the
+    // utilisation is the window mean itself (capacity 1).
+    let vms = read_fixture(&GoogleOptions::default()).unwrap();
+    let relative = read_fixture(&peak()).unwrap();
+    for (absolute, relative) in vms.iter().zip(&relative) {
+        let top = absolute.utilization.samples().iter().copied().fold(0.0, f64::max);
+        for (a, r) in absolute
+            .utilization
+            .samples()
+            .iter()
+            .zip(relative.utilization.samples())
+        {
+            assert!((a / top - r).abs() < 1e-12, "{a} / {top} vs {r}");
+        }
+    }
+    // A rate above the capacity is clamped and counted.
+    let (_dir, path, _) = read_one("0,300000000,1,0,1,0.5,0.1\n", &peak());
+    let options = GoogleOptions {
+        cpu_capacity: GoogleCapacity::Fixed(0.25),
+        ..GoogleOptions::default()
+    };
+    let loaded = cirrus_traces::load_google_task_usage(&[path], &options).unwrap();
+    assert_eq!(loaded.vms[0].utilization.samples(), [1.0]);
+    assert_eq!(loaded.report.readings_above_capacity, 1);
+    assert_eq!(loaded.report.readings_clamped, 1);
 }

@@ -7,8 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use cirrus_traces::{
-    OverCapacity, SwfArrival, SwfCores, SwfOptions, SwfTrace, TraceFileError, TraceLimits, TracedVm,
-    WorkloadTrace, read_swf,
+    OverCapacity, SWF_ZERO_RUN_TIME_S, SwfArrival, SwfCores, SwfOptions, SwfTrace, TraceFileError,
+    TraceLimits, TracedVm, WorkloadTrace, load_swf, read_swf,
 };
 use common::{assert_error, assert_sane, data, files, names};
 
@@ -40,11 +40,20 @@ fn line_error(text: &str, line: usize, needles: &[&str]) {
 
 #[test]
 fn fixture_jobs_become_vms_at_their_start() {
-    let vms = read_swf(&fixture(), &SwfOptions::default()).unwrap();
+    let loaded = load_swf(&fixture(), &SwfOptions::default()).unwrap();
+    let vms = loaded.vms;
     assert_sane(&vms);
-    // Job 3 never ran (run time 0, cancelled): skipped. Sorted by arrival.
-    assert_eq!(names(&vms), ["2", "1", "4"]);
-    let (j2, j1, j4) = (&vms[0], &vms[1], &vms[2]);
+    // Job 3 has run time 0 (cancelled within half a second): kept as a 0.25 s job
+    // at utilisation 1, counted. Sorted by arrival.
+    assert_eq!(names(&vms), ["2", "1", "3", "4"]);
+    assert_eq!(loaded.report.zero_runtime_jobs_kept, 1);
+    assert_eq!((loaded.report.records_read, loaded.report.vms_read), (4, 4));
+    let (j2, j1, j3, j4) = (&vms[0], &vms[1], &vms[2], &vms[3]);
+    assert_eq!(
+        (j3.arrival_s, j3.departure_s),
+        (20.0, Some(20.0 + SWF_ZERO_RUN_TIME_S))
+    );
+    assert_eq!((j3.cores, j3.utilization.samples()), (Some(2), &[1.0][..]));
 
     // Job 1: submit 0 + wait 10; 100 s; 4 processors; 50 s CPU per processor of
     // 100 s; 1024 KB per processor.
@@ -83,11 +92,11 @@ fn arrival_at_submit_and_requested_cores() {
     }
     .read()
     .unwrap();
-    assert_eq!(names(&vms), ["1", "2", "4"]);
+    assert_eq!(names(&vms), ["1", "2", "3", "4"]);
     assert_eq!((vms[0].arrival_s, vms[0].departure_s), (0.0, Some(100.0)));
     assert_eq!(
         vms.iter().map(|v| v.cores.unwrap()).collect::<Vec<_>>(),
-        [4, 8, 16]
+        [4, 8, 2, 16]
     );
 }
 
@@ -108,8 +117,30 @@ fn unrunnable_jobs_can_be_refused() {
         skip_unrunnable: false,
         ..SwfOptions::default()
     };
-    let err = read_swf(&fixture(), &options).unwrap_err();
-    assert_error(&err, &fixture(), Some(7), &["job 3 never ran", "skip_unrunnable"]);
+    // Job 3's run time 0 is a short job, not a refusal; skipped by choice, counted.
+    assert_eq!(read_swf(&fixture(), &options).unwrap().len(), 4);
+    let skip_zero = SwfOptions {
+        skip_zero_run_time: true,
+        ..SwfOptions::default()
+    };
+    let loaded = load_swf(&fixture(), &skip_zero).unwrap();
+    assert_eq!(names(&loaded.vms), ["2", "1", "4"]);
+    assert_eq!(loaded.report.vms_skipped_total(), 1);
+    assert_eq!(loaded.report.zero_runtime_jobs_kept, 0);
+    // Run time unknown: never ran.
+    let text = format!("{}{}", job(1, 0, 0, 10, 1, -1), job(2, 0, 0, -1, 1, -1));
+    let (_dir, path, result) = read_text(&text, &options);
+    assert_error(
+        &result.unwrap_err(),
+        &path,
+        Some(2),
+        &["job 2 never ran", "skip_unrunnable"],
+    );
+    let loaded = load_swf(&path, &SwfOptions::default()).unwrap();
+    assert_eq!(
+        loaded.report.vms_skipped.get("jobs with unknown run time"),
+        Some(&1)
+    );
     // No processors known at all.
     let text = format!(
         "{}{}",

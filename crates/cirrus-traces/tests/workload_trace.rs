@@ -50,13 +50,16 @@ fn every_format_reads_through_the_trait() {
                 path: data("swf/tiny.swf"),
                 options: SwfOptions::default(),
             }),
-            3,
+            4,
         ),
     ];
     for (trace, count) in &traces {
         let vms = trace.read().unwrap();
         assert_sane(&vms);
         assert_eq!(vms.len(), *count);
+        let loaded = trace.load().unwrap();
+        assert_eq!(loaded.vms, vms);
+        assert_eq!(loaded.report.vms_read, *count as u64);
     }
 
     // The PlanetLab adapter: the same traces, arriving at 0, never leaving.
@@ -81,7 +84,7 @@ fn rebase_shifts_a_trace_to_start_at_zero() {
     assert_eq!(rebase(&mut vms), 5.0);
     assert_eq!(
         vms.iter().map(|v| v.arrival_s).collect::<Vec<_>>(),
-        [0.0, 5.0, 25.0]
+        [0.0, 5.0, 15.0, 25.0]
     );
     assert_eq!(vms[0].departure_s, Some(200.0));
 }

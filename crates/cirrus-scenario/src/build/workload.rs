@@ -14,14 +14,17 @@ use cirrus::failures::Lifetime;
 use cirrus::simulation::VmLifetime;
 use cirrus::workload::UtilizationTrace;
 use cirrus::workload::synthetic::SyntheticDemand;
-use cirrus_traces::{TraceFileError, TraceLimits, WorkloadTrace};
+use cirrus_traces::{
+    Duplicates, Gaps, LoadReport, OverCapacity, Subset, TraceFileError, TraceLimits, VmSample, WorkloadTrace,
+};
 
 use super::{Context, MAX_COUNT, MAX_SYNTHETIC_SAMPLES, join};
 use crate::coverage::TraceFiles;
 use crate::error::ScenarioError;
 use crate::schema::{
-    AzureWorkload, BitbrainsWorkload, GoogleWorkload, PlanetLabWorkload, SwfWorkload,
-    SyntheticLifetimesSection, SyntheticWorkload, WORKLOAD_FORMATS, WorkloadSection,
+    AzureDepartureKey, AzureWorkload, BitbrainsWorkload, DuplicatesKey, GapsKey, GoogleRelativeTo,
+    GoogleWorkload, OverCapacityKey, PlanetLabWorkload, SwfWorkload, SyntheticLifetimesSection,
+    SyntheticWorkload, WORKLOAD_FORMATS, WorkloadSection, ZeroRowsKey, ZeroRunTimeKey,
 };
 
 /// What a workload gives the datacenter.
@@ -32,6 +35,21 @@ pub(super) struct Workload {
     pub(super) lifetimes: Option<Lifetimes>,
     /// Where the traces came from (to name a short one's file).
     pub(super) files: TraceFiles,
+    /// What the trace reader read, skipped and resolved (trace formats with lifetimes).
+    pub(super) report: Option<LoadReport>,
+    /// The size each trace records (trace formats with lifetimes), for `vms.sizing = "trace"`.
+    pub(super) sizes: Option<Vec<TraceSize>>,
+}
+
+/// The size a trace records for its VM; `None` where it records none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TraceSize {
+    /// Virtual cores.
+    pub(super) cores: Option<u32>,
+    /// MIPS (MHz) per core.
+    pub(super) mips_per_core: Option<f64>,
+    /// Memory in MB.
+    pub(super) ram_mb: Option<f64>,
 }
 
 /// When VMs arrive and leave.
@@ -166,6 +184,8 @@ impl ReadWorkload for PlanetLabWorkload {
             traces,
             lifetimes: None,
             files: TraceFiles::OnePerTrace(dir),
+            report: None,
+            sizes: None,
         })
     }
 
@@ -242,6 +262,8 @@ impl ReadWorkload for SyntheticWorkload {
             traces,
             lifetimes,
             files: TraceFiles::Generated,
+            report: None,
+            sizes: None,
         })
     }
 
@@ -316,6 +338,78 @@ fn trace_files(ctx: &Context, path: &Path, list: ListFiles) -> Result<Vec<PathBu
     }
 }
 
+fn duplicates(key: Option<DuplicatesKey>, default: Duplicates) -> Duplicates {
+    match key {
+        None => default,
+        Some(DuplicatesKey::Error) => Duplicates::Error,
+        Some(DuplicatesKey::Last) => Duplicates::LastWins,
+    }
+}
+
+fn gaps(key: Option<GapsKey>, default: Gaps) -> Gaps {
+    match key {
+        None => default,
+        Some(GapsKey::Hold) => Gaps::Hold,
+        Some(GapsKey::Zero) => Gaps::Zero,
+        Some(GapsKey::Error) => Gaps::Error,
+    }
+}
+
+fn over_capacity(key: Option<OverCapacityKey>, default: OverCapacity) -> OverCapacity {
+    match key {
+        None => default,
+        Some(OverCapacityKey::Error) => OverCapacity::Error,
+        Some(OverCapacityKey::Clamp) => OverCapacity::Clamp,
+        Some(OverCapacityKey::Keep) => OverCapacity::Keep,
+    }
+}
+
+/// `workload.start_s`, `end_s`, `sample_fraction`, `sample_count`, checked by key.
+fn subset(
+    ctx: &Context,
+    start_s: Option<f64>,
+    end_s: Option<f64>,
+    fraction: Option<f64>,
+    count: Option<u64>,
+) -> Result<Subset, ScenarioError> {
+    for (key, t) in [("workload.start_s", start_s), ("workload.end_s", end_s)] {
+        if let Some(t) = t
+            && !t.is_finite()
+        {
+            return Err(ctx.invalid(key, format!("expected a finite time in seconds, found {t}")));
+        }
+    }
+    if let (Some(s), Some(e)) = (start_s, end_s)
+        && e <= s
+    {
+        return Err(ctx.invalid("workload.end_s", format!("{e} is not after start_s = {s}")));
+    }
+    let sample = match (fraction, count) {
+        (Some(_), Some(_)) => {
+            return Err(ctx.invalid(
+                "workload.sample_count",
+                "give sample_fraction or sample_count, not both",
+            ));
+        }
+        (Some(f), None) => {
+            if !(f > 0.0 && f <= 1.0) {
+                return Err(ctx.invalid(
+                    "workload.sample_fraction",
+                    format!("expected a fraction in (0, 1], found {f}"),
+                ));
+            }
+            Some(VmSample::Fraction(f))
+        }
+        (None, Some(n)) => Some(VmSample::Count(ctx.count("workload.sample_count", n)?)),
+        (None, None) => None,
+    };
+    Ok(Subset {
+        start_s,
+        end_s,
+        sample,
+    })
+}
+
 /// `workload.cpu` is not one of `known`.
 fn bad_cpu(ctx: &Context, cpu: &str, known: &str) -> ScenarioError {
     ctx.invalid(
@@ -333,7 +427,7 @@ fn read_traced(
     rebase: Option<bool>,
     vmtable: Option<&Path>,
 ) -> Result<Workload, ScenarioError> {
-    let mut vms = reader.read().map_err(|e| {
+    let loaded = reader.load().map_err(|e| {
         let key = if vmtable == Some(e.path.as_path()) {
             "workload.vmtable"
         } else {
@@ -341,6 +435,7 @@ fn read_traced(
         };
         ctx.trace_error(key, e)
     })?;
+    let (mut vms, report) = (loaded.vms, loaded.report);
     if vms.is_empty() {
         return Err(ctx.invalid("workload.path", "the trace holds no VM"));
     }
@@ -349,7 +444,13 @@ fn read_traced(
     }
     let mut traces = Vec::with_capacity(vms.len());
     let mut lifetimes = Vec::with_capacity(vms.len());
+    let mut sizes = Vec::with_capacity(vms.len());
     for vm in vms {
+        sizes.push(TraceSize {
+            cores: vm.cores,
+            mips_per_core: vm.mips_per_core,
+            ram_mb: vm.ram_mb,
+        });
         let arrival_s = vm.arrival_s.max(0.0);
         lifetimes.push(VmLifetime {
             arrival_s,
@@ -361,6 +462,8 @@ fn read_traced(
         traces,
         lifetimes: Some(Lifetimes::PerTrace(lifetimes)),
         files: TraceFiles::Shared(source.to_path_buf()),
+        report: Some(report),
+        sizes: Some(sizes),
     })
 }
 
@@ -377,12 +480,28 @@ impl ReadWorkload for AzureWorkload {
             .vmtable
             .as_deref()
             .map(|v| ctx.resolve("workload.vmtable", v));
+        let d = cirrus_traces::AzureOptions::default();
         let reader = cirrus_traces::AzureTrace {
             readings: trace_files(ctx, &path, cirrus_traces::list_azure_reading_files)?,
             vmtable: vmtable.clone(),
             options: cirrus_traces::AzureOptions {
                 cpu_column,
-                ..Default::default()
+                departure: match self.departure {
+                    None => d.departure,
+                    Some(AzureDepartureKey::LastReading) => cirrus_traces::AzureDeparture::LastReading,
+                    Some(AzureDepartureKey::Deletion) => cirrus_traces::AzureDeparture::Deletion,
+                },
+                duplicates: duplicates(self.duplicates, d.duplicates),
+                gaps: gaps(self.gaps, d.gaps),
+                over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
+                ..d
             },
         };
         read_traced(ctx, &path, &reader, self.rebase, vmtable.as_deref())
@@ -396,9 +515,37 @@ impl ReadWorkload for AzureWorkload {
 impl ReadWorkload for GoogleWorkload {
     fn read(&self, ctx: &Context) -> Result<Workload, ScenarioError> {
         let path = trace_path(ctx, self.path.as_deref())?;
+        let capacity = self.machine_capacity.unwrap_or(1.0);
+        ctx.positive("workload.machine_capacity", capacity)?;
+        let capacity = match self.relative_to {
+            None | Some(GoogleRelativeTo::Machine) => cirrus_traces::GoogleCapacity::Fixed(capacity),
+            Some(GoogleRelativeTo::TaskPeak) => {
+                if self.machine_capacity.is_some() {
+                    return Err(ctx.invalid(
+                        "workload.machine_capacity",
+                        "not used with relative_to = \"task-peak\" (each task is its own capacity)",
+                    ));
+                }
+                cirrus_traces::GoogleCapacity::PerTaskPeak
+            }
+        };
+        let d = cirrus_traces::GoogleOptions::default();
         let reader = cirrus_traces::GoogleTrace {
             files: trace_files(ctx, &path, cirrus_traces::list_google_task_usage_files)?,
-            options: Default::default(),
+            options: cirrus_traces::GoogleOptions {
+                cpu_capacity: capacity,
+                memory_capacity: capacity,
+                gaps: gaps(self.gaps, d.gaps),
+                over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
+                ..d
+            },
         };
         read_traced(ctx, &path, &reader, self.rebase, None)
     }
@@ -416,11 +563,27 @@ impl ReadWorkload for BitbrainsWorkload {
             Some("percent") => cirrus_traces::BitbrainsCpu::UsagePercent,
             Some(other) => return Err(bad_cpu(ctx, other, "mhz, percent")),
         };
+        let d = cirrus_traces::BitbrainsOptions::default();
         let reader = cirrus_traces::BitbrainsTrace {
             files: trace_files(ctx, &path, cirrus_traces::list_bitbrains_files)?,
             options: cirrus_traces::BitbrainsOptions {
                 cpu,
-                ..Default::default()
+                zero_rows: match self.zero_rows {
+                    None => d.zero_rows,
+                    Some(ZeroRowsKey::Absent) => cirrus_traces::BitbrainsZeroRows::Absent,
+                    Some(ZeroRowsKey::Error) => cirrus_traces::BitbrainsZeroRows::Error,
+                },
+                over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                duplicates: duplicates(self.duplicates, d.duplicates),
+                gaps: gaps(self.gaps, d.gaps),
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
+                ..d
             },
         };
         read_traced(ctx, &path, &reader, self.rebase, None)
@@ -434,9 +597,21 @@ impl ReadWorkload for BitbrainsWorkload {
 impl ReadWorkload for SwfWorkload {
     fn read(&self, ctx: &Context) -> Result<Workload, ScenarioError> {
         let path = trace_path(ctx, self.path.as_deref())?;
+        let d = cirrus_traces::SwfOptions::default();
         let reader = cirrus_traces::SwfTrace {
             path: path.clone(),
-            options: Default::default(),
+            options: cirrus_traces::SwfOptions {
+                skip_zero_run_time: self.zero_run_time == Some(ZeroRunTimeKey::Skip),
+                over_capacity: over_capacity(self.over_capacity, d.over_capacity),
+                subset: subset(
+                    ctx,
+                    self.start_s,
+                    self.end_s,
+                    self.sample_fraction,
+                    self.sample_count,
+                )?,
+                ..d
+            },
         };
         read_traced(ctx, &path, &reader, self.rebase, None)
     }
@@ -509,7 +684,8 @@ mod tests {
             at("format = \"swf\"\npath = \"x\"\ncpu = \"avg\""),
             some(
                 "workload.cpu",
-                "not used by the swf format (its keys: `format`, `path`, `rebase`, `replicate`)"
+                "not used by the swf format (its keys: `format`, `path`, `zero_run_time`, `over_capacity`, `start_s`, \
+                 `end_s`, `sample_fraction`, `sample_count`, `rebase`, `replicate`)"
             )
         );
         assert_eq!(

@@ -339,6 +339,11 @@ fn sweep_set_may_not_fix_a_key_an_axis_varies() {
         &["sweep", "sweep.toml", "--set", "hosts.count=-3", "--out", "x"],
     ));
     assert!(err.contains("--set hosts.count=-3: run 0"), "{err}");
+    assert_eq!(
+        err.matches("--set hosts.count=-3").count(),
+        1,
+        "named once: {err}"
+    );
 }
 
 #[test]

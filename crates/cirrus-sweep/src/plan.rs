@@ -272,11 +272,17 @@ impl Plan {
                 .path()
                 .map_or_else(|| "sweep".to_string(), |p| p.display().to_string()),
         };
+        let message = e.to_string();
+        // The scenario's error names a command-line override already; say it once.
+        let message = match message.strip_prefix(&format!("{origin}: ")) {
+            Some(rest) => rest.to_string(),
+            None => message,
+        };
         SweepError::Run {
             origin,
             run: run.index,
             point: run.describe(self),
-            message: e.to_string(),
+            message,
         }
     }
 

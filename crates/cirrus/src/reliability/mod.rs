@@ -10,13 +10,16 @@
 //! - [`survival`]: a host's reliability R(t) from the failure model's
 //!   lifetime distributions.
 //! - [`evacuation`]: how long evacuating a host takes under a migration model.
-//! - [`model`]: the assessment of a datacenter.
+//! - [`model`]: the assessment.
+//! - [`datacenter`]: the assessment's inputs from a datacenter.
 
 pub mod closed_forms;
+pub mod datacenter;
 pub mod evacuation;
 pub mod model;
 pub mod survival;
 
+pub use datacenter::{DatacenterInputs, ModelScopeError, datacenter_inputs, hosts_needed};
 pub use evacuation::{EvacuationEstimate, evacuation_estimate};
 pub use model::{Coverage, ReliabilityInputs, ReliabilityReport, assess};
 pub use survival::survival;

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cirrus::reliability::{ReliabilityReport, assess, datacenter_inputs};
 use cirrus::registry::build_migration_model;
+use cirrus::reliability::{ReliabilityReport, assess, datacenter_inputs};
 
 use crate::{EXIT_BAD_INPUT, EXIT_FAILURE, fail};
 
@@ -34,16 +34,26 @@ pub(crate) fn reliability(a: ReliabilityArgs) -> ExitCode {
     let Some(failures) = &scenario.failures else {
         return fail(
             EXIT_BAD_INPUT,
-            &format!("{path}: no [failures]: the reliability model needs a failure process ([[failures.process]])"),
+            &format!(
+                "{path}: no [failures]: the reliability model needs a failure process ([[failures.process]])"
+            ),
         );
     };
     let mission_s = match a.mission_h {
         None => scenario.config.duration_s,
         Some(h) if h.is_finite() && h > 0.0 => h * 3600.0,
-        Some(h) => return fail(EXIT_BAD_INPUT, &format!("--mission-h: expected hours > 0, found {h}")),
+        Some(h) => {
+            return fail(
+                EXIT_BAD_INPUT,
+                &format!("--mission-h: expected hours > 0, found {h}"),
+            );
+        }
     };
     // Evacuations use the consolidation's migration model when there is one.
-    let named = scenario.consolidation.as_ref().map_or(&scenario.migration, |c| &c.migration);
+    let named = scenario
+        .consolidation
+        .as_ref()
+        .map_or(&scenario.migration, |c| &c.migration);
     let model = match build_migration_model(&named.name, named.params.clone()) {
         Ok(m) => m,
         Err(e) => return fail(EXIT_BAD_INPUT, &format!("{path}: migration: {e}")),
@@ -101,7 +111,11 @@ fn print_text(
         "host MTBF / MTTR         {:.1} h / {:.2} h{}",
         r.host_mtbf_s / 3600.0,
         r.host_mttr_s / 3600.0,
-        if r.exponential { "  (exponential failures)" } else { "" }
+        if r.exponential {
+            "  (exponential failures)"
+        } else {
+            ""
+        }
     );
     out!("host reliability R_h(T)  {:.6}", r.host_reliability);
     if r.host_availability_mission.is_nan() {
@@ -153,6 +167,8 @@ fn print_text(
         r.datacenter_reliability
     );
     if !evacuate {
-        out!("note                     the scenario does not evacuate (failures.evacuate = false): its runs match \"without\"");
+        out!(
+            "note                     the scenario does not evacuate (failures.evacuate = false): its runs match \"without\""
+        );
     }
 }

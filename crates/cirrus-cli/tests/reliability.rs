@@ -28,7 +28,13 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
     lines
-        .map(|l| header.iter().cloned().zip(l.split(',').map(str::to_string)).collect())
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_string))
+                .collect()
+        })
         .collect()
 }
 
@@ -66,27 +72,52 @@ fn the_model_lies_within_the_replicated_simulations_confidence_intervals() {
 
     let dir = tempfile::tempdir().unwrap();
     let status = Command::new(CIRRUS)
-        .args(["sweep", &repo("scenarios/sweeps/reliability-exponential.toml"), "--out"])
+        .args([
+            "sweep",
+            &repo("scenarios/sweeps/reliability-exponential.toml"),
+            "--out",
+        ])
         .arg(dir.path())
         .args(["--jobs", "2"])
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let runs = read_csv(&dir.path().join("runs.csv"));
     assert_eq!(runs.len(), 40);
     let agg = &read_csv(&dir.path().join("aggregate.csv"))[0];
-    let sweep_ci = |metric: &str| (num(agg, &format!("{metric}_mean")), num(agg, &format!("{metric}_ci95")));
+    let sweep_ci = |metric: &str| {
+        (
+            num(agg, &format!("{metric}_mean")),
+            num(agg, &format!("{metric}_ci95")),
+        )
+    };
     let column = |metric: &str| runs.iter().map(|row| num(row, metric)).collect::<Vec<f64>>();
     // The runs differ: each drew its own failures.
     let losses = column("vm_losses");
     assert!(losses.iter().any(|&x| x != losses[0]));
     assert!(column("vms_evacuated").iter().sum::<f64>() > 0.0);
 
-    within("VM availability", f("vm_availability_with"), sweep_ci("vm_availability_mean"));
+    within(
+        "VM availability",
+        f("vm_availability_with"),
+        sweep_ci("vm_availability_mean"),
+    );
     // From an up start over a week: the mission average (the steady state
     // 0.9231 lies below the CI: the start is a transient of the order MTTR / T).
-    within("host availability (mission)", f("host_availability_mission"), sweep_ci("host_availability"));
-    within("host reliability R_h(T)", f("host_reliability"), sweep_ci("host_reliability"));
+    within(
+        "host availability (mission)",
+        f("host_availability_mission"),
+        sweep_ci("host_availability"),
+    );
+    within(
+        "host reliability R_h(T)",
+        f("host_reliability"),
+        sweep_ci("host_reliability"),
+    );
     let n_vms = num(&runs[0], "vms_placed");
     let lost: Vec<f64> = runs
         .iter()
@@ -94,7 +125,11 @@ fn the_model_lies_within_the_replicated_simulations_confidence_intervals() {
         .collect();
     within("share of VMs lost", f("vms_lost_share_with"), mean_ci(&lost));
     let losses_per_vm: Vec<f64> = losses.iter().map(|l| l / n_vms).collect();
-    within("losses per VM", f("vm_losses_per_vm_with"), mean_ci(&losses_per_vm));
+    within(
+        "losses per VM",
+        f("vm_losses_per_vm_with"),
+        mean_ci(&losses_per_vm),
+    );
     // Without migration the model is far outside: the agreement is not loose.
     let (mean, ci) = sweep_ci("vm_availability_mean");
     assert!((f("vm_availability_without") - mean).abs() > 3.0 * ci);
@@ -113,14 +148,24 @@ fn a_scenario_without_failures_is_a_clear_error() {
     assert!(err.contains("no [failures]"), "{err}");
     // A located scenario error, as other commands report it.
     let out = Command::new(CIRRUS)
-        .args(["reliability", &repo("scenarios/failures/exponential.toml"), "--set", "failures.restart_delay_s=-1"])
+        .args([
+            "reliability",
+            &repo("scenarios/failures/exponential.toml"),
+            "--set",
+            "failures.restart_delay_s=-1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("restart_delay_s"), "{err}");
     let out = Command::new(CIRRUS)
-        .args(["reliability", &repo("scenarios/failures/exponential.toml"), "--mission-h", "0"])
+        .args([
+            "reliability",
+            &repo("scenarios/failures/exponential.toml"),
+            "--mission-h",
+            "0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -129,7 +174,12 @@ fn a_scenario_without_failures_is_a_clear_error() {
 #[test]
 fn the_text_report_names_every_quantity() {
     let out = Command::new(CIRRUS)
-        .args(["reliability", &repo("scenarios/failures/degraded.toml"), "--mission-h", "24"])
+        .args([
+            "reliability",
+            &repo("scenarios/failures/degraded.toml"),
+            "--mission-h",
+            "24",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -7,7 +7,7 @@
 //!
 //! - [`closed_forms`]: series, parallel, k-out-of-n, imperfect coverage,
 //!   two-state availability.
-//! - [`survival`]: a host's reliability R(t) from the failure model's
+//! - [`mod@survival`]: a host's reliability R(t) from the failure model's
 //!   lifetime distributions.
 //! - [`evacuation`]: how long evacuating a host takes under a migration model.
 //! - [`model`]: the assessment.

@@ -15,7 +15,7 @@
 //!   constant failure rate e^{−(1 − c)T/MTBF} (every failure covered with
 //!   probability c); A_VM from the cycle up-until-an-uncovered-failure /
 //!   down-for-the-restart-delay, covered failures costing the migration's
-//!   pause ([`vm_availability`](super::closed_forms::vm_availability)).
+//!   pause ([`super::closed_forms::vm_availability`]).
 //! - Datacenter: enough hosts up to hold the load, k-out-of-n with
 //!   p = A_h (at a random time) or p = R_h(T) (never failed over the mission).
 

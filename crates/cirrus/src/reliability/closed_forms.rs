@@ -216,6 +216,44 @@ mod tests {
         assert!(mid > vm_availability(mtbf, r, 0.0, d) && mid < vm_availability(mtbf, r, 1.0, d));
     }
 
+    proptest::proptest! {
+        /// k-out-of-n equals the count over all 2ⁿ up/down states, for small n.
+        #[test]
+        fn k_out_of_n_matches_enumeration(n in 0usize..10, k in 0usize..12, p in 0.0f64..=1.0) {
+            let mut want = 0.0;
+            for state in 0u32..(1 << n) {
+                let up = state.count_ones() as usize;
+                if up >= k {
+                    want += p.powi(up as i32) * (1.0 - p).powi((n - up) as i32);
+                }
+            }
+            proptest::prop_assert!((k_out_of_n(k, n, p) - want).abs() < 1e-12);
+        }
+
+        /// Coverage interpolates: between the series pair (c = 0) and the
+        /// parallel pair (c = 1), rising with c; the same for one unit.
+        #[test]
+        fn coverage_rises_between_its_bounds(r in 0.0f64..=1.0, c1 in 0.0f64..=1.0, c2 in 0.0f64..=1.0) {
+            let (lo, hi) = if c1 <= c2 { (c1, c2) } else { (c2, c1) };
+            let d = |c| duplex_with_coverage(r, c);
+            proptest::prop_assert!(r * r - 1e-15 <= d(lo) && d(lo) <= d(hi) + 1e-15);
+            proptest::prop_assert!(d(hi) <= 1.0 - (1.0 - r) * (1.0 - r) + 1e-15);
+            proptest::prop_assert!(covered_reliability(r, lo) <= covered_reliability(r, hi) + 1e-15);
+        }
+
+        /// VM availability rises with coverage while a migration costs
+        /// less than a restart, and stays in [0, 1].
+        #[test]
+        fn vm_availability_rises_with_coverage(
+            mtbf in 1.0f64..1e7, r in 0.0f64..1e4, frac in 0.0f64..1.0, c1 in 0.0f64..=1.0, c2 in 0.0f64..=1.0,
+        ) {
+            let d = r * frac;
+            let (lo, hi) = if c1 <= c2 { (c1, c2) } else { (c2, c1) };
+            let (a, b) = (vm_availability(mtbf, r, lo, d), vm_availability(mtbf, r, hi, d));
+            proptest::prop_assert!((0.0..=1.0).contains(&a) && a <= b + 1e-12);
+        }
+    }
+
     #[test]
     fn series_and_parallel_of_nothing() {
         assert_eq!(series(&[]), 1.0);

@@ -35,7 +35,8 @@ pub(crate) fn reliability(a: ReliabilityArgs) -> ExitCode {
         return fail(
             EXIT_BAD_INPUT,
             &format!(
-                "{path}: no [failures]: the reliability model needs a failure process ([[failures.process]])"
+                "{}: failures: no [failures]: the reliability model needs a failure process ([[failures.process]])",
+                located(&a.scenario, "failures")
             ),
         );
     };
@@ -59,7 +60,7 @@ pub(crate) fn reliability(a: ReliabilityArgs) -> ExitCode {
         Err(e) => return fail(EXIT_BAD_INPUT, &format!("{path}: migration: {e}")),
     };
     let link_mbps = scenario.network.as_ref().map_or_else(
-        || scenario.spec.host_types[scenario.spec.hosts[0].host_type].bw_mbps,
+        || (scenario.spec.hosts.first()).map_or(0.0, |h| scenario.spec.host_types[h.host_type].bw_mbps),
         |n| n.host_link.capacity_mbps - n.host_link.background_mbps,
     );
     let d = match datacenter_inputs(
@@ -71,7 +72,7 @@ pub(crate) fn reliability(a: ReliabilityArgs) -> ExitCode {
         mission_s,
     ) {
         Ok(d) => d,
-        Err(e) => return fail(EXIT_BAD_INPUT, &format!("{path}: {e}")),
+        Err(e) => return fail(EXIT_BAD_INPUT, &format!("{}: {e}", located(&a.scenario, e.key))),
     };
     let r = assess(&d.inputs);
     if a.json {
@@ -94,6 +95,19 @@ pub(crate) fn reliability(a: ReliabilityArgs) -> ExitCode {
     }
     print_text(&scenario.config.name, &named.name, failures.evacuate, &d, &r);
     ExitCode::SUCCESS
+}
+
+/// `file:line:col` of `key` in the scenario file (of its deepest ancestor
+/// present; the file alone if it cannot be read again).
+fn located(file: &std::path::Path, key: &str) -> String {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    match cirrus_scenario::locate::TomlText::parse(&text) {
+        Ok((toml, _)) => {
+            let (line, column) = toml.line_col(key);
+            format!("{}:{line}:{column}", file.display())
+        }
+        Err(_) => file.display().to_string(),
+    }
 }
 
 fn print_text(

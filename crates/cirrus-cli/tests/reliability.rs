@@ -145,7 +145,10 @@ fn a_scenario_without_failures_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no [failures]"), "{err}");
+    assert!(
+        err.contains("synthetic-racks-pabfd.toml:1:1: failures: no [failures]"),
+        "{err}"
+    );
     // A located scenario error, as other commands report it.
     let out = Command::new(CIRRUS)
         .args([

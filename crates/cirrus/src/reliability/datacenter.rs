@@ -86,13 +86,20 @@ pub fn datacenter_inputs(
         FailureSource::Random(processes) => match processes.as_slice() {
             [p] if spec.hosts.iter().all(|h| p.host_types.contains(&h.host_type)) => p.clone(),
             _ => {
+                let covered = |p: &crate::failures::FailureProcess| {
+                    spec.hosts
+                        .iter()
+                        .filter(|h| p.host_types.contains(&h.host_type))
+                        .count()
+                };
                 return Err(ModelScopeError {
                     key: "failures.process",
                     message: format!(
                         "the reliability model takes one failure process for every host; found {} \
-                         process(es) for {} host type(s)",
+                         process(es), failing {} of the {} hosts",
                         processes.len(),
-                        spec.host_types.len()
+                        processes.iter().map(covered).sum::<usize>(),
+                        spec.hosts.len()
                     ),
                 });
             }

@@ -20,6 +20,7 @@ mod coverage;
 mod migrate;
 mod plot;
 mod provenance;
+mod reliability;
 mod report;
 mod sweep;
 
@@ -152,6 +153,10 @@ enum Command {
     /// folder (metric vs parameter with 95 % CIs, energy vs SLAV with the
     /// Pareto front; a panel per value of every other axis).
     Plot(plot::PlotArgs),
+    /// The reliability model of a scenario with [failures], without
+    /// simulating: per-VM reliability and availability with and without
+    /// migration, host availability, VMs lost, k-out-of-n datacenter.
+    Reliability(reliability::ReliabilityArgs),
 }
 
 fn main() -> ExitCode {
@@ -237,6 +242,7 @@ fn main() -> ExitCode {
         Command::Merge { dirs, out } => sweep::merge(&dirs, &out),
         Command::Migrate(args) => migrate::migrate(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Reliability(args) => reliability::reliability(args),
     }
 }
 

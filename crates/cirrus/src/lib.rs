@@ -78,6 +78,7 @@ pub mod params;
 pub mod placement;
 pub mod power;
 pub mod registry;
+pub mod reliability;
 pub mod simulation;
 pub mod workload;
 

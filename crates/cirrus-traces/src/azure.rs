@@ -237,7 +237,8 @@ pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<
 #[derive(Default)]
 struct Readings {
     stamps: Vec<Stamp>,
-    values: Vec<f64>,
+    /// Fractions, rounded to `f32` (the trace's storage).
+    values: Vec<f32>,
 }
 
 /// What a vmtable row says about one VM.
@@ -318,7 +319,7 @@ pub fn load_azure(
                 }
             };
             vms[v].stamps.push(Stamp { t_s, file, line });
-            vms[v].values.push(value / MAX_PERCENT);
+            vms[v].values.push((value / MAX_PERCENT) as f32);
         }
     }
     report.vms_not_sampled = not_sampled.len() as u64;
@@ -346,7 +347,7 @@ pub fn load_azure(
     let mut out = Vec::with_capacity(vms.len());
     for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
         let (t0, slots) = grid(&name, &vm.stamps, &rules, &mut report)?;
-        let samples: Vec<f64> = slots
+        let samples: Vec<f32> = slots
             .iter()
             .map(|s| match *s {
                 Slot::Reading(i) => vm.values[i],
@@ -363,7 +364,7 @@ pub fn load_azure(
                 format!("VM {name:?}: times too large (first reading at {t0} s)"),
             ));
         }
-        let utilization = UtilizationTrace::new(&*name, options.interval_s, samples)
+        let utilization = UtilizationTrace::from_f32(&*name, options.interval_s, samples)
             .map_err(|e| TraceFileError::at_line(first_path, first.line, e.to_string()))?;
         let mut traced = TracedVm {
             name: name.into(),

@@ -482,10 +482,10 @@ fn read_vm(
         ));
     }
     let trace_error = |e: cirrus::workload::TraceError| TraceFileError::new(path, e.to_string());
-    let utilization = UtilizationTrace::new(name, options.interval_s, cpu).map_err(trace_error)?;
+    let utilization = UtilizationTrace::rounded_to_f32(name, options.interval_s, cpu).map_err(trace_error)?;
     let memory_utilization = if memory_kb > 0.0 {
         let m = series(&|r| r.memory_usage_kb / memory_kb);
-        Some(UtilizationTrace::new(name, options.interval_s, m).map_err(trace_error)?)
+        Some(UtilizationTrace::rounded_to_f32(name, options.interval_s, m).map_err(trace_error)?)
     } else {
         None
     };

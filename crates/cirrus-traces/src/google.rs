@@ -362,7 +362,7 @@ fn assemble(
         report,
     )?;
     let trace_error = |e: cirrus::workload::TraceError| at(&records[0]).err(e.to_string());
-    let utilization = UtilizationTrace::new(name, interval_s, cpu).map_err(trace_error)?;
+    let utilization = UtilizationTrace::rounded_to_f32(name, interval_s, cpu).map_err(trace_error)?;
     // Memory gaps are the CPU's windows again: not counted twice.
     let memory_means = memory.means(
         name,
@@ -383,7 +383,7 @@ fn assemble(
                 &located,
                 report,
             )?;
-            Some(UtilizationTrace::new(name, interval_s, m).map_err(trace_error)?)
+            Some(UtilizationTrace::rounded_to_f32(name, interval_s, m).map_err(trace_error)?)
         }
     };
     let last_end_us = records.iter().map(|r| r.end_us).max().unwrap_or(0);

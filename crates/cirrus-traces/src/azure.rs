@@ -86,7 +86,7 @@
 //!   not sampled and VMs leaving at their last reading.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
@@ -95,11 +95,11 @@ use csv::ByteRecord;
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
-    too_many_vms,
+    At, CsvRecords, GridRules, IdMap, RecordBudget, Slot, Stamp, check_file_count, field, grid,
+    list_dir, too_many_vms,
 };
 use crate::vm_trace::{
-    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, vm_hash,
+    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace,
 };
 
 /// Seconds between two readings of one VM ("Timestamp in seconds (every 5
@@ -271,9 +271,11 @@ pub fn load_azure(
     check_options(&readings[0], options)?;
     options.subset.check(&readings[0])?;
     let limits = &options.limits;
-    // Hashes of the VM ids left out of a fraction sample.
-    let mut not_sampled: HashSet<u64> = HashSet::new();
-    let mut ids: HashMap<Box<str>, usize> = HashMap::new();
+    // VM id → index in `vms`, or `NOT_SAMPLED` for an id left out of a
+    // fraction sample (decided at its first reading): one lookup a line.
+    const NOT_SAMPLED: usize = usize::MAX;
+    let mut not_sampled = 0u64;
+    let mut ids: IdMap<Box<str>, usize> = IdMap::default();
     let mut vms: Vec<Readings> = Vec::new();
     let mut budget = RecordBudget::new(limits);
     for (file, path) in readings.iter().enumerate() {
@@ -292,8 +294,13 @@ pub fn load_azure(
                 report.readings_outside_window += 1;
                 continue;
             }
-            if !ids.contains_key(id) && !options.subset.may_keep(id) {
-                not_sampled.insert(vm_hash(id));
+            let known = ids.get(id).copied();
+            if known == Some(NOT_SAMPLED) {
+                continue;
+            }
+            if known.is_none() && !options.subset.may_keep(id) {
+                ids.insert(id.into(), NOT_SAMPLED);
+                not_sampled += 1;
                 continue;
             }
             budget.take(at)?;
@@ -306,9 +313,9 @@ pub fn load_azure(
                 AzureCpu::Max => max,
                 AzureCpu::Avg => avg,
             };
-            // Look up before allocating the key: most lines are of known VMs.
-            let v = match ids.get(id) {
-                Some(&v) => v,
+            // Looked up before allocating the key: most lines are of known VMs.
+            let v = match known {
+                Some(v) => v,
                 None => {
                     if vms.len() == limits.max_vms {
                         return Err(too_many_vms(at, limits.max_vms));
@@ -322,7 +329,7 @@ pub fn load_azure(
             vms[v].values.push((value / MAX_PERCENT) as f32);
         }
     }
-    report.vms_not_sampled = not_sampled.len() as u64;
+    report.vms_not_sampled = not_sampled;
     if vms.is_empty() {
         return Err(TraceFileError::new(
             &readings[0],
@@ -331,7 +338,9 @@ pub fn load_azure(
     }
     let mut names: Vec<Box<str>> = vec![Box::default(); vms.len()];
     for (name, v) in ids {
-        names[v] = name;
+        if v != NOT_SAMPLED {
+            names[v] = name;
+        }
     }
     let rows = match vmtable {
         Some(path) => Some(read_vmtable(path, &names, options, &mut report)?),

@@ -323,7 +323,7 @@ pub(crate) fn read_bounded(
     what: &str,
     buf: &mut Vec<u8>,
 ) -> Result<(), TraceFileError> {
-    let (file, len) = open_input(path, max_bytes, what)?;
+    let (file, len) = open_input(path, max_bytes, false, what)?;
     let too_big = |len: u64| {
         TraceFileError::new(
             path,

@@ -313,6 +313,13 @@ pub struct TraceLimits {
     /// At most this many samples in one VM's utilisation trace, gaps
     /// included.
     pub max_samples_per_vm: usize,
+    /// Read named pipes (FIFOs) as streams, as well as regular files
+    /// (default `false`: a FIFO is refused, since opening one with no writer
+    /// blocks for ever). With it, a trace too large for the disk can be
+    /// generated or decompressed on the fly into pipes named like its files;
+    /// the readers only stream, never seek, and the size limits apply to the
+    /// bytes as they come.
+    pub read_pipes: bool,
 }
 
 impl TraceLimits {
@@ -346,6 +353,7 @@ impl Default for TraceLimits {
             max_records: Self::DEFAULT_MAX_RECORDS,
             max_vms: Self::DEFAULT_MAX_VMS,
             max_samples_per_vm: Self::DEFAULT_MAX_SAMPLES_PER_VM,
+            read_pipes: false,
         }
     }
 }

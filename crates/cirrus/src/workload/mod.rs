@@ -256,30 +256,41 @@ impl UtilizationTrace {
     #[inline]
     pub fn utilization_at(&self, t_s: f64) -> f64 {
         let t = (t_s - self.start_s).max(0.0);
-        let last = self.samples.len() - 1;
-        let slot = |i: f64| -> f64 {
-            let i = i as usize;
-            self.samples.get(i.min(last))
-        };
-        let interval = self.interval_s;
-        let (time1, time2) = floor_ceil_non_negative(t / interval);
-        // CloudSim first tests `t % interval == 0` and returns the sample. That
-        // case implies `t / interval` is a whole number, so `floor == ceil`
-        // covers it without the (slow) `fmod`, and also covers times where
-        // the quotient merely rounds to a whole number (interval 0.1 s,
-        // t = 1 s), where CloudSim's interpolation would divide 0 by 0.
-        if time1 == time2 {
-            return slot(time1);
+        // One dispatch on the storage, then the same arithmetic on `f64`s.
+        match &self.samples {
+            Samples::Percent(s) => interpolate(s, |p| PERCENT_FRACTION[usize::from(p)], self.interval_s, t),
+            Samples::Single(s) => interpolate(s, f64::from, self.interval_s, t),
+            Samples::Double(s) => interpolate(s, |v| v, self.interval_s, t),
         }
-        let u1 = slot(time1);
-        let u2 = slot(time2);
-        let delta = (u2 - u1) / ((time2 - time1) * interval);
-        // Rounding can put `t − time1·interval` a hair beyond the interval
-        // (interval 90.95194254469328 s, t = 29 intervals): keep the result
-        // between its two samples, so a demand never turns negative. Exact
-        // values are unchanged.
-        (u1 + delta * (t - time1 * interval)).clamp(u1.min(u2), u1.max(u2))
     }
+}
+
+/// [`UtilizationTrace::utilization_at`] on `samples` (non-empty, read as
+/// `f64` by `value`) at `t ≥ 0` seconds after the first sample.
+#[inline(always)]
+fn interpolate<T: Copy>(samples: &[T], value: impl Fn(T) -> f64, interval: f64, t: f64) -> f64 {
+    let last = samples.len() - 1;
+    let slot = |i: f64| -> f64 {
+        let i = i as usize;
+        value(samples[i.min(last)])
+    };
+    let (time1, time2) = floor_ceil_non_negative(t / interval);
+    // CloudSim first tests `t % interval == 0` and returns the sample. That
+    // case implies `t / interval` is a whole number, so `floor == ceil`
+    // covers it without the (slow) `fmod`, and also covers times where
+    // the quotient merely rounds to a whole number (interval 0.1 s,
+    // t = 1 s), where CloudSim's interpolation would divide 0 by 0.
+    if time1 == time2 {
+        return slot(time1);
+    }
+    let u1 = slot(time1);
+    let u2 = slot(time2);
+    let delta = (u2 - u1) / ((time2 - time1) * interval);
+    // Rounding can put `t − time1·interval` a hair beyond the interval
+    // (interval 90.95194254469328 s, t = 29 intervals): keep the result
+    // between its two samples, so a demand never turns negative. Exact
+    // values are unchanged.
+    (u1 + delta * (t - time1 * interval)).clamp(u1.min(u2), u1.max(u2))
 }
 
 /// `(q.floor(), q.ceil())` for `q ≥ 0` (or NaN), without the libm calls a

@@ -263,7 +263,7 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
         s.spec
             .traces
             .iter()
-            .flat_map(|t| t.samples().iter().copied())
+            .flat_map(|t| t.samples())
             .fold(0.0, f64::max)
     };
     let absolute = load(&g).unwrap();

@@ -59,7 +59,9 @@
 //!   average by default) divided by 100. Every percentage (all three reading
 //!   columns and the three vmtable statistics) must be a finite number in
 //!   0..=100; above 100 follows [`AzureOptions::over_capacity`]. The three
-//!   reading columns are not checked against each other.
+//!   reading columns are not checked against each other. Samples are stored
+//!   rounded to `f32` (within 2⁻²⁵ of the exact fraction; see
+//!   [`UtilizationTrace`]'s storage).
 //! - `arrival_s` is the VM's first reading's timestamp. Without a vmtable,
 //!   `departure_s` is the end of its last reading's 5 minutes (last
 //!   timestamp + 300 s) and there are no size hints. With a vmtable, every VM
@@ -95,12 +97,10 @@ use csv::ByteRecord;
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecords, GridRules, IdMap, RecordBudget, Slot, Stamp, check_file_count, field, grid,
-    list_dir, too_many_vms,
+    At, CsvRecords, GridRules, IdMap, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
+    too_many_vms,
 };
-use crate::vm_trace::{
-    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace,
-};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Seconds between two readings of one VM ("Timestamp in seconds (every 5
 /// minutes)", AzurePublicDatasetV2.md schema item 15).

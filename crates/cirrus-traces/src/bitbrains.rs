@@ -74,6 +74,8 @@
 //!   timestamps; a file with no row in it is skipped, counted) and a sample
 //!   of the VMs (by a hash of the file's VM name; files left out are not
 //!   read).
+//! - CPU and memory samples are stored rounded to `f32` (within 2⁻²⁵ of the
+//!   exact fraction; see `UtilizationTrace`'s storage).
 //! - VMs are returned in the order of the files given; [`list_bitbrains_files`]
 //!   sorts a directory numerically (`2.csv` before `10.csv`). One directory is
 //!   one month: the three Rnd months are separate traces of the same VMs.

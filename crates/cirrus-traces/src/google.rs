@@ -66,6 +66,8 @@
 //! - `arrival_s` = start of the first window (so sample *k* is the mean over
 //!   `[arrival + k·300, arrival + (k+1)·300)`); `departure_s` = the latest
 //!   record end. No size hints: normalised units are not cores or MB.
+//! - CPU and memory samples are stored rounded to `f32` (within 2⁻²⁵ of the
+//!   exact fraction; see `UtilizationTrace`'s storage).
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
 use std::collections::hash_map::Entry;

@@ -95,7 +95,10 @@ fn gaps_can_be_zero_or_an_error() {
         ..AzureOptions::default()
     };
     let vms = read_fixture(&options, false);
-    assert_eq!(vms[1].utilization.samples(), stored(&[0.01, 0.0, 0.04, 0.0, 0.99]));
+    assert_eq!(
+        vms[1].utilization.samples(),
+        stored(&[0.01, 0.0, 0.04, 0.0, 0.99])
+    );
 
     let options = AzureOptions {
         gaps: Gaps::Error,
@@ -172,7 +175,10 @@ fn readings_off_the_grid_go_to_the_nearest_sample() {
         None,
         &AzureOptions::default(),
     );
-    assert_eq!(result.unwrap()[0].utilization.samples(), stored(&[0.01, 0.02, 0.03]));
+    assert_eq!(
+        result.unwrap()[0].utilization.samples(),
+        stored(&[0.01, 0.02, 0.03])
+    );
 }
 
 #[test]

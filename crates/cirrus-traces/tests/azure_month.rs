@@ -112,7 +112,13 @@ fn synthetic_azure_month_loads() {
     let mut w = BufWriter::new(File::create(&vmtable).unwrap());
     for (i, id) in ids.iter().enumerate() {
         let (cores, gb) = [(1, 1.75), (2, 3.5), (4, 14.0), (8, 56.0)][i % 4];
-        writeln!(w, "{id},s{},d{},0,{month_s},100,30,90,Unknown,{cores},{gb}", i % 97, i % 13).unwrap();
+        writeln!(
+            w,
+            "{id},s{},d{},0,{month_s},100,30,90,Unknown,{cores},{gb}",
+            i % 97,
+            i % 13
+        )
+        .unwrap();
     }
     w.flush().unwrap();
     drop(w);
@@ -170,7 +176,10 @@ fn synthetic_azure_month_loads() {
         r.vms_not_sampled,
         r.records_read,
         loaded.vms.iter().map(|v| v.utilization.len()).sum::<usize>(),
-        bytes.map_or("from disk".to_owned(), |b| format!("{:.2} GB through pipes", b as f64 / 1e9)),
+        bytes.map_or("from disk".to_owned(), |b| format!(
+            "{:.2} GB through pipes",
+            b as f64 / 1e9
+        )),
         r.records_read as f64 / secs / 1e6,
         sample_bytes as f64 / 1e9,
     );

@@ -85,7 +85,10 @@ fn fixture_sizes_utilisation_and_rebased_times() {
         (Some(4), Some(2000.0), Some(2048.0))
     );
     assert_eq!(two.utilization.samples(), stored(&[0.25, 0.5]));
-    assert_eq!(two.memory_utilization.as_ref().unwrap().samples(), stored(&[1.0, 0.5]));
+    assert_eq!(
+        two.memory_utilization.as_ref().unwrap().samples(),
+        stored(&[1.0, 0.5])
+    );
     assert_eq!((two.arrival_s, two.departure_s), (600.0, Some(1200.0)));
 }
 
@@ -140,7 +143,10 @@ fn gaps_duplicates_and_headerless_files() {
         ..BitbrainsOptions::default()
     };
     let (_dir, _path, result) = read_one(&body, &options);
-    assert_eq!(result.unwrap()[0].utilization.samples(), stored(&[0.5, 0.0, 0.0, 0.5]));
+    assert_eq!(
+        result.unwrap()[0].utilization.samples(),
+        stored(&[0.5, 0.0, 0.0, 0.5])
+    );
 
     let options = BitbrainsOptions {
         gaps: Gaps::Error,

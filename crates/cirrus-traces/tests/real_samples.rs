@@ -185,7 +185,10 @@ fn google_task_usage_absolute_by_default() {
         // Stored as `f32`, the reader's storage.
         let as_stored = |x: f64| f64::from(x as f32);
         assert_eq!(v.utilization.samples(), [as_stored(cpu)]);
-        assert_eq!(v.memory_utilization.as_ref().unwrap().samples(), [as_stored(memory)]);
+        assert_eq!(
+            v.memory_utilization.as_ref().unwrap().samples(),
+            [as_stored(memory)]
+        );
         assert_eq!((v.arrival_s, v.departure_s), (600.0, Some(900.0)));
     }
     // The one short record (`awk -F, '$2!=900000000'`): task 287653404-0 ends at 891 s.
@@ -341,7 +344,12 @@ fn bitbrains_files_match_a_hand_computation() {
         assert_eq!(s.len(), e.slots, "{}", e.file);
         // Stored as `f32`: the hand computation rounded the same way.
         let as_stored = |x: f64| f64::from(x as f32);
-        assert_eq!((s[0], s[s.len() - 1]), (as_stored(e.first), as_stored(e.last)), "{}", e.file);
+        assert_eq!(
+            (s[0], s[s.len() - 1]),
+            (as_stored(e.first), as_stored(e.last)),
+            "{}",
+            e.file
+        );
         close(mean(&s), e.mean);
         assert_eq!((v.arrival_s, v.departure_s), (0.0, Some(e.slots as f64 * 300.0)));
     }

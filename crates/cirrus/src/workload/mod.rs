@@ -69,14 +69,20 @@ impl Samples {
     fn compact(values: Vec<f64>) -> Self {
         let percent = |v: f64| -> Option<u8> {
             let p = (v * 100.0).round();
-            (0.0..=100.0).contains(&p).then_some(p as u8).filter(|&p| PERCENT_FRACTION[usize::from(p)] == v)
+            (0.0..=100.0)
+                .contains(&p)
+                .then_some(p as u8)
+                .filter(|&p| PERCENT_FRACTION[usize::from(p)] == v)
         };
         if values.iter().all(|&v| percent(v).is_some()) {
             return Self::Percent(values.iter().map(|&v| percent(v).unwrap_or(0)).collect());
         }
         // `to_bits` so that -0.0 (which the range check lets through) stays
         // exact too.
-        if values.iter().all(|&v| f64::from(v as f32).to_bits() == v.to_bits()) {
+        if values
+            .iter()
+            .all(|&v| f64::from(v as f32).to_bits() == v.to_bits())
+        {
             return Self::Single(values.iter().map(|&v| v as f32).collect());
         }
         Self::Double(values.into_boxed_slice())
@@ -140,15 +146,28 @@ impl UtilizationTrace {
     /// float datasets' readers store: 4 bytes a sample).
     pub fn from_f32(name: impl Into<String>, interval_s: f64, samples: Vec<f32>) -> Result<Self, TraceError> {
         let name = name.into();
-        Self::check(&name, interval_s, samples.len(), samples.iter().map(|&v| f64::from(v)))?;
-        Ok(Self::build(name, interval_s, Samples::Single(samples.into_boxed_slice())))
+        Self::check(
+            &name,
+            interval_s,
+            samples.len(),
+            samples.iter().map(|&v| f64::from(v)),
+        )?;
+        Ok(Self::build(
+            name,
+            interval_s,
+            Samples::Single(samples.into_boxed_slice()),
+        ))
     }
 
     /// A trace from fractions in `[0, 1]` (checked as given), each rounded to
     /// the nearest `f32` for storage (4 bytes a sample; the rounding is at
     /// most 2⁻²⁵ for a fraction ≤ 1): how the float datasets' readers build
     /// their traces.
-    pub fn rounded_to_f32(name: impl Into<String>, interval_s: f64, samples: Vec<f64>) -> Result<Self, TraceError> {
+    pub fn rounded_to_f32(
+        name: impl Into<String>,
+        interval_s: f64,
+        samples: Vec<f64>,
+    ) -> Result<Self, TraceError> {
         let name = name.into();
         Self::check(&name, interval_s, samples.len(), samples.iter().copied())?;
         // Rounding is monotone and 0 and 1 are `f32`s: still in [0, 1].
@@ -158,11 +177,19 @@ impl UtilizationTrace {
 
     /// A trace from whole percents in 0..=100 (sample = `p as f64 / 100.0`,
     /// bit for bit; 1 byte a sample), as PlanetLab files give them.
-    pub fn from_percents(name: impl Into<String>, interval_s: f64, percents: Vec<u8>) -> Result<Self, TraceError> {
+    pub fn from_percents(
+        name: impl Into<String>,
+        interval_s: f64,
+        percents: Vec<u8>,
+    ) -> Result<Self, TraceError> {
         let name = name.into();
         let values = percents.iter().map(|&p| PERCENT_FRACTION[usize::from(p)]);
         Self::check(&name, interval_s, percents.len(), values)?;
-        Ok(Self::build(name, interval_s, Samples::Percent(percents.into_boxed_slice())))
+        Ok(Self::build(
+            name,
+            interval_s,
+            Samples::Percent(percents.into_boxed_slice()),
+        ))
     }
 
     fn check(
@@ -173,13 +200,24 @@ impl UtilizationTrace {
     ) -> Result<(), TraceError> {
         let name = || name.to_owned();
         if !(interval_s.is_finite() && interval_s > 0.0) {
-            return Err(TraceError::BadInterval { name: name(), interval_s });
+            return Err(TraceError::BadInterval {
+                name: name(),
+                interval_s,
+            });
         }
         if len == 0 {
             return Err(TraceError::Empty { name: name() });
         }
-        if let Some((index, value)) = values.by_ref().enumerate().find(|(_, v)| !(0.0..=1.0).contains(v)) {
-            return Err(TraceError::OutOfRange { name: name(), index, value });
+        if let Some((index, value)) = values
+            .by_ref()
+            .enumerate()
+            .find(|(_, v)| !(0.0..=1.0).contains(v))
+        {
+            return Err(TraceError::OutOfRange {
+                name: name(),
+                index,
+                value,
+            });
         }
         Ok(())
     }

@@ -655,21 +655,27 @@ const POW10: [f64; 23] = [
 pub(crate) fn plain_decimal(raw: &[u8]) -> Option<f64> {
     /// 15 decimal digits are below 2⁵³.
     const MAX_DIGITS: usize = 15;
-    let (int, frac) = match memchr::memchr(b'.', raw) {
-        Some(p) => (&raw[..p], &raw[p + 1..]),
-        None => (raw, &raw[raw.len()..]),
-    };
-    if int.is_empty() || int.len() + frac.len() > MAX_DIGITS {
-        return None;
-    }
     let mut m: u64 = 0;
-    for &d in int.iter().chain(frac) {
-        if !d.is_ascii_digit() {
+    let mut digits = 0;
+    // Digits after the point, once there is one.
+    let mut frac: Option<usize> = None;
+    for (i, &b) in raw.iter().enumerate() {
+        if b.is_ascii_digit() {
+            digits += 1;
+            if digits > MAX_DIGITS {
+                return None;
+            }
+            m = m * 10 + u64::from(b - b'0');
+        } else if b == b'.' && frac.is_none() && i > 0 {
+            frac = Some(raw.len() - i - 1);
+        } else {
             return None;
         }
-        m = m * 10 + u64::from(d - b'0');
     }
-    Some(m as f64 / POW10[frac.len()])
+    if digits == 0 {
+        return None;
+    }
+    Some(m as f64 / POW10[frac.unwrap_or(0)])
 }
 
 /// A fast hasher for the readers' maps from VM id to VM (FxHash's
@@ -865,6 +871,48 @@ pub(crate) fn grid(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_parse_to_the_same_bits_as_str_parse() {
+        for bad in [
+            &b""[..],
+            b".5",
+            b"1.2.3",
+            b"-1",
+            b"+1",
+            b"1e5",
+            b" 1",
+            b"1234567890123456",
+            b".",
+        ] {
+            assert_eq!(plain_decimal(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        // Fifteen digits in every split, and a pseudo-random spread of shapes.
+        let mut fast = 0;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for n in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = 1 + (n % 15) as usize;
+            let text = format!("{:0digits$}", x % 10u64.pow(digits as u32));
+            let point = (x >> 40) as usize % (digits + 1);
+            let text = if point == 0 {
+                text
+            } else {
+                format!("{}.{}", &text[..point], &text[point..])
+            };
+            let want: f64 = text.parse().unwrap();
+            if let Some(got) = plain_decimal(text.as_bytes()) {
+                assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+                fast += 1;
+            }
+        }
+        // Every one of them is a plain decimal: the fast path was taken.
+        assert_eq!(fast, 200_000);
+        assert_eq!(plain_decimal(b"1."), Some(1.0));
+        assert_eq!(plain_decimal(b"999999999999999"), Some(999_999_999_999_999.0));
+    }
 
     fn stamps(ts: &[f64]) -> Vec<Stamp> {
         ts.iter()

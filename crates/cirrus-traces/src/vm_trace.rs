@@ -332,7 +332,8 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2²⁶ = 67 108 864 records (about 3 GB in memory at ~46 bytes each):
+    /// 2²⁶ = 67 108 864 records (about 2–4 GB in memory while reading, at
+    /// 28 bytes each plus list growth, for Azure):
     /// ~7 of Azure V2's ~10-million-reading files whole, or a whole month of
     /// a [`Subset`] sample of up to ~7 700 VMs (8 640 readings each).
     /// Records a [`Subset`] leaves out do not count.

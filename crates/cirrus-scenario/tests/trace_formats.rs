@@ -259,13 +259,8 @@ fn each_formats_habits_are_scenario_keys_and_the_report_travels_with_the_scenari
     // Google: absolute by default; relative to each task's peak by choice.
     let google = data("google");
     let g = format!("format = \"google\"\npath = {:?}", google.to_str().unwrap());
-    let peak_of = |s: &cirrus_scenario::Scenario| {
-        s.spec
-            .traces
-            .iter()
-            .flat_map(|t| t.samples().iter().copied())
-            .fold(0.0, f64::max)
-    };
+    let peak_of =
+        |s: &cirrus_scenario::Scenario| s.spec.traces.iter().flat_map(|t| t.samples()).fold(0.0, f64::max);
     let absolute = load(&g).unwrap();
     let relative = load(&format!("{g}\nrelative_to = \"task-peak\"")).unwrap();
     assert_eq!(peak_of(&relative), 1.0);

@@ -59,7 +59,9 @@
 //!   average by default) divided by 100. Every percentage (all three reading
 //!   columns and the three vmtable statistics) must be a finite number in
 //!   0..=100; above 100 follows [`AzureOptions::over_capacity`]. The three
-//!   reading columns are not checked against each other.
+//!   reading columns are not checked against each other. Samples are stored
+//!   rounded to `f32` (within 2⁻²⁵ of the exact fraction; see
+//!   [`UtilizationTrace`]'s storage).
 //! - `arrival_s` is the VM's first reading's timestamp. Without a vmtable,
 //!   `departure_s` is the end of its last reading's 5 minutes (last
 //!   timestamp + 300 s) and there are no size hints. With a vmtable, every VM
@@ -86,7 +88,7 @@
 //!   not sampled and VMs leaving at their last reading.
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
@@ -95,12 +97,10 @@ use csv::ByteRecord;
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecords, GridRules, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
+    At, CsvRecords, GridRules, IdMap, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
 };
-use crate::vm_trace::{
-    Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace, vm_hash,
-};
+use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Seconds between two readings of one VM ("Timestamp in seconds (every 5
 /// minutes)", AzurePublicDatasetV2.md schema item 15).
@@ -237,7 +237,8 @@ pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<
 #[derive(Default)]
 struct Readings {
     stamps: Vec<Stamp>,
-    values: Vec<f64>,
+    /// Fractions, rounded to `f32` (the trace's storage).
+    values: Vec<f32>,
 }
 
 /// What a vmtable row says about one VM.
@@ -270,9 +271,11 @@ pub fn load_azure(
     check_options(&readings[0], options)?;
     options.subset.check(&readings[0])?;
     let limits = &options.limits;
-    // Hashes of the VM ids left out of a fraction sample.
-    let mut not_sampled: HashSet<u64> = HashSet::new();
-    let mut ids: HashMap<Box<str>, usize> = HashMap::new();
+    // VM id → index in `vms`, or `NOT_SAMPLED` for an id left out of a
+    // fraction sample (decided at its first reading): one lookup a line.
+    const NOT_SAMPLED: usize = usize::MAX;
+    let mut not_sampled = 0u64;
+    let mut ids: IdMap<Box<str>, usize> = IdMap::default();
     let mut vms: Vec<Readings> = Vec::new();
     let mut budget = RecordBudget::new(limits);
     for (file, path) in readings.iter().enumerate() {
@@ -291,8 +294,13 @@ pub fn load_azure(
                 report.readings_outside_window += 1;
                 continue;
             }
-            if !ids.contains_key(id) && !options.subset.may_keep(id) {
-                not_sampled.insert(vm_hash(id));
+            let known = ids.get(id).copied();
+            if known == Some(NOT_SAMPLED) {
+                continue;
+            }
+            if known.is_none() && !options.subset.may_keep(id) {
+                ids.insert(id.into(), NOT_SAMPLED);
+                not_sampled += 1;
                 continue;
             }
             budget.take(at)?;
@@ -305,9 +313,9 @@ pub fn load_azure(
                 AzureCpu::Max => max,
                 AzureCpu::Avg => avg,
             };
-            // Look up before allocating the key: most lines are of known VMs.
-            let v = match ids.get(id) {
-                Some(&v) => v,
+            // Looked up before allocating the key: most lines are of known VMs.
+            let v = match known {
+                Some(v) => v,
                 None => {
                     if vms.len() == limits.max_vms {
                         return Err(too_many_vms(at, limits.max_vms));
@@ -318,10 +326,10 @@ pub fn load_azure(
                 }
             };
             vms[v].stamps.push(Stamp { t_s, file, line });
-            vms[v].values.push(value / MAX_PERCENT);
+            vms[v].values.push((value / MAX_PERCENT) as f32);
         }
     }
-    report.vms_not_sampled = not_sampled.len() as u64;
+    report.vms_not_sampled = not_sampled;
     if vms.is_empty() {
         return Err(TraceFileError::new(
             &readings[0],
@@ -330,7 +338,9 @@ pub fn load_azure(
     }
     let mut names: Vec<Box<str>> = vec![Box::default(); vms.len()];
     for (name, v) in ids {
-        names[v] = name;
+        if v != NOT_SAMPLED {
+            names[v] = name;
+        }
     }
     let rows = match vmtable {
         Some(path) => Some(read_vmtable(path, &names, options, &mut report)?),
@@ -346,7 +356,7 @@ pub fn load_azure(
     let mut out = Vec::with_capacity(vms.len());
     for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
         let (t0, slots) = grid(&name, &vm.stamps, &rules, &mut report)?;
-        let samples: Vec<f64> = slots
+        let samples: Vec<f32> = slots
             .iter()
             .map(|s| match *s {
                 Slot::Reading(i) => vm.values[i],
@@ -363,7 +373,7 @@ pub fn load_azure(
                 format!("VM {name:?}: times too large (first reading at {t0} s)"),
             ));
         }
-        let utilization = UtilizationTrace::new(&*name, options.interval_s, samples)
+        let utilization = UtilizationTrace::from_f32(&*name, options.interval_s, samples)
             .map_err(|e| TraceFileError::at_line(first_path, first.line, e.to_string()))?;
         let mut traced = TracedVm {
             name: name.into(),

@@ -74,6 +74,8 @@
 //!   timestamps; a file with no row in it is skipped, counted) and a sample
 //!   of the VMs (by a hash of the file's VM name; files left out are not
 //!   read).
+//! - CPU and memory samples are stored rounded to `f32` (within 2⁻²⁵ of the
+//!   exact fraction; see `UtilizationTrace`'s storage).
 //! - VMs are returned in the order of the files given; [`list_bitbrains_files`]
 //!   sorts a directory numerically (`2.csv` before `10.csv`). One directory is
 //!   one month: the three Rnd months are separate traces of the same VMs.
@@ -482,10 +484,10 @@ fn read_vm(
         ));
     }
     let trace_error = |e: cirrus::workload::TraceError| TraceFileError::new(path, e.to_string());
-    let utilization = UtilizationTrace::new(name, options.interval_s, cpu).map_err(trace_error)?;
+    let utilization = UtilizationTrace::rounded_to_f32(name, options.interval_s, cpu).map_err(trace_error)?;
     let memory_utilization = if memory_kb > 0.0 {
         let m = series(&|r| r.memory_usage_kb / memory_kb);
-        Some(UtilizationTrace::new(name, options.interval_s, m).map_err(trace_error)?)
+        Some(UtilizationTrace::rounded_to_f32(name, options.interval_s, m).map_err(trace_error)?)
     } else {
         None
     };

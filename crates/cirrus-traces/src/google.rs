@@ -66,6 +66,8 @@
 //! - `arrival_s` = start of the first window (so sample *k* is the mean over
 //!   `[arrival + k·300, arrival + (k+1)·300)`); `departure_s` = the latest
 //!   record end. No size hints: normalised units are not cores or MB.
+//! - CPU and memory samples are stored rounded to `f32` (within 2⁻²⁵ of the
+//!   exact fraction; see `UtilizationTrace`'s storage).
 //! - VMs are returned sorted by arrival, ties in order of first appearance.
 
 use std::collections::hash_map::Entry;
@@ -362,7 +364,7 @@ fn assemble(
         report,
     )?;
     let trace_error = |e: cirrus::workload::TraceError| at(&records[0]).err(e.to_string());
-    let utilization = UtilizationTrace::new(name, interval_s, cpu).map_err(trace_error)?;
+    let utilization = UtilizationTrace::rounded_to_f32(name, interval_s, cpu).map_err(trace_error)?;
     // Memory gaps are the CPU's windows again: not counted twice.
     let memory_means = memory.means(
         name,
@@ -383,7 +385,7 @@ fn assemble(
                 &located,
                 report,
             )?;
-            Some(UtilizationTrace::new(name, interval_s, m).map_err(trace_error)?)
+            Some(UtilizationTrace::rounded_to_f32(name, interval_s, m).map_err(trace_error)?)
         }
     };
     let last_end_us = records.iter().map(|r| r.end_us).max().unwrap_or(0);

@@ -66,23 +66,6 @@ pub const PLANETLAB_SAMPLES_PER_DAY: usize = 288;
 /// Largest valid value: the files hold a percentage of the VM's capacity.
 const MAX_PERCENT: u32 = 100;
 
-/// Divisor from percent to fraction, as in CloudSim's `value / 100.0`.
-const PERCENT_PER_UNIT: f64 = 100.0;
-
-/// `FRACTION[p] = p / 100.0` for every valid percent `p`, computed at compile
-/// time (Rust's const floating-point arithmetic is IEEE 754, so the values are
-/// bit-identical to CloudSim's division) to keep a division out of the
-/// per-line loop.
-const FRACTION: [f64; MAX_PERCENT as usize + 1] = {
-    let mut table = [0.0; MAX_PERCENT as usize + 1];
-    let mut p = 0;
-    while p <= MAX_PERCENT as usize {
-        table[p] = p as f64 / PERCENT_PER_UNIT;
-        p += 1;
-    }
-    table
-};
-
 /// The message for a line that is not a valid percentage; the offending text
 /// is appended as `, found "…"`.
 const EXPECTED_PERCENT: &str = "expected an integer utilisation percent in 0..=100";
@@ -220,13 +203,14 @@ fn read_trace(
         .ok_or_else(|| TraceFileError::new(path, "file name is missing or not valid UTF-8"))?;
     read_bounded(path, options.max_file_bytes, "trace file", buf)?;
     let samples = parse_samples(path, buf, options.max_lines_per_file)?;
-    UtilizationTrace::new(name, PLANETLAB_INTERVAL_S, samples)
+    UtilizationTrace::from_percents(name, PLANETLAB_INTERVAL_S, samples)
         .map_err(|e| TraceFileError::new(path, e.to_string()))
 }
 
-/// Parses the bytes of one trace file into fractions, in one pass and without
-/// allocating per line.
-fn parse_samples(path: &Path, bytes: &[u8], max_samples: usize) -> Result<Vec<f64>, TraceFileError> {
+/// Parses the bytes of one trace file into whole percents (the trace reads
+/// each as `p as f64 / 100.0`, CloudSim's division, bit for bit), in one pass
+/// and without allocating per line.
+fn parse_samples(path: &Path, bytes: &[u8], max_samples: usize) -> Result<Vec<u8>, TraceFileError> {
     let mut samples = Vec::with_capacity(PLANETLAB_SAMPLES_PER_DAY);
     // A blank line is fine only if no value follows it.
     let mut first_blank: Option<usize> = None;
@@ -274,7 +258,8 @@ fn parse_samples(path: &Path, bytes: &[u8], max_samples: usize) -> Result<Vec<f6
             ));
         }
         let percent = parsed.ok_or_else(|| bad_percent(path, line, text))?;
-        samples.push(FRACTION[percent as usize]);
+        // `parse_percent` and the fast path keep `percent` within 0..=100.
+        samples.push(u8::try_from(percent).unwrap_or(u8::MAX));
     }
     if samples.is_empty() {
         return Err(TraceFileError::new(
@@ -338,7 +323,7 @@ pub(crate) fn read_bounded(
     what: &str,
     buf: &mut Vec<u8>,
 ) -> Result<(), TraceFileError> {
-    let (file, len) = open_input(path, max_bytes, what)?;
+    let (file, len) = open_input(path, max_bytes, false, what)?;
     let too_big = |len: u64| {
         TraceFileError::new(
             path,
@@ -537,7 +522,10 @@ mod tests {
     #[test]
     fn percent_to_fraction_is_cloudsims_division() {
         let samples = parse_samples(Path::new("f"), b"12\n 7 \r\n100\n", 10).unwrap();
-        assert_eq!(samples, vec![12.0 / 100.0, 7.0 / 100.0, 1.0]);
+        assert_eq!(samples, vec![12, 7, 100]);
+        let trace = UtilizationTrace::from_percents("f", PLANETLAB_INTERVAL_S, samples).unwrap();
+        assert_eq!(trace.samples(), vec![12.0 / 100.0, 7.0 / 100.0, 1.0]);
+        assert_eq!(trace.sample_bytes(), 3);
     }
 
     #[test]

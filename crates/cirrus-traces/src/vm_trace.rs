@@ -313,6 +313,13 @@ pub struct TraceLimits {
     /// At most this many samples in one VM's utilisation trace, gaps
     /// included.
     pub max_samples_per_vm: usize,
+    /// Read named pipes (FIFOs) as streams, as well as regular files
+    /// (default `false`: a FIFO is refused, since opening one with no writer
+    /// blocks for ever). With it, a trace too large for the disk can be
+    /// generated or decompressed on the fly into pipes named like its files;
+    /// the readers only stream, never seek, and the size limits apply to the
+    /// bytes as they come.
+    pub read_pipes: bool,
 }
 
 impl TraceLimits {
@@ -325,7 +332,8 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2²⁶ = 67 108 864 records (about 3 GB in memory at ~46 bytes each):
+    /// 2²⁶ = 67 108 864 records (about 2–4 GB in memory while reading, at
+    /// 28 bytes each plus list growth, for Azure):
     /// ~7 of Azure V2's ~10-million-reading files whole, or a whole month of
     /// a [`Subset`] sample of up to ~7 700 VMs (8 640 readings each).
     /// Records a [`Subset`] leaves out do not count.
@@ -346,6 +354,7 @@ impl Default for TraceLimits {
             max_records: Self::DEFAULT_MAX_RECORDS,
             max_vms: Self::DEFAULT_MAX_VMS,
             max_samples_per_vm: Self::DEFAULT_MAX_SAMPLES_PER_VM,
+            read_pipes: false,
         }
     }
 }

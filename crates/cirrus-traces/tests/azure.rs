@@ -10,7 +10,7 @@ use cirrus_traces::{
     AZURE_INTERVAL_S, AzureCpu, AzureDeparture, AzureOptions, AzureTrace, Duplicates, Gaps, OverCapacity,
     TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_azure_reading_files, load_azure, read_azure,
 };
-use common::{assert_error, assert_sane, data, files, names};
+use common::{assert_error, assert_sane, data, files, names, stored};
 
 fn fixture_readings() -> Vec<PathBuf> {
     vec![
@@ -62,12 +62,12 @@ fn fixture_without_vmtable_sorts_readings_and_holds_gaps() {
     assert_eq!(names(&vms), ["vmA", "vmB"]);
     let (a, b) = (&vms[0], &vms[1]);
     // vmA: readings at 0, 300 (file 1), 900, 600 (file 2, unsorted) → avg 20, 30, 50, 10 %.
-    assert_eq!(a.utilization.samples(), [0.2, 0.3, 0.5, 0.1]);
+    assert_eq!(a.utilization.samples(), stored(&[0.2, 0.3, 0.5, 0.1]));
     assert_eq!(a.utilization.interval_s(), AZURE_INTERVAL_S);
     assert_eq!(a.arrival_s, 0.0);
     assert_eq!(a.departure_s, Some(1200.0)); // last reading 900 + 300
     // vmB: 0, 600, 1200 → gaps at 300 and 900 hold 1 % and 4 %.
-    assert_eq!(b.utilization.samples(), [0.01, 0.01, 0.04, 0.04, 0.99]);
+    assert_eq!(b.utilization.samples(), stored(&[0.01, 0.01, 0.04, 0.04, 0.99]));
     assert_eq!(b.departure_s, Some(1500.0));
     for v in &vms {
         assert_eq!((v.cores, v.ram_mb, v.mips_per_core), (None, None, None));
@@ -82,10 +82,10 @@ fn cpu_column_is_selectable() {
         ..AzureOptions::default()
     };
     let vms = read_fixture(&options, false);
-    assert_eq!(vms[0].utilization.samples(), [0.4, 0.6, 0.9, 0.15]);
+    assert_eq!(vms[0].utilization.samples(), stored(&[0.4, 0.6, 0.9, 0.15]));
     options.cpu_column = AzureCpu::Min;
     let vms = read_fixture(&options, false);
-    assert_eq!(vms[0].utilization.samples(), [0.105, 0.12, 0.01, 0.05]);
+    assert_eq!(vms[0].utilization.samples(), stored(&[0.105, 0.12, 0.01, 0.05]));
 }
 
 #[test]
@@ -95,7 +95,10 @@ fn gaps_can_be_zero_or_an_error() {
         ..AzureOptions::default()
     };
     let vms = read_fixture(&options, false);
-    assert_eq!(vms[1].utilization.samples(), [0.01, 0.0, 0.04, 0.0, 0.99]);
+    assert_eq!(
+        vms[1].utilization.samples(),
+        stored(&[0.01, 0.0, 0.04, 0.0, 0.99])
+    );
 
     let options = AzureOptions {
         gaps: Gaps::Error,
@@ -159,9 +162,9 @@ fn vms_are_sorted_by_arrival_and_utilisation_is_relative_to_it() {
     assert_eq!(names(&vms), ["early", "late"]);
     let late = &vms[1];
     assert_eq!(late.arrival_s, 600.0);
-    assert_eq!(late.utilization.samples(), [0.5, 0.1]);
+    assert_eq!(late.utilization.samples(), stored(&[0.5, 0.1]));
     assert_eq!(late.utilization_at(600.0), 0.5);
-    assert_eq!(late.utilization_at(900.0), 0.1);
+    assert_eq!(late.utilization_at(900.0), f64::from(0.1f32));
     assert!(!late.is_alive_at(599.0) && late.is_alive_at(1199.0) && !late.is_alive_at(1200.0));
 }
 
@@ -172,7 +175,10 @@ fn readings_off_the_grid_go_to_the_nearest_sample() {
         None,
         &AzureOptions::default(),
     );
-    assert_eq!(result.unwrap()[0].utilization.samples(), [0.01, 0.02, 0.03]);
+    assert_eq!(
+        result.unwrap()[0].utilization.samples(),
+        stored(&[0.01, 0.02, 0.03])
+    );
 }
 
 #[test]
@@ -193,7 +199,7 @@ fn duplicates_are_an_error_or_the_last_wins() {
         ..AzureOptions::default()
     };
     let (_dir, _paths, result) = read_one(text, None, &options);
-    assert_eq!(result.unwrap()[0].utilization.samples(), [0.03, 0.02]);
+    assert_eq!(result.unwrap()[0].utilization.samples(), stored(&[0.03, 0.02]));
 }
 
 #[test]
@@ -216,7 +222,7 @@ fn over_100_percent_can_be_clamped() {
         ..AzureOptions::default()
     };
     let (_dir, _paths, result) = read_one("0,v,1,2,100.5\n", None, &options);
-    assert_eq!(result.unwrap()[0].utilization.samples(), [1.0]);
+    assert_eq!(result.unwrap()[0].utilization.samples(), stored(&[1.0]));
 }
 
 #[test]

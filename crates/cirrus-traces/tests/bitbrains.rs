@@ -11,7 +11,7 @@ use cirrus_traces::{
     Gaps, OverCapacity, TraceFileError, TraceLimits, TracedVm, WorkloadTrace, list_bitbrains_files,
     load_bitbrains, read_bitbrains,
 };
-use common::{assert_error, assert_sane, data, files, names};
+use common::{assert_error, assert_sane, data, files, names, stored};
 
 const HEADER: &str = "Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\t\
                       CPU usage [%];\tMemory capacity provisioned [KB];\tMemory usage [KB];\t\
@@ -71,7 +71,7 @@ fn fixture_sizes_utilisation_and_rebased_times() {
         (one.cores, one.mips_per_core, one.ram_mb),
         (Some(2), Some(2000.0), Some(4096.0))
     );
-    assert_eq!(one.utilization.samples(), [0.25, 0.75, 0.75, 0.1]);
+    assert_eq!(one.utilization.samples(), stored(&[0.25, 0.75, 0.75, 0.1]));
     assert_eq!(
         one.memory_utilization.as_ref().unwrap().samples(),
         [0.25, 0.5, 0.5, 0.0]
@@ -84,8 +84,11 @@ fn fixture_sizes_utilisation_and_rebased_times() {
         (two.cores, two.mips_per_core, two.ram_mb),
         (Some(4), Some(2000.0), Some(2048.0))
     );
-    assert_eq!(two.utilization.samples(), [0.25, 0.5]);
-    assert_eq!(two.memory_utilization.as_ref().unwrap().samples(), [1.0, 0.5]);
+    assert_eq!(two.utilization.samples(), stored(&[0.25, 0.5]));
+    assert_eq!(
+        two.memory_utilization.as_ref().unwrap().samples(),
+        stored(&[1.0, 0.5])
+    );
     assert_eq!((two.arrival_s, two.departure_s), (600.0, Some(1200.0)));
 }
 
@@ -97,9 +100,9 @@ fn percent_column_agrees_and_rebasing_is_optional() {
         ..BitbrainsOptions::default()
     };
     let vms = read_bitbrains(&fixture_files(), &options).unwrap();
-    assert_eq!(vms[0].utilization.samples(), [0.25, 0.75, 0.75, 0.1]);
+    assert_eq!(vms[0].utilization.samples(), stored(&[0.25, 0.75, 0.75, 0.1]));
     // 100 % of 4000 MHz = half of the VM's 8000 MHz.
-    assert_eq!(vms[1].utilization.samples(), [0.25, 0.5]);
+    assert_eq!(vms[1].utilization.samples(), stored(&[0.25, 0.5]));
     assert_eq!(vms[0].arrival_s, 1_000_000_000.0);
     assert_eq!(vms[1].departure_s, Some(1_000_001_200.0));
 
@@ -140,7 +143,10 @@ fn gaps_duplicates_and_headerless_files() {
         ..BitbrainsOptions::default()
     };
     let (_dir, _path, result) = read_one(&body, &options);
-    assert_eq!(result.unwrap()[0].utilization.samples(), [0.5, 0.0, 0.0, 0.5]);
+    assert_eq!(
+        result.unwrap()[0].utilization.samples(),
+        stored(&[0.5, 0.0, 0.0, 0.5])
+    );
 
     let options = BitbrainsOptions {
         gaps: Gaps::Error,
@@ -196,11 +202,11 @@ fn over_capacity_is_an_error_clamped_or_kept() {
         ..BitbrainsOptions::default()
     };
     let (_dir, _path, result) = read_one(over_mhz, &options);
-    assert_eq!(result.unwrap()[0].utilization.samples(), [1.0]);
+    assert_eq!(result.unwrap()[0].utilization.samples(), stored(&[1.0]));
     // Kept (the default): the VM is as large as its peak, 2500 MHz.
     let (_dir, _path, result) = read_one(&format!("{over_mhz}{}", line(300)), &BitbrainsOptions::default());
     let vm = &result.unwrap()[0];
-    assert_eq!(vm.utilization.samples(), [1.0, 1000.0 / 2500.0]);
+    assert_eq!(vm.utilization.samples(), stored(&[1.0, 1000.0 / 2500.0]));
     assert_eq!((vm.cores, vm.mips_per_core), (Some(2), Some(1250.0)));
 }
 
@@ -209,7 +215,7 @@ fn zero_memory_means_no_memory_hint() {
     let (_dir, _path, result) = read_one("0;1;1000;10;1;0;0;0;0;0;0\n", &BitbrainsOptions::default());
     let vm = &result.unwrap()[0];
     assert_eq!((vm.ram_mb, vm.memory_utilization.as_ref()), (None, None));
-    assert_eq!(vm.utilization.samples(), [0.01]);
+    assert_eq!(vm.utilization.samples(), stored(&[0.01]));
 }
 
 // ---------------------------------------------------------------- malformed
@@ -376,7 +382,7 @@ fn zero_rows_over_capacity_and_repeated_timestamps_load_with_their_counts() {
     let u = |mhz: f64| mhz / 9000.0;
     assert_eq!(
         vm.utilization.samples(),
-        [u(2000.0), u(6000.0), 1.0, u(8000.0), 0.0, 0.0, u(4500.0)]
+        stored(&[u(2000.0), u(6000.0), 1.0, u(8000.0), 0.0, 0.0, u(4500.0)])
     );
 
     // Clamped instead: the VM keeps its provisioned size and the readings are cut.

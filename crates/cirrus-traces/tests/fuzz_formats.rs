@@ -131,6 +131,7 @@ fn limits() -> impl Strategy<Value = TraceLimits> {
             max_records,
             max_vms,
             max_samples_per_vm,
+            read_pipes: false,
         },
     );
     let roomy = Just(TraceLimits {

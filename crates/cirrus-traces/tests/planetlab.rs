@@ -396,7 +396,7 @@ fn real_day_20110303_in_cloudsim_order() {
     let (sum, n) = traces
         .iter()
         .flat_map(|t| t.samples())
-        .fold((0.0, 0usize), |(s, n), &x| (s + x, n + 1));
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     let mean_percent = 100.0 * sum / n as f64;
     assert!((mean_percent - 12.31).abs() <= 0.01, "mean {mean_percent} %");
     // Names with a space are read (README: 50 on this day).

@@ -53,7 +53,7 @@ fn fixture_jobs_become_vms_at_their_start() {
         (j3.arrival_s, j3.departure_s),
         (20.0, Some(20.0 + SWF_ZERO_RUN_TIME_S))
     );
-    assert_eq!((j3.cores, j3.utilization.samples()), (Some(2), &[1.0][..]));
+    assert_eq!((j3.cores, j3.utilization.samples()), (Some(2), vec![1.0]));
 
     // Job 1: submit 0 + wait 10; 100 s; 4 processors; 50 s CPU per processor of
     // 100 s; 1024 KB per processor.

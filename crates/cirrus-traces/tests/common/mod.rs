@@ -41,12 +41,17 @@ pub fn assert_error(err: &TraceFileError, path: &Path, line: Option<usize>, need
     assert!(shown.starts_with(&path.display().to_string()), "{shown}");
 }
 
-/// Asserts that two float slices agree to 1e-12.
+/// Asserts that two float slices agree to 1e-7.
+///
+/// Readers of float datasets store samples as `f32`: each is within half
+/// an `f32` step of the exact value (under 3·10⁻⁸ for fractions ≤ 1), so
+/// hand-computed `f64` expectations agree to 10⁻⁷.
 #[track_caller]
-pub fn assert_close(actual: &[f64], expected: &[f64]) {
+pub fn assert_close(actual: impl AsRef<[f64]>, expected: &[f64]) {
+    let actual = actual.as_ref();
     assert_eq!(actual.len(), expected.len(), "{actual:?} vs {expected:?}");
     for (a, e) in actual.iter().zip(expected) {
-        assert!((a - e).abs() < 1e-12, "{actual:?} vs {expected:?}");
+        assert!((a - e).abs() < 1e-7, "{actual:?} vs {expected:?}");
     }
 }
 
@@ -75,4 +80,11 @@ pub fn assert_sane(vms: &[TracedVm]) {
         assert!(v.mips_per_core.is_none_or(|m| m.is_finite() && m > 0.0));
         assert!(v.ram_mb.is_none_or(|m| m.is_finite() && m >= 0.0));
     }
+}
+
+/// `values` as a float dataset's reader stores them: each rounded to the
+/// nearest `f32` (see `UtilizationTrace::rounded_to_f32`), so that a
+/// hand-computed expectation compares exactly.
+pub fn stored(values: &[f64]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(v as f32)).collect()
 }

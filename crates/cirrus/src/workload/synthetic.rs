@@ -427,7 +427,7 @@ mod tests {
             N,
             &RngStreams::new(9),
         );
-        assert!((mean(t.samples()) - 0.4).abs() < 0.01);
+        assert!((mean(&t.samples()) - 0.4).abs() < 0.01);
         assert!(t.samples().iter().all(|&x| (0.2..=0.6).contains(&x)));
     }
 
@@ -441,7 +441,7 @@ mod tests {
             N,
             &RngStreams::new(9),
         );
-        assert!((mean(t.samples()) - 2.0 / 7.0).abs() < 0.01);
+        assert!((mean(&t.samples()) - 2.0 / 7.0).abs() < 0.01);
     }
 
     #[test]
@@ -453,7 +453,7 @@ mod tests {
             N,
             &RngStreams::new(9),
         );
-        assert!((mean(t.samples()) - 0.5).abs() < 0.005);
+        assert!((mean(&t.samples()) - 0.5).abs() < 0.005);
     }
 
     #[test]

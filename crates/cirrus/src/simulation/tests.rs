@@ -186,6 +186,10 @@ impl MigrationModel for RenamedFixedDelay {
         crate::migration::FixedDelay::CLOUDSIM.estimate_duration_s(dc, vm, host)
     }
 
+    fn predict(&self, input: &crate::migration::PredictionInput<'_>) -> crate::migration::Prediction {
+        crate::migration::FixedDelay::CLOUDSIM.predict(input)
+    }
+
     fn start(
         &self,
         start: &crate::migration::MigrationStart<'_>,

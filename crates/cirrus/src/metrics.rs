@@ -456,7 +456,7 @@ pub struct MigrationRecord {
     pub stop_reason: Option<StopReason>,
     /// Its model's predicted downtime, seconds ([`MigrationModel::predict`](crate::migration::MigrationModel::predict)):
     /// over the share its first transfer got (a capped one: the slower end's nominal link),
-    /// else over the destination's nominal link, the VM at full CPU. Against
+    /// else over the destination's nominal link, the VM at the CPU share it had at the start. Against
     /// [`downtime_s`](Self::downtime_s), the prediction error of sharing the network.
     pub predicted_downtime_s: f64,
     /// Its model's predicted total time, seconds, made as

@@ -18,7 +18,8 @@
 //! Each migration's [`MigrationModel::predict`]ion is written next to what it
 //! did: made at its start over the destination's nominal link, then again at
 //! its first transfer over the share the network gave that transfer (a capped
-//! transfer at its cap: the slower end's nominal link), the VM at full CPU.
+//! transfer at its cap: the slower end's nominal link), the VM at the CPU
+//! share it had when the move started.
 //! Its error shows what sharing the network costs.
 
 use std::collections::BTreeMap;
@@ -64,6 +65,8 @@ struct Flight {
     path_bw_mbps: f64,
     /// Whether its prediction was made over its first transfer's share yet.
     predicted_on_share: bool,
+    /// Fraction of its full CPU the VM had when the move started (for the prediction).
+    cpu_fraction_at_start: f64,
 }
 
 /// A wait ending at a due instant: flight `slot` as of `generation`.
@@ -216,7 +219,19 @@ impl MigrationExecutor {
                 target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
                 now_s: t,
             };
-            let predicted = predict(model, start.memory, start.target_bw_mbps, t);
+            let full_mips = site.dc.vm_type(m.vm).total_mips();
+            let cpu_fraction_at_start = if full_mips > 0.0 {
+                (site.dc.vm_allocated_mips(m.vm) / full_mips).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let predicted = predict(
+                model,
+                start.memory,
+                start.target_bw_mbps,
+                cpu_fraction_at_start,
+                t,
+            );
             let path_bw_mbps = start.path_bw_mbps();
             let process = model.start_in(&start, self.spare_processes.pop());
             // The destination holds the VM's memory from the start; the shares
@@ -257,6 +272,7 @@ impl MigrationExecutor {
                 vm_type,
                 path_bw_mbps,
                 predicted_on_share: false,
+                cpu_fraction_at_start,
             });
             let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
             self.begin_phase(site, slot, first, t);
@@ -570,7 +586,13 @@ impl MigrationExecutor {
                         _ => rate,
                     };
                     let r = &mut self.records[f.record];
-                    let p = predict(model, &self.vm_memory[f.vm_type], share, r.start_s);
+                    let p = predict(
+                        model,
+                        &self.vm_memory[f.vm_type],
+                        share,
+                        f.cpu_fraction_at_start,
+                        r.start_s,
+                    );
                     (r.predicted_downtime_s, r.predicted_total_s) = (p.downtime_s, p.total_s);
                 }
             }
@@ -786,12 +808,19 @@ impl MigrationExecutor {
 /// Ends migration record `r` at `t` with what the process reported. A record
 /// that already ends at `t` — a wait booked per instant — keeps its duration,
 /// the wait's own, rather than a difference of instants.
-/// `model`'s prediction for `memory` over `bandwidth_mbps` from `now_s`, the VM at full CPU.
-fn predict(model: &dyn MigrationModel, memory: &VmMemory, bandwidth_mbps: f64, now_s: f64) -> Prediction {
+/// `model`'s prediction for `memory` over `bandwidth_mbps` from `now_s`, the VM getting
+/// `cpu_fraction` of its full CPU.
+fn predict(
+    model: &dyn MigrationModel,
+    memory: &VmMemory,
+    bandwidth_mbps: f64,
+    cpu_fraction: f64,
+    now_s: f64,
+) -> Prediction {
     model.predict(&PredictionInput {
         memory,
         bandwidth_mbps,
-        cpu_fraction: 1.0,
+        cpu_fraction,
         now_s,
     })
 }

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use cirrus::migration::{VmMemory, trace_alone};
+use cirrus::migration::{PredictionInput, VmMemory, trace_alone};
 use cirrus::params::{ParamValue, Params};
 use cirrus::registry::build_migration_model;
 
@@ -52,7 +52,8 @@ pub(crate) struct MigrateArgs {
     /// Any other memory parameter (wws_mb, hot_fraction, ...): --memory key=value.
     #[arg(long = "memory", value_name = "KEY=VALUE")]
     memory: Vec<String>,
-    /// Print JSON (`total_time_s`, `downtime_s`, `data_mb`, `rounds`, `stop_reason`, `phases`).
+    /// Print JSON (`total_time_s`, `downtime_s`, `data_mb`, `rounds`, `stop_reason`, `phases`,
+    /// and the model's closed-form `predicted` values).
     #[arg(long)]
     json: bool,
 }
@@ -115,6 +116,8 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     let stop = report.stop.map_or("", |s| s.as_str());
+    // The model's closed form for the same move (docs/MODELS.md A.6), next to the run.
+    let predicted = model.predict(&PredictionInput::alone(&memory, a.bandwidth_mbps));
     if a.json {
         let value = serde_json::json!({
             "model": a.model,
@@ -125,6 +128,13 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
             "faults": report.faults,
             "stop_reason": stop,
             "phases": phases,
+            "predicted": {
+                "total_time_s": predicted.total_s,
+                "downtime_s": predicted.downtime_s,
+                "data_mb": predicted.data_mb,
+                "rounds": predicted.rounds,
+                "stop_reason": predicted.stop.as_str(),
+            },
         });
         match serde_json::to_string_pretty(&value) {
             Ok(text) => out!("{text}"),
@@ -141,5 +151,13 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
         out!("faults        {}", report.faults);
     }
     out!("stop reason   {stop}");
+    out!(
+        "predicted     {:.3} s, {:.1} ms down, {:.1} MB, {} rounds, {} (closed form)",
+        predicted.total_s,
+        predicted.downtime_s * 1000.0,
+        predicted.data_mb,
+        predicted.rounds,
+        predicted.stop.as_str()
+    );
     ExitCode::SUCCESS
 }

@@ -60,6 +60,36 @@ fn stop_and_copy_is_ram_over_bandwidth() {
     assert_eq!(r["total_time_s"].as_f64().unwrap(), 8.192);
     assert_eq!(r["downtime_s"].as_f64().unwrap(), 8.192);
     assert_eq!(r["stop_reason"], "stop-and-copy");
+    assert_eq!(r["predicted"]["total_time_s"].as_f64().unwrap(), 8.192);
+}
+
+#[test]
+fn prediction_of_the_geometric_example_matches_the_run() {
+    // Issue 18: 1024 MB over 100 MB/s dirtying 20 MB/s, QEMU's 300 ms limit.
+    let r = json(&[
+        "--model",
+        "pre-copy",
+        "--ram-mb",
+        "1024",
+        "--bandwidth-mbps",
+        "800",
+        "--dirty-mb-per-s",
+        "20",
+        "--param",
+        "stop_rule=qemu",
+    ]);
+    let p = &r["predicted"];
+    for (run, predicted) in [
+        ("total_time_s", 12.77952),
+        ("downtime_s", 0.08192),
+        ("data_mb", 1277.952),
+    ] {
+        let (a, b) = (r[run].as_f64().unwrap(), p[run].as_f64().unwrap());
+        assert!((a - predicted).abs() <= 1e-9 * predicted, "{run}: run {a}");
+        assert!((b - a).abs() <= 1e-9 * a, "{run}: predicted {b}, run {a}");
+    }
+    assert_eq!((&r["rounds"], &p["rounds"]), (&3.into(), &3.into()));
+    assert_eq!(p["stop_reason"], "downtime-target");
 }
 
 #[test]

@@ -171,6 +171,8 @@ fn result() -> RunResult {
             rounds: 0,
             faults: 0,
             stop_reason: Some(StopReason::FixedDelay),
+            predicted_downtime_s: 0.0,
+            predicted_total_s: 13.92,
         }],
     }
 }
@@ -204,7 +206,8 @@ fn writes_every_selected_file_with_headers() {
     assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");
     let migrations = std::fs::read_to_string(dir.path().join("migrations.csv")).unwrap();
     assert!(
-        migrations.ends_with("300.1,314.02,0,1,0,13.92,0.0,870.0,overload,cloudsim,0,0,fixed-delay\n"),
+        migrations
+            .ends_with("300.1,314.02,0,1,0,13.92,0.0,870.0,overload,cloudsim,0,0,fixed-delay,0.0,13.92\n"),
         "{migrations}"
     );
     let summary: serde_json::Value =

@@ -454,6 +454,14 @@ pub struct MigrationRecord {
     /// `post-copy-done`, `fixed-delay`), or `aborted`; empty (`None`) if it had
     /// not ended.
     pub stop_reason: Option<StopReason>,
+    /// Its model's predicted downtime, seconds ([`MigrationModel::predict`](crate::migration::MigrationModel::predict)):
+    /// over the share its first transfer got (a capped one: the slower end's nominal link),
+    /// else over the destination's nominal link, the VM at the CPU share it had at the start. Against
+    /// [`downtime_s`](Self::downtime_s), the prediction error of sharing the network.
+    pub predicted_downtime_s: f64,
+    /// Its model's predicted total time, seconds, made as
+    /// [`predicted_downtime_s`](Self::predicted_downtime_s).
+    pub predicted_total_s: f64,
 }
 
 impl MigrationRecord {
@@ -472,6 +480,8 @@ impl MigrationRecord {
         "rounds",
         "faults",
         "stop_reason",
+        "predicted_downtime_s",
+        "predicted_total_s",
     ];
 }
 

@@ -434,7 +434,8 @@ impl Simulation {
     /// `now`: the transfers join the network together (one re-sharing of
     /// the links), then the timers, then the network's next completion.
     fn flush(&mut self, now: SimTime, sched: &mut Scheduler<Event>) {
-        self.executor.start_flows(now.secs());
+        let model = model_of(&self.consolidation, &self.standalone_model);
+        self.executor.start_flows(now.secs(), model);
         for (at, event) in self.site.agenda.drain(..) {
             sched
                 .schedule_at(SimTime::from_secs(at.max(now.secs())), event)

@@ -8,7 +8,10 @@
 //! the VM's dirtying, so this is a lower bound, the same for every such model.
 
 use super::alone::{drive, validate};
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, VmMemory, rebox};
+use super::{
+    MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, Prediction, PredictionInput, VmMemory,
+    rebox,
+};
 use crate::datacenter::{Datacenter, HostId, VmId};
 
 /// A migration model defined by its [`MigrationProcess`] alone; every one is a
@@ -25,6 +28,9 @@ pub(crate) trait ProcessModel: Send + Sync + std::fmt::Debug {
 
     /// Starts one migration as a process the simulator drives phase by phase.
     fn new_process(&self, start: &MigrationStart<'_>) -> Self::Process;
+
+    /// [`MigrationModel::predict`].
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction;
 }
 
 impl<T: ProcessModel> MigrationModel for T {
@@ -38,6 +44,10 @@ impl<T: ProcessModel> MigrationModel for T {
 
     fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
         idle_plan_in(self, dc, vm, host, host).duration_s
+    }
+
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        ProcessModel::predict(self, input)
     }
 
     fn start(&self, start: &MigrationStart<'_>) -> Box<dyn MigrationProcess> {

@@ -3,7 +3,7 @@
 use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, rebox, wait};
 use super::{
     BITS_PER_BYTE, Completion, MigrationModel, MigrationPlan, MigrationProcess, MigrationReport,
-    MigrationStart,
+    MigrationStart, Prediction, PredictionInput,
 };
 use super::{PhaseOutcome, VmMemory};
 use crate::datacenter::time_shared::{MIGRATION_IN_FACTOR, MIGRATION_OUT_FACTOR};
@@ -50,6 +50,18 @@ impl MigrationModel for FixedDelay {
 
     fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64 {
         self.duration(dc, vm, host)
+    }
+
+    /// Exact: the delay over `input.bandwidth_mbps` read as the destination's link, no
+    /// downtime, the RAM sent once.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        Prediction {
+            total_s: self.delay_s(input.memory.ram_mb, input.bandwidth_mbps),
+            downtime_s: 0.0,
+            data_mb: input.memory.ram_mb,
+            rounds: 0,
+            stop: StopReason::FixedDelay,
+        }
     }
 
     /// CloudSim's `VM_MIGRATE` events: [`Completion::PerInstant`].

@@ -4,7 +4,9 @@ use super::estimate::ProcessModel;
 use super::post_copy::PostCopy;
 use super::post_copy::PostCopyProcess;
 use super::pre_copy::Rounds;
-use super::{MigrationModel, MigrationStart, count, fraction_below_one};
+use super::{
+    MigrationModel, MigrationStart, Prediction, PredictionInput, count, fraction_below_one, predict,
+};
 use crate::params::{ParamError, Params};
 
 /// `precopy_rounds` live pre-copy rounds, then post-copy (registered as `hybrid`): pause,
@@ -53,6 +55,19 @@ impl ProcessModel for Hybrid {
         );
         self.post_copy
             .process(start, Some((rounds, self.precopy_rounds.max(1))))
+    }
+
+    /// `precopy_rounds` geometric rounds (fewer if one dirties nothing), then post-copy's
+    /// closed form on what they left: exact for a constant dirty rate.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        let pc = &self.post_copy;
+        predict::hybrid(
+            &pc.overheads,
+            pc.state_mb,
+            self.precopy_rounds,
+            self.cpu_overhead,
+            input,
+        )
     }
 }
 

@@ -31,6 +31,7 @@ mod hybrid;
 mod memory;
 mod post_copy;
 mod pre_copy;
+mod predict;
 mod process;
 mod stop_and_copy;
 mod time_series;
@@ -44,6 +45,7 @@ pub use hybrid::Hybrid;
 pub use memory::{DirtyRate, RateSeries, VmMemory, WrittenFn};
 pub use post_copy::{FaultModel, PostCopy};
 pub use pre_copy::{AdaptiveRate, PreCopy, StopRules};
+pub use predict::{Prediction, PredictionInput};
 pub use process::{
     MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome, StopReason, VmLocation,
     rebox,
@@ -205,6 +207,12 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// What a planner should expect moving `vm` off `host` to take, before a
     /// target is known (the look-ahead of the LR/LRR overload detectors).
     fn estimate_duration_s(&self, dc: &Datacenter, vm: VmId, host: HostId) -> f64;
+
+    /// What a migration of `input.memory` will take when its transfers get
+    /// `input.bandwidth_mbps`, in closed form, without running the process (docs/MODELS.md
+    /// A.6). Equal to the process run alone ([`simulate_alone`]) where the model is exact (a
+    /// constant dirty rate and bandwidth); each model's docs state its assumptions elsewhere.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction;
 
     /// Starts one migration as a process the simulator drives phase by phase (see
     /// [`MigrationProcess`]).

@@ -12,7 +12,7 @@ use super::memory::VmMemory;
 use super::pre_copy::Rounds;
 use super::process::{Closed, Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
 use super::{MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Overheads};
-use super::{PhaseOutcome, mb_per_s, non_negative};
+use super::{PhaseOutcome, Prediction, PredictionInput, mb_per_s, non_negative, predict};
 use crate::params::{ParamError, Params, check_fraction};
 
 /// Network faults of post-copy: how many, and what each costs.
@@ -194,6 +194,12 @@ impl ProcessModel for PostCopy {
 
     fn new_process(&self, start: &MigrationStart<'_>) -> PostCopyProcess {
         self.process(start, None)
+    }
+
+    /// Downtime = state/R + `resume_s`, total = `setup_s` + downtime + M/R, data = M + state:
+    /// exact whatever the dirtying (faults stall the VM, not the push).
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        predict::post_copy(&self.overheads, self.state_mb, input)
     }
 }
 

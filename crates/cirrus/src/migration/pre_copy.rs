@@ -15,6 +15,7 @@ use super::process::{Closed, Ledger, Phase, PhaseEffects, PhaseKind, StopReason,
 use super::time_series::HotDeferral;
 use super::{BITS_PER_BYTE, MigrationModel, MigrationProcess, MigrationReport, MigrationStart};
 use super::{Overheads, PhaseOutcome, count, fraction_below_one, non_negative, positive};
+use super::{Prediction, PredictionInput, predict};
 use crate::params::{ParamError, Params};
 
 /// When pre-copy stops iterating; every rule is optional (`None` = off) and the first that
@@ -48,6 +49,28 @@ impl StopRules {
         max_data_factor: Some(XEN_MAX_FACTOR),
         timeout_s: None,
     };
+
+    /// Xen's current save code (libxc `xc_sr_save.c`): at most 5 live rounds, otherwise as
+    /// [`XEN`](Self::XEN) (fewer than 50 dirty pages, never more than 3 × RAM).
+    pub const XEN_LIBXC: Self = Self {
+        max_rounds: Some(LIBXC_MAX_ITERS),
+        ..Self::XEN
+    };
+
+    /// QEMU's rule: switch over once the pending data fits the downtime limit at the measured
+    /// bandwidth (`downtime-limit`, default 300 ms); no round or data cap. QEMU would iterate
+    /// for ever on a VM that never converges: SimGrid's 10⁷ s timeout bounds the rounds here.
+    pub const QEMU: Self = Self {
+        min_dirty_pages: None,
+        max_downtime_s: Some(QEMU_DEFAULT_DOWNTIME_LIMIT_S),
+        max_rounds: None,
+        max_data_factor: None,
+        timeout_s: Some(SIMGRID_TIMEOUT_S),
+    };
+
+    /// SimGrid's live migration (`VmLiveMigration.cpp`): QEMU's rule with a 30 ms target and
+    /// a 10⁷ s timeout; the same as [`KVM`](Self::KVM).
+    pub const SIMGRID: Self = Self::KVM;
 
     /// QEMU/KVM's rule as SimGrid models it (`VmLiveMigration.cpp`, docs/MODELS.md A.5): stop when
     /// the rest fits 30 ms at the last round's rate; no round or data limit, a 10⁷ s timeout.
@@ -101,8 +124,13 @@ const XEN_MAX_ITERS: u32 = 29;
 const XEN_MAX_FACTOR: f64 = 3.0;
 /// Xen's last-iteration test `sent_this_iter + skip_this_iter < 50`.
 const XEN_MIN_DIRTY_PAGES: u32 = 50;
-/// QEMU's default maximum downtime, also SimGrid's (`max_downtime` = 0.03 s, docs/MODELS.md A.5).
+/// SimGrid's maximum downtime (`max_downtime` = 0.03 s, docs/MODELS.md A.5), the target of the
+/// `kvm` and `simgrid` presets.
 const QEMU_MAX_DOWNTIME_S: f64 = 0.03;
+/// QEMU's default `downtime-limit`, 300 ms (`migration/options.c`, `DEFAULT_MIGRATE_SET_DOWNTIME`).
+const QEMU_DEFAULT_DOWNTIME_LIMIT_S: f64 = 0.3;
+/// libxc's `max_iterations` in `xc_sr_save.c`: 5 live rounds.
+const LIBXC_MAX_ITERS: u32 = 5;
 /// SimGrid's global migration timeout forcing stage 3 (docs/MODELS.md A.5).
 const SIMGRID_TIMEOUT_S: f64 = 1e7;
 
@@ -162,7 +190,7 @@ impl AdaptiveRate {
 /// | parameter | meaning | default |
 /// |---|---|---|
 /// | `setup_s`, `resume_s`, `rate_cap_mbps` | [`Overheads`] | 0, 0, none |
-/// | `stop_rule` | `"xen"` ([`StopRules::XEN`]) or `"kvm"` ([`StopRules::KVM`]) | `"xen"` |
+/// | `stop_rule` | `"xen"` ([`StopRules::XEN`], legacy: 29 rounds), `"libxc"` ([`StopRules::XEN_LIBXC`], 5 rounds), `"qemu"` ([`StopRules::QEMU`], 300 ms), `"simgrid"` or `"kvm"` ([`StopRules::KVM`], 30 ms) | `"xen"` |
 /// | `max_rounds`, `max_data_factor`, `min_dirty_pages`, `max_downtime_s`, `timeout_s` | override one rule of the preset; 0 turns it off | the preset's |
 /// | `adaptive_rate` | Clark's adaptive rate limit ([`AdaptiveRate`]) | false |
 /// | `min_rate_mbps`, `max_rate_mbps`, `rate_increment_mbps` | its values (only with `adaptive_rate`) | 100, 500, 50 |
@@ -245,11 +273,13 @@ impl PreCopy {
         let overheads = Overheads::from_params(params)?;
         let mut rules = match params.text("stop_rule")?.as_deref() {
             None | Some("xen") => StopRules::XEN,
-            Some("kvm") => StopRules::KVM,
+            Some("libxc") => StopRules::XEN_LIBXC,
+            Some("qemu") => StopRules::QEMU,
+            Some("kvm") | Some("simgrid") => StopRules::KVM,
             Some(other) => {
                 return Err(ParamError::new(
                     "stop_rule",
-                    format!("unknown stop rule \"{other}\"; known: xen, kvm"),
+                    format!("unknown stop rule \"{other}\"; known: xen, libxc, qemu, simgrid, kvm"),
                 ));
             }
         };
@@ -309,6 +339,19 @@ impl ProcessModel for PreCopy {
 
     fn new_process(&self, start: &MigrationStart<'_>) -> PreCopyProcess {
         self.process(start, None)
+    }
+
+    /// The geometric rounds and the first stop rule to hold on them (docs/MODELS.md A.6): exact
+    /// for a constant dirty rate (or CPU-proportional at a constant CPU share) without the
+    /// adaptive rate; with it, rounds after the first are taken at `clamp(8·D + increment)`.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        predict::pre_copy(
+            &self.overheads,
+            &self.rules,
+            self.adaptive,
+            self.cpu_overhead,
+            input,
+        )
     }
 }
 

@@ -4,6 +4,7 @@ use super::PhaseOutcome;
 use super::estimate::ProcessModel;
 use super::process::{Ledger, Phase, PhaseEffects, PhaseKind, StopReason, transfer, wait};
 use super::{MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Overheads};
+use super::{Prediction, PredictionInput, predict};
 use crate::params::{ParamError, Params};
 
 /// Pause the VM, copy its whole RAM, resume it at the destination (Xen's non-live save,
@@ -33,6 +34,11 @@ impl ProcessModel for StopAndCopy {
             ram_mb: start.memory.ram_mb,
             step: Step::Start,
         }
+    }
+
+    /// Exact: data = M, downtime = M/R + `resume_s`, total = `setup_s` + downtime.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        predict::stop_and_copy(&self.overheads, input)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Closed-form and property tests of the migration models (issue 4), driven through
 //! [`simulate_alone`] and by hand, so that they exercise the code the simulator runs.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use proptest::prelude::*;
 
 use super::*;
@@ -690,4 +692,298 @@ proptest! {
             alone(&PreCopy::XEN, &memory)
         );
     }
+}
+
+// ---------------------------------------------------------------- predictions (issue 18)
+
+/// Relative agreement to 1e-9 (absolute below 1).
+fn agree(what: &str, predicted: f64, simulated: f64) -> Result<(), String> {
+    let tol = 1e-9 * simulated.abs().max(1.0);
+    if (predicted - simulated).abs() <= tol {
+        Ok(())
+    } else {
+        Err(format!("{what}: predicted {predicted} ≠ simulated {simulated}"))
+    }
+}
+
+/// The prediction against the process run alone, as `cirrus migrate` runs it.
+fn prediction_matches_alone(
+    model: &dyn MigrationModel,
+    memory: &VmMemory,
+    bw_mbps: f64,
+) -> Result<Prediction, String> {
+    let p = model.predict(&PredictionInput::alone(memory, bw_mbps));
+    let r = simulate_alone(model, memory, bw_mbps, 1.0).map_err(|e| e.to_string())?;
+    agree("total_s", p.total_s, r.total_s)?;
+    agree("downtime_s", p.downtime_s, r.downtime_s)?;
+    agree("data_mb", p.data_mb, r.data_mb)?;
+    if (p.rounds, Some(p.stop)) != (r.rounds, r.stop) {
+        return Err(format!(
+            "rounds/stop: predicted {} {:?}, simulated {} {:?}",
+            p.rounds, p.stop, r.rounds, r.stop
+        ));
+    }
+    Ok(p)
+}
+
+#[test]
+fn geometric_example_of_the_issue() {
+    // 1024 MB over 100 MB/s (800 Mbit/s), dirtying 20 MB/s, QEMU's 300 ms limit: λ = 0.2,
+    // rounds of 1024, 204.8, 40.96 MB, then 8.192 MB ≤ 100 MB/s × 0.3 s = 30 MB while paused.
+    let resume_s = 0.01;
+    let model = PreCopy {
+        overheads: Overheads {
+            resume_s,
+            ..Overheads::default()
+        },
+        ..pre_copy(StopRules::QEMU)
+    };
+    let memory = VmMemory::constant(1024.0, 20.0);
+    let p = prediction_matches_alone(&model, &memory, 800.0).unwrap();
+    assert_eq!((p.rounds, p.stop), (3, StopReason::DowntimeTarget));
+    close(p.downtime_s, 0.08192 + resume_s);
+    close(p.data_mb, 1024.0 + 204.8 + 40.96 + 8.192);
+    close(p.total_s, 12.7795 + 0.00002 + resume_s);
+    assert_eq!(format!("{:.2}", p.data_mb), "1277.95");
+    assert_eq!(format!("{:.2}", p.total_s - resume_s), "12.78");
+    // The phases `cirrus migrate` prints: the same rounds.
+    let (_, phases) = trace_alone(&model, &memory, 800.0, 1.0).unwrap();
+    let sent: Vec<f64> = phases.iter().map(|ph| ph.data_mb).filter(|&d| d > 0.0).collect();
+    for (s, e) in sent.iter().zip([1024.0, 204.8, 40.96, 8.192]) {
+        close(*s, e);
+    }
+}
+
+#[test]
+fn stop_and_copy_prediction_is_the_process() {
+    for (ram, dirty, bw) in [(512.0, 80.0, 1000.0), (4096.0, 0.0, 100.0), (1.0, 1e3, 10_000.0)] {
+        let memory = VmMemory::constant(ram, dirty);
+        prediction_matches_alone(&StopAndCopy::default(), &memory, bw).unwrap();
+        let capped = StopAndCopy {
+            overheads: Overheads {
+                setup_s: 1.0,
+                resume_s: 0.5,
+                rate_cap_mbps: Some(500.0),
+            },
+        };
+        prediction_matches_alone(&capped, &memory, bw).unwrap();
+    }
+}
+
+#[test]
+fn every_exact_model_predicts_its_process() {
+    let memory = VmMemory::constant(M, 50.0);
+    let models: [Box<dyn MigrationModel>; 5] = [
+        Box::new(FixedDelay::CLOUDSIM),
+        Box::new(PostCopy::default()),
+        Box::new(Hybrid {
+            precopy_rounds: 3,
+            cpu_overhead: 0.1,
+            ..Hybrid::default()
+        }),
+        Box::new(TimeSeriesPreCopy::default()),
+        Box::new(pre_copy(StopRules::KVM)),
+    ];
+    for model in &models {
+        prediction_matches_alone(model.as_ref(), &memory, GBIT_MBPS)
+            .unwrap_or_else(|e| panic!("{}: {e}", model.name()));
+        prediction_matches_alone(model.as_ref(), &memory.clone().with_wws_mb(100.0), GBIT_MBPS)
+            .unwrap_or_else(|e| panic!("{} (WWS): {e}", model.name()));
+    }
+    // CPU-proportional dirtying at the CPU the calculator gives (1), with dirty logging's cost.
+    let cpu = VmMemory::idle(M).with_dirty(DirtyRate::CpuProportional {
+        at_full_cpu_mb_per_s: 60.0,
+    });
+    let logging = PreCopy {
+        cpu_overhead: 0.25,
+        ..PreCopy::XEN
+    };
+    prediction_matches_alone(&logging, &cpu, GBIT_MBPS).unwrap();
+}
+
+// Reference stop rules, each predicted and run: the rule that fires, its round, the numbers.
+
+#[test]
+fn qemu_switches_over_when_pending_fits_the_downtime_limit() {
+    // 125 MB/s × 300 ms = 37.5 MB; λ = 0.4: 1024·0.4ⁿ ≤ 37.5 first at n = 4 (26.2 MB; n = 3: 65.5).
+    let r = alone(&pre_copy(StopRules::QEMU), &VmMemory::constant(M, 50.0));
+    assert_eq!((r.rounds, r.stop), (4, Some(StopReason::DowntimeTarget)));
+    let (v, t, down) = geometric(0.4, 4);
+    close(r.data_mb, v);
+    close(r.total_s, t);
+    close(r.downtime_s, down);
+    assert!(r.downtime_s <= 0.3);
+    prediction_matches_alone(
+        &pre_copy(StopRules::QEMU),
+        &VmMemory::constant(M, 50.0),
+        GBIT_MBPS,
+    )
+    .unwrap();
+    // No round cap: λ = 0.96 needs 65 rounds (1024·0.96ⁿ ≤ 37.5), more than Xen's 29.
+    let slow = VmMemory::constant(M, 0.96 * R_MB_S);
+    let p = prediction_matches_alone(&pre_copy(StopRules::QEMU), &slow, GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (82, StopReason::DowntimeTarget));
+    assert!(M * 0.96f64.powi(82) <= 37.5 && M * 0.96f64.powi(81) > 37.5);
+}
+
+#[test]
+fn simgrid_uses_a_30_ms_target() {
+    assert_eq!(StopRules::SIMGRID.max_downtime_s, Some(0.03));
+    // 125 MB/s × 30 ms = 3.75 MB: n = 7 (pre_copy_stops_on_downtime_target), predicted too.
+    let p = prediction_matches_alone(
+        &pre_copy(StopRules::SIMGRID),
+        &VmMemory::constant(M, 50.0),
+        GBIT_MBPS,
+    )
+    .unwrap();
+    assert_eq!((p.rounds, p.stop), (7, StopReason::DowntimeTarget));
+}
+
+#[test]
+fn xen_round_caps_libxc_5_and_legacy_29() {
+    // λ = 0.8: fewer than 50 pages needs 37 rounds, 3 × RAM is never reached (5 × RAM at most).
+    let memory = VmMemory::constant(M, 0.8 * R_MB_S);
+    let libxc = pre_copy(StopRules::XEN_LIBXC);
+    let p = prediction_matches_alone(&libxc, &memory, GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (5, StopReason::MaxRounds));
+    let (v, _, down) = geometric(0.8, 5);
+    close(p.data_mb, v);
+    close(p.downtime_s, down);
+    // Legacy Xen: 3 × RAM stops it first (after 6 rounds: 3.69 M > 3 M; 5 rounds: 3.36 M > 3 M).
+    let p = prediction_matches_alone(&PreCopy::XEN, &memory, GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (5, StopReason::MaxData));
+    // Without the data cap, the legacy round cap: 29 live rounds (the 30th iteration is the final copy).
+    let legacy = pre_copy(StopRules {
+        max_data_factor: None,
+        ..StopRules::XEN
+    });
+    let p = prediction_matches_alone(&legacy, &memory, GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (29, StopReason::MaxRounds));
+}
+
+#[test]
+fn xen_stops_under_50_dirty_pages_and_never_sends_more_than_3x_ram() {
+    // Under 50 pages (pre_copy_stops_on_few_dirty_pages: λ = 0.4, 10 rounds), predicted.
+    let p = prediction_matches_alone(&PreCopy::XEN, &VmMemory::constant(M, 50.0), GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (10, StopReason::FewDirtyPages));
+    // 3 × RAM: the rule fires on the first round past it; the live rounds never exceed
+    // 3 × RAM by more than one round.
+    for lambda in [0.7, 0.9, 1.0, 1.6] {
+        let memory = VmMemory::constant(M, lambda * R_MB_S);
+        let p = prediction_matches_alone(&PreCopy::XEN, &memory, GBIT_MBPS).unwrap();
+        assert_eq!(p.stop, StopReason::MaxData, "λ = {lambda}");
+        let live = p.data_mb - p.downtime_s * R_MB_S;
+        let last_round = M * lambda.min(1.0).powi(p.rounds as i32 - 1);
+        assert!(
+            live > 3.0 * M && live - last_round <= 3.0 * M,
+            "λ = {lambda}: {live}"
+        );
+    }
+    // The libxc preset by name.
+    let model = build_migration_model(
+        "pre-copy",
+        Params::new().with("stop_rule", ParamValue::Text("libxc".into())),
+    )
+    .unwrap();
+    let r = alone(model.as_ref(), &VmMemory::constant(M, 0.8 * R_MB_S));
+    assert_eq!((r.rounds, r.stop), (5, Some(StopReason::MaxRounds)));
+    let model = build_migration_model(
+        "pre-copy",
+        Params::new().with("stop_rule", ParamValue::Text("qemu".into())),
+    )
+    .unwrap();
+    assert_eq!(alone(model.as_ref(), &VmMemory::constant(M, 50.0)).rounds, 4);
+}
+
+#[test]
+fn adaptive_rate_prediction_is_exact_without_a_working_set_cap() {
+    // Round 1 at 100 Mbit/s, later ones at 8·D + 50 Mbit/s: with D = 10 MB/s, 130 Mbit/s.
+    let model = PreCopy {
+        adaptive: Some(AdaptiveRate::XEN),
+        ..PreCopy::XEN
+    };
+    let p = prediction_matches_alone(&model, &VmMemory::constant(M, 10.0), GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (8, StopReason::MaxData));
+    // At the maximum rate from the start, D = 60 MB/s: 480 + 50 > 500 Mbit/s, the rate limit
+    // ends it after round 1.
+    let at_max = PreCopy {
+        adaptive: Some(AdaptiveRate {
+            min_mbps: 500.0,
+            ..AdaptiveRate::XEN
+        }),
+        ..PreCopy::XEN
+    };
+    let p = prediction_matches_alone(&at_max, &VmMemory::constant(M, 60.0), GBIT_MBPS).unwrap();
+    assert_eq!((p.rounds, p.stop), (1, StopReason::RateLimit));
+    // When the RAM caps round 1's dirtying (D = 60 MB/s at 100 Mbit/s), the measured dirty rate
+    // is not 8·D: the prediction is then an approximation (docs/MODELS.md A.6).
+    let p = model.predict(&PredictionInput::alone(&VmMemory::constant(M, 60.0), GBIT_MBPS));
+    let r = alone(&model, &VmMemory::constant(M, 60.0));
+    assert!(agree("total_s", p.total_s, r.total_s).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// Prediction = process alone for the exact models, over random sizes, rates and rules.
+    #[test]
+    fn prediction_is_the_process_alone(
+        kind in 0u8..6,
+        ram_mb in 16.0f64..16384.0,
+        dirty_ratio in prop_oneof![1 => Just(0.0), 9 => 0.0f64..1.5],
+        wws_fraction in proptest::option::of(0.01f64..1.0),
+        bw_mbps in 10.0f64..40_000.0,
+        k in 1u32..8,
+        limit_ms in 1.0f64..1000.0,
+        setup_s in 0.0f64..2.0,
+    ) {
+        let overheads = Overheads { setup_s, resume_s: 0.02, rate_cap_mbps: None };
+        let rules = match kind % 3 {
+            0 => StopRules::XEN,
+            1 => StopRules::XEN_LIBXC,
+            _ => StopRules { max_downtime_s: Some(limit_ms / 1e3), ..StopRules::QEMU },
+        };
+        let model: Box<dyn MigrationModel> = match kind {
+            0..=2 => Box::new(PreCopy { overheads, rules, ..PreCopy::XEN }),
+            3 => Box::new(StopAndCopy { overheads }),
+            4 => Box::new(PostCopy { overheads, ..PostCopy::default() }),
+            _ => Box::new(Hybrid { post_copy: PostCopy { overheads, ..PostCopy::default() }, precopy_rounds: k, cpu_overhead: 0.0 }),
+        };
+        let mut memory = VmMemory::constant(ram_mb, dirty_ratio * bw_mbps / 8.0);
+        if let Some(w) = wws_fraction {
+            memory = memory.with_wws_mb(w * ram_mb);
+        }
+        let p = prediction_matches_alone(model.as_ref(), &memory, bw_mbps);
+        prop_assert!(p.is_ok(), "{}", p.unwrap_err());
+        let p = p.unwrap();
+        count_reached(&p);
+    }
+}
+
+/// How often the property above reached the cases it is about: 3+ rounds, then each stop
+/// rule (few dirty pages, downtime target, max rounds, max data, converged).
+static REACHED: [AtomicU32; 6] = [const { AtomicU32::new(0) }; 6];
+
+fn count_reached(p: &Prediction) {
+    if p.rounds >= 3 {
+        REACHED[0].fetch_add(1, Ordering::Relaxed);
+    }
+    let i = match p.stop {
+        StopReason::FewDirtyPages => 1,
+        StopReason::DowntimeTarget => 2,
+        StopReason::MaxRounds => 3,
+        StopReason::MaxData => 4,
+        StopReason::Converged => 5,
+        _ => return,
+    };
+    REACHED[i].fetch_add(1, Ordering::Relaxed);
+}
+
+#[test]
+fn prediction_property_reaches_several_rounds_and_every_stop_rule() {
+    prediction_is_the_process_alone();
+    let reached: Vec<u32> = REACHED.iter().map(|n| n.load(Ordering::Relaxed)).collect();
+    assert!(
+        reached[0] >= 20 && reached[1..].iter().all(|&n| n >= 3),
+        "{reached:?}"
+    );
 }

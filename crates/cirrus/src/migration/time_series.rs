@@ -10,7 +10,7 @@
 use super::estimate::ProcessModel;
 use super::pre_copy::PreCopy;
 use super::pre_copy::PreCopyProcess;
-use super::{MigrationModel, MigrationStart, count};
+use super::{MigrationModel, MigrationStart, Prediction, PredictionInput, count};
 use crate::params::{ParamError, Params};
 
 /// Which pages are "high dirty pages": dirty in at least `hot_threshold` of the last
@@ -89,6 +89,13 @@ impl ProcessModel for TimeSeriesPreCopy {
 
     fn new_process(&self, start: &MigrationStart<'_>) -> PreCopyProcess {
         self.pre_copy.process(start, Some(self.deferral))
+    }
+
+    /// Pre-copy's prediction ([`PreCopy`]'s): exact without hot pages, where the process is
+    /// pre-copy's. With hot pages the deferral is not modelled: the live rounds are
+    /// over-counted by the hot pages they would hold back.
+    fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
+        ProcessModel::predict(&self.pre_copy, input)
     }
 }
 

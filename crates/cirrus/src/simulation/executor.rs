@@ -14,6 +14,13 @@
 //! [`Completion::PerInstant`] (CloudSim's fixed delay) every wait ending at
 //! one instant ends at one [`Event::MigrationsDue`], after the whole
 //! datacenter has been processed, as CloudSim's `VM_MIGRATE` events do.
+//!
+//! Each migration's [`MigrationModel::predict`]ion is written next to what it
+//! did: made at its start over the destination's nominal link, then again at
+//! its first transfer over the share the network gave that transfer (a capped
+//! transfer at its cap: the slower end's nominal link), the VM at the CPU
+//! share it had when the move started.
+//! Its error shows what sharing the network costs.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +33,7 @@ use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
 use crate::metrics::{MigrationCosts, MigrationCounts, MigrationRecord};
 use crate::migration::{
     Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Phase, PhaseEffects,
-    PhaseOutcome, StopReason, VmLocation, VmMemory,
+    PhaseOutcome, Prediction, PredictionInput, StopReason, VmLocation, VmMemory,
 };
 use crate::network::{Direction, FlowId, FlowRequest, LinkSpec, Network, Topology, TopologySpec};
 
@@ -52,6 +59,14 @@ struct Flight {
     due_s: Option<f64>,
     /// It sent data over the network (a transfer phase began).
     networked: bool,
+    /// Its VM's type (its memory in `vm_memory`).
+    vm_type: usize,
+    /// The slower end's nominal link, Mbit/s.
+    path_bw_mbps: f64,
+    /// Whether its prediction was made over its first transfer's share yet.
+    predicted_on_share: bool,
+    /// Fraction of its full CPU the VM had when the move started (for the prediction).
+    cpu_fraction_at_start: f64,
 }
 
 /// A wait ending at a due instant: flight `slot` as of `generation`.
@@ -198,15 +213,27 @@ impl MigrationExecutor {
                 continue;
             };
             let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
-            let process = model.start_in(
-                &MigrationStart {
-                    memory: &self.vm_memory[vm_type],
-                    source_bw_mbps: site.dc.host_type(source).bw_mbps,
-                    target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
-                    now_s: t,
-                },
-                self.spare_processes.pop(),
+            let start = MigrationStart {
+                memory: &self.vm_memory[vm_type],
+                source_bw_mbps: site.dc.host_type(source).bw_mbps,
+                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
+                now_s: t,
+            };
+            let full_mips = site.dc.vm_type(m.vm).total_mips();
+            let cpu_fraction_at_start = if full_mips > 0.0 {
+                (site.dc.vm_allocated_mips(m.vm) / full_mips).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let predicted = predict(
+                model,
+                start.memory,
+                start.target_bw_mbps,
+                cpu_fraction_at_start,
+                t,
             );
+            let path_bw_mbps = start.path_bw_mbps();
+            let process = model.start_in(&start, self.spare_processes.pop());
             // The destination holds the VM's memory from the start; the shares
             // of each phase come with it.
             site.dc.start_migration(m.vm, m.target);
@@ -227,6 +254,8 @@ impl MigrationExecutor {
                 rounds: 0,
                 faults: 0,
                 stop_reason: None,
+                predicted_downtime_s: predicted.downtime_s,
+                predicted_total_s: predicted.total_s,
             });
             self.vm_migrations[m.vm.index()] += 1;
             let slot = self.alloc(Flight {
@@ -240,6 +269,10 @@ impl MigrationExecutor {
                 switched: false,
                 due_s: None,
                 networked: false,
+                vm_type,
+                path_bw_mbps,
+                predicted_on_share: false,
+                cpu_fraction_at_start,
             });
             let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
             self.begin_phase(site, slot, first, t);
@@ -529,7 +562,7 @@ impl MigrationExecutor {
 
     /// Starts the transfers phases asked for during the event at `now`, all
     /// at once.
-    pub(super) fn start_flows(&mut self, now: f64) {
+    pub(super) fn start_flows(&mut self, now: f64, model: Option<&dyn MigrationModel>) {
         if self.pending_flows.is_empty() {
             return;
         }
@@ -540,9 +573,28 @@ impl MigrationExecutor {
         let net = self.network.as_mut().expect("a transfer made the network");
         net.add_flows_into(&self.flow_requests, &mut self.flow_ids)
             .expect("hosts exist and data is finite");
-        for ((slot, _), &id) in self.pending_flows.drain(..).zip(&self.flow_ids) {
+        for ((slot, request), &id) in self.pending_flows.drain(..).zip(&self.flow_ids) {
             if let Some(f) = self.flights[slot as usize].as_mut() {
                 f.flow = Some(id);
+                if let Some(model) = model
+                    && !std::mem::replace(&mut f.predicted_on_share, true)
+                {
+                    // The share this first transfer got; at its cap, the share is not known.
+                    let rate = net.rate_mbps(id).unwrap_or(f.path_bw_mbps);
+                    let share = match request.rate_cap_mbps {
+                        Some(cap) if rate >= cap => f.path_bw_mbps,
+                        _ => rate,
+                    };
+                    let r = &mut self.records[f.record];
+                    let p = predict(
+                        model,
+                        &self.vm_memory[f.vm_type],
+                        share,
+                        f.cpu_fraction_at_start,
+                        r.start_s,
+                    );
+                    (r.predicted_downtime_s, r.predicted_total_s) = (p.downtime_s, p.total_s);
+                }
             }
             let i = id.index() as usize;
             if self.flow_flight.len() <= i {
@@ -756,6 +808,23 @@ impl MigrationExecutor {
 /// Ends migration record `r` at `t` with what the process reported. A record
 /// that already ends at `t` — a wait booked per instant — keeps its duration,
 /// the wait's own, rather than a difference of instants.
+/// `model`'s prediction for `memory` over `bandwidth_mbps` from `now_s`, the VM getting
+/// `cpu_fraction` of its full CPU.
+fn predict(
+    model: &dyn MigrationModel,
+    memory: &VmMemory,
+    bandwidth_mbps: f64,
+    cpu_fraction: f64,
+    now_s: f64,
+) -> Prediction {
+    model.predict(&PredictionInput {
+        memory,
+        bandwidth_mbps,
+        cpu_fraction,
+        now_s,
+    })
+}
+
 fn close_record(r: &mut MigrationRecord, report: &MigrationReport, t: f64, stop: Option<StopReason>) {
     if r.end_s != t {
         r.end_s = t;

@@ -186,6 +186,10 @@ impl MigrationModel for RenamedFixedDelay {
         crate::migration::FixedDelay::CLOUDSIM.estimate_duration_s(dc, vm, host)
     }
 
+    fn predict(&self, input: &crate::migration::PredictionInput<'_>) -> crate::migration::Prediction {
+        crate::migration::FixedDelay::CLOUDSIM.predict(input)
+    }
+
     fn start(
         &self,
         start: &crate::migration::MigrationStart<'_>,
@@ -325,4 +329,77 @@ fn each_event_starting_moves_arms_their_completion_again() {
     // Moves started at different times that end together: one completion.
     let r = scripted_moves(fixed(), DUE_TOGETHER);
     assert_eq!(r.summary.run.events, 13 + 2 + 1);
+}
+
+/// Pre-copy (QEMU's 300 ms rule) of VMs of 1000 and 500 MB dirtying 20 MB/s from host 0 to
+/// host 1 over 1 Gbit/s links, at the times given.
+fn pre_copy_moves(at_s: [f64; 2]) -> RunResult {
+    use crate::migration::{PreCopy, StopRules, VmMemory};
+    let mut s = spec(
+        &[(1000.0, 2, 50.0, 100.0), (1000.0, 2, 50.0, 100.0)],
+        &[500.0, 500.0],
+    );
+    s.vm_types[0].ram_mb = 1000;
+    s.vm_types[1].ram_mb = 500;
+    let memory = [1000.0, 500.0].map(|ram| VmMemory::constant(ram, 20.0)).to_vec();
+    let moves = [0, 1].map(|vm| ScriptedMigration {
+        at_s: at_s[vm],
+        vm: VmId(vm as u32),
+        target: crate::datacenter::HostId(1),
+    });
+    let model = PreCopy {
+        rules: StopRules::QEMU,
+        ..PreCopy::XEN
+    };
+    let policy = build_placement_policy("ff", Default::default()).unwrap();
+    Simulation::new(s, config(), policy)
+        .unwrap()
+        .with_vm_memory(memory)
+        .unwrap()
+        .with_migration_model(Box::new(model))
+        .with_scripted_migrations(moves.to_vec())
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+#[test]
+fn predicted_downtime_is_written_next_to_the_simulated_one() {
+    use crate::migration::{MigrationModel, PreCopy, PredictionInput, StopRules, VmMemory};
+    let rel = |a: f64, b: f64| (a - b).abs() / b;
+    // One at a time: each alone on the link, the prediction is the simulation.
+    let alone = pre_copy_moves([100.0, 1000.0]);
+    assert_eq!(alone.migrations.len(), 2);
+    for m in &alone.migrations {
+        assert!(m.rounds >= 2 && m.downtime_s > 0.0, "{m:?}");
+        assert!(rel(m.predicted_downtime_s, m.downtime_s) < 1e-9, "{m:?}");
+        assert!(rel(m.predicted_total_s, m.end_s - m.start_s) < 1e-9, "{m:?}");
+    }
+    // Together (two scripted events at 100 s): the first move starts alone on the link and is
+    // predicted over all of it; the second starts on half of it, and is predicted so. Both
+    // then share the link, so the first's prediction errs, visibly.
+    let shared = pre_copy_moves([100.0, 100.0]);
+    let model = PreCopy {
+        rules: StopRules::QEMU,
+        ..PreCopy::XEN
+    };
+    let over = |m: &MigrationRecord, bw: f64| {
+        let ram = if m.vm == 0 { 1000.0 } else { 500.0 };
+        let p = model.predict(&PredictionInput::alone(&VmMemory::constant(ram, 20.0), bw));
+        (m.predicted_downtime_s, m.predicted_total_s) == (p.downtime_s, p.total_s)
+    };
+    let (first, second) = (&shared.migrations[0], &shared.migrations[1]);
+    assert!(
+        over(first, 1000.0) && over(second, 500.0),
+        "{shared:?}",
+        shared = shared.migrations
+    );
+    assert!(
+        rel(first.predicted_total_s, first.end_s - first.start_s) > 0.01,
+        "{first:?}"
+    );
+    assert!(
+        rel(first.predicted_downtime_s, first.downtime_s) > 0.01,
+        "{first:?}"
+    );
 }

@@ -105,7 +105,9 @@ pub fn interval_availability(mtbf_s: f64, mttr_s: f64, t_s: f64) -> f64 {
 /// Per cycle — up until an uncovered failure, mean MTBF/(1 − c), holding
 /// c/(1 − c) covered failures on average, then down for the restart —
 /// A = 1 − ((1 − c)·r + c·d) / (MTBF + (1 − c)·r). With c = 0 it is the
-/// two-state MTBF/(MTBF + r).
+/// two-state MTBF/(MTBF + r). The covered pauses are taken out of up time,
+/// so the form needs c·d ≤ MTBF (a pause shorter than the time between
+/// failures); it rises with c while d < r·MTBF/(r + MTBF).
 pub fn vm_availability(mtbf_s: f64, restart_delay_s: f64, coverage: f64, covered_downtime_s: f64) -> f64 {
     let uncovered = 1.0 - coverage;
     1.0 - (uncovered * restart_delay_s + coverage * covered_downtime_s)
@@ -247,7 +249,8 @@ mod tests {
         fn vm_availability_rises_with_coverage(
             mtbf in 1.0f64..1e7, r in 0.0f64..1e4, frac in 0.0f64..1.0, c1 in 0.0f64..=1.0, c2 in 0.0f64..=1.0,
         ) {
-            let d = r * frac;
+            // Where the form holds and coverage pays: d < r·MTBF/(r + MTBF) (see the docs).
+            let d = if r > 0.0 { frac * r * mtbf / (r + mtbf) } else { 0.0 };
             let (lo, hi) = if c1 <= c2 { (c1, c2) } else { (c2, c1) };
             let (a, b) = (vm_availability(mtbf, r, lo, d), vm_availability(mtbf, r, hi, d));
             proptest::prop_assert!((0.0..=1.0).contains(&a) && a <= b + 1e-12);

@@ -1,14 +1,15 @@
 //! How long evacuating a host takes, for the coverage of the reliability
 //! model: P(evacuation finishes within the warning).
 //!
-//! Computed by running each VM type's migration process alone over its
-//! share of the host link (the way `cirrus migrate` does, with
-//! [`simulate_alone`]): the VMs of a failing host all leave at once through
-//! its link, which max-min sharing splits evenly between them, so each
-//! moves at link / (VMs on the host) and they finish together. A closed-form
-//! prediction of each model can replace this one function.
+//! Computed from each VM type's migration model in closed form
+//! ([`MigrationModel::predict`], no process is run) over its share of the
+//! host link: the VMs of a failing host all leave at once through its link,
+//! which max-min sharing splits evenly between them, so each moves at
+//! link / (VMs on the host) and they finish together. Where the model's
+//! prediction is exact (see `docs/MODELS.md` A.6) this is what
+//! `cirrus migrate` would simulate; a test holds the two together.
 
-use crate::migration::{MigrationModel, MigrationReport, VmMemory, simulate_alone};
+use crate::migration::{MigrationModel, PredictionInput, VmMemory};
 use crate::params::ParamError;
 
 /// One VM type's migration in an evacuation.
@@ -27,18 +28,24 @@ pub struct EvacuationEstimate {
 /// same time, the VM at its full CPU (the most dirtying).
 ///
 /// # Errors
-/// A link not > 0 or a bad memory description ([`simulate_alone`]).
+/// A link not > 0.
 pub fn evacuation_estimate(
     model: &dyn MigrationModel,
     memory: &VmMemory,
     link_mbps: f64,
     vms_sharing: usize,
 ) -> Result<EvacuationEstimate, ParamError> {
+    if !(link_mbps.is_finite() && link_mbps > 0.0) {
+        return Err(ParamError::new(
+            "bandwidth_mbps",
+            format!("a bandwidth > 0 Mbit/s is expected, found {link_mbps}"),
+        ));
+    }
     let bandwidth_mbps = link_mbps / vms_sharing.max(1) as f64;
-    let report: MigrationReport = simulate_alone(model, memory, bandwidth_mbps, 1.0)?;
+    let prediction = model.predict(&PredictionInput::alone(memory, bandwidth_mbps));
     Ok(EvacuationEstimate {
-        total_s: report.total_s,
-        downtime_s: report.downtime_s,
+        total_s: prediction.total_s,
+        downtime_s: prediction.downtime_s,
         bandwidth_mbps,
     })
 }
@@ -62,5 +69,19 @@ mod tests {
         // Stop-and-copy pauses the VM the whole time.
         assert!((four.downtime_s - four.total_s).abs() < 1e-9);
         assert!(evacuation_estimate(&model, &memory, 0.0, 1).is_err());
+    }
+
+    #[test]
+    fn the_closed_form_agrees_with_the_process_alone_for_pre_copy() {
+        // What `cirrus migrate` runs: constant dirtying, pre-copy's default stop rules.
+        let model = crate::migration::PreCopy::default();
+        let memory = VmMemory::constant(1024.0, 20.0);
+        let e = evacuation_estimate(&model, &memory, 1000.0, 8).unwrap();
+        let alone = crate::migration::simulate_alone(&model, &memory, e.bandwidth_mbps, 1.0).unwrap();
+        assert!(
+            (e.total_s - alone.total_s).abs() <= 1e-9 * alone.total_s,
+            "{e:?} {alone:?}"
+        );
+        assert!((e.downtime_s - alone.downtime_s).abs() <= 1e-9 * alone.downtime_s.max(1e-9));
     }
 }

@@ -438,28 +438,57 @@ impl MetricVs {
     }
 }
 
+/// A legend column: its heading, its entries and its wrapped notes.
+type Legend<'a> = (&'a str, Vec<(String, RGBColor)>, Vec<String>);
+
+/// Canvas size of a grid of panels beside a legend column (what the sweep
+/// figures share): the grid's, made tall enough for the legend.
+fn panelled_size(grid: &Grid, legend: Legend<'_>, style: &Style) -> (u32, u32) {
+    let (w, h) = grid.size(style);
+    let (heading, entries, notes) = legend;
+    (w, h.max(legend_height(heading, &entries, &notes, style)))
+}
+
+/// Draws `panels` into the areas of `grid` on the left of `root` and the
+/// legend column on its right.
+fn draw_panelled<DB: DrawingBackend, P>(
+    root: &DrawingArea<DB, Shift>,
+    grid: &Grid,
+    panels: &[P],
+    legend: Legend<'_>,
+    style: &Style,
+    mut draw_panel: impl FnMut(&DrawingArea<DB, Shift>, &P) -> Result<(), String>,
+) -> Result<(), String> {
+    let (w, _) = root.dim_in_pixel();
+    let (plot_area, legend_area) = root.split_horizontally(w - legend_w(style));
+    for (area, panel) in grid.areas(&plot_area).iter().zip(panels) {
+        draw_panel(area, panel)?;
+    }
+    let (heading, entries, notes) = legend;
+    legend_column(&legend_area, heading, &entries, &notes, style)
+}
+
 impl Figure for MetricVs {
     fn size(&self, style: &Style) -> (u32, u32) {
-        let (w, h) = self.grid.size(style);
-        let (heading, entries, notes) = self.legend(style);
-        (w, h.max(legend_height(heading, &entries, &notes, style)))
+        panelled_size(&self.grid, self.legend(style), style)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
         let root = style.frame(root, &self.title)?;
-        let (w, _) = root.dim_in_pixel();
-        let (plot_area, legend_area) = root.split_horizontally(w - legend_w(style));
-        for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
-            self.draw_panel(area, panel, style)?;
-        }
-        let (heading, entries, notes) = self.legend(style);
-        legend_column(&legend_area, heading, &entries, &notes, style)
+        draw_panelled(
+            &root,
+            &self.grid,
+            &self.panels,
+            self.legend(style),
+            style,
+            |area, panel| self.draw_panel(area, panel, style),
+        )
     }
 }
 
 impl MetricVs {
     /// The legend column: heading, entries, wrapped notes.
-    fn legend(&self, style: &Style) -> (&str, Vec<(String, RGBColor)>, Vec<String>) {
+    fn legend(&self, style: &Style) -> Legend<'_> {
         let entries: Vec<(String, RGBColor)> = if self.series_labels.len() > 1 {
             self.series_labels
                 .iter()
@@ -724,26 +753,25 @@ impl Pareto {
 
 impl Figure for Pareto {
     fn size(&self, style: &Style) -> (u32, u32) {
-        let (w, h) = self.grid.size(style);
-        let (heading, entries, notes) = self.legend(style);
-        (w, h.max(legend_height(heading, &entries, &notes, style)))
+        panelled_size(&self.grid, self.legend(style), style)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
         let root = style.frame(root, &self.title)?;
-        let (w, _) = root.dim_in_pixel();
-        let (plot_area, legend_area) = root.split_horizontally(w - legend_w(style));
-        for (area, panel) in self.grid.areas(&plot_area).iter().zip(&self.panels) {
-            self.draw_panel(area, panel, style)?;
-        }
-        let (heading, entries, notes) = self.legend(style);
-        legend_column(&legend_area, heading, &entries, &notes, style)
+        draw_panelled(
+            &root,
+            &self.grid,
+            &self.panels,
+            self.legend(style),
+            style,
+            |area, panel| self.draw_panel(area, panel, style),
+        )
     }
 }
 
 impl Pareto {
     /// The legend column: heading, entries, wrapped notes.
-    fn legend(&self, style: &Style) -> (&str, Vec<(String, RGBColor)>, Vec<String>) {
+    fn legend(&self, style: &Style) -> Legend<'_> {
         let entries: Vec<(String, RGBColor)> = self
             .legend_labels
             .iter()

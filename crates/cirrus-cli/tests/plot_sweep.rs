@@ -5,10 +5,9 @@
 //! `--where`, `--series`, `--energy`, `--size` and `--no-title` do what they
 //! say; bad options exit 2.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-const CIRRUS: &str = env!("CARGO_BIN_EXE_cirrus");
+use common::{bad_input as err, cirrus, ok, read};
 
 /// A small datacenter; `DIST` sets the workload's demand, `VMS` its size.
 const BASE: &str = r#"
@@ -76,26 +75,6 @@ key = "consolidation.detector.threshold"
 values = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
 "#;
 
-fn cirrus(args: &[&str]) -> Output {
-    Command::new(CIRRUS).args(args).output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn err(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
 /// The texts of an SVG's `<text>` elements.
 fn texts(svg: &str) -> Vec<String> {
     svg.split("<text")
@@ -124,10 +103,6 @@ fn slanted_lines(svg: &str) -> usize {
                 .count()
         })
         .sum()
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]

@@ -4,12 +4,14 @@
 //! error with exit code 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-const CIRRUS: &str = env!("CARGO_BIN_EXE_cirrus");
+mod common;
+
+use common::{CIRRUS, cirrus, ok};
 
 /// A small stochastic datacenter with THR consolidation: every run draws
 /// its demand from its seed, so replications differ and seeds matter.
@@ -98,21 +100,6 @@ fn setup(sweep: &str, hours: f64, hosts: u32, vms: u32) -> TempDir {
     std::fs::write(dir.path().join("base.toml"), base).unwrap();
     std::fs::write(dir.path().join("sweep.toml"), sweep).unwrap();
     dir
-}
-
-fn cirrus(args: &[&str]) -> Output {
-    Command::new(CIRRUS).args(args).output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn sweep(dir: &Path, out: &str, extra: &[&str]) -> String {

@@ -5,9 +5,10 @@
 //! sweep file and checks its every scenario variant, errors located.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-const CIRRUS: &str = env!("CARGO_BIN_EXE_cirrus");
+mod common;
+
+use common::{bad_input, cirrus_in as cirrus, json, ok};
 
 /// A small stochastic datacenter with THR consolidation (seeds matter).
 const BASE: &str = r#"
@@ -71,37 +72,6 @@ fn setup(sweep: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
     std::fs::write(dir.path().join("sweep.toml"), sweep).unwrap();
     dir
-}
-
-fn cirrus(dir: &Path, args: &[&str]) -> Output {
-    Command::new(CIRRUS).current_dir(dir).args(args).output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn bad_input(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// The value of `column` in every row of `runs.csv`.

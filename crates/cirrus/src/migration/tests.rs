@@ -698,7 +698,15 @@ proptest! {
 
 /// Relative agreement to 1e-9 (absolute below 1).
 fn agree(what: &str, predicted: f64, simulated: f64) -> Result<(), String> {
-    let tol = 1e-9 * simulated.abs().max(1.0);
+    agree_after(what, predicted, simulated, 1)
+}
+
+/// [`agree`] after `rounds` rounds: the process sums one round at a time, so its rounding error
+/// grows with the rounds (a VM that never converges under QEMU's rule runs ~10⁸ rounds until the
+/// timeout), while the prediction sums in closed form.
+fn agree_after(what: &str, predicted: f64, simulated: f64, rounds: u32) -> Result<(), String> {
+    let relative = 1e-9_f64.max(f64::from(rounds) * 4.0 * f64::EPSILON);
+    let tol = relative * simulated.abs().max(1.0);
     if (predicted - simulated).abs() <= tol {
         Ok(())
     } else {
@@ -714,9 +722,9 @@ fn prediction_matches_alone(
 ) -> Result<Prediction, String> {
     let p = model.predict(&PredictionInput::alone(memory, bw_mbps));
     let r = simulate_alone(model, memory, bw_mbps, 1.0).map_err(|e| e.to_string())?;
-    agree("total_s", p.total_s, r.total_s)?;
-    agree("downtime_s", p.downtime_s, r.downtime_s)?;
-    agree("data_mb", p.data_mb, r.data_mb)?;
+    agree_after("total_s", p.total_s, r.total_s, r.rounds)?;
+    agree_after("downtime_s", p.downtime_s, r.downtime_s, r.rounds)?;
+    agree_after("data_mb", p.data_mb, r.data_mb, r.rounds)?;
     if (p.rounds, Some(p.stop)) != (r.rounds, r.stop) {
         return Err(format!(
             "rounds/stop: predicted {} {:?}, simulated {} {:?}",
@@ -986,4 +994,29 @@ fn prediction_property_reaches_several_rounds_and_every_stop_rule() {
         reached[0] >= 20 && reached[1..].iter().all(|&n| n >= 3),
         "{reached:?}"
     );
+}
+
+#[test]
+fn prediction_of_the_ci_failure_of_2026_12_07_is_the_process_alone() {
+    // QEMU's rule with a 1 ms target on a VM whose working set never fits it: ~1.5·10⁸ rounds
+    // until the 10⁷ s timeout, where the per-round sums drift 1.5·10⁻⁹ from the closed form.
+    let model = PreCopy {
+        rules: StopRules {
+            max_downtime_s: Some(1e-3),
+            ..StopRules::QEMU
+        },
+        overheads: Overheads {
+            setup_s: 0.0,
+            resume_s: 0.02,
+            rate_cap_mbps: None,
+        },
+        ..PreCopy::XEN
+    };
+    let bw_mbps = 39935.734206175955;
+    let ram_mb = 4156.740040890119;
+    let memory = VmMemory::constant(ram_mb, 1.4128827633375673 * bw_mbps / 8.0)
+        .with_wws_mb(0.08181617037502631 * ram_mb);
+    let p = prediction_matches_alone(&model, &memory, bw_mbps).unwrap();
+    assert_eq!(p.stop, StopReason::Timeout);
+    assert!(p.rounds > 100_000_000, "{}", p.rounds);
 }

@@ -95,9 +95,10 @@ use cirrus::workload::UtilizationTrace;
 use csv::ByteRecord;
 
 use crate::error::TraceFileError;
+use crate::grid_samples::{GridBreak, GridSamples};
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecords, GridRules, IdMap, RecordBudget, Slot, Stamp, check_file_count, field, grid, list_dir,
+    At, CsvRecords, GridRules, IdMap, RecordBudget, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
 };
 use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
@@ -233,12 +234,13 @@ pub fn list_azure_reading_files(dir: &Path, limits: &TraceLimits) -> Result<Vec<
     )
 }
 
-/// One VM's readings while reading: where each is, and its utilisation.
-#[derive(Default)]
+/// One VM's readings while reading: their utilisations (fractions, rounded
+/// to `f32`, the trace's storage) on the grid, and where the first is.
 struct Readings {
-    stamps: Vec<Stamp>,
-    /// Fractions, rounded to `f32` (the trace's storage).
-    values: Vec<f32>,
+    samples: GridSamples,
+    /// The file (index in the list) and line of the VM's first reading.
+    first_file: u32,
+    first_line: usize,
 }
 
 /// What a vmtable row says about one VM.
@@ -277,7 +279,16 @@ pub fn load_azure(
     let mut not_sampled = 0u64;
     let mut ids: IdMap<Box<str>, usize> = IdMap::default();
     let mut vms: Vec<Readings> = Vec::new();
-    let mut budget = RecordBudget::new(limits);
+    // Kept readings count against `max_records`, the slots and readings
+    // held against `max_sample_mb`.
+    let mut budget = RecordBudget::new(limits, 0);
+    let rules = GridRules {
+        interval_s: options.interval_s,
+        duplicates: options.duplicates,
+        gaps: options.gaps,
+        max_samples: limits.max_samples_per_vm,
+        paths: readings,
+    };
     for (file, path) in readings.iter().enumerate() {
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);
@@ -320,13 +331,19 @@ pub fn load_azure(
                     if vms.len() == limits.max_vms {
                         return Err(too_many_vms(at, limits.max_vms));
                     }
-                    vms.push(Readings::default());
+                    vms.push(Readings {
+                        samples: GridSamples::default(),
+                        first_file: file,
+                        first_line: line,
+                    });
                     ids.insert(id.into(), vms.len() - 1);
                     vms.len() - 1
                 }
             };
-            vms[v].stamps.push(Stamp { t_s, file, line });
-            vms[v].values.push((value / MAX_PERCENT) as f32);
+            let samples = &mut vms[v].samples;
+            let before = samples.held_bytes();
+            samples.push(t_s, (value / MAX_PERCENT) as f32, &rules);
+            budget.hold(at, samples.held_bytes().saturating_sub(before))?;
         }
     }
     report.vms_not_sampled = not_sampled;
@@ -346,35 +363,24 @@ pub fn load_azure(
         Some(path) => Some(read_vmtable(path, &names, options, &mut report)?),
         None => None,
     };
-    let rules = GridRules {
-        interval_s: options.interval_s,
-        duplicates: options.duplicates,
-        gaps: options.gaps,
-        max_samples: limits.max_samples_per_vm,
-        paths: readings,
-    };
     let mut out = Vec::with_capacity(vms.len());
     for (v, (name, vm)) in names.into_iter().zip(vms).enumerate() {
-        let (t0, slots) = grid(&name, &vm.stamps, &rules, &mut report)?;
-        let samples: Vec<f32> = slots
-            .iter()
-            .map(|s| match *s {
-                Slot::Reading(i) => vm.values[i],
-                Slot::Zero => 0.0,
-            })
-            .collect();
-        let first = vm.stamps[0];
-        let first_path = &readings[first.file as usize];
+        let (t0, samples) = match vm.samples.finish(&name, &rules, &mut report) {
+            Ok(laid) => laid,
+            Err(GridBreak) => return Err(locate_grid_break(&name, readings, options, &rules)),
+        };
+        let first_path = &readings[vm.first_file as usize];
+        let first_line = vm.first_line;
         let end_s = t0 + samples.len() as f64 * options.interval_s;
         if !end_s.is_finite() {
             return Err(TraceFileError::at_line(
                 first_path,
-                first.line,
+                first_line,
                 format!("VM {name:?}: times too large (first reading at {t0} s)"),
             ));
         }
         let utilization = UtilizationTrace::from_f32(&*name, options.interval_s, samples)
-            .map_err(|e| TraceFileError::at_line(first_path, first.line, e.to_string()))?;
+            .map_err(|e| TraceFileError::at_line(first_path, first_line, e.to_string()))?;
         let mut traced = TracedVm {
             name: name.into(),
             utilization,
@@ -389,7 +395,7 @@ pub fn load_azure(
             let Some(row) = rows[v] else {
                 return Err(TraceFileError::at_line(
                     first_path,
-                    first.line,
+                    first_line,
                     format!("VM {:?} has no row in {}", traced.name, vmtable.display()),
                 ));
             };
@@ -411,6 +417,57 @@ pub fn load_azure(
     options.subset.finish(&mut out, &mut report);
     report.vms_read = out.len() as u64;
     Ok(LoadedTrace { vms: out, report })
+}
+
+/// The error [`grid`] gives for VM `name`, whose held readings break one of
+/// `rules` ([`GridBreak`]): its readings are read again, with their lines,
+/// so that the error names them as [`grid`] does. Reading files that cannot
+/// be read twice (named pipes) give an error that names the VM and the rules
+/// instead.
+fn locate_grid_break(
+    name: &str,
+    readings: &[PathBuf],
+    options: &AzureOptions,
+    rules: &GridRules<'_>,
+) -> TraceFileError {
+    let unlocated = |why: &str| {
+        TraceFileError::new(
+            &readings[0],
+            format!(
+                "VM {name:?}: its readings break a rule of the sample grid (duplicates = error, \
+                 gaps = error, or max_samples_per_vm = {}), and {why}, so the line cannot be named",
+                rules.max_samples
+            ),
+        )
+    };
+    if !readings
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+    {
+        return unlocated("the reading files are not regular files (pipes are read once)");
+    }
+    let again = || -> Result<Option<TraceFileError>, TraceFileError> {
+        let mut stamps = Vec::new();
+        for (file, path) in readings.iter().enumerate() {
+            let file = u32::try_from(file).unwrap_or(u32::MAX);
+            let mut records = CsvRecords::open(path, b',', &options.limits, "reading file")?;
+            while let Some((line, r)) = records.next_record()? {
+                let at = At { path, line };
+                if field(r, 1) != name.as_bytes() {
+                    continue;
+                }
+                let t_s = at.non_negative(r, 0, "timestamp")?;
+                if options.subset.in_window(t_s) {
+                    stamps.push(Stamp { t_s, file, line });
+                }
+            }
+        }
+        Ok(grid(name, &stamps, rules, &mut LoadReport::default()).err())
+    };
+    match again() {
+        Ok(Some(err)) | Err(err) => err,
+        Ok(None) => unlocated("the reading files changed while read"),
+    }
 }
 
 /// Reads the vmtable, keeping the rows of the VMs in `names` (indexed like

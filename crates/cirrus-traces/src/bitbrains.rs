@@ -271,7 +271,10 @@ pub fn load_bitbrains(files: &[PathBuf], options: &BitbrainsOptions) -> Result<L
         ));
     }
     options.subset.check(&files[0])?;
-    let mut budget = RecordBudget::new(&options.limits);
+    let mut budget = RecordBudget::new(
+        &options.limits,
+        std::mem::size_of::<Stamp>() + std::mem::size_of::<Row>(),
+    );
     let mut vms = Vec::with_capacity(files.len());
     for (file, path) in files.iter().enumerate() {
         if !options.subset.may_keep(vm_name(path)?) {

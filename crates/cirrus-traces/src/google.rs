@@ -216,7 +216,7 @@ pub fn load_google_task_usage(
     let mut not_sampled: HashSet<(u64, u64)> = HashSet::new();
     let mut ids: HashMap<(u64, u64), usize> = HashMap::new();
     let mut tasks: Vec<Vec<Record>> = Vec::new();
-    let mut budget = RecordBudget::new(limits);
+    let mut budget = RecordBudget::new(limits, std::mem::size_of::<Record>());
     for (file, path) in files.iter().enumerate() {
         // `check_file_count` keeps the index within u32.
         let file = u32::try_from(file).unwrap_or(u32::MAX);

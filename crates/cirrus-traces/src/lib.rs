@@ -42,6 +42,7 @@ pub mod bitbrains;
 pub mod error;
 pub mod failures;
 pub mod google;
+mod grid_samples;
 pub mod planetlab;
 pub mod report;
 mod source;

@@ -710,17 +710,27 @@ impl std::hash::Hasher for IdHasher {
 /// A map keyed by VM id, hashed with [`IdHasher`].
 pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
-/// Counts data records against `limits.max_records`.
+/// Counts data records against `limits.max_records`, and the bytes a
+/// reader holds for them against `limits.max_sample_mb`.
 pub(crate) struct RecordBudget {
     used: usize,
     max: usize,
+    bytes: u64,
+    max_bytes: u64,
+    bytes_per_record: u64,
 }
 
 impl RecordBudget {
-    pub(crate) fn new(limits: &TraceLimits) -> Self {
+    /// A budget for a reader that holds `bytes_per_record` bytes for each
+    /// record it takes (0 for one that counts its bytes with
+    /// [`hold`](Self::hold)).
+    pub(crate) fn new(limits: &TraceLimits, bytes_per_record: usize) -> Self {
         Self {
             used: 0,
             max: limits.max_records,
+            bytes: 0,
+            max_bytes: limits.max_sample_mb.saturating_mul(1 << 20),
+            bytes_per_record: bytes_per_record as u64,
         }
     }
 
@@ -733,6 +743,19 @@ impl RecordBudget {
             )));
         }
         self.used += 1;
+        self.hold(at, self.bytes_per_record)
+    }
+
+    /// Holds `bytes` more, or refuses at `at`.
+    pub(crate) fn hold(&mut self, at: At<'_>, bytes: u64) -> Result<(), TraceFileError> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > self.max_bytes {
+            return Err(at.err(format!(
+                "the samples kept from this trace take more than {} MB (max_sample_mb); keep fewer \
+                 VMs (sample_fraction) or a shorter time (start_s, end_s), or raise the limit",
+                self.max_bytes >> 20
+            )));
+        }
         Ok(())
     }
 }

@@ -203,7 +203,7 @@ pub fn load_swf(path: &Path, options: &SwfOptions) -> Result<LoadedTrace, TraceF
     let mut lines = Lines::open(path, limits, "SWF file")?;
     report.files_read = 1;
     report.gzip_files = u64::from(lines.is_gzip());
-    let mut budget = RecordBudget::new(limits);
+    let mut budget = RecordBudget::new(limits, std::mem::size_of::<TracedVm>());
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut previous_submit: Option<(f64, usize)> = None;
     let mut vms: Vec<TracedVm> = Vec::new();

@@ -295,8 +295,8 @@ pub enum OverCapacity {
 /// fails fast with a clear message instead of reading for a long time or
 /// exhausting memory. Each limit is named in the error that it causes. The
 /// defaults are above the real datasets' sizes where one file or one VM is
-/// concerned; [`max_records`](Self::max_records) bounds memory and is lower
-/// than a whole 30-day Azure trace (read a subset of its files).
+/// concerned; [`max_sample_mb`](Self::max_sample_mb) bounds the memory that
+/// what is kept takes while reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceLimits {
     /// At most this many files in one trace (directory listing or list).
@@ -306,8 +306,17 @@ pub struct TraceLimits {
     /// No line longer than this many bytes (without its line end) is read.
     pub max_line_bytes: usize,
     /// At most this many data records (readings, usage records, samples,
-    /// jobs) in total over all files of one trace; they are held in memory.
+    /// jobs) kept in total over all files of one trace (records a
+    /// [`Subset`] leaves out do not count).
     pub max_records: usize,
+    /// At most this many MiB (2²⁰ bytes) held for what is kept while
+    /// reading, counted as it is taken: Azure 4 bytes a sample slot (gaps
+    /// included) of a VM whose readings come in time order on the grid, 12
+    /// a reading of a VM whose readings do not; Google, Bitbrains and SWF
+    /// the size of the state they hold per record or job (a few dozen to a
+    /// hundred-odd bytes). Records a [`Subset`] leaves out do not count. The loaded
+    /// samples take at most as much as the Azure count (4 bytes a sample).
+    pub max_sample_mb: u64,
     /// At most this many VMs.
     pub max_vms: usize,
     /// At most this many samples in one VM's utilisation trace, gaps
@@ -332,12 +341,14 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2²⁶ = 67 108 864 records (about 2–4 GB in memory while reading, at
-    /// 28 bytes each plus list growth, for Azure):
-    /// ~7 of Azure V2's ~10-million-reading files whole, or a whole month of
-    /// a [`Subset`] sample of up to ~7 700 VMs (8 640 readings each).
-    /// Records a [`Subset`] leaves out do not count.
-    pub const DEFAULT_MAX_RECORDS: usize = 1 << 26;
+    /// 2³² = 4 294 967 296 records: a count that bounds nothing the byte
+    /// limit does not ([`DEFAULT_MAX_SAMPLE_MB`](Self::DEFAULT_MAX_SAMPLE_MB));
+    /// an Azure V2 month is ~1.9 billion readings.
+    pub const DEFAULT_MAX_RECORDS: usize = 1 << 32;
+    /// 16 GiB: a whole Azure-format month of ~450 000 VMs (8 640 samples of
+    /// 4 bytes each), or of 100 000 VMs at 3.5 GB; lower it on a machine with
+    /// less memory.
+    pub const DEFAULT_MAX_SAMPLE_MB: u64 = 16 << 10;
     /// 2²² = 4 194 304 VMs: Azure V2 has 2 695 548 VMs (AzurePublicDatasetV2.md).
     pub const DEFAULT_MAX_VMS: usize = 1 << 22;
     /// 2²⁰ = 1 048 576 samples: about 10 years at 300 s (Azure's 30 days are
@@ -352,6 +363,7 @@ impl Default for TraceLimits {
             max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
             max_line_bytes: Self::DEFAULT_MAX_LINE_BYTES,
             max_records: Self::DEFAULT_MAX_RECORDS,
+            max_sample_mb: Self::DEFAULT_MAX_SAMPLE_MB,
             max_vms: Self::DEFAULT_MAX_VMS,
             max_samples_per_vm: Self::DEFAULT_MAX_SAMPLES_PER_VM,
             read_pipes: false,

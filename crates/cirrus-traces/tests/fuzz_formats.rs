@@ -123,17 +123,28 @@ fn raw_bytes(alphabet: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
 
 /// Small limits half of the time, so that every limit is hit somewhere.
 fn limits() -> impl Strategy<Value = TraceLimits> {
-    let small = (1usize..40, 1usize..120, 1usize..6, 1usize..40, 16u64..2000).prop_map(
-        |(max_records, max_line_bytes, max_vms, max_samples_per_vm, max_file_bytes)| TraceLimits {
-            max_files: 4,
-            max_file_bytes,
-            max_line_bytes,
-            max_records,
-            max_vms,
-            max_samples_per_vm,
-            read_pipes: false,
-        },
-    );
+    let small = (
+        1usize..40,
+        1usize..120,
+        1usize..6,
+        1usize..40,
+        16u64..2000,
+        0u64..2,
+    )
+        .prop_map(
+            |(max_records, max_line_bytes, max_vms, max_samples_per_vm, max_file_bytes, max_sample_mb)| {
+                TraceLimits {
+                    max_files: 4,
+                    max_file_bytes,
+                    max_line_bytes,
+                    max_records,
+                    max_vms,
+                    max_samples_per_vm,
+                    max_sample_mb,
+                    read_pipes: false,
+                }
+            },
+        );
     let roomy = Just(TraceLimits {
         // Keeps a mutated timestamp from asking for a huge (if bounded) grid.
         max_samples_per_vm: 10_000,

@@ -630,3 +630,153 @@ fn check_options(first: &Path, options: &AzureOptions) -> Result<(), TraceFileEr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Slot;
+
+    /// The reader as it was before readings were held on the grid while
+    /// reading: every kept reading's time, file and line, laid on the grid
+    /// by [`grid`] at the end. The VMs (name, first slot's time, samples) in
+    /// order of first appearance, the grid's report counts, or the error.
+    #[allow(clippy::type_complexity)]
+    fn reference(
+        readings: &[PathBuf],
+        options: &AzureOptions,
+    ) -> Result<(Vec<(String, f64, Vec<f32>)>, [u64; 3]), TraceFileError> {
+        let mut ids: IdMap<Box<str>, usize> = IdMap::default();
+        let mut vms: Vec<(String, Vec<Stamp>, Vec<f32>)> = Vec::new();
+        for (file, path) in readings.iter().enumerate() {
+            let mut records = CsvRecords::open(path, b',', &options.limits, "reading file")?;
+            while let Some((line, r)) = records.next_record()? {
+                let at = At { path, line };
+                let t_s = at.non_negative(r, 0, "timestamp")?;
+                let id = vm_id(at, r, 1)?;
+                let value = percent(
+                    at,
+                    r,
+                    4,
+                    "avg cpu",
+                    options.over_capacity,
+                    &mut LoadReport::default(),
+                )?;
+                let v = *ids.entry(id.into()).or_insert_with(|| {
+                    vms.push((id.to_owned(), Vec::new(), Vec::new()));
+                    vms.len() - 1
+                });
+                vms[v].1.push(Stamp {
+                    t_s,
+                    file: file as u32,
+                    line,
+                });
+                vms[v].2.push((value / MAX_PERCENT) as f32);
+            }
+        }
+        let rules = GridRules {
+            interval_s: options.interval_s,
+            duplicates: options.duplicates,
+            gaps: options.gaps,
+            max_samples: options.limits.max_samples_per_vm,
+            paths: readings,
+        };
+        let mut report = LoadReport::default();
+        let mut out = Vec::new();
+        for (name, stamps, values) in vms {
+            let (t0, slots) = grid(&name, &stamps, &rules, &mut report)?;
+            let samples = slots
+                .iter()
+                .map(|s| match *s {
+                    Slot::Reading(i) => values[i],
+                    Slot::Zero => 0.0,
+                })
+                .collect();
+            out.push((name, t0, samples));
+        }
+        let counts = [
+            report.slots_with_duplicates,
+            report.gap_slots_filled,
+            report.off_grid_readings,
+        ];
+        Ok((out, counts))
+    }
+
+    #[test]
+    fn loads_as_the_reader_that_kept_every_reading_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (1..=2)
+            .map(|n| dir.path().join(format!("vm_cpu_readings-file-{n}-of-2.csv")))
+            .collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut loaded, mut refused, mut irregular_inputs) = (0, 0, 0);
+        for case in 0..400 {
+            // Up to 4 VMs, readings mostly in time order on the 300 s grid,
+            // with steps back, repeats, gaps and off-grid times mixed in,
+            // interleaved across the VMs and split over two files.
+            let vms = 1 + next() % 4;
+            let mut t = vec![300.0 * (next() % 3) as f64; vms as usize];
+            let mut lines = [String::new(), String::new()];
+            let mut irregular = false;
+            for i in 0..(5 + next() % 60) {
+                let v = (next() % vms) as usize;
+                let step = match next() % 25 {
+                    0 => -300.0 * (next() % 3) as f64,
+                    1 => 0.0,
+                    2 => 300.0 * (2 + next() % 3) as f64,
+                    3 => 114.0,
+                    _ => 300.0,
+                };
+                irregular |= step <= 0.0 || step == 114.0;
+                t[v] = (t[v] + step).max(0.0);
+                let avg = (next() % 10_001) as f64 / 100.0;
+                let file = usize::from(i >= 30);
+                lines[file].push_str(&format!("{},vm{v},0,100,{avg}\n", t[v]));
+            }
+            irregular_inputs += usize::from(irregular);
+            for (p, text) in paths.iter().zip(&lines) {
+                std::fs::write(p, text).unwrap();
+            }
+            let mut options = AzureOptions {
+                duplicates: [Duplicates::Error, Duplicates::LastWins][case % 2],
+                gaps: [Gaps::Hold, Gaps::Zero, Gaps::Error][case / 2 % 3],
+                ..AzureOptions::default()
+            };
+            if case % 5 == 0 {
+                options.limits.max_samples_per_vm = 20;
+            }
+            let want = reference(&paths, &options);
+            match load_azure(&paths, None, &options) {
+                Ok(got) => {
+                    let (want, counts) = want.expect("the reference loads too");
+                    let r = &got.report;
+                    assert_eq!(
+                        [r.slots_with_duplicates, r.gap_slots_filled, r.off_grid_readings],
+                        counts
+                    );
+                    assert_eq!(got.vms.len(), want.len());
+                    for (name, t0, samples) in want {
+                        let vm = got.vms.iter().find(|v| v.name == name).unwrap();
+                        assert_eq!(vm.arrival_s.to_bits(), t0.to_bits());
+                        let got: Vec<u64> = vm.utilization.samples().iter().map(|s| s.to_bits()).collect();
+                        let want: Vec<u64> = samples.iter().map(|&s| f64::from(s).to_bits()).collect();
+                        assert_eq!(got, want, "{name}");
+                    }
+                    loaded += 1;
+                }
+                Err(err) => {
+                    assert_eq!(err.to_string(), want.unwrap_err().to_string());
+                    refused += 1;
+                }
+            }
+        }
+        // Both outcomes, and inputs that leave the regular form, were met.
+        assert!(loaded > 40 && refused > 40, "{loaded} loaded, {refused} refused");
+        assert!(irregular_inputs > 200, "{irregular_inputs}");
+    }
+}

@@ -92,13 +92,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
-use csv::ByteRecord;
 
 use crate::error::TraceFileError;
 use crate::grid_samples::{GridBreak, GridSamples};
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecords, GridRules, IdMap, RecordBudget, Stamp, check_file_count, field, grid, list_dir,
+    At, CsvRecord, CsvRecords, GridRules, IdMap, RecordBudget, Stamp, check_file_count, field, grid, list_dir,
     too_many_vms,
 };
 use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
@@ -545,7 +544,7 @@ fn read_vmtable(
 }
 
 /// A non-empty VM id in field `index`.
-fn vm_id<'r>(at: At<'_>, r: &'r ByteRecord, index: usize) -> Result<&'r str, TraceFileError> {
+fn vm_id<'r>(at: At<'_>, r: &'r CsvRecord, index: usize) -> Result<&'r str, TraceFileError> {
     let id = at.text(r, index, "vm id")?;
     if id.is_empty() {
         return Err(at.err(format!("column {} (vm id): empty", index + 1)));
@@ -557,7 +556,7 @@ fn vm_id<'r>(at: At<'_>, r: &'r ByteRecord, index: usize) -> Result<&'r str, Tra
 /// (counted in `report`).
 fn percent(
     at: At<'_>,
-    r: &ByteRecord,
+    r: &CsvRecord,
     index: usize,
     name: &str,
     over: OverCapacity,
@@ -582,7 +581,7 @@ fn percent(
 
 /// A size bucket in field `index`: a positive number `N`, or `>N` which
 /// becomes `open` (that must exceed `N`).
-fn bucket(at: At<'_>, r: &ByteRecord, index: usize, name: &str, open: f64) -> Result<f64, TraceFileError> {
+fn bucket(at: At<'_>, r: &CsvRecord, index: usize, name: &str, open: f64) -> Result<f64, TraceFileError> {
     let raw = field(r, index);
     let (is_open, number) = match raw.strip_prefix(b">") {
         Some(rest) => (true, rest.trim_ascii()),

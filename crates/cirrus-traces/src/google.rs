@@ -75,11 +75,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cirrus::workload::UtilizationTrace;
-use csv::ByteRecord;
 
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
-use crate::source::{At, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
+use crate::source::{At, CsvRecord, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
 use crate::vm_trace::{Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Length of a measurement window in seconds: the trace's "5-minute
@@ -300,7 +299,7 @@ pub fn load_google_task_usage(
 }
 
 /// Column `index` as a non-negative number, or NaN when empty (missing).
-fn optional(at: At<'_>, r: &ByteRecord, index: usize, name: &str) -> Result<f64, TraceFileError> {
+fn optional(at: At<'_>, r: &CsvRecord, index: usize, name: &str) -> Result<f64, TraceFileError> {
     if field(r, index).is_empty() {
         return Ok(f64::NAN);
     }

@@ -551,6 +551,8 @@ pub struct AzureWorkload {
     pub sample_fraction: Option<f64>,
     /// Keep this many VMs, those with the smallest hashes of their names.
     pub sample_count: Option<u64>,
+    /// At most this many MiB held for the samples kept while reading (default 16384).
+    pub max_sample_mb: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -600,6 +602,8 @@ pub struct GoogleWorkload {
     pub sample_fraction: Option<f64>,
     /// Keep this many VMs, those with the smallest hashes of their names.
     pub sample_count: Option<u64>,
+    /// At most this many MiB held for the samples kept while reading (default 16384).
+    pub max_sample_mb: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -631,6 +635,8 @@ pub struct BitbrainsWorkload {
     pub sample_fraction: Option<f64>,
     /// Keep this many VMs, those with the smallest hashes of their names.
     pub sample_count: Option<u64>,
+    /// At most this many MiB held for the samples kept while reading (default 16384).
+    pub max_sample_mb: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.
@@ -676,6 +682,8 @@ pub struct SwfWorkload {
     pub sample_fraction: Option<f64>,
     /// Keep this many VMs, those with the smallest hashes of their names.
     pub sample_count: Option<u64>,
+    /// At most this many MiB held for the samples kept while reading (default 16384).
+    pub max_sample_mb: Option<u64>,
     /// Shift time so the first VM arrives at t = 0 (default true).
     pub rebase: Option<bool>,
     /// Replay the trace set this many times.

@@ -425,8 +425,28 @@ fn a_window_and_a_sample_are_scenario_keys() {
         ("sample_fraction = 0.0", "workload.sample_fraction"),
         ("sample_fraction = 0.5\nsample_count = 2", "workload.sample_count"),
         ("sample_count = 0", "workload.sample_count"),
+        ("max_sample_mb = 0", "workload.max_sample_mb"),
     ] {
         let e = load(&format!("{base}\n{extra}")).map(|_| ()).unwrap_err();
         assert!(e.contains(key), "{extra}: {e}");
     }
+}
+
+#[test]
+fn the_memory_bound_on_kept_samples_is_a_scenario_key() {
+    // One Azure VM read at 0 and 300 000 intervals later: 300 001 slots of
+    // 4 bytes held, over 1 MiB and under 2.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vm_cpu_readings-file-1-of-1.csv");
+    std::fs::write(&file, "0,v,1,1,1\n90000000,v,1,1,1\n").unwrap();
+    let base = format!("format = \"azure\"\npath = {:?}", file.to_str().unwrap());
+    let e = load(&format!("{base}\nmax_sample_mb = 1"))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        e.contains("max_sample_mb") && e.contains("sample_fraction"),
+        "{e}"
+    );
+    let s = load(&format!("{base}\nmax_sample_mb = 2")).unwrap();
+    assert_eq!(s.trace_report.as_ref().unwrap().gap_slots_filled, 299_999);
 }

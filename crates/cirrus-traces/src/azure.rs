@@ -97,8 +97,8 @@ use crate::error::TraceFileError;
 use crate::grid_samples::{GridBreak, GridSamples};
 use crate::report::{LoadReport, LoadedTrace};
 use crate::source::{
-    At, CsvRecord, CsvRecords, GridRules, IdMap, RecordBudget, Stamp, check_file_count, field, grid, list_dir,
-    too_many_vms,
+    At, CsvRecord, CsvRecords, GridRules, IdMap, RecordBudget, Stamp, check_file_count, field, grid,
+    list_dir, too_many_vms,
 };
 use crate::vm_trace::{Duplicates, Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 

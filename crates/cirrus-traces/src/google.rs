@@ -78,7 +78,9 @@ use cirrus::workload::UtilizationTrace;
 
 use crate::error::TraceFileError;
 use crate::report::{LoadReport, LoadedTrace};
-use crate::source::{At, CsvRecord, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms};
+use crate::source::{
+    At, CsvRecord, CsvRecords, RecordBudget, check_file_count, field, list_dir, too_many_vms,
+};
 use crate::vm_trace::{Gaps, OverCapacity, Subset, TraceLimits, TracedVm, WorkloadTrace};
 
 /// Length of a measurement window in seconds: the trace's "5-minute

@@ -671,12 +671,7 @@ impl At<'_> {
     }
 
     /// A finite decimal number in field `index` (`name` names the column).
-    pub(crate) fn number(
-        &self,
-        record: &CsvRecord,
-        index: usize,
-        name: &str,
-    ) -> Result<f64, TraceFileError> {
+    pub(crate) fn number(&self, record: &CsvRecord, index: usize, name: &str) -> Result<f64, TraceFileError> {
         let raw = field(record, index);
         self.number_in(raw, index, name)
     }
@@ -1063,7 +1058,11 @@ mod tests {
             if record.len() == 1 && record[0].trim_ascii().is_empty() {
                 continue;
             }
-            let start = from + text[from..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+            let start = from
+                + text[from..]
+                    .iter()
+                    .take_while(|&&b| b == b'\n' || b == b'\r')
+                    .count();
             ends += text[counted..start].iter().filter(|&&b| b == b'\n').count();
             counted = start;
             out.push((1 + ends, record.iter().map(<[u8]>::to_vec).collect()));

@@ -483,3 +483,68 @@ fn a_huge_gap_is_refused_before_allocating() {
     let (_dir, paths, result) = read_one("0,v,1,1,1\n1e300,v,1,1,1\n", None, &AzureOptions::default());
     assert_error(&result.unwrap_err(), &paths[0], Some(2), &["max_samples_per_vm"]);
 }
+
+#[test]
+fn the_samples_held_are_bounded_in_bytes() {
+    // 300 001 slots of 4 bytes (the gap held), over 1 MiB: refused at the
+    // reading that crosses it, naming the key and the ways to load less.
+    let text = "0,v,1,1,1\n0,w,1,1,1\n90000000,v,1,1,1\n";
+    let (_dir, paths, result) = read_one(
+        text,
+        None,
+        &limited(TraceLimits {
+            max_sample_mb: 1,
+            ..TraceLimits::default()
+        }),
+    );
+    assert_error(
+        &result.unwrap_err(),
+        &paths[0],
+        Some(3),
+        &["more than 1 MB", "max_sample_mb", "sample_fraction", "start_s"],
+    );
+    let (_dir, _paths, result) = read_one(
+        text,
+        None,
+        &limited(TraceLimits {
+            max_sample_mb: 2,
+            ..TraceLimits::default()
+        }),
+    );
+    assert_eq!(result.unwrap().len(), 2);
+    // Nothing held: refused at the first reading kept.
+    let (_dir, paths, result) = read_one(
+        text,
+        None,
+        &limited(TraceLimits {
+            max_sample_mb: 0,
+            ..TraceLimits::default()
+        }),
+    );
+    assert_error(&result.unwrap_err(), &paths[0], Some(1), &["max_sample_mb"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_broken_grid_rule_read_through_a_pipe_names_the_vm() {
+    // The line of a duplicate is found by reading the files again, which a
+    // pipe does not allow: the error names the VM and the rules instead.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("vm_cpu_readings-file-1-of-1.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, "0,v,1,1,1\n0,w,1,1,1\n0,v,2,2,2\n").unwrap())
+    };
+    let mut options = AzureOptions::default();
+    options.limits.read_pipes = true;
+    let err = read_azure(std::slice::from_ref(&fifo), None, &options).unwrap_err();
+    writer.join().unwrap();
+    assert_error(
+        &err,
+        &fifo,
+        None,
+        &["\"v\"", "duplicates = error", "pipes are read once"],
+    );
+}

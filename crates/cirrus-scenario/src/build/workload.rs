@@ -410,6 +410,18 @@ fn subset(
     })
 }
 
+/// The readers' limits, with `workload.max_sample_mb` when given.
+fn limits(ctx: &Context, max_sample_mb: Option<u64>) -> Result<TraceLimits, ScenarioError> {
+    let mut limits = TraceLimits::default();
+    if let Some(mb) = max_sample_mb {
+        if mb == 0 {
+            return Err(ctx.invalid("workload.max_sample_mb", "expected at least 1 (MiB)"));
+        }
+        limits.max_sample_mb = mb;
+    }
+    Ok(limits)
+}
+
 /// `workload.cpu` is not one of `known`.
 fn bad_cpu(ctx: &Context, cpu: &str, known: &str) -> ScenarioError {
     ctx.invalid(
@@ -501,6 +513,7 @@ impl ReadWorkload for AzureWorkload {
                     self.sample_fraction,
                     self.sample_count,
                 )?,
+                limits: limits(ctx, self.max_sample_mb)?,
                 ..d
             },
         };
@@ -544,6 +557,7 @@ impl ReadWorkload for GoogleWorkload {
                     self.sample_fraction,
                     self.sample_count,
                 )?,
+                limits: limits(ctx, self.max_sample_mb)?,
                 ..d
             },
         };
@@ -583,6 +597,7 @@ impl ReadWorkload for BitbrainsWorkload {
                     self.sample_fraction,
                     self.sample_count,
                 )?,
+                limits: limits(ctx, self.max_sample_mb)?,
                 ..d
             },
         };
@@ -610,6 +625,7 @@ impl ReadWorkload for SwfWorkload {
                     self.sample_fraction,
                     self.sample_count,
                 )?,
+                limits: limits(ctx, self.max_sample_mb)?,
                 ..d
             },
         };
@@ -685,7 +701,7 @@ mod tests {
             some(
                 "workload.cpu",
                 "not used by the swf format (its keys: `format`, `path`, `zero_run_time`, `over_capacity`, `start_s`, \
-                 `end_s`, `sample_fraction`, `sample_count`, `rebase`, `replicate`)"
+                 `end_s`, `sample_fraction`, `sample_count`, `max_sample_mb`, `rebase`, `replicate`)"
             )
         );
         assert_eq!(

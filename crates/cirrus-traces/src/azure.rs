@@ -82,6 +82,17 @@
 //! - [`AzureOptions::subset`] loads a time window (on reading timestamps) and
 //!   a sample of the VMs (by a hash of the VM id); readings left out are not
 //!   checked beyond their timestamp and id, and take nothing of the limits.
+//! - Memory: a VM's readings are laid on its grid as they stream in, 4
+//!   bytes a sample (the `f32` the trace keeps), when each comes after the
+//!   VM's previous one exactly on the grid, as in the published files; a VM
+//!   whose readings do not (out of order, repeated, off the grid) holds 12
+//!   bytes a reading until the end, where it is laid out by the same rules.
+//!   No reading's file and line is held: an error that must name one (a
+//!   duplicate or a gap refused, a VM longer than `max_samples_per_vm`)
+//!   reads the files again for that VM (with named pipes, which cannot be
+//!   read twice, the error names the VM and the rules only). What is held
+//!   counts against [`TraceLimits::max_sample_mb`] (and kept readings
+//!   against `max_records`), reading by reading.
 //! - Every file may be gzip-compressed. The [`LoadReport`] counts files,
 //!   records, VMs, percentages above 100 (clamped), slots with duplicates,
 //!   gap slots filled, off-grid readings, readings outside the window, VMs

@@ -155,7 +155,6 @@ fn synthetic_azure_month_loads() {
         }))
     };
     let mut options = AzureOptions::default();
-    options.limits.max_records = usize::MAX;
     options.limits.read_pipes = true;
     if let Some(f) = sample {
         options.subset = Subset {

@@ -341,10 +341,12 @@ impl TraceLimits {
     /// 64 KiB: the longest real lines (Google `task_usage`, 20 columns) are
     /// under 300 bytes.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 10;
-    /// 2³² = 4 294 967 296 records: a count that bounds nothing the byte
-    /// limit does not ([`DEFAULT_MAX_SAMPLE_MB`](Self::DEFAULT_MAX_SAMPLE_MB));
-    /// an Azure V2 month is ~1.9 billion readings.
-    pub const DEFAULT_MAX_RECORDS: usize = 1 << 32;
+    /// 2³² = 4 294 967 296 records (`usize::MAX` where that is less): a
+    /// count above the datasets' (Azure V2's 195 reading files of ~10
+    /// million readings are ~2 billion), so that the byte limit
+    /// ([`DEFAULT_MAX_SAMPLE_MB`](Self::DEFAULT_MAX_SAMPLE_MB)) is what
+    /// bounds memory.
+    pub const DEFAULT_MAX_RECORDS: usize = (u32::MAX as usize).saturating_add(1);
     /// 16 GiB: a whole Azure-format month of ~450 000 VMs (8 640 samples of
     /// 4 bytes each), or of 100 000 VMs at 3.5 GB; lower it on a machine with
     /// less memory.

@@ -347,9 +347,9 @@ impl TraceLimits {
     /// ([`DEFAULT_MAX_SAMPLE_MB`](Self::DEFAULT_MAX_SAMPLE_MB)) is what
     /// bounds memory.
     pub const DEFAULT_MAX_RECORDS: usize = (u32::MAX as usize).saturating_add(1);
-    /// 16 GiB: a whole Azure-format month of ~450 000 VMs (8 640 samples of
-    /// 4 bytes each), or of 100 000 VMs at 3.5 GB; lower it on a machine with
-    /// less memory.
+    /// 16 GiB: a whole Azure-format month of ~490 000 VMs (8 640 samples of
+    /// 4 bytes each; 100 000 VMs hold 3.5 GB); lower it on a machine with
+    /// less memory (the process's peak is about 1.3 times what is held).
     pub const DEFAULT_MAX_SAMPLE_MB: u64 = 16 << 10;
     /// 2²² = 4 194 304 VMs: Azure V2 has 2 695 548 VMs (AzurePublicDatasetV2.md).
     pub const DEFAULT_MAX_VMS: usize = 1 << 22;

@@ -94,6 +94,11 @@ impl GridSamples {
             return;
         }
         if self.is_empty() {
+            if rules.max_samples == 0 {
+                // Even slot 0 is beyond the limit.
+                self.too_long = true;
+                return;
+            }
             self.base_s = t_s;
             self.push_slot(value);
             return;
@@ -106,6 +111,7 @@ impl GridSamples {
             // `base_s`: relative to the earliest reading, which can only be
             // earlier, it is as far or farther. `grid` refuses the VM.
             self.too_long = true;
+            self.slots = 0;
             self.chunks = Vec::new();
             self.irregular = None;
             return;
@@ -335,7 +341,7 @@ mod tests {
             let duplicates = [Duplicates::Error, Duplicates::LastWins][case % 2];
             let gaps = [Gaps::Hold, Gaps::Zero, Gaps::Error][case / 2 % 3];
             let r = GridRules {
-                max_samples: if case % 7 == 0 { 5 } else { 1000 },
+                max_samples: if case % 7 == 0 { [0, 1, 5][case % 3] } else { 1000 },
                 ..rules(duplicates, gaps)
             };
             let mut g = GridSamples::default();

@@ -134,3 +134,33 @@ def sweep(
     run_outputs: Optional[bool] = None,
 ) -> SweepResult:
     """Runs a sweep file into `out` (default `results/<name>`), resuming, as `cirrus sweep`."""
+
+class PlacementSession:
+    """The Rust half of `cirrus.gym.PlacementEnv`: a simulation that stops at every placement decision."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        w_energy: float = 1.0,
+        w_sla: float = 1.0,
+        w_migrations: float = 0.0,
+        w_rejections: float = 1.0,
+    ) -> None: ...
+    @property
+    def hosts(self) -> int:
+        """Hosts (the last action, `hosts`, postpones)."""
+    @property
+    def vms(self) -> int:
+        """VMs."""
+    @property
+    def features(self) -> tuple[int, int]:
+        """Features per host and per VM."""
+    def reset(self, seed: Optional[int] = None) -> dict[str, Any]:
+        """Starts an episode and runs it to its first decision (raw values: bytes of float32)."""
+    def step(self, action: int) -> dict[str, Any]:
+        """Plays `action` and runs to the next decision or the end."""
+    def close(self) -> None:
+        """Abandons the running episode."""
+
+def step_many(sessions: Sequence[PlacementSession], actions: Sequence[int]) -> list[dict[str, Any]]:
+    """Steps several sessions at once, their simulations in parallel, with the GIL released."""

@@ -12,6 +12,7 @@
 
 use pyo3::prelude::*;
 
+pub mod gym;
 pub mod run;
 pub mod scenario;
 pub mod sweep;
@@ -51,5 +52,7 @@ fn _cirrus(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario::load, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
+    m.add_class::<gym::PlacementSession>()?;
+    m.add_function(wrap_pyfunction!(gym::step_many, m)?)?;
     Ok(())
 }

@@ -55,9 +55,7 @@ fn simulate(
     let reseeded;
     let scenario = match seed {
         Some(seed) if seed != scenario.loaded.config.seed => {
-            let mut overrides = scenario.overrides.clone();
-            overrides.push(format!("simulation.seed={}", seed_literal(seed)));
-            reseeded = Scenario::open(&scenario.path, overrides)?;
+            reseeded = scenario.reseeded(seed)?;
             &reseeded
         }
         _ => scenario,
@@ -114,15 +112,6 @@ fn simulate(
         trace_report: loaded.trace_report.clone(),
         wall: started.elapsed(),
     })
-}
-
-/// A seed as an override value: TOML integers stop at 2⁶³ − 1, larger seeds are quoted.
-fn seed_literal(seed: u64) -> String {
-    if i64::try_from(seed).is_ok() {
-        seed.to_string()
-    } else {
-        format!("\"{seed}\"")
-    }
 }
 
 /// Records with every optional field present, from which each table's column types are

@@ -34,6 +34,23 @@ impl Scenario {
             loaded,
         })
     }
+
+    /// The scenario loaded again with `simulation.seed = seed` appended to its overrides,
+    /// as `cirrus run --seed` loads it (a synthetic workload depends on the seed).
+    pub(crate) fn reseeded(&self, seed: u64) -> Result<Self, String> {
+        let mut overrides = self.overrides.clone();
+        overrides.push(format!("simulation.seed={}", seed_literal(seed)));
+        Self::open(&self.path, overrides)
+    }
+}
+
+/// A seed as an override value: TOML integers stop at 2⁶³ − 1, larger seeds are quoted.
+fn seed_literal(seed: u64) -> String {
+    if i64::try_from(seed).is_ok() {
+        seed.to_string()
+    } else {
+        format!("\"{seed}\"")
+    }
 }
 
 /// Loads a scenario file, applies the overrides and validates everything, as

@@ -2,7 +2,9 @@
 
 import os
 import pathlib
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Protocol, Sequence, Union
+
+import numpy as np
 
 __version__: str
 
@@ -123,8 +125,33 @@ class SweepResult:
 def load(path: _Path, set: Optional[_Overrides] = None) -> Scenario:
     """Loads a scenario file with overrides (a dict, or `key.path=value` strings), as `cirrus run --set`."""
 
-def run(scenario: Scenario, seed: Optional[int] = None, threads: int = 1, audit: bool = False) -> Result:
-    """Runs a scenario with the GIL released; another `seed` loads it again with `simulation.seed`."""
+class PlacementPolicy(Protocol):
+    """A placement policy written in Python (prototyping; the Rust trait is the fast path)."""
+
+    def select_host(self, hosts: "np.ndarray", vm: int, vms: "np.ndarray", mask: "np.ndarray") -> Optional[int]:
+        """The host for VM `vm`, among those `mask` allows, or None. `hosts` (H, 8) and `vms`
+        (V, 5) are read-only float32 features (see `cirrus.gym`); `mask` (H,) bool."""
+
+class OverloadDetector(Protocol):
+    """An overload detector written in Python."""
+
+    def is_overloaded(
+        self, utilization: float, history: "np.ndarray", max_migration_time_s: float, scheduling_interval_s: float
+    ) -> bool:
+        """Is the host overloaded? `utilization`: requested MIPS over capacity (may exceed 1);
+        `history`: float64 utilisation history, newest first (may be empty)."""
+
+def run(
+    scenario: Scenario,
+    seed: Optional[int] = None,
+    threads: int = 1,
+    audit: bool = False,
+    placement: Optional[PlacementPolicy] = None,
+    consolidation_placement: Optional[PlacementPolicy] = None,
+    detector: Optional[OverloadDetector] = None,
+) -> Result:
+    """Runs a scenario with the GIL released; another `seed` loads it again with `simulation.seed`.
+    Policies written in Python replace the scenario's; an exception they raise is raised after the run."""
 
 def sweep(
     path: _Path,

@@ -14,22 +14,15 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use cirrus::datacenter::{Datacenter, HostId, HostState, VmId};
-use cirrus::placement::{PlacementContext, PlacementPolicy, PlacementSettings, admitted, suitable};
+use cirrus::datacenter::{Datacenter, HostId, VmId};
+use cirrus::placement::{PlacementContext, PlacementPolicy, PlacementSettings};
 use cirrus::registry::build_placement_policy;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use crate::scenario::Scenario;
+use crate::view::{HOST_FEATURES, VM_FEATURES, bytes_of, candidate_mask, host_features, vm_features};
 use crate::{ScenarioError, SimulationError};
-
-/// Features per host in the observation: capacity (MIPS, RAM, relative to the largest host),
-/// CPU delivered and requested (fractions of capacity; requested may exceed 1), RAM held
-/// (fraction), VMs (relative to the most any host holds now), up, active.
-pub const HOST_FEATURES: usize = 8;
-/// Features per VM: requested MIPS and RAM (relative to the largest host), placed, its
-/// host (index / hosts, −1 when unplaced), migrating.
-pub const VM_FEATURES: usize = 5;
 
 /// Why the agent is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +106,8 @@ impl PlacementPolicy for AgentPolicy {
             return None;
         }
         let hosts = dc.host_count();
-        let mut mask = vec![0u8; hosts + 1];
-        for h in dc.hosts() {
-            mask[h.index()] = u8::from(suitable(dc, ctx.filter, h, v) && admitted(dc, &mut *ctx.admission, h, v));
-        }
-        mask[hosts] = 1;
+        let mut mask = candidate_mask(dc, ctx, v);
+        mask.push(1);
         let baseline = self.baseline.select_host(dc, ctx, v).map(|h| h.index() as u32);
         let tally = *self.tally.lock().unwrap_or_else(|p| p.into_inner());
         let decision = Decision {
@@ -147,48 +137,6 @@ impl PlacementPolicy for AgentPolicy {
             }
         }
     }
-}
-
-fn host_features(dc: &Datacenter) -> Vec<f32> {
-    let max_mips = dc.hosts().map(|h| dc.host_type(h).total_mips()).fold(1.0, f64::max);
-    let max_ram = dc.hosts().map(|h| dc.host_type(h).ram_mb).max().unwrap_or(1).max(1) as f64;
-    let max_vms = dc.hosts().map(|h| dc.vms_on(h).len()).max().unwrap_or(0).max(1) as f64;
-    let mut out = Vec::with_capacity(dc.host_count() * HOST_FEATURES);
-    for h in dc.hosts() {
-        let t = dc.host_type(h);
-        let mips = t.total_mips();
-        let ram = t.ram_mb.max(1) as f64;
-        out.extend_from_slice(&[
-            (mips / max_mips) as f32,
-            (ram / max_ram) as f32,
-            (dc.allocated_mips(h) / mips) as f32,
-            (dc.current_requested_mips(h) / mips) as f32,
-            (dc.held_ram_mb(h) as f64 / ram) as f32,
-            (dc.vms_on(h).len() as f64 / max_vms) as f32,
-            f32::from(u8::from(dc.host_state(h) == HostState::Up)),
-            f32::from(u8::from(!dc.is_idle(h))),
-        ]);
-    }
-    out
-}
-
-fn vm_features(dc: &Datacenter) -> Vec<f32> {
-    let max_mips = dc.hosts().map(|h| dc.host_type(h).total_mips()).fold(1.0, f64::max);
-    let max_ram = dc.hosts().map(|h| dc.host_type(h).ram_mb).max().unwrap_or(1).max(1) as f64;
-    let hosts = dc.host_count().max(1) as f64;
-    let mut out = Vec::with_capacity(dc.vm_count() * VM_FEATURES);
-    for i in 0..dc.vm_count() {
-        let v = VmId(i as u32);
-        let host = dc.host_of(v);
-        out.extend_from_slice(&[
-            (dc.vm_requested_mips(v) / max_mips) as f32,
-            (dc.vm_type(v).ram_mb as f64 / max_ram) as f32,
-            f32::from(u8::from(host.is_some())),
-            host.map_or(-1.0, |h| (h.index() as f64 / hosts) as f32),
-            f32::from(u8::from(dc.in_migration(v))),
-        ]);
-    }
-    out
 }
 
 /// The weights of the reward's terms: reward = −(energy·kWh + sla·unserved + migrations·count
@@ -258,7 +206,8 @@ impl PlacementSession {
         let agent = |kind, baseline: &cirrus::registry::Named| -> Result<AgentPolicy, String> {
             Ok(AgentPolicy {
                 kind,
-                baseline: build_placement_policy(&baseline.name, baseline.params.clone()).map_err(|e| e.to_string())?,
+                baseline: build_placement_policy(&baseline.name, baseline.params.clone())
+                    .map_err(|e| e.to_string())?,
                 link: Arc::clone(&link),
                 tally: Arc::clone(&tally),
             })
@@ -293,7 +242,10 @@ impl PlacementSession {
                         .sum();
                 });
                 let end = *observed.lock().unwrap_or_else(|p| p.into_inner());
-                let _ = to_env.send(FromSim::Done(result.map(Box::new).map_err(|e| e.to_string()), end));
+                let _ = to_env.send(FromSim::Done(
+                    result.map(Box::new).map_err(|e| e.to_string()),
+                    end,
+                ));
             })
             .map_err(|e| e.to_string())?;
         let mut episode = self.episode.lock().unwrap_or_else(|p| p.into_inner());
@@ -320,14 +272,20 @@ impl PlacementSession {
         }
         let a = action as usize;
         if a > self.hosts {
-            return Err(format!("action {action} is outside 0..={} (a host, or {} to postpone)", self.hosts, self.hosts));
+            return Err(format!(
+                "action {action} is outside 0..={} (a host, or {} to postpone)",
+                self.hosts, self.hosts
+            ));
         }
         if episode.mask.get(a) != Some(&1) {
             return Err(format!(
                 "action {action}: host {action} cannot take the VM (its action mask is 0); choose among action_masks()"
             ));
         }
-        let sent = episode.to_sim.as_ref().map(|s| s.send((a < self.hosts).then_some(action)));
+        let sent = episode
+            .to_sim
+            .as_ref()
+            .map(|s| s.send((a < self.hosts).then_some(action)));
         if !matches!(sent, Some(Ok(()))) {
             return Err("the simulation has stopped".into());
         }
@@ -354,7 +312,11 @@ impl PlacementSession {
             }
             _ => {
                 episode.done = true;
-                Step::Done(Err("the simulation thread ended without a result".into()), Terms::default(), episode.last)
+                Step::Done(
+                    Err("the simulation thread ended without a result".into()),
+                    Terms::default(),
+                    episode.last,
+                )
             }
         }
     }
@@ -412,7 +374,14 @@ impl Step {
         match self {
             Step::Decision(d, _) => {
                 out.set_item("done", false)?;
-                out.set_item("kind", if d.kind == Kind::Placement { "placement" } else { "consolidation" })?;
+                out.set_item(
+                    "kind",
+                    if d.kind == Kind::Placement {
+                        "placement"
+                    } else {
+                        "consolidation"
+                    },
+                )?;
                 out.set_item("vm", d.vm)?;
                 out.set_item("hosts", PyBytes::new(py, bytes_of(&d.hosts).as_slice()))?;
                 out.set_item("vms", PyBytes::new(py, bytes_of(&d.vms).as_slice()))?;
@@ -422,17 +391,13 @@ impl Step {
             Step::Done(result, _, _) => {
                 out.set_item("done", true)?;
                 let result = result.map_err(SimulationError::new_err)?;
-                let text = serde_json::to_string(&result.summary).map_err(|e| SimulationError::new_err(e.to_string()))?;
+                let text = serde_json::to_string(&result.summary)
+                    .map_err(|e| SimulationError::new_err(e.to_string()))?;
                 out.set_item("summary", py.import("json")?.call_method1("loads", (text,))?)?;
             }
         }
         Ok(out)
     }
-}
-
-/// Float32s as little-endian bytes (numpy's `frombuffer(..., "<f4")`).
-fn bytes_of(values: &[f32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 #[pymethods]
@@ -453,7 +418,10 @@ impl PlacementSession {
             migrations: w_migrations,
             rejections: w_rejections,
         };
-        if [w_energy, w_sla, w_migrations, w_rejections].iter().any(|w| !w.is_finite()) {
+        if [w_energy, w_sla, w_migrations, w_rejections]
+            .iter()
+            .any(|w| !w.is_finite())
+        {
             return Err(ScenarioError::new_err("reward weights must be finite numbers"));
         }
         let loaded = &scenario.get().loaded;
@@ -489,14 +457,18 @@ impl PlacementSession {
     #[pyo3(signature = (seed = None))]
     fn reset<'py>(&self, py: Python<'py>, seed: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
         let scenario = self.scenario.bind(py).get();
-        let step = py.detach(|| self.start(scenario, seed)).map_err(SimulationError::new_err)?;
+        let step = py
+            .detach(|| self.start(scenario, seed))
+            .map_err(SimulationError::new_err)?;
         step.into_py(py, &self.weights)
     }
 
     /// Places the pending VM on host `action` (or postpones it: `action == hosts`) and runs
     /// to the next decision or the end. The GIL is released meanwhile.
     fn step<'py>(&self, py: Python<'py>, action: u32) -> PyResult<Bound<'py, PyDict>> {
-        let step = py.detach(|| self.act(action)).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let step = py
+            .detach(|| self.act(action))
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
         step.into_py(py, &self.weights)
     }
 
@@ -524,7 +496,9 @@ pub fn step_many<'py>(
     let refs: Vec<&PlacementSession> = sessions.iter().map(Bound::get).collect();
     for (i, a) in refs.iter().enumerate() {
         if refs[..i].iter().any(|b| std::ptr::eq(*a, *b)) {
-            return Err(pyo3::exceptions::PyValueError::new_err("a session is given twice"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "a session is given twice",
+            ));
         }
     }
     let steps = py.detach(|| -> Result<Vec<Step>, String> {
@@ -535,7 +509,11 @@ pub fn step_many<'py>(
         for ((s, e), &a) in refs.iter().zip(episodes.iter_mut()).zip(&actions) {
             s.send(e, a)?;
         }
-        Ok(refs.iter().zip(episodes.iter_mut()).map(|(s, e)| s.next(e)).collect())
+        Ok(refs
+            .iter()
+            .zip(episodes.iter_mut())
+            .map(|(s, e)| s.next(e))
+            .collect())
     });
     let steps = steps.map_err(pyo3::exceptions::PyValueError::new_err)?;
     steps

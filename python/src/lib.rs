@@ -13,10 +13,12 @@
 use pyo3::prelude::*;
 
 pub mod gym;
+pub mod policies;
 pub mod run;
 pub mod scenario;
 pub mod sweep;
 pub mod table;
+pub mod view;
 
 pyo3::create_exception!(
     _cirrus,

@@ -10,6 +10,7 @@ use cirrus::migration::{ModelKind, StopReason};
 use cirrus_output::{Durability, FolderState, Provenance, RunFolder, RunSettings, ScenarioSource, Selection};
 use pyo3::prelude::*;
 
+use crate::policies::{FirstError, PyDetector, PyPlacement};
 use crate::scenario::Scenario;
 use crate::table::Table;
 use crate::{OutputError, SimulationError};
@@ -30,18 +31,47 @@ pub struct RunResult {
 /// it). `threads` share each step's per-host work (results are identical for any count);
 /// `audit` checks the model's invariants after every event. The GIL is released while the
 /// simulation runs, so Python threads can run several at once.
+///
+/// Policies written in Python replace the scenario's (prototyping; the Rust traits are the
+/// fast path): `placement` (initial placement, arrivals, evacuations) and
+/// `consolidation_placement` (the destinations of consolidation's moves) are objects with
+/// `select_host(hosts, vm, vms, mask) -> int | None`; `detector` an object with
+/// `is_overloaded(utilization, history, max_migration_time_s, scheduling_interval_s) ->
+/// bool` (needs a `[consolidation]`). An exception they raise is raised here after the run.
 #[pyfunction]
-#[pyo3(signature = (scenario, seed = None, threads = 1, audit = false))]
+#[pyo3(signature = (scenario, seed = None, threads = 1, audit = false, placement = None, consolidation_placement = None, detector = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     py: Python<'_>,
     scenario: &Bound<'_, Scenario>,
     seed: Option<u64>,
     threads: usize,
     audit: bool,
+    placement: Option<Py<PyAny>>,
+    consolidation_placement: Option<Py<PyAny>>,
+    detector: Option<Py<PyAny>>,
 ) -> PyResult<RunResult> {
     let scenario = scenario.get();
-    py.detach(|| simulate(scenario, seed, threads, audit))
-        .map_err(SimulationError::new_err)
+    let errors = FirstError::default();
+    let python = PythonPolicies {
+        placement,
+        consolidation_placement,
+        detector,
+        errors: errors.clone(),
+    };
+    let result = py.detach(|| simulate(scenario, seed, threads, audit, python));
+    if let Some(e) = errors.take() {
+        return Err(e);
+    }
+    result.map_err(SimulationError::new_err)
+}
+
+/// The policies given from Python, if any.
+struct PythonPolicies {
+    placement: Option<Py<PyAny>>,
+    consolidation_placement: Option<Py<PyAny>>,
+    detector: Option<Py<PyAny>>,
+    errors: FirstError,
 }
 
 fn simulate(
@@ -49,6 +79,7 @@ fn simulate(
     seed: Option<u64>,
     threads: usize,
     audit: bool,
+    python: PythonPolicies,
 ) -> Result<RunResult, String> {
     let started = Instant::now();
     let started_at = SystemTime::now();
@@ -81,8 +112,18 @@ fn simulate(
             started: started_at,
         },
     );
-    let sim = loaded
-        .simulation()
+    let mut builder = loaded.simulation_builder();
+    if let Some(p) = python.placement {
+        builder = builder.placement(Box::new(PyPlacement::new(p, python.errors.clone())));
+    }
+    if let Some(p) = python.consolidation_placement {
+        builder = builder.consolidation_placement(Box::new(PyPlacement::new(p, python.errors.clone())));
+    }
+    if let Some(d) = python.detector {
+        builder = builder.detector(Box::new(PyDetector::new(d, python.errors.clone())));
+    }
+    let sim = builder
+        .build()
         .and_then(|s| s.with_threads(threads))
         .map_err(|e| e.to_string())?;
     let mut auditor = audit.then(cirrus::audit::Auditor::new);

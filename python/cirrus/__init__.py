@@ -32,6 +32,7 @@ from ._cirrus import (
     Table,
     __version__,
     load,
+    merge,
     run,
     sweep,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Table",
     "__version__",
     "load",
+    "merge",
     "run",
     "sweep",
 ]

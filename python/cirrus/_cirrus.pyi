@@ -116,6 +116,9 @@ class SweepResult:
     def skipped(self) -> int:
         """Runs found done in the folder and kept."""
     @property
+    def complete(self) -> bool:
+        """Whether the folder holds every run (a shard's does not: merge them)."""
+    @property
     def runs(self) -> Table:
         """One row per run (`runs.csv`)."""
     @property
@@ -159,11 +162,16 @@ def sweep(
     jobs: int = 0,
     set: Optional[_Overrides] = None,
     run_outputs: Optional[bool] = None,
+    shard: Optional[str] = None,
 ) -> SweepResult:
-    """Runs a sweep file into `out` (default `results/<name>`), resuming, as `cirrus sweep`."""
+    """Runs a sweep file into `out` (default `results/<name>`), resuming, as `cirrus sweep`;
+    `shard="I/N"` runs one slice of the grid (e.g. a Slurm array task)."""
 
-class PlacementSession:
-    """The Rust half of `cirrus.gym.PlacementEnv`: a simulation that stops at every placement decision."""
+def merge(dirs: Sequence[_Path], out: _Path) -> SweepResult:
+    """Combines the folders of a sweep's shards into `out`, as `cirrus merge`."""
+
+class Session:
+    """The Rust half of `cirrus.gym`'s environments: a simulation that stops at every decision."""
 
     def __init__(
         self,
@@ -172,6 +180,8 @@ class PlacementSession:
         w_sla: float = 1.0,
         w_migrations: float = 0.0,
         w_rejections: float = 1.0,
+        mode: str = "placement",
+        budget: Optional[int] = None,
     ) -> None: ...
     @property
     def hosts(self) -> int:
@@ -184,10 +194,10 @@ class PlacementSession:
         """Features per host and per VM."""
     def reset(self, seed: Optional[int] = None) -> dict[str, Any]:
         """Starts an episode and runs it to its first decision (raw values: bytes of float32)."""
-    def step(self, action: int) -> dict[str, Any]:
-        """Plays `action` and runs to the next decision or the end."""
+    def step(self, action: Union[int, tuple[int, int]]) -> dict[str, Any]:
+        """Plays a host (placement) or a move `(vm, host)` and runs to the next decision or the end."""
     def close(self) -> None:
         """Abandons the running episode."""
 
-def step_many(sessions: Sequence[PlacementSession], actions: Sequence[int]) -> list[dict[str, Any]]:
+def step_many(sessions: Sequence[Session], actions: Sequence[Union[int, tuple[int, int]]]) -> list[dict[str, Any]]:
     """Steps several sessions at once, their simulations in parallel, with the GIL released."""

@@ -32,7 +32,6 @@ same episode.
 
 from __future__ import annotations
 
-import copy
 import os
 from typing import Any, Optional
 
@@ -41,9 +40,9 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from ._cirrus import PlacementSession, Scenario, load, step_many
+from ._cirrus import Scenario, Session, load, step_many
 
-__all__ = ["PlacementEnv", "PlacementVectorEnv"]
+__all__ = ["ConsolidationEnv", "PlacementEnv", "PlacementVectorEnv"]
 
 
 def _scenario(scenario, set) -> Scenario:
@@ -64,7 +63,7 @@ _HIGH = 1e6
 class _Shapes:
     """The spaces of one environment on a session."""
 
-    def __init__(self, session: PlacementSession, duration_s: float):
+    def __init__(self, session: Session, duration_s: float):
         self.hosts, self.vms = session.hosts, session.vms
         self.host_features, self.vm_features = session.features
         self.duration_s = duration_s
@@ -95,12 +94,11 @@ class _Shapes:
         else:
             mask = np.frombuffer(raw["mask"], np.uint8).astype(bool)
             baseline = raw["baseline_action"]
-            info.update(
-                action_mask=mask,
-                baseline_action=self.hosts if baseline is None else int(baseline),
-                kind=raw["kind"],
-                vm=int(raw["vm"]),
-            )
+            if raw["kind"] == "move":
+                baseline = tuple(int(x) for x in baseline)
+            else:
+                baseline = self.hosts if baseline is None else int(baseline)
+            info.update(action_mask=mask, baseline_action=baseline, kind=raw["kind"], vm=int(raw["vm"]))
         return info
 
 
@@ -122,7 +120,7 @@ class PlacementEnv(gym.Env):
         strict: bool = False,
     ):
         self.scenario = _scenario(scenario, set)
-        self._session = PlacementSession(self.scenario, w_energy, w_sla, w_migrations, w_rejections)
+        self._session = Session(self.scenario, w_energy, w_sla, w_migrations, w_rejections)
         self._shapes = _Shapes(self._session, self.scenario.duration_s)
         self.observation_space = self._shapes.observation_space
         self.action_space = self._shapes.action_space
@@ -186,7 +184,7 @@ class PlacementVectorEnv(VectorEnv):
         self.scenario = _scenario(scenario, set)
         self.num_envs = num_envs
         self.copy = copy
-        self._sessions = [PlacementSession(self.scenario, **weights) for _ in range(num_envs)]
+        self._sessions = [Session(self.scenario, **weights) for _ in range(num_envs)]
         self._shapes = _Shapes(self._sessions[0], self.scenario.duration_s)
         self.single_observation_space = self._shapes.observation_space
         self.single_action_space = self._shapes.action_space
@@ -207,7 +205,9 @@ class PlacementVectorEnv(VectorEnv):
         self._masks[i] = np.frombuffer(raw["mask"], np.uint8).astype(bool)
 
     def _out(self):
-        return copy.deepcopy(self._obs) if self.copy else self._obs
+        if not self.copy:
+            return self._obs
+        return {key: np.copy(value) for key, value in self._obs.items()}
 
     def reset(self, *, seed=None, options=None):
         """Starts every episode; `seed` an int (env i gets seed + i) or a list of seeds."""
@@ -266,3 +266,104 @@ class PlacementVectorEnv(VectorEnv):
     def close_extras(self, **kwargs):
         for session in self._sessions:
             session.close()
+
+
+class ConsolidationEnv(gym.Env):
+    """One simulation of `scenario` (which needs a ``[consolidation]``) in which an agent makes
+    every consolidation round's moves, one per step: ``MultiDiscrete([vms + 1, hosts])``,
+    move VM v to host h, or ``(vms, any)`` to end the round; at most `budget` moves a round
+    (None: no limit). The scenario's own consolidation (LR-MMT, THR-MMT, …) plans each round
+    first: ``info["baseline_action"]`` is its next move (or the end), always accepted, so
+    playing it reproduces ``cirrus.run(scenario)``.
+
+    ``action_masks()`` is the two dimensions' masks concatenated (VMs that can move — placed,
+    not migrating, not moved this round — and the end action; hosts that are up), as masked
+    PPO for ``MultiDiscrete`` takes them. A pair the datacenter cannot make (the host lacks
+    room, or is the VM's own) changes nothing and is flagged in ``info["invalid_action"]``;
+    after 16 such actions in a round the round ends. Observations are `PlacementEnv`'s
+    ``hosts``, ``vms`` and ``time`` (the moves chosen so far in the round are shown made),
+    plus ``moves_left``. Reward as in `PlacementEnv` (rejections are always 0 here)."""
+
+    metadata = {"render_modes": []}
+    MAX_INVALID = 16
+
+    def __init__(
+        self,
+        scenario: Any,
+        *,
+        set: Optional[Any] = None,
+        budget: Optional[int] = None,
+        w_energy: float = 1.0,
+        w_sla: float = 1.0,
+        w_migrations: float = 0.0,
+        strict: bool = False,
+    ):
+        self.scenario = _scenario(scenario, set)
+        self._session = Session(self.scenario, w_energy, w_sla, w_migrations, 0.0, mode="consolidation", budget=budget)
+        self._shapes = _Shapes(self._session, self.scenario.duration_s)
+        hosts, vms = self._shapes.hosts, self._shapes.vms
+        self.observation_space = spaces.Dict(
+            {
+                "hosts": self._shapes.observation_space["hosts"],
+                "vms": self._shapes.observation_space["vms"],
+                "time": self._shapes.observation_space["time"],
+                "moves_left": spaces.Box(0.0, _HIGH, (1,), np.float32),
+            }
+        )
+        self.action_space = spaces.MultiDiscrete([vms + 1, hosts])
+        self.strict = strict
+        self._mask = np.zeros(vms + 1 + hosts, bool)
+        self._last_obs = None
+        self._invalid_in_round = 0
+
+    def _observe(self, raw):
+        obs = self._shapes.observation(raw)
+        del obs["vm"], obs["kind"]
+        obs["moves_left"] = np.array([min(raw["budget_left"], _HIGH)], np.float32)
+        info = self._shapes.info(raw)
+        info["invalid_action"] = raw["invalid_action"]
+        info["budget_left"] = raw["budget_left"]
+        self._mask = info.pop("action_mask")
+        info["action_mask"] = self._mask
+        self._last_obs = obs
+        return obs, info
+
+    def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
+        """Starts an episode, up to the first round's first move."""
+        super().reset(seed=seed)
+        raw = self._session.reset(seed)
+        if raw["done"]:
+            raise RuntimeError("the scenario makes no consolidation round: there is nothing to learn")
+        self._invalid_in_round = 0
+        return self._observe(raw)
+
+    def step(self, action):
+        vm, host = (int(x) for x in np.asarray(action).reshape(2))
+        vms = self._shapes.vms
+        masked = not (0 <= vm <= vms and 0 <= host < self._shapes.hosts and self._mask[vm] and (vm == vms or self._mask[vms + 1 + host]))
+        if masked and self.strict:
+            raise ValueError(f"action ({vm}, {host}) is masked out: choose among action_masks()")
+        if self._invalid_in_round >= self.MAX_INVALID:
+            play = (vms, 0)
+        else:
+            play = (min(max(vm, 0), vms), min(max(host, 0), self._shapes.hosts - 1))
+        raw = self._session.step(play)
+        if raw["done"]:
+            info = self._shapes.info(raw)
+            info["invalid_action"] = masked
+            self._mask[:] = False
+            return self._last_obs, raw["reward"], True, False, info
+        obs, info = self._observe(raw)
+        if play[0] == vms:
+            self._invalid_in_round = 0
+        elif info["invalid_action"]:
+            self._invalid_in_round += 1
+        info["invalid_action"] = info["invalid_action"] or masked
+        return obs, raw["reward"], False, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """The two dimensions' masks concatenated: (vms + 1) + hosts booleans."""
+        return self._mask.copy()
+
+    def close(self):
+        self._session.close()

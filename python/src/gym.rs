@@ -6,7 +6,7 @@
 //! which send each decision (observation, action mask, what the scenario's own Rust policy
 //! would choose) over a channel and block until the action comes back. So the simulation
 //! jumps from decision to decision, nothing ticks, and the thread holds no GIL: a
-//! [`PlacementSession`] step is two channel hand-offs plus the simulation up to the next
+//! [`Session`] step is two channel hand-offs plus the simulation up to the next
 //! decision. Same scenario, seed and actions ⇒ the same episode (the simulation is
 //! deterministic and the hand-off is synchronous).
 
@@ -14,7 +14,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use cirrus::datacenter::{Datacenter, HostId, VmId};
+use cirrus::consolidation::planner::{MovePlanner, Round};
+use cirrus::consolidation::{MigrationReason, PlannedMigration};
+use cirrus::datacenter::{Datacenter, HostId, HostState, VmId};
 use cirrus::placement::{PlacementContext, PlacementPolicy, PlacementSettings};
 use cirrus::registry::build_placement_policy;
 use pyo3::prelude::*;
@@ -31,7 +33,14 @@ enum Kind {
     Placement,
     /// A destination for a VM consolidation moves: postponing keeps it where it is.
     Consolidation,
+    /// A move of the consolidation round (`ConsolidationEnv`): a VM and its new host, or the
+    /// end of the round.
+    Move,
 }
+
+/// An action: `[host, 0]` for a placement, `[vm, host]` for a move (`vm == vms` ends the
+/// round).
+type Action = [u32; 2];
 
 /// What the episode has cost so far, measured between events by the run's observer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,7 +60,11 @@ struct Decision {
     hosts: Vec<f32>,
     vms: Vec<f32>,
     mask: Vec<u8>,
-    baseline: Option<u32>,
+    baseline: Option<Action>,
+    /// The previous action could not be played (a move the datacenter cannot make).
+    invalid: bool,
+    /// Moves the round may still make.
+    budget_left: u32,
     tally: Tally,
 }
 
@@ -63,7 +76,7 @@ enum FromSim {
 /// The sending half shared by the policies of one run, and the running tally.
 struct Link {
     to_env: SyncSender<FromSim>,
-    from_env: Receiver<Option<u32>>,
+    from_env: Receiver<Option<Action>>,
     /// Set once the environment has gone (reset, closed): every later decision postpones.
     closed: bool,
 }
@@ -108,7 +121,10 @@ impl PlacementPolicy for AgentPolicy {
         let hosts = dc.host_count();
         let mut mask = candidate_mask(dc, ctx, v);
         mask.push(1);
-        let baseline = self.baseline.select_host(dc, ctx, v).map(|h| h.index() as u32);
+        let baseline = self
+            .baseline
+            .select_host(dc, ctx, v)
+            .map(|h| [h.index() as u32, 0]);
         let tally = *self.tally.lock().unwrap_or_else(|p| p.into_inner());
         let decision = Decision {
             kind: self.kind,
@@ -117,6 +133,8 @@ impl PlacementPolicy for AgentPolicy {
             vms: vm_features(dc),
             mask,
             baseline,
+            invalid: false,
+            budget_left: 0,
             tally,
         };
         if link.0.to_env.send(FromSim::Decision(decision)).is_err() {
@@ -124,7 +142,7 @@ impl PlacementPolicy for AgentPolicy {
             return None;
         }
         match link.0.from_env.recv() {
-            Ok(Some(a)) if (a as usize) < hosts => Some(HostId(a)),
+            Ok(Some([a, _])) if (a as usize) < hosts => Some(HostId(a)),
             Ok(_) => {
                 if self.kind == Kind::Placement {
                     self.tally.lock().unwrap_or_else(|p| p.into_inner()).rejections += 1;
@@ -136,6 +154,97 @@ impl PlacementPolicy for AgentPolicy {
                 None
             }
         }
+    }
+}
+
+/// The consolidation round's planner that asks the agent, move by move: `ConsolidationEnv`.
+/// The consolidation's own plan (LR-MMT's, PABFD's, …) is the baseline: its next move is
+/// suggested, and always accepted, so playing the suggestions makes exactly that round.
+#[derive(Debug)]
+struct AgentPlanner {
+    link: Arc<Mutex<LinkCell>>,
+    tally: Arc<Mutex<Tally>>,
+    /// Moves a round may make.
+    budget: u32,
+}
+
+impl MovePlanner for AgentPlanner {
+    fn revise(&mut self, dc: &mut Datacenter, round: &Round<'_>, moves: &mut Vec<PlannedMigration>) {
+        let baseline = std::mem::take(moves);
+        let mut link = self.link.lock().unwrap_or_else(|p| p.into_inner());
+        if link.0.closed {
+            return;
+        }
+        let (vms, hosts) = (dc.vm_count(), dc.host_count());
+        let mut moved = vec![false; vms];
+        let mut next = 0;
+        let mut invalid = false;
+        dc.begin_tentative();
+        while (moves.len() as u32) < self.budget {
+            let mut mask = Vec::with_capacity(vms + 1 + hosts);
+            mask.extend((0..vms).map(|i| {
+                let v = VmId(i as u32);
+                u8::from(!moved[i] && dc.host_of(v).is_some() && !dc.in_migration(v))
+            }));
+            mask.push(1);
+            mask.extend(dc.hosts().map(|h| u8::from(dc.host_state(h) == HostState::Up)));
+            let suggestion = baseline
+                .get(next)
+                .map_or([vms as u32, 0], |m| [m.vm.0, m.target.0]);
+            let decision = Decision {
+                kind: Kind::Move,
+                vm: suggestion[0],
+                hosts: host_features(dc),
+                vms: vm_features(dc),
+                mask,
+                baseline: Some(suggestion),
+                invalid,
+                budget_left: self.budget - moves.len() as u32,
+                tally: *self.tally.lock().unwrap_or_else(|p| p.into_inner()),
+            };
+            if link.0.to_env.send(FromSim::Decision(decision)).is_err() {
+                link.0.closed = true;
+                break;
+            }
+            let [vm, host] = match link.0.from_env.recv() {
+                Ok(Some(a)) if (a[0] as usize) < vms && (a[1] as usize) < hosts => a,
+                Ok(_) => break,
+                Err(_) => {
+                    link.0.closed = true;
+                    break;
+                }
+            };
+            let (v, h) = (VmId(vm), HostId(host));
+            let suggested = baseline.get(next).filter(|m| m.vm == v && m.target == h);
+            let source = dc.host_of(v);
+            let valid = suggested.is_some()
+                || (!moved[v.index()]
+                    && source.is_some_and(|s| s != h)
+                    && !dc.in_migration(v)
+                    && dc.host_state(h) == HostState::Up
+                    && dc.is_suitable(h, v));
+            // Made tentatively, so that later decisions see the room it takes.
+            let made = valid && dc.create_vm(h, v);
+            invalid = !(made || suggested.is_some());
+            if invalid {
+                continue;
+            }
+            let reason = match suggested {
+                Some(m) => {
+                    next += 1;
+                    m.reason
+                }
+                None if source.is_some_and(|s| round.overloaded.contains(&s)) => MigrationReason::Overload,
+                None => MigrationReason::Underload,
+            };
+            moved[v.index()] = true;
+            moves.push(PlannedMigration {
+                vm: v,
+                target: h,
+                reason,
+            });
+        }
+        dc.rollback();
     }
 }
 
@@ -152,7 +261,7 @@ struct Weights {
 /// The running episode: the environment's ends of the two channels.
 #[derive(Default)]
 struct Episode {
-    to_sim: Option<SyncSender<Option<u32>>>,
+    to_sim: Option<SyncSender<Option<Action>>>,
     from_sim: Option<Receiver<FromSim>>,
     thread: Option<JoinHandle<()>>,
     /// The tally at the last decision handed to the agent.
@@ -172,18 +281,28 @@ impl Episode {
     }
 }
 
-/// The Rust half of `cirrus.gym.PlacementEnv`: one simulation that stops at every placement
+/// Which decisions the agent makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every placement (`PlacementEnv`).
+    Placement,
+    /// Every move of every consolidation round, at most `budget` a round (`ConsolidationEnv`).
+    Consolidation { budget: u32 },
+}
+
+/// The Rust half of `cirrus.gym`'s environments: one simulation that stops at every
 /// decision. Python wraps its raw answers (bytes of float32) into numpy arrays.
 #[pyclass(module = "cirrus._cirrus", frozen)]
-pub struct PlacementSession {
+pub struct Session {
     scenario: Py<Scenario>,
     weights: Weights,
+    mode: Mode,
     hosts: usize,
     vms: usize,
     episode: Mutex<Episode>,
 }
 
-impl PlacementSession {
+impl Session {
     /// Starts an episode: the simulation on its thread, up to its first decision.
     fn start(&self, scenario: &Scenario, seed: Option<u64>) -> Result<Step, String> {
         let reseeded;
@@ -212,17 +331,30 @@ impl PlacementSession {
                 tally: Arc::clone(&tally),
             })
         };
-        let mut config = loaded.config.clone();
-        // Postponing a VM at placement leaves it unplaced (counted as a rejection).
-        config.allow_unplaced = true;
-        let mut builder = loaded
-            .simulation_builder()
-            .config(config)
-            .placement(Box::new(agent(Kind::Placement, &loaded.placement)?));
-        if let Some(c) = &loaded.consolidation {
-            builder = builder.consolidation_placement(Box::new(agent(Kind::Consolidation, &c.placement)?));
-        }
-        let sim = builder.build().map_err(|e| e.to_string())?;
+        let sim = match self.mode {
+            Mode::Placement => {
+                let mut config = loaded.config.clone();
+                // Postponing a VM at placement leaves it unplaced (counted as a rejection).
+                config.allow_unplaced = true;
+                let mut builder = loaded
+                    .simulation_builder()
+                    .config(config)
+                    .placement(Box::new(agent(Kind::Placement, &loaded.placement)?));
+                if let Some(c) = &loaded.consolidation {
+                    builder =
+                        builder.consolidation_placement(Box::new(agent(Kind::Consolidation, &c.placement)?));
+                }
+                builder.build().map_err(|e| e.to_string())?
+            }
+            Mode::Consolidation { budget } => loaded
+                .simulation()
+                .map_err(|e| e.to_string())?
+                .with_move_planner(Box::new(AgentPlanner {
+                    link: Arc::clone(&link),
+                    tally: Arc::clone(&tally),
+                    budget,
+                })),
+        };
         let observed = Arc::clone(&tally);
         let thread = std::thread::Builder::new()
             .name("cirrus-gym".into())
@@ -260,32 +392,43 @@ impl PlacementSession {
     }
 
     /// Hands `action` to the simulation (unless starting) and waits for what comes next.
-    fn act(&self, action: u32) -> Result<Step, String> {
+    fn act(&self, action: Action) -> Result<Step, String> {
         let mut episode = self.episode.lock().unwrap_or_else(|p| p.into_inner());
         self.send(&mut episode, action)?;
         Ok(self.next(&mut episode))
     }
 
-    fn send(&self, episode: &mut Episode, action: u32) -> Result<(), String> {
+    fn send(&self, episode: &mut Episode, action: Action) -> Result<(), String> {
         if episode.done || episode.to_sim.is_none() {
             return Err("the episode is over: call reset()".into());
         }
-        let a = action as usize;
-        if a > self.hosts {
-            return Err(format!(
-                "action {action} is outside 0..={} (a host, or {} to postpone)",
-                self.hosts, self.hosts
-            ));
-        }
-        if episode.mask.get(a) != Some(&1) {
-            return Err(format!(
-                "action {action}: host {action} cannot take the VM (its action mask is 0); choose among action_masks()"
-            ));
-        }
-        let sent = episode
-            .to_sim
-            .as_ref()
-            .map(|s| s.send((a < self.hosts).then_some(action)));
+        let [a, b] = action.map(|x| x as usize);
+        let play = match self.mode {
+            Mode::Placement => {
+                if a > self.hosts {
+                    return Err(format!(
+                        "action {a} is outside 0..={} (a host, or {} to postpone)",
+                        self.hosts, self.hosts
+                    ));
+                }
+                if episode.mask.get(a) != Some(&1) {
+                    return Err(format!(
+                        "action {a}: host {a} cannot take the VM (its action mask is 0); choose among action_masks()"
+                    ));
+                }
+                (a < self.hosts).then_some(action)
+            }
+            Mode::Consolidation { .. } => {
+                if a > self.vms || b >= self.hosts {
+                    return Err(format!(
+                        "action ({a}, {b}) is outside (0..={}, 0..{}) (a VM and its host, or ({}, any) to end the round)",
+                        self.vms, self.hosts, self.vms
+                    ));
+                }
+                (a < self.vms).then_some(action)
+            }
+        };
+        let sent = episode.to_sim.as_ref().map(|s| s.send(play));
         if !matches!(sent, Some(Ok(()))) {
             return Err("the simulation has stopped".into());
         }
@@ -374,19 +517,22 @@ impl Step {
         match self {
             Step::Decision(d, _) => {
                 out.set_item("done", false)?;
-                out.set_item(
-                    "kind",
-                    if d.kind == Kind::Placement {
-                        "placement"
-                    } else {
-                        "consolidation"
-                    },
-                )?;
+                let kind = match d.kind {
+                    Kind::Placement => "placement",
+                    Kind::Consolidation => "consolidation",
+                    Kind::Move => "move",
+                };
+                out.set_item("kind", kind)?;
+                out.set_item("invalid_action", d.invalid)?;
+                out.set_item("budget_left", d.budget_left)?;
                 out.set_item("vm", d.vm)?;
                 out.set_item("hosts", PyBytes::new(py, bytes_of(&d.hosts).as_slice()))?;
                 out.set_item("vms", PyBytes::new(py, bytes_of(&d.vms).as_slice()))?;
                 out.set_item("mask", PyBytes::new(py, &d.mask))?;
-                out.set_item("baseline_action", d.baseline)?;
+                match d.kind {
+                    Kind::Move => out.set_item("baseline_action", d.baseline.map(|[v, h]| (v, h)))?,
+                    _ => out.set_item("baseline_action", d.baseline.map(|[h, _]| h))?,
+                }
             }
             Step::Done(result, _, _) => {
                 out.set_item("done", true)?;
@@ -401,16 +547,21 @@ impl Step {
 }
 
 #[pymethods]
-impl PlacementSession {
-    /// A session on `scenario` with the reward's weights.
+impl Session {
+    /// A session on `scenario` with the reward's weights: `mode` "placement" (every VM to
+    /// place) or "consolidation" (every move of every round, at most `budget` a round; the
+    /// scenario needs a `[consolidation]`).
     #[new]
-    #[pyo3(signature = (scenario, w_energy = 1.0, w_sla = 1.0, w_migrations = 0.0, w_rejections = 1.0))]
+    #[pyo3(signature = (scenario, w_energy = 1.0, w_sla = 1.0, w_migrations = 0.0, w_rejections = 1.0, mode = "placement", budget = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         scenario: &Bound<'_, Scenario>,
         w_energy: f64,
         w_sla: f64,
         w_migrations: f64,
         w_rejections: f64,
+        mode: &str,
+        budget: Option<u32>,
     ) -> PyResult<Self> {
         let weights = Weights {
             energy: w_energy,
@@ -425,7 +576,25 @@ impl PlacementSession {
             return Err(ScenarioError::new_err("reward weights must be finite numbers"));
         }
         let loaded = &scenario.get().loaded;
+        let mode = match mode {
+            "placement" => Mode::Placement,
+            "consolidation" if loaded.consolidation.is_none() => {
+                return Err(ScenarioError::new_err(format!(
+                    "{}: a consolidation environment needs a scenario with [consolidation]",
+                    scenario.get().path.display()
+                )));
+            }
+            "consolidation" => Mode::Consolidation {
+                budget: budget.unwrap_or(u32::MAX),
+            },
+            other => {
+                return Err(ScenarioError::new_err(format!(
+                    "mode: \"placement\" or \"consolidation\" is expected, found {other:?}"
+                )));
+            }
+        };
         Ok(Self {
+            mode,
             hosts: loaded.spec.hosts.len(),
             vms: loaded.spec.vms.len(),
             scenario: scenario.clone().unbind(),
@@ -463,9 +632,11 @@ impl PlacementSession {
         step.into_py(py, &self.weights)
     }
 
-    /// Places the pending VM on host `action` (or postpones it: `action == hosts`) and runs
-    /// to the next decision or the end. The GIL is released meanwhile.
-    fn step<'py>(&self, py: Python<'py>, action: u32) -> PyResult<Bound<'py, PyDict>> {
+    /// Plays `action` — a host for the pending VM (`hosts` postpones), or a move `(vm, host)`
+    /// (`vm == vms` ends the round) — and runs to the next decision or the end. The GIL is
+    /// released meanwhile.
+    fn step<'py>(&self, py: Python<'py>, action: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+        let action = action_of(&action)?;
         let step = py
             .detach(|| self.act(action))
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
@@ -483,9 +654,10 @@ impl PlacementSession {
 #[pyfunction]
 pub fn step_many<'py>(
     py: Python<'py>,
-    sessions: Vec<Bound<'py, PlacementSession>>,
-    actions: Vec<u32>,
+    sessions: Vec<Bound<'py, Session>>,
+    actions: Vec<Bound<'py, PyAny>>,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let actions: Vec<Action> = actions.iter().map(action_of).collect::<PyResult<_>>()?;
     if sessions.len() != actions.len() {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
             "{} sessions but {} actions",
@@ -493,7 +665,7 @@ pub fn step_many<'py>(
             actions.len()
         )));
     }
-    let refs: Vec<&PlacementSession> = sessions.iter().map(Bound::get).collect();
+    let refs: Vec<&Session> = sessions.iter().map(Bound::get).collect();
     for (i, a) in refs.iter().enumerate() {
         if refs[..i].iter().any(|b| std::ptr::eq(*a, *b)) {
             return Err(pyo3::exceptions::PyValueError::new_err(
@@ -521,4 +693,16 @@ pub fn step_many<'py>(
         .zip(&refs)
         .map(|(step, s)| step.into_py(py, &s.weights))
         .collect()
+}
+
+/// An action from Python: a host (`int`) or a move (`(vm, host)`).
+fn action_of(action: &Bound<'_, PyAny>) -> PyResult<Action> {
+    if let Ok(a) = action.extract::<u32>() {
+        return Ok([a, 0]);
+    }
+    action.extract::<(u32, u32)>().map(|(a, b)| [a, b]).map_err(|_| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "an action is a host (int) or a move (vm, host), found {action}"
+        ))
+    })
 }

@@ -54,7 +54,8 @@ fn _cirrus(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario::load, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
-    m.add_class::<gym::PlacementSession>()?;
+    m.add_function(wrap_pyfunction!(sweep::merge, m)?)?;
+    m.add_class::<gym::Session>()?;
     m.add_function(wrap_pyfunction!(gym::step_many, m)?)?;
     Ok(())
 }

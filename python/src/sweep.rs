@@ -7,29 +7,32 @@ use std::sync::Arc;
 
 use arrow_csv::ReaderBuilder;
 use arrow_csv::reader::Format;
-use cirrus_sweep::{Plan, RunOptions, ScenarioFactory, SweepSpec};
+use cirrus_sweep::{Plan, RunOptions, ScenarioFactory, Shard, SweepSpec};
 use pyo3::prelude::*;
 
 use crate::scenario::overrides_of;
 use crate::table::Table;
 use crate::{OutputError, ScenarioError, SimulationError};
 
-/// A finished sweep: `cirrus.sweep(path)`.
+/// A sweep's folder after `cirrus.sweep` (the whole sweep, or one shard) or `cirrus.merge`.
 #[pyclass(module = "cirrus._cirrus", frozen)]
 pub struct SweepResult {
     dir: PathBuf,
     total: usize,
     ran: usize,
     skipped: usize,
+    complete: bool,
 }
 
 /// Runs the sweep file at `path` into `out` (default `results/<sweep name>`), as `cirrus
 /// sweep` does: `jobs` worker threads (0: one per core), each run with its own seed and
 /// provenance, runs already in the folder kept (a sweep resumes where it stopped). `set`
 /// overrides the base scenario for every run (a dict or `key=value` strings, as in
-/// `cirrus.load`). The GIL is released while it runs.
+/// `cirrus.load`). `shard="I/N"` runs only the I-th of N slices of the grid (a Slurm array
+/// task: `f"{os.environ['SLURM_ARRAY_TASK_ID']}/{os.environ['SLURM_ARRAY_TASK_COUNT']}"`);
+/// `cirrus.merge` combines the shards' folders. The GIL is released while it runs.
 #[pyfunction]
-#[pyo3(signature = (path, out = None, jobs = 0, set = None, run_outputs = None))]
+#[pyo3(signature = (path, out = None, jobs = 0, set = None, run_outputs = None, shard = None))]
 pub fn sweep(
     py: Python<'_>,
     path: PathBuf,
@@ -37,7 +40,12 @@ pub fn sweep(
     jobs: usize,
     set: Option<&Bound<'_, PyAny>>,
     run_outputs: Option<bool>,
+    shard: Option<&str>,
 ) -> PyResult<SweepResult> {
+    let shard = shard
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|e| ScenarioError::new_err(format!("shard: {e}")))?;
     let overrides = match set {
         Some(set) => overrides_of(set)?,
         None => Vec::new(),
@@ -62,6 +70,7 @@ pub fn sweep(
     let dir = out.unwrap_or_else(|| Path::new("results").join(&plan.spec().name));
     let mut options = RunOptions::new(&dir).jobs(jobs);
     options.run_outputs = run_outputs;
+    options.shard = shard;
     let report = py
         .detach(|| cirrus_sweep::run(&plan, &options, &ScenarioFactory, &()))
         .map_err(|e| {
@@ -76,6 +85,23 @@ pub fn sweep(
         total: report.total,
         ran: report.ran,
         skipped: report.skipped,
+        complete: report.complete,
+    })
+}
+
+/// Combines the folders of a sweep's shards into `out`, as `cirrus merge`: they must belong
+/// to the same sweep and together hold every run (a run found twice must agree).
+#[pyfunction]
+pub fn merge(py: Python<'_>, dirs: Vec<PathBuf>, out: PathBuf) -> PyResult<SweepResult> {
+    let report = py
+        .detach(|| cirrus_sweep::merge(&dirs, &out))
+        .map_err(|e| OutputError::new_err(e.to_string()))?;
+    Ok(SweepResult {
+        dir: out,
+        total: report.runs,
+        ran: 0,
+        skipped: report.runs,
+        complete: true,
     })
 }
 
@@ -94,6 +120,18 @@ fn csv_table(name: &str, path: &Path) -> Result<Table, String> {
         .map_err(|e| error(&e))?;
     let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| error(&e))?;
     Ok(Table::of_batches(name, schema, batches))
+}
+
+impl SweepResult {
+    fn whole(&self) -> PyResult<()> {
+        if self.complete {
+            return Ok(());
+        }
+        Err(OutputError::new_err(format!(
+            "{} holds one shard of the sweep; its tables come once the shards are merged (cirrus.merge)",
+            self.dir.display()
+        )))
+    }
 }
 
 #[pymethods]
@@ -122,10 +160,17 @@ impl SweepResult {
         self.skipped
     }
 
+    /// Whether the folder holds every run of the sweep (a shard's does not: merge them).
+    #[getter]
+    fn complete(&self) -> bool {
+        self.complete
+    }
+
     /// One row per run (`runs.csv`): run, point, replication, one column per axis, scenario,
     /// seed, then every summary metric.
     #[getter]
     fn runs(&self) -> PyResult<Table> {
+        self.whole()?;
         csv_table("runs", &self.dir.join("runs.csv")).map_err(OutputError::new_err)
     }
 
@@ -133,6 +178,7 @@ impl SweepResult {
     /// the 95 % confidence interval over the replications.
     #[getter]
     fn aggregate(&self) -> PyResult<Table> {
+        self.whole()?;
         csv_table("aggregate", &self.dir.join("aggregate.csv")).map_err(OutputError::new_err)
     }
 

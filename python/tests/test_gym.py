@@ -108,3 +108,96 @@ def test_vector_env_matches_single_envs():
         ends += int(terminated.sum())
     assert venv.action_masks().shape == (n, 21)
     venv.close()
+
+
+def test_random_masked_policy_never_takes_an_invalid_action():
+    """Sampling among the masked-in actions: never flagged invalid, and every host chosen at
+    placement really receives the VM (the mask promised it could)."""
+    env = PlacementEnv(SMALL)
+    rng = np.random.default_rng(7)
+    obs, info = env.reset(seed=3)
+    placed_on_chosen = postponed = 0
+    while True:
+        action = int(rng.choice(np.flatnonzero(env.action_masks())))
+        vm, kind = info["vm"], info["kind"]
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert not info["invalid_action"]
+        if terminated:
+            break
+        if action == env.action_space.n - 1:
+            postponed += 1
+        elif kind == "placement" and info["vm"] != vm:
+            # The next observation shows the VM on the chosen host (a later event may move it).
+            row = obs["vms"][vm]
+            assert row[2] == 1.0 and round(float(row[3]) * 20) == action
+            placed_on_chosen += 1
+    assert placed_on_chosen > 20 and postponed > 0, (placed_on_chosen, postponed)
+
+
+# The README's default mode: the paper's PABFD and no VM moved twice in a round.
+DEFAULT_MODE = {f"cloudsim_quirks.{q}": False for q in ("empty_overload_targets", "pabfd_last_step_power", "pabfd_float_ties")}
+
+
+def test_consolidation_env_passes_gymnasiums_checker():
+    from cirrus.gym import ConsolidationEnv
+
+    env = ConsolidationEnv(LR_MMT, set=HOUR | DEFAULT_MODE, budget=20)
+    check_env(env, skip_render_check=True)
+
+
+def test_consolidation_env_playing_lr_mmt_reproduces_cirrus_run():
+    """The whole default-mode LR-MMT day, every move the consolidation's own: energy,
+    migrations and every other summary number equal to cirrus.run's."""
+    from cirrus.gym import ConsolidationEnv
+
+    env = ConsolidationEnv(LR_MMT, set=DEFAULT_MODE)
+    obs, info = env.reset()
+    moves = ends = 0
+    while True:
+        action = info["baseline_action"]
+        if action[0] == env.action_space.nvec[0] - 1:
+            ends += 1
+        else:
+            moves += 1
+            assert env.action_masks()[action[0]] and env.action_masks()[len(info["action_mask"]) - env.action_space.nvec[1] + action[1]]
+        obs, reward, terminated, truncated, info = env.step(action)
+        if terminated:
+            break
+        assert not info["invalid_action"]
+    run = cirrus.run(cirrus.load(LR_MMT, set=DEFAULT_MODE)).summary
+    assert info["summary"] == run
+    assert (round(run["energy_kwh"], 2), run["migrations"]) == (133.99, 27_562)  # the README's default mode
+    assert moves == run["migrations"] and ends >= 287
+
+
+def test_consolidation_env_agent_moves_and_budget():
+    """A random masked agent under a budget of 3: never more than 3 moves a round, invalid
+    pairs change nothing, and the run completes with its own (different) result."""
+    from cirrus.gym import ConsolidationEnv
+
+    env = ConsolidationEnv(LR_MMT, set=HOUR | DEFAULT_MODE, budget=3)
+    rng = np.random.default_rng(2)
+    obs, info = env.reset()
+    invalid = budget_ends = 0
+    nv = env.action_space.nvec[0]
+    while True:
+        mask = env.action_masks()
+        movable, hosts = np.flatnonzero(mask[:nv]), np.flatnonzero(mask[nv:])
+        vm = int(rng.choice(movable)) if rng.random() < 0.7 else nv - 1
+        before = info["budget_left"]
+        host = int(rng.choice(hosts))
+        if vm < nv - 1 and rng.random() < 0.2:
+            host = int(round(float(obs["vms"][vm, 3]) * len(hosts)))  # its own host: invalid
+        obs, reward, terminated, truncated, info = env.step((vm, host))
+        if terminated:
+            break
+        assert 1 <= info["budget_left"] <= 3
+        invalid += info["invalid_action"]
+        moved = vm != nv - 1 and not info["invalid_action"]
+        if moved and before > 1:
+            assert info["budget_left"] == before - 1
+        if moved and before == 1:
+            assert info["budget_left"] == 3, "the third move ends the round"
+            budget_ends += 1
+    assert budget_ends > 0 and invalid > 0, (budget_ends, invalid)
+    assert info["summary"]["migrations"] > 0

@@ -58,3 +58,18 @@ def test_sweep_errors_are_located(tmp_path):
     path.write_text('[sweep]\nname = "x"\nscenario = "nowhere.toml"\nreplications = "two"\n')
     with pytest.raises(cirrus.ScenarioError, match=r"bad\.toml:4:\d+"):
         cirrus.sweep(path, out=tmp_path / "out")
+
+
+def test_shards_merge_into_the_whole_sweep(tmp_path):
+    path = write_sweep(tmp_path)
+    whole = cirrus.sweep(path, out=tmp_path / "whole", jobs=2)
+    shards = [cirrus.sweep(path, out=tmp_path / f"s{i}", jobs=1, shard=f"{i}/2") for i in range(2)]
+    assert [s.ran for s in shards] == [2, 2] and not shards[0].complete
+    with pytest.raises(cirrus.OutputError, match="one shard"):
+        shards[0].runs
+    merged = cirrus.merge([s.dir for s in shards], tmp_path / "merged")
+    assert merged.complete and merged.total == 4
+    assert (tmp_path / "merged" / "runs.csv").read_bytes() == (tmp_path / "whole" / "runs.csv").read_bytes()
+    assert (tmp_path / "merged" / "aggregate.csv").read_bytes() == (tmp_path / "whole" / "aggregate.csv").read_bytes()
+    with pytest.raises(cirrus.ScenarioError, match="shard"):
+        cirrus.sweep(path, out=tmp_path / "x", shard="2/2")

@@ -1,10 +1,12 @@
-//! The decision loop behind `cirrus.gym`: a simulation that stops at every placement
-//! decision (initial placement, arrivals, consolidation's destinations) and waits for an
-//! agent's choice.
+//! The decision loop behind `cirrus.gym`: a simulation that stops at every decision — each
+//! placement (initial placement, arrivals, consolidation's destinations: `PlacementEnv`), or
+//! each move of each consolidation round (`ConsolidationEnv`) — and waits for an agent's
+//! choice.
 //!
-//! The simulation runs on a thread of its own; its placement policies are [`AgentPolicy`]s,
-//! which send each decision (observation, action mask, what the scenario's own Rust policy
-//! would choose) over a channel and block until the action comes back. So the simulation
+//! The simulation runs on a thread of its own; its placement policies are `AgentPolicy`s
+//! (or its rounds' `MovePlanner` an `AgentPlanner`), which send each decision (observation,
+//! action mask, what the scenario's own Rust policy would choose) over a channel and block
+//! until the action comes back. So the simulation
 //! jumps from decision to decision, nothing ticks, and the thread holds no GIL: a
 //! [`Session`] step is two channel hand-offs plus the simulation up to the next
 //! decision. Same scenario, seed and actions ⇒ the same episode (the simulation is

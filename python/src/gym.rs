@@ -307,14 +307,8 @@ pub struct Session {
 impl Session {
     /// Starts an episode: the simulation on its thread, up to its first decision.
     fn start(&self, scenario: &Scenario, seed: Option<u64>) -> Result<Step, String> {
-        let reseeded;
-        let scenario = match seed {
-            Some(seed) if seed != scenario.loaded.config.seed => {
-                reseeded = scenario.reseeded(seed)?;
-                &reseeded
-            }
-            _ => scenario,
-        };
+        let mut reseeded = None;
+        let scenario = scenario.with_seed(seed, &mut reseeded)?;
         let loaded = &scenario.loaded;
         let (to_env, from_sim) = sync_channel(1);
         let (to_sim, from_env) = sync_channel(1);

@@ -83,14 +83,8 @@ fn simulate(
 ) -> Result<RunResult, String> {
     let started = Instant::now();
     let started_at = SystemTime::now();
-    let reseeded;
-    let scenario = match seed {
-        Some(seed) if seed != scenario.loaded.config.seed => {
-            reseeded = scenario.reseeded(seed)?;
-            &reseeded
-        }
-        _ => scenario,
-    };
+    let mut reseeded = None;
+    let scenario = scenario.with_seed(seed, &mut reseeded)?;
     let loaded = &scenario.loaded;
     let text = String::from_utf8_lossy(&scenario.bytes);
     let resolved = cirrus_scenario::resolved_toml(&text, &scenario.overrides)

@@ -35,9 +35,22 @@ impl Scenario {
         })
     }
 
+    /// This scenario, or with another `seed` the scenario loaded again with it (into `slot`),
+    /// as `cirrus run --seed` does.
+    pub(crate) fn with_seed<'a>(
+        &'a self,
+        seed: Option<u64>,
+        slot: &'a mut Option<Self>,
+    ) -> Result<&'a Self, String> {
+        match seed {
+            Some(seed) if seed != self.loaded.config.seed => Ok(slot.insert(self.reseeded(seed)?)),
+            _ => Ok(self),
+        }
+    }
+
     /// The scenario loaded again with `simulation.seed = seed` appended to its overrides,
     /// as `cirrus run --seed` loads it (a synthetic workload depends on the seed).
-    pub(crate) fn reseeded(&self, seed: u64) -> Result<Self, String> {
+    fn reseeded(&self, seed: u64) -> Result<Self, String> {
         let mut overrides = self.overrides.clone();
         overrides.push(format!("simulation.seed={}", seed_literal(seed)));
         Self::open(&self.path, overrides)

@@ -26,18 +26,17 @@ pub fn bytes_of(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// The largest host's MIPS and RAM (MB), the scale of the capacity features (at least 1).
+fn largest_host(dc: &Datacenter) -> (f64, f64) {
+    dc.hosts().fold((1.0, 1.0), |(mips, ram), h| {
+        let t = dc.host_type(h);
+        (mips.max(t.total_mips()), ram.max(t.ram_mb as f64))
+    })
+}
+
 /// The hosts' features, row by row ([`HOST_FEATURES`] each).
 pub fn host_features(dc: &Datacenter) -> Vec<f32> {
-    let max_mips = dc
-        .hosts()
-        .map(|h| dc.host_type(h).total_mips())
-        .fold(1.0, f64::max);
-    let max_ram = dc
-        .hosts()
-        .map(|h| dc.host_type(h).ram_mb)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    let (max_mips, max_ram) = largest_host(dc);
     let max_vms = dc.hosts().map(|h| dc.vms_on(h).len()).max().unwrap_or(0).max(1) as f64;
     let mut out = Vec::with_capacity(dc.host_count() * HOST_FEATURES);
     for h in dc.hosts() {
@@ -60,16 +59,7 @@ pub fn host_features(dc: &Datacenter) -> Vec<f32> {
 
 /// Every VM's features, row by row ([`VM_FEATURES`] each).
 pub fn vm_features(dc: &Datacenter) -> Vec<f32> {
-    let max_mips = dc
-        .hosts()
-        .map(|h| dc.host_type(h).total_mips())
-        .fold(1.0, f64::max);
-    let max_ram = dc
-        .hosts()
-        .map(|h| dc.host_type(h).ram_mb)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    let (max_mips, max_ram) = largest_host(dc);
     let hosts = dc.host_count().max(1) as f64;
     let mut out = Vec::with_capacity(dc.vm_count() * VM_FEATURES);
     for i in 0..dc.vm_count() {

@@ -371,24 +371,19 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
     } else {
         cirrus_output::Durability::Atomic
     };
-    if folder == cirrus_output::FolderState::HoldsRun
-        && let Err(e) = cirrus_output::clear_run(&out_dir)
-    {
-        return fail(EXIT_FAILURE, &e);
-    }
-    if let Err(e) = provenance.write_resolved(&out_dir, durability) {
-        return fail(EXIT_FAILURE, &e);
-    }
-    if let Err(e) = cirrus_output::write_run_with(&result, &out_dir, selection, durability) {
-        return fail(EXIT_FAILURE, &e);
-    }
-    if let Some(report) = &trace_report
-        && let Err(e) = cirrus_output::write_trace_report(report, &out_dir, durability)
-    {
-        return fail(EXIT_FAILURE, &e);
-    }
-    // Last, so that its wall time covers the writing.
-    if let Err(e) = provenance.write_manifest(&out_dir, started.elapsed(), durability) {
+    let written = cirrus_output::write_run_folder(
+        &cirrus_output::RunFolder {
+            dir: &out_dir,
+            state: &folder,
+            provenance: &provenance,
+            result: &result,
+            selection,
+            trace_report: trace_report.as_ref(),
+            durability,
+        },
+        started,
+    );
+    if let Err(e) = written {
         return fail(EXIT_FAILURE, &e);
     }
     let write_wall = write_started.elapsed();

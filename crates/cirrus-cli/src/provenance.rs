@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use cirrus_output::{FolderState, Manifest, Program, Provenance, RunSettings, ScenarioSource};
+use cirrus_output::{FolderState, Manifest, Provenance, RunSettings, ScenarioSource};
 
 use crate::{EXIT_BAD_INPUT, fail};
 
@@ -49,15 +49,6 @@ pub(crate) fn check_out_dir(dir: &Path, force: bool) -> Result<FolderState, Exit
     }
 }
 
-/// The program, as `manifest.json` records it: this binary's version and the
-/// commit `build.rs` found.
-pub(crate) fn program() -> Program {
-    Program {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        commit: env!("CIRRUS_GIT_COMMIT").to_string(),
-    }
-}
-
 /// The provenance of a run of the scenario file at `path` loaded with
 /// `overrides` (reads the file again, for its hash and resolved form).
 pub(crate) fn of_run(
@@ -80,7 +71,7 @@ pub(crate) fn of_run(
         name: &scenario.config.name,
         seed: scenario.config.seed,
     };
-    let program = program();
+    let program = cirrus_output::program();
     let settings = RunSettings {
         program: &program,
         threads,

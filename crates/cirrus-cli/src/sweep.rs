@@ -106,7 +106,6 @@ pub(crate) fn sweep(args: SweepArgs) -> ExitCode {
     let mut options = RunOptions::new(&out)
         .jobs(jobs)
         .threads_per_run(args.threads_per_run);
-    options.program = crate::provenance::program();
     options.shard = shard;
     if args.run_outputs {
         options.run_outputs = Some(true);
@@ -151,12 +150,7 @@ fn plan(file: &Path, set: &[String]) -> Result<Plan, ExitCode> {
         .and_then(Plan::new)
         .map_err(|e| sweep_fail(&e))?;
     // Free parameters only mean something to a RunFactory written in Rust.
-    if let Some(axis) = spec
-        .spec()
-        .axes
-        .iter()
-        .find(|a| a.keys.iter().any(|k| k.starts_with(cirrus_sweep::PARAM_PREFIX)))
-    {
+    if let Some(axis) = spec.free_parameter_axis() {
         let message = format!(
             "{}: axis \"{}\" sets {}, a free parameter for code that builds the runs \
              (cirrus_sweep::RunFactory, see examples/custom_detector_sweep.rs); `cirrus sweep` has none",

@@ -29,7 +29,7 @@ mod provenance;
 
 pub use folder::{FolderState, RUN_FILES, clear_run, prepare_dir};
 pub use manifest::{Manifest, SweepRun, sha256_hex, utc_timestamp};
-pub use provenance::{Program, Provenance, RunSettings, ScenarioSource};
+pub use provenance::{Program, Provenance, RunSettings, ScenarioSource, program};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -206,6 +206,46 @@ pub fn write_run_with(
             .map_err(|e| err(dir, e))?;
     }
     Ok(written)
+}
+
+/// A run's folder as `cirrus run` writes it: see [`write_run_folder`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunFolder<'a, R: Serialize> {
+    /// The folder, checked by [`prepare_dir`] before the run.
+    pub dir: &'a Path,
+    /// What [`prepare_dir`] found there: an earlier run's files are removed first.
+    pub state: &'a FolderState,
+    /// What made the run.
+    pub provenance: &'a Provenance,
+    /// The run.
+    pub result: &'a RunResult,
+    /// Which tables to write.
+    pub selection: Selection,
+    /// The trace reader's load report, if the workload has one (`trace_report.json`).
+    pub trace_report: Option<&'a R>,
+    /// How hard to make sure the files reach the disk.
+    pub durability: Durability,
+}
+
+/// Writes a run's folder in `cirrus run`'s order: an earlier run's files removed
+/// (`state` says there are some), `scenario.resolved.toml`, the tables, `summary.json`,
+/// `trace_report.json`, and `manifest.json` last, whose wall time runs from `started`.
+pub fn write_run_folder<R: Serialize>(
+    folder: &RunFolder<'_, R>,
+    started: std::time::Instant,
+) -> Result<(), OutputError> {
+    let dir = folder.dir;
+    if *folder.state == FolderState::HoldsRun {
+        clear_run(dir)?;
+    }
+    folder.provenance.write_resolved(dir, folder.durability)?;
+    write_run_with(folder.result, dir, folder.selection, folder.durability)?;
+    if let Some(report) = folder.trace_report {
+        write_trace_report(report, dir, folder.durability)?;
+    }
+    folder
+        .provenance
+        .write_manifest(dir, started.elapsed(), folder.durability)
 }
 
 #[cfg(test)]

@@ -16,6 +16,16 @@ pub struct Program {
     pub commit: String,
 }
 
+/// The program as built: the workspace's version and the git commit this crate was built
+/// from (`build.rs`; `unknown` outside a git checkout). What the `cirrus` binary and the
+/// Python module record.
+pub fn program() -> Program {
+    Program {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        commit: env!("CIRRUS_GIT_COMMIT").to_string(),
+    }
+}
+
 impl Default for Program {
     /// This library's version (the workspace's) and an unknown commit: what a
     /// library user's program knows without a build script.

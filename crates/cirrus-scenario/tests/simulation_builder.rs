@@ -123,3 +123,77 @@ fn a_part_of_a_consolidation_the_scenario_lacks_is_an_error() {
         .to_string();
     assert!(err.contains("the scenario has no [consolidation]"), "{err}");
 }
+
+/// A `MovePlanner` that keeps every `n`-th move (none when `n` is 0), counting the rounds.
+#[derive(Debug)]
+struct EveryNth {
+    n: usize,
+    rounds: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl cirrus::consolidation::planner::MovePlanner for EveryNth {
+    fn revise(
+        &mut self,
+        dc: &mut cirrus::datacenter::Datacenter,
+        round: &cirrus::consolidation::planner::Round<'_>,
+        moves: &mut Vec<cirrus::consolidation::PlannedMigration>,
+    ) {
+        assert!(round.time_s > 0.0);
+        let before = format!(
+            "{:?}",
+            dc.hosts().map(|h| dc.vms_on(h).to_vec()).collect::<Vec<_>>()
+        );
+        let mut i = 0;
+        moves.retain(|_| {
+            i += 1;
+            self.n != 0 && (i - 1) % self.n == 0
+        });
+        assert_eq!(
+            before,
+            format!(
+                "{:?}",
+                dc.hosts().map(|h| dc.vms_on(h).to_vec()).collect::<Vec<_>>()
+            )
+        );
+        self.rounds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_move_planner_sees_every_round_and_decides_the_moves() {
+    let (_dir, scenario) = scenario();
+    let plain = scenario.simulation().unwrap().run().unwrap();
+    let run = |n| {
+        let rounds = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let planner = EveryNth {
+            n,
+            rounds: rounds.clone(),
+        };
+        let result = scenario
+            .simulation()
+            .unwrap()
+            .with_move_planner(Box::new(planner))
+            .run()
+            .unwrap();
+        (result, rounds.load(std::sync::atomic::Ordering::Relaxed))
+    };
+    // Keeping every move is the plain run, to the bit; the planner saw every round.
+    let (kept, rounds) = run(1);
+    assert_eq!(everything(&kept), everything(&plain));
+    assert_eq!(rounds as u64, plain.summary.consolidation.consolidation_rounds);
+    // Keeping every other one changes the answer; keeping none makes no consolidation move.
+    let (halved, _) = run(2);
+    let (none, _) = run(0);
+    let consolidation_moves = |r: &RunResult| {
+        r.summary.migration_counts.migrations_overload + r.summary.migration_counts.migrations_underload
+    };
+    assert!(consolidation_moves(&plain) > 10, "the round must plan moves");
+    assert_ne!(everything(&halved), everything(&plain));
+    assert_eq!(consolidation_moves(&none), 0);
+    assert!(
+        none.migrations
+            .iter()
+            .any(|m| m.reason == cirrus::consolidation::MigrationReason::Evacuation),
+        "evacuations are not the planner's"
+    );
+}

@@ -66,9 +66,8 @@ pub struct RunOptions {
     /// 1 (the default): each run on its worker's thread, the workers being
     /// the sweep's parallelism. Changes no result.
     pub threads_per_run: usize,
-    /// The program recorded in each run's `manifest.json` (by default this
-    /// library's version and an unknown commit; the `cirrus` binary gives its
-    /// commit).
+    /// The program recorded in each run's `manifest.json` (by default
+    /// [`cirrus_output::program`]: the workspace's version and the commit it was built from).
     pub program: Program,
 }
 
@@ -81,7 +80,7 @@ impl RunOptions {
             shard: None,
             run_outputs: None,
             threads_per_run: 1,
-            program: Program::default(),
+            program: cirrus_output::program(),
         }
     }
 

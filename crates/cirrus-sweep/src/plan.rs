@@ -222,6 +222,16 @@ impl Plan {
         &self.spec
     }
 
+    /// The first axis that sets a free parameter (`param.NAME`), which only a
+    /// [`RunFactory`](crate::RunFactory) written in Rust can read: a sweep run from its file
+    /// alone (`cirrus sweep`, Python's `cirrus.sweep`) refuses it.
+    pub fn free_parameter_axis(&self) -> Option<&crate::Axis> {
+        self.spec
+            .axes
+            .iter()
+            .find(|a| a.keys.iter().any(|k| k.starts_with(crate::PARAM_PREFIX)))
+    }
+
     /// Every run, in index order.
     pub fn runs(&self) -> &[PlannedRun] {
         &self.runs

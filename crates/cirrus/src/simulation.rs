@@ -50,6 +50,7 @@ pub use site::STEP_CHUNK_HOSTS;
 
 use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
+use crate::consolidation::planner::{MovePlanner, Round};
 use crate::consolidation::{Consolidation, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, VmId};
 use crate::failures::FailureConfig;
@@ -133,6 +134,8 @@ pub struct Simulation {
     steps: steps::StepLog,
     streams: RngStreams,
     planned: Vec<PlannedMigration>,
+    /// Revises each consolidation round's moves before they start, if given.
+    move_planner: Option<Box<dyn MovePlanner>>,
     /// The quality of the initial placement, evaluated once when it completes.
     initial_quality: Option<PlacementQuality>,
 }
@@ -174,6 +177,7 @@ impl Simulation {
             scripted: scripted::ScriptedMoves::default(),
             streams,
             planned: Vec::new(),
+            move_planner: None,
             initial_quality: None,
             config,
         })
@@ -186,6 +190,14 @@ impl Simulation {
         self.consolidation = Some(consolidation);
         // Only consolidation (its detectors, selections and admission) reads histories.
         self.site.sample_histories = true;
+        self
+    }
+
+    /// Hands each consolidation round's moves to `planner` before they start (it may change
+    /// them: an agent, a filter; see [`MovePlanner`]). Without a consolidation it is never
+    /// called.
+    pub fn with_move_planner(mut self, planner: Box<dyn MovePlanner>) -> Self {
+        self.move_planner = Some(planner);
         self
     }
 
@@ -402,6 +414,13 @@ impl Simulation {
             );
             self.consolidation_rounds += 1;
             overloaded_hosts = stats.overloaded_hosts;
+            if let Some(planner) = self.move_planner.as_mut() {
+                let round = Round {
+                    time_s: t,
+                    overloaded: c.overloaded_hosts(),
+                };
+                planner.revise(&mut self.site.dc, &round, &mut self.planned);
+            }
             self.executor
                 .start(&mut self.site, c.migration.as_ref(), &self.planned, t);
         }

@@ -24,6 +24,7 @@
 pub mod history;
 pub mod lr_admission;
 pub mod overload;
+pub mod planner;
 pub mod selection;
 pub mod stats;
 
@@ -300,6 +301,11 @@ impl Consolidation {
             placed: Vec::new(),
             underload_order: UnderloadOrder::default(),
         }
+    }
+
+    /// The hosts the overload detector flagged in the last round [`plan`](Self::plan)ned.
+    pub fn overloaded_hosts(&self) -> &[HostId] {
+        &self.overloaded_list
     }
 
     /// The admission test of placements outside planning (initial placement,

@@ -1,5 +1,6 @@
-//! Records the git commit the binary is built from (`CIRRUS_GIT_COMMIT`, or
-//! `unknown` outside a git checkout) for the `manifest.json` of every run.
+//! Records the git commit this library is built from (`CIRRUS_GIT_COMMIT`, or
+//! `unknown` outside a git checkout) for the `manifest.json` of every run
+//! (`cirrus_output::program`: the `cirrus` binary and the Python module alike).
 
 use std::process::Command;
 

@@ -815,6 +815,7 @@ impl Context {
                 power: Arc::from(power),
                 power_name,
                 off_power_w: t.off_w,
+                power_states: None,
             });
         }
         Ok(out)

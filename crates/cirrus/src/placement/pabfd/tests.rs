@@ -99,6 +99,7 @@ fn the_run_settings_choose_the_mode() {
         pabfd: PabfdMode::CloudSim {
             last_step_power: true,
         },
+        wake_horizon_s: None,
     });
     assert_eq!(
         policy.mode(),
@@ -204,6 +205,7 @@ fn random_spec(rng: &mut Rng) -> DatacenterSpec {
                 power,
                 power_name: power_name.into(),
                 off_power_w: 0.0,
+                power_states: None,
             }
         })
         .collect();

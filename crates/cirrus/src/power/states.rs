@@ -190,6 +190,21 @@ impl PowerStateSpec {
         }
     }
 
+    /// What placement charges for waking a host in `state` of idle power
+    /// `idle_w` and off power `off_w`, W: the power it draws beyond its
+    /// present state's once on at no load, plus the energy of the transitions
+    /// still to begin spread over `horizon_s` seconds (0 for a host on, or
+    /// already booting or resuming).
+    pub fn wake_charge_w(&self, state: PowerState, idle_w: f64, off_w: f64, horizon_s: f64) -> f64 {
+        let (_, energy_j) = self.wake_cost(state);
+        let present_w = match state {
+            PowerState::On | PowerState::Booting | PowerState::Resuming => return 0.0,
+            PowerState::Off | PowerState::ShuttingDown => off_w,
+            PowerState::Sleep | PowerState::Suspending => self.power_w(PowerState::Sleep, off_w),
+        };
+        (idle_w - present_w).max(0.0) + energy_j / horizon_s
+    }
+
     /// The break-even idle time, s: how long a host must stay idle for
     /// switching it off and booting it again to cost no more energy than
     /// keeping it on at idle power `idle_w`,

@@ -21,6 +21,7 @@ const CLOUDSIM: PowerAwareBestFitDecreasing = PowerAwareBestFitDecreasing {
         last_step_power: true,
     },
     rules: None,
+    wake_horizon_s: None,
 };
 
 fn all_hosts() -> PlacementContext<'static> {

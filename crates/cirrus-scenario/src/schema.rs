@@ -345,8 +345,7 @@ pub struct PowerManagementSection {
 }
 
 /// `power_management.idle_after_s`: seconds or a word.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum IdleAfter {
     /// Seconds.
     Seconds(f64),
@@ -355,8 +354,7 @@ pub enum IdleAfter {
 }
 
 /// The words `idle_after_s` accepts.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleAfterWord {
     /// As soon as a host is empty (CloudSim).
     Immediately,
@@ -364,6 +362,37 @@ pub enum IdleAfterWord {
     BreakEven,
     /// Never: hosts stay on.
     Never,
+}
+
+impl<'de> Deserialize<'de> for IdleAfter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        const EXPECTED: &str = "seconds >= 0, \"immediately\", \"break-even\" or \"never\"";
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = IdleAfter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdleAfter, E> {
+                match v {
+                    "immediately" => Ok(IdleAfter::Word(IdleAfterWord::Immediately)),
+                    "break-even" => Ok(IdleAfter::Word(IdleAfterWord::BreakEven)),
+                    "never" => Ok(IdleAfter::Word(IdleAfterWord::Never)),
+                    _ => Err(E::custom(format!("expected {EXPECTED}, found \"{v}\""))),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `power_management.down_state`.

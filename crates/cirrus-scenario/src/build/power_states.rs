@@ -74,7 +74,7 @@ impl Context {
                     format!("expected seconds >= 0, \"immediately\", \"break-even\" or \"never\", found {x}"),
                 ));
             }
-            Some(IdleAfter::Seconds(x)) if x == 0.0 => IdleRule::Immediately,
+            Some(IdleAfter::Seconds(0.0)) => IdleRule::Immediately,
             Some(IdleAfter::Seconds(x)) => IdleRule::After(IdleTimeout::Seconds(x)),
         };
         let f = s.spare_load_fraction;

@@ -224,33 +224,31 @@ impl PowerManager {
         let empty = site.dc.vms_on(h).is_empty() && site.dc.held_ram_mb(h) == 0;
         let l = &mut self.hosts[h.index()];
         match site.dc.power_state(h) {
-            PowerState::On if !empty => {
-                if !l.idle_since_s.is_nan() {
-                    l.idle_since_s = f64::NAN;
-                    l.generation += 1;
-                }
+            PowerState::On if !empty && !l.idle_since_s.is_nan() => {
+                // Busy again: its idle timer is stale.
+                l.idle_since_s = f64::NAN;
+                l.generation += 1;
             }
-            PowerState::On => {
-                if l.idle_since_s.is_nan() {
-                    l.idle_since_s = t;
-                    l.generation += 1;
-                    let timeout = self.timeout_s[site.dc.host_type_index(h)];
-                    if timeout == 0.0 {
-                        self.try_down(site, h, t);
-                    } else if timeout.is_finite() {
-                        site.agenda.push((
-                            t + timeout,
-                            Event::PowerTimer {
-                                host: h.0,
-                                generation: l.generation,
-                            },
-                        ));
-                    }
+            PowerState::On if empty && l.idle_since_s.is_nan() => {
+                l.idle_since_s = t;
+                l.generation += 1;
+                let timeout = self.timeout_s[site.dc.host_type_index(h)];
+                if timeout == 0.0 {
+                    self.try_down(site, h, t);
+                } else if timeout.is_finite() {
+                    site.agenda.push((
+                        t + timeout,
+                        Event::PowerTimer {
+                            host: h.0,
+                            generation: l.generation,
+                        },
+                    ));
                 }
             }
             PowerState::Off if !empty => self.enter(site, h, PowerState::Booting, t),
             PowerState::Sleep if !empty => self.enter(site, h, PowerState::Resuming, t),
-            // Off or asleep and empty; or in a transition, reviewed at its end.
+            // On and unchanged; off or asleep and empty; or in a
+            // transition, reviewed at its end.
             _ => {}
         }
     }

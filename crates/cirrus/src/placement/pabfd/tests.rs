@@ -517,7 +517,7 @@ fn the_paper_rule_pays_for_waking_a_host_cloudsim_does_not() {
     let mut s = spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0]);
     s.host_types[0].power_states = Some(PowerStateSpec::typical(200.0, 100.0, true));
     s.host_types[0].off_power_w = 10.0;
-    s.hosts = vec![s.hosts[0].clone(); 3];
+    s.hosts = vec![s.hosts[0]; 3];
     // Three idle hosts: 0 off, 1 asleep, 2 on.
     let mut dc = Datacenter::new(s);
     dc.set_power_managed();

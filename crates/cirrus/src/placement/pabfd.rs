@@ -210,7 +210,7 @@ fn empty_host_fits(ht: &HostType, need: &VmNeed) -> bool {
 
 /// Idle hosts of one type and one class cost the same to wake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WakeClass {
+pub(super) enum WakeClass {
     /// On.
     On,
     /// Booting or resuming: on soon, nothing more to pay.
@@ -222,14 +222,14 @@ enum WakeClass {
 }
 
 impl WakeClass {
-    const ALL: [WakeClass; 4] = [
+    pub(super) const ALL: [WakeClass; 4] = [
         WakeClass::On,
         WakeClass::Waking,
         WakeClass::Asleep,
         WakeClass::Off,
     ];
 
-    fn of(state: PowerState) -> Self {
+    pub(super) fn of(state: PowerState) -> Self {
         match state {
             PowerState::On => WakeClass::On,
             PowerState::Booting | PowerState::Resuming => WakeClass::Waking,

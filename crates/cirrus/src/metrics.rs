@@ -672,7 +672,7 @@ mod tests {
     fn the_summary_is_one_flat_record_in_its_historical_column_order() {
         // summary.json and runs.csv have had these columns, in this order; a
         // part moved or a field renamed changes every output file.
-        const WRITTEN: [&str; 80] = [
+        const WRITTEN: [&str; 92] = [
             "scenario",
             "seed",
             "hosts",
@@ -753,6 +753,18 @@ mod tests {
             "placement_anti_collocation_violations",
             "placement_constraint_violations",
             "placement_trace_overloaded_hosts",
+            "power_boots",
+            "power_shutdowns",
+            "power_sleeps",
+            "power_wakes",
+            "energy_on_kwh",
+            "energy_off_kwh",
+            "energy_sleep_kwh",
+            "energy_booting_kwh",
+            "energy_shutting_down_kwh",
+            "energy_suspending_kwh",
+            "energy_resuming_kwh",
+            "vm_waiting_s",
         ];
         assert_eq!(Summary::columns().collect::<Vec<_>>(), WRITTEN);
         let mut summary = Summary::default();

@@ -110,3 +110,44 @@ fn never_keeps_the_host_on_and_immediately_switches_it_off_at_once() {
     assert_eq!(result.summary.power_states.power_shutdowns, 1);
     assert_eq!(result.summary.power_states.vm_waiting_s, 150.0);
 }
+
+#[test]
+fn the_spare_pool_keeps_an_empty_host_on() {
+    // Three hosts, one VM from the start: of the two empty hosts one shuts
+    // down at t = 0, the other stays on as the pool's spare.
+    let spec = DatacenterSpec {
+        host_types: vec![simgrid_host()],
+        hosts: hosts(3, 0),
+        vm_types: vec![vm_type("vm", 1, 500.0, 512, 100.0)],
+        vms: vec![VmSpec { vm_type: 0, trace: 0 }],
+        traces: vec![constant_trace("half", 300.0, 0.5, 10)],
+        applications: Default::default(),
+        creation_request: CreationRequest::FullMips,
+    };
+    for (spare_hosts, spare_load_fraction, expected_off) in
+        [(1, 0.0, 1), (0, 1.0, 1), (0, 0.0, 2), (2, 0.0, 0)]
+    {
+        let config = SimulationConfig {
+            duration_s: 600.0,
+            scheduling_interval_s: 300.0,
+            power_management: Some(PowerManagement {
+                spare_hosts,
+                spare_load_fraction,
+                ..PowerManagement::default()
+            }),
+            ..SimulationConfig::default()
+        };
+        let result = Simulation::new(spec.clone(), config, Box::new(FirstFit::default()))
+            .unwrap()
+            .run()
+            .unwrap();
+        let last = result.intervals.last().unwrap();
+        let case = (spare_hosts, spare_load_fraction);
+        assert_eq!(last.hosts_off, expected_off, "{case:?}");
+        assert_eq!(last.hosts_on, 3 - expected_off, "{case:?}");
+        assert_eq!(
+            result.summary.power_states.power_shutdowns, expected_off as u64,
+            "{case:?}"
+        );
+    }
+}

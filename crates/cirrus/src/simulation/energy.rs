@@ -233,7 +233,7 @@ impl EnergyMeter {
     /// The power state a host's last interval is booked under: its power
     /// state when managed; otherwise off if failed or counted off by the off
     /// rule, else on.
-    #[inline]
+    #[inline(always)]
     fn booked_state(&self, dc: &Datacenter, h: HostId, from: &HostEnergy) -> PowerState {
         if dc.host_state(h) == HostState::Down {
             PowerState::Off
@@ -324,12 +324,11 @@ impl EnergyMeter {
     /// rack if it was; returns `e`.
     #[inline]
     pub(super) fn book(&mut self, dc: &Datacenter, h: HostId, e: f64, dt: f64, count_racks: bool) -> f64 {
-        let from = self.hosts[h.index()];
+        let state = self.booked_state(dc, h, &self.hosts[h.index()]);
         self.add(h, e);
-        let state = self.booked_state(dc, h, &from);
         self.state_j[state.index()] += e;
         let l = &mut self.hosts[h.index()];
-        l.utilization_s += from.prev_utilization * dt;
+        l.utilization_s += l.prev_utilization * dt;
         l.group_j[StateGroup::of(state) as usize] += e;
         let powered = !matches!(state, PowerState::Off | PowerState::Sleep);
         if count_racks && dc.host_state(h) != HostState::Down && powered {

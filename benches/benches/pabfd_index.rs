@@ -81,6 +81,7 @@ fn host_type(name: &str, mips_per_core: f64, power: SpecPowerTable) -> HostType 
         power,
         power_name: name.into(),
         off_power_w: 0.0,
+        power_states: None,
     }
 }
 

@@ -16,6 +16,7 @@ macro_rules! out {
     }};
 }
 
+mod break_even;
 mod coverage;
 mod migrate;
 mod plot;
@@ -100,8 +101,16 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// List power models, placement policies and workload formats.
-    List,
+    /// List power models, placement policies and workload formats, and the
+    /// break-even idle times of the SPECpower models (or, given a scenario,
+    /// of its host types).
+    List {
+        /// A scenario whose host types' break-even idle times to print.
+        scenario: Option<PathBuf>,
+        /// Override a scenario value: --set key.path=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// One live migration's outcome alone on a link, from the simulator's
     /// model code: total time, downtime, data sent, rounds, stop reason.
     Migrate(migrate::MigrateArgs),
@@ -216,8 +225,16 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(EXIT_BAD_INPUT, &e),
         },
-        Command::List => {
+        Command::List { scenario, set } => {
+            let loaded = match &scenario {
+                None => None,
+                Some(path) => match cirrus_scenario::load(path, &set) {
+                    Ok(s) => Some(s),
+                    Err(e) => return fail(EXIT_BAD_INPUT, &e),
+                },
+            };
             list();
+            break_even::print(loaded.as_ref().map(|s| &s.spec.host_types[..]));
             ExitCode::SUCCESS
         }
         Command::Sweep {

@@ -116,6 +116,7 @@ fn result() -> RunResult {
                 placement_constraint_violations: 0,
                 placement_trace_overloaded_hosts: 0,
             },
+            power_states: Default::default(),
         },
         intervals: vec![IntervalRecord {
             time_s: 300.0,
@@ -132,6 +133,10 @@ fn result() -> RunResult {
             migrations_underload: 0,
             migrations_evacuation: 0,
             migrations_scripted: 0,
+            hosts_on: 1,
+            hosts_off: 0,
+            hosts_asleep: 0,
+            hosts_in_transition: 0,
         }],
         hosts: vec![HostRecord {
             host: 0,
@@ -142,6 +147,12 @@ fn result() -> RunResult {
             mean_utilization: 0.25,
             shutdowns: 0,
             vms_at_end: 1,
+            energy_on_kwh: 0.01,
+            energy_off_kwh: 0.0,
+            energy_sleep_kwh: 0.0,
+            energy_transition_kwh: 0.0,
+            boots: 0,
+            sleeps: 0,
         }],
         vms: vec![VmRecord {
             vm: 0,
@@ -200,7 +211,8 @@ fn writes_every_selected_file_with_headers() {
         intervals,
         "time_s,active_hosts,active_racks,power_w,energy_kwh,requested_mips,allocated_mips,overloaded_hosts,\
          migrations,sla_violation_s,migrations_overload,migrations_underload,migrations_evacuation,\
-         migrations_scripted\n300.0,1,1,120.5,0.01,1000.0,1000.0,1,1,13.92,1,0,0,0\n"
+         migrations_scripted,hosts_on,hosts_off,hosts_asleep,hosts_in_transition\n\
+         300.0,1,1,120.5,0.01,1000.0,1000.0,1,1,13.92,1,0,0,0,1,0,0,0\n"
     );
     let vms = std::fs::read_to_string(dir.path().join("vms.csv")).unwrap();
     assert!(vms.contains("0,small,a b,0,,300000.0,300000.0,1"), "{vms}");

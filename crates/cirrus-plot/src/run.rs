@@ -28,12 +28,15 @@ struct PowerHosts {
     power: Series,
     power_desc: &'static str,
     hosts: Series,
+    /// Hosts per power state (on, off, asleep, in transition), when the run
+    /// changed power states: a third panel.
+    states: Option<Vec<Series>>,
 }
 
 impl Figure for PowerHosts {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> Result<(), String> {
         let root = style.frame(root, &self.title)?;
-        let panels = root.split_evenly((2, 1));
+        let panels = root.split_evenly((2 + usize::from(self.states.is_some()), 1));
         let axes = Axes {
             x: self.x_range,
             y: padded(self.power.points.iter().map(|p| p.1), true),
@@ -49,7 +52,24 @@ impl Figure for PowerHosts {
             y_desc: "Active hosts (hosts)",
             y_integer: true,
         };
-        panel(&panels[1], std::slice::from_ref(&self.hosts), &axes, None, style)
+        panel(&panels[1], std::slice::from_ref(&self.hosts), &axes, None, style)?;
+        if let Some(states) = &self.states {
+            let axes = Axes {
+                x: self.x_range,
+                y: padded(states.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+                x_desc: self.x_desc,
+                y_desc: "Hosts per power state (hosts)",
+                y_integer: true,
+            };
+            panel(
+                &panels[2],
+                states,
+                &axes,
+                Some(SeriesLabelPosition::UpperRight),
+                style,
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -225,6 +245,48 @@ fn migration_series(intervals: &Table, t: &[f64]) -> Result<Vec<Series>, PlotErr
     Ok(series)
 }
 
+/// Columns of hosts per power state in `intervals.csv`, with their legend
+/// text and colour.
+const STATES: [(&str, &str, usize); 4] = [
+    ("hosts_on", "on", 2),
+    ("hosts_off", "off", 7),
+    ("hosts_asleep", "asleep", 0),
+    (
+        "hosts_in_transition",
+        "booting, shutting down, suspending, resuming",
+        3,
+    ),
+];
+
+/// Hosts per power state over time, if the run changed any host's power
+/// state (its summary counts boots, shutdowns, sleeps or wakes) and its
+/// intervals have the columns; otherwise `None` (no panel).
+fn power_state_series(dir: &Path, intervals: &Table, t: &[f64]) -> Result<Option<Vec<Series>>, PlotError> {
+    let transitions = std::fs::read_to_string(dir.join("summary.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .map_or(0.0, |v| {
+            ["power_boots", "power_shutdowns", "power_sleeps", "power_wakes"]
+                .iter()
+                .filter_map(|k| v.get(*k).and_then(serde_json::Value::as_f64))
+                .sum()
+        });
+    if transitions == 0.0 || !STATES.iter().all(|(c, _, _)| intervals.has(c)) {
+        return Ok(None);
+    }
+    let mut series = Vec::new();
+    for (column, label, c) in STATES {
+        let v = intervals.numbers(column)?;
+        series.push(Series {
+            label: label.into(),
+            points: t.iter().copied().zip(v).collect(),
+            color: color(c),
+            kind: Kind::Line,
+        });
+    }
+    Ok(Some(series))
+}
+
 pub(crate) fn plot(
     dir: &Path,
     out: &Path,
@@ -278,6 +340,7 @@ pub(crate) fn plot(
             color: color(2),
             kind: Kind::Line,
         },
+        states: power_state_series(dir, &intervals, &t)?,
     };
     written.extend(render(&fig, out, "power-hosts", formats, style)?);
 

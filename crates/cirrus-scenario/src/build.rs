@@ -1,6 +1,7 @@
 //! From parsed TOML to the model's types, checking every value on the way.
 
 mod applications;
+mod power_states;
 mod sizing;
 mod workload;
 
@@ -356,6 +357,7 @@ impl Context {
             infrastructure,
             migration_energy,
             availability_target: f.availability.target,
+            power_management: self.power_management()?,
         };
         let quirks = &f.cloudsim_quirks;
         if let Err(why) = PabfdMode::from_quirks(quirks.pabfd_last_step_power, quirks.pabfd_float_ties) {
@@ -805,7 +807,7 @@ impl Context {
                 return Err(self.invalid(&k("off_w"), format!("expected a number >= 0, found {}", t.off_w)));
             }
             let (power_name, power) = self.power_model(&k("power"), &t.power)?;
-            out.push(HostType {
+            let mut host_type = HostType {
                 name: t.name.clone(),
                 mips_per_core: t.mips_per_core,
                 cores: t.cores,
@@ -815,7 +817,12 @@ impl Context {
                 power: Arc::from(power),
                 power_name,
                 off_power_w: t.off_w,
-            });
+                power_states: None,
+            };
+            if let Some(section) = &t.power_states {
+                host_type.power_states = Some(self.power_states(i, &host_type, section)?);
+            }
+            out.push(host_type);
         }
         Ok(out)
     }

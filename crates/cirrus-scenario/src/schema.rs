@@ -53,6 +53,9 @@ pub struct ScenarioFile {
     /// What to write.
     #[serde(default)]
     pub output: OutputSection,
+    /// `[power_management]`: when hosts go down and come up (absent, and no
+    /// host type with `power_states`: CloudSim's instant switch under the off rule).
+    pub power_management: Option<PowerManagementSection>,
 }
 
 /// `[simulation]`.
@@ -277,6 +280,130 @@ pub struct HostTypeSection {
     /// Watts drawn while off (standby); 0 = CloudSim's switched-off host.
     #[serde(default)]
     pub off_w: f64,
+    /// `[host_types.power_states]`: boot, shutdown and sleep (absent: instant and free).
+    pub power_states: Option<PowerStatesSection>,
+}
+
+/// `[host_types.power_states]`: each transition's duration and power, and
+/// suspend-to-RAM; keys left out take the `preset`'s value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerStatesSection {
+    /// `instant` (every key 0), `typical` or `typical-sleep` (the documented defaults).
+    #[serde(default)]
+    pub preset: PowerStatesPreset,
+    /// Boot time, s.
+    pub boot_s: Option<f64>,
+    /// Power while booting, W.
+    pub boot_w: Option<f64>,
+    /// Shutdown time, s.
+    pub shutdown_s: Option<f64>,
+    /// Power while shutting down, W.
+    pub shutdown_w: Option<f64>,
+    /// Power while asleep (S3), W; any sleep key gives the type a sleep state.
+    pub sleep_w: Option<f64>,
+    /// Time to suspend, s.
+    pub suspend_s: Option<f64>,
+    /// Power while suspending, W.
+    pub suspend_w: Option<f64>,
+    /// Time to resume, s.
+    pub resume_s: Option<f64>,
+    /// Power while resuming, W.
+    pub resume_w: Option<f64>,
+}
+
+/// The values `[host_types.power_states]` keys default to.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PowerStatesPreset {
+    /// Every transition instant and free, no sleep state.
+    #[default]
+    Instant,
+    /// Boot 200 s at peak power, shutdown 10 s at idle power (`docs/MODELS.md` C.5).
+    Typical,
+    /// `typical` plus S3: 5 % of peak asleep, suspend 1 s and resume 5 s at idle power.
+    TypicalSleep,
+}
+
+/// `[power_management]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerManagementSection {
+    /// The idle rule: how long a host stays empty before it goes down —
+    /// `"immediately"` (or 0), seconds, `"break-even"` (each host type's
+    /// break-even idle time) or `"never"`. Default: immediately.
+    pub idle_after_s: Option<IdleAfter>,
+    /// `off` or `sleep`.
+    #[serde(default)]
+    pub down_state: DownStateKey,
+    /// Empty hosts kept on.
+    #[serde(default)]
+    pub spare_hosts: u32,
+    /// Empty hosts kept on, as a fraction of the hosts running VMs.
+    #[serde(default)]
+    pub spare_load_fraction: f64,
+}
+
+/// `power_management.idle_after_s`: seconds or a word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IdleAfter {
+    /// Seconds.
+    Seconds(f64),
+    /// `immediately`, `break-even` or `never`.
+    Word(IdleAfterWord),
+}
+
+/// The words `idle_after_s` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleAfterWord {
+    /// As soon as a host is empty (CloudSim).
+    Immediately,
+    /// Each host type's break-even idle time.
+    BreakEven,
+    /// Never: hosts stay on.
+    Never,
+}
+
+impl<'de> Deserialize<'de> for IdleAfter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        const EXPECTED: &str = "seconds >= 0, \"immediately\", \"break-even\" or \"never\"";
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = IdleAfter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IdleAfter, E> {
+                Ok(IdleAfter::Seconds(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdleAfter, E> {
+                match v {
+                    "immediately" => Ok(IdleAfter::Word(IdleAfterWord::Immediately)),
+                    "break-even" => Ok(IdleAfter::Word(IdleAfterWord::BreakEven)),
+                    "never" => Ok(IdleAfter::Word(IdleAfterWord::Never)),
+                    _ => Err(E::custom(format!("expected {EXPECTED}, found \"{v}\""))),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// `power_management.down_state`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DownStateKey {
+    /// Shut down.
+    #[default]
+    Off,
+    /// Suspend to RAM (types without sleep keys shut down).
+    Sleep,
 }
 
 /// How hosts or VMs get their types.

@@ -121,7 +121,8 @@ fn unknown_top_level_key() {
         message(&format!("colour = 1\n{BASE}"), &[]),
         "x.toml:1:1: colour: unknown field `colour`, expected one of `simulation`, `energy`, \
          `host_types`, `hosts`, `vm_types`, `vms`, `workload`, `placement`, `applications`, \
-         `consolidation`, `network`, `migration`, `migrations`, `availability`, `failures`, `cloudsim_quirks`, `output`"
+         `consolidation`, `network`, `migration`, `migrations`, `availability`, `failures`, `cloudsim_quirks`, `output`, \
+         `power_management`"
     );
 }
 

@@ -124,6 +124,7 @@
 //!     power: Arc::new(SpecPowerTable::hp_ml110_g5()),
 //!     power_name: "spec-hp-ml110-g5".into(),
 //!     off_power_w: 0.0,
+//!     power_states: None,
 //! };
 //! let small = VmType { name: "small".into(), mips: 1000.0, cores: 1, ram_mb: 1740, bw_mbps: 100.0, size_mb: 2500 };
 //! let spec = DatacenterSpec {

@@ -307,6 +307,54 @@ summary_part! {
     }
 }
 
+summary_part! {
+    /// Host power states (`docs/MODELS.md` C.5): transitions, energy by
+    /// state, and the time VMs waited for a host to come on. Without power
+    /// management a host counts as off while the off rule says so (or while
+    /// failed), else on, and nothing waits.
+    pub struct PowerStateSummary {
+        /// Hosts that began booting.
+        pub power_boots: u64,
+        /// Hosts that began shutting down.
+        pub power_shutdowns: u64,
+        /// Hosts that began suspending to RAM.
+        pub power_sleeps: u64,
+        /// Hosts that began resuming from sleep.
+        pub power_wakes: u64,
+        /// Server energy while on, kWh.
+        pub energy_on_kwh: f64,
+        /// Server energy while off, kWh.
+        pub energy_off_kwh: f64,
+        /// Server energy while asleep, kWh.
+        pub energy_sleep_kwh: f64,
+        /// Server energy while booting, kWh.
+        pub energy_booting_kwh: f64,
+        /// Server energy while shutting down, kWh.
+        pub energy_shutting_down_kwh: f64,
+        /// Server energy while suspending, kWh.
+        pub energy_suspending_kwh: f64,
+        /// Server energy while resuming, kWh.
+        pub energy_resuming_kwh: f64,
+        /// VM-seconds spent on a host that was not on (placed on, or
+        /// migrated to, a host still booting or resuming), unserved: counted
+        /// in the SLA figures as an active host delivering nothing.
+        pub vm_waiting_s: f64,
+    }
+}
+
+/// Power-state transitions begun, of a host or a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PowerStateCounts {
+    /// Boots.
+    pub power_boots: u64,
+    /// Shutdowns.
+    pub power_shutdowns: u64,
+    /// Suspends to RAM.
+    pub power_sleeps: u64,
+    /// Resumes from sleep.
+    pub power_wakes: u64,
+}
+
 /// Headline numbers of a run, in parts, each filled by the part of the
 /// simulation that measured it. Written as one flat record: `summary.json`
 /// and a sweep's `runs.csv` columns list every part's fields in place, in
@@ -337,6 +385,8 @@ pub struct Summary {
     pub consolidation: ConsolidationSummary,
     /// Initial placement quality.
     pub placement: PlacementSummary,
+    /// Host power states.
+    pub power_states: PowerStateSummary,
 }
 
 impl Summary {
@@ -355,6 +405,7 @@ impl Summary {
             VmFates::COLUMNS,
             ConsolidationSummary::COLUMNS,
             PlacementSummary::COLUMNS,
+            PowerStateSummary::COLUMNS,
         ]
         .into_iter()
         .flatten()
@@ -377,6 +428,7 @@ impl Serialize for Summary {
         self.fates.serialize_fields(&mut out)?;
         self.consolidation.serialize_fields(&mut out)?;
         self.placement.serialize_fields(&mut out)?;
+        self.power_states.serialize_fields(&mut out)?;
         out.end()
     }
 }
@@ -421,6 +473,15 @@ pub struct IntervalRecord {
     pub migrations_evacuation: usize,
     /// Of `migrations`, the scenario's `[[migrations]]` moves.
     pub migrations_scripted: usize,
+    /// Hosts on after the step (without power management: not failed and
+    /// not counted off by the off rule).
+    pub hosts_on: usize,
+    /// Hosts off after the step (failed hosts included).
+    pub hosts_off: usize,
+    /// Hosts asleep after the step.
+    pub hosts_asleep: usize,
+    /// Hosts booting, shutting down, suspending or resuming after the step.
+    pub hosts_in_transition: usize,
 }
 
 /// One live migration.
@@ -504,6 +565,18 @@ pub struct HostRecord {
     pub shutdowns: u64,
     /// VMs on the host at the end.
     pub vms_at_end: usize,
+    /// Energy drawn while on, kWh.
+    pub energy_on_kwh: f64,
+    /// Energy drawn while off (or counted off by the off rule), kWh.
+    pub energy_off_kwh: f64,
+    /// Energy drawn while asleep, kWh.
+    pub energy_sleep_kwh: f64,
+    /// Energy drawn while booting, shutting down, suspending or resuming, kWh.
+    pub energy_transition_kwh: f64,
+    /// Boots begun.
+    pub boots: u64,
+    /// Suspends to RAM begun.
+    pub sleeps: u64,
 }
 
 /// One VM over the run.
@@ -599,7 +672,7 @@ mod tests {
     fn the_summary_is_one_flat_record_in_its_historical_column_order() {
         // summary.json and runs.csv have had these columns, in this order; a
         // part moved or a field renamed changes every output file.
-        const WRITTEN: [&str; 80] = [
+        const WRITTEN: [&str; 92] = [
             "scenario",
             "seed",
             "hosts",
@@ -680,6 +753,18 @@ mod tests {
             "placement_anti_collocation_violations",
             "placement_constraint_violations",
             "placement_trace_overloaded_hosts",
+            "power_boots",
+            "power_shutdowns",
+            "power_sleeps",
+            "power_wakes",
+            "energy_on_kwh",
+            "energy_off_kwh",
+            "energy_sleep_kwh",
+            "energy_booting_kwh",
+            "energy_shutting_down_kwh",
+            "energy_suspending_kwh",
+            "energy_resuming_kwh",
+            "vm_waiting_s",
         ];
         assert_eq!(Summary::columns().collect::<Vec<_>>(), WRITTEN);
         let mut summary = Summary::default();

@@ -33,6 +33,7 @@ mod executor;
 mod faults;
 mod ledger;
 mod placing;
+mod power_states;
 mod scripted;
 mod site;
 mod steps;
@@ -45,6 +46,7 @@ pub use config::{CloudSimQuirks, DEFAULT_AVAILABILITY_TARGET, InitialPlacement, 
 pub use energy::{
     Cooling, EnergyAccounting, InfrastructurePower, Integration, MigrationEnergy, OffRule, SwitchPower,
 };
+pub use power_states::{DownState, IdleRule, IdleTimeout, PowerManagement};
 pub use scripted::ScriptedMigration;
 pub use site::STEP_CHUNK_HOSTS;
 
@@ -52,10 +54,11 @@ use cirrus_engine::{Engine, Handler, RngStreams, Scheduler, SimTime, StreamRng};
 
 use crate::consolidation::planner::{MovePlanner, Round};
 use crate::consolidation::{Consolidation, PlannedMigration};
-use crate::datacenter::{Datacenter, DatacenterSpec, VmId};
+use crate::datacenter::{Datacenter, DatacenterSpec, HostId, VmId};
 use crate::failures::FailureConfig;
 use crate::metrics::{
-    ConsolidationSummary, HostRecord, MigrationRecord, RunResult, RunSummary, Summary, VmRecord,
+    ConsolidationSummary, HostRecord, MigrationRecord, PowerStateSummary, RunResult, RunSummary, Summary,
+    VmRecord,
 };
 use crate::migration::{MigrationModel, VmMemory};
 use crate::network::{Network, Topology, TopologySpec};
@@ -114,6 +117,13 @@ pub enum Event {
         /// The VM.
         vm: VmId,
     },
+    /// A host's power-state timer: its transition ends, or its idle time is up.
+    PowerTimer {
+        /// The host.
+        host: u32,
+        /// Its power books' generation when the timer was set (a later one makes it stale).
+        generation: u32,
+    },
 }
 
 /// A simulation run, ready to go.
@@ -138,6 +148,8 @@ pub struct Simulation {
     move_planner: Option<Box<dyn MovePlanner>>,
     /// The quality of the initial placement, evaluated once when it completes.
     initial_quality: Option<PlacementQuality>,
+    /// Host power states, if managed.
+    power: Option<power_states::PowerManager>,
 }
 
 /// The model that moves VMs: the consolidation's, else the standalone one.
@@ -162,8 +174,15 @@ impl Simulation {
         config.validate()?;
         let streams = RngStreams::new(config.seed);
         let (n_hosts, n_vms) = (spec.hosts.len(), spec.vms.len());
-        let site = site::Site::new(spec, &config);
+        let mut site = site::Site::new(spec, &config);
+        let modelled = site.dc.spec().host_types.iter().any(|t| t.power_states.is_some());
+        let power = (config.power_management.is_some() || modelled).then(|| {
+            site.dc.set_power_managed();
+            site.meter.manage_power_states();
+            power_states::PowerManager::new(config.power_management.unwrap_or_default(), &site.dc)
+        });
         Ok(Self {
+            power,
             executor: executor::MigrationExecutor::new(&site.dc),
             faults: faults::Faults::new(n_hosts, n_vms, config.duration_s),
             steps: steps::StepLog::new(config.duration_s, config.scheduling_interval_s),
@@ -339,7 +358,11 @@ impl Simulation {
         );
         // Initial placement, arrivals, restarts and consolidation's
         // destinations all place in the run's mode.
-        let settings = self.config.quirks.placement_settings()?;
+        let mut settings = self.config.quirks.placement_settings()?;
+        if self.power.is_some() && settings.pabfd == crate::placement::PabfdMode::Paper {
+            // Waking a host costs its transition's energy, spread over an interval.
+            settings.wake_horizon_s = Some(self.config.scheduling_interval_s);
+        }
         self.placement.configure(&settings);
         if let Some(c) = self.consolidation.as_mut() {
             c.placement.configure(&settings);
@@ -384,6 +407,14 @@ impl Simulation {
                 .schedule_at(SimTime::from_secs(at), event)
                 .expect("arrival, departure, failure and scripted times are >= 0");
         }
+        if let Some(p) = self.power.as_mut() {
+            p.after_event(&mut self.site, 0.0, false);
+            for (at, event) in self.site.agenda.drain(..) {
+                sched
+                    .schedule_at(SimTime::from_secs(at), event)
+                    .expect("power timers lie ahead");
+            }
+        }
         let mut observed = Observed { sim: self, observer };
         observed.notify(0.0);
         let stats = engine.run(&mut observed, duration);
@@ -426,6 +457,9 @@ impl Simulation {
         }
         self.faults
             .retry_restarts(t, &mut self.site, self.placement.as_mut());
+        if let Some(p) = self.power.as_mut() {
+            p.after_event(&mut self.site, t, regular);
+        }
         self.steps
             .record(t, &mut self.site, overloaded_hosts, self.executor.records());
     }
@@ -528,19 +562,30 @@ impl Simulation {
                 consolidation_rounds: self.consolidation_rounds,
             },
             placement: placing::summary(&initial),
+            power_states: self.power_state_summary(),
         };
         let spec = dc.spec();
         let hosts = dc
             .hosts()
-            .map(|h| HostRecord {
-                host: h.0,
-                host_type: dc.host_type(h).name.clone(),
-                rack: spec.hosts[h.index()].rack,
-                energy_kwh: site.meter.host_energy_kwh(h),
-                active_s: site.ledger.host_active_s(h),
-                mean_utilization: ledger::ratio(site.meter.host_utilization_s(h), site.last_process_s),
-                shutdowns: site.ledger.host_shutdowns(h),
-                vms_at_end: dc.vms_on(h).len(),
+            .map(|h| {
+                let groups_kwh = site.meter.host_group_kwh(h);
+                let counts = self.power.as_ref().map(|p| p.host_counts(h)).unwrap_or_default();
+                HostRecord {
+                    host: h.0,
+                    host_type: dc.host_type(h).name.clone(),
+                    rack: spec.hosts[h.index()].rack,
+                    energy_kwh: site.meter.host_energy_kwh(h),
+                    active_s: site.ledger.host_active_s(h),
+                    mean_utilization: ledger::ratio(site.meter.host_utilization_s(h), site.last_process_s),
+                    shutdowns: site.ledger.host_shutdowns(h),
+                    vms_at_end: dc.vms_on(h).len(),
+                    energy_on_kwh: groups_kwh[0],
+                    energy_off_kwh: groups_kwh[1],
+                    energy_sleep_kwh: groups_kwh[2],
+                    energy_transition_kwh: groups_kwh[3],
+                    boots: counts.power_boots,
+                    sleeps: counts.power_sleeps,
+                }
             })
             .collect();
         let vms = vm_ids()
@@ -568,6 +613,29 @@ impl Simulation {
             hosts,
             vms,
             migrations: self.executor.into_records(),
+        }
+    }
+}
+
+impl Simulation {
+    /// Transitions, energy by state and VMs' waiting, from the power
+    /// manager, the meter and the ledger.
+    fn power_state_summary(&self) -> PowerStateSummary {
+        let counts = self.power.as_ref().map(|p| p.counts()).unwrap_or_default();
+        let [on, off, sleep, booting, shutting_down, suspending, resuming] = self.site.meter.state_kwh();
+        PowerStateSummary {
+            power_boots: counts.power_boots,
+            power_shutdowns: counts.power_shutdowns,
+            power_sleeps: counts.power_sleeps,
+            power_wakes: counts.power_wakes,
+            energy_on_kwh: on,
+            energy_off_kwh: off,
+            energy_sleep_kwh: sleep,
+            energy_booting_kwh: booting,
+            energy_shutting_down_kwh: shutting_down,
+            energy_suspending_kwh: suspending,
+            energy_resuming_kwh: resuming,
+            vm_waiting_s: self.site.ledger.vm_waiting_s(),
         }
     }
 }
@@ -601,6 +669,16 @@ impl Handler<Event> for Simulation {
                 self.arrivals.arrive(vm, host, t, site);
             }
             Event::VmDeparture { vm } => self.arrivals.depart(vm, t, site, executor, &mut self.faults),
+            Event::PowerTimer { host, generation } => {
+                if let Some(p) = self.power.as_mut() {
+                    p.timer(site, HostId(host), generation, t);
+                }
+            }
+        }
+        if event != Event::Step
+            && let Some(p) = self.power.as_mut()
+        {
+            p.after_event(&mut self.site, t, false);
         }
         let moves_may_start = matches!(
             event,

@@ -693,6 +693,7 @@ fn placement_respects_exclusions_capacities_and_admission() {
                 pabfd: PabfdMode::CloudSim {
                     last_step_power: true,
                 },
+                wake_horizon_s: None,
             });
 
             // The whole batch at once.

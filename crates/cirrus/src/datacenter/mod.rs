@@ -39,6 +39,7 @@ pub use processing::{HostStep, SlotStep, StepScratch};
 pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
 pub use suitability::VmNeed;
 
+use crate::power::PowerState;
 use planning::Change;
 use time_shared::MigrationRole;
 
@@ -119,6 +120,10 @@ pub struct Datacenter {
     /// Per host type, bit `h`: host `h` is of that type, not busy and up.
     idle_by_type: Vec<Vec<u64>>,
     host_state: Vec<HostState>,
+    /// Each host's power state (all `On` unless power states are modelled).
+    host_power_state: Vec<PowerState>,
+    /// Power states are managed: hosts may be in states other than on.
+    power_managed: bool,
     /// The hosts whose room changed, for first-fit indexes.
     room_log: HostLog,
     vm_host: Vec<Option<HostId>>,
@@ -209,6 +214,8 @@ impl Datacenter {
             busy: vec![0; words],
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
+            host_power_state: vec![PowerState::On; n_hosts],
+            power_managed: false,
             room_log: HostLog::new(n_hosts, layout),
             vm_host: vec![None; n_vms],
             vm_in_migration: vec![false; n_vms],
@@ -386,6 +393,32 @@ impl Datacenter {
     #[inline]
     pub fn host_state(&self, h: HostId) -> HostState {
         self.host_state[h.index()]
+    }
+
+    /// Host `h`'s power state: VMs are served only while it is
+    /// [`PowerState::On`]; placement may still choose a host that is not,
+    /// which then wakes (the simulation's power management decides).
+    #[inline]
+    pub fn power_state(&self, h: HostId) -> PowerState {
+        self.host_power_state[h.index()]
+    }
+
+    /// Whether power states are managed (otherwise every host is always
+    /// [`PowerState::On`]).
+    #[inline]
+    pub fn power_managed(&self) -> bool {
+        self.power_managed
+    }
+
+    /// Marks power states as managed (the simulation does, before the run).
+    pub fn set_power_managed(&mut self) {
+        self.power_managed = true;
+    }
+
+    /// Sets host `h`'s power state (the simulation's power management does,
+    /// at the instants its transitions begin and end).
+    pub fn set_power_state(&mut self, h: HostId, state: PowerState) {
+        self.host_power_state[h.index()] = state;
     }
 
     /// Changes whenever host `h`'s VM list changes (for caches of per-host sums).

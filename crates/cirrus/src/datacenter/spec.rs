@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::application::{self, Applications};
-use crate::power::PowerModel;
+use crate::power::{PowerModel, PowerStateSpec};
 use crate::workload::UtilizationTrace;
 
 /// A kind of physical machine.
@@ -31,6 +31,9 @@ pub struct HostType {
     /// host; a few watts model a standby (S3) state or a BMC that stays
     /// powered (`docs/MODELS.md` C.3 suggests 5–15 W for S3).
     pub off_power_w: f64,
+    /// Its power states (boot, shutdown, sleep), if modelled; `None`: the
+    /// host switches on and off instantly and for free, as in CloudSim.
+    pub power_states: Option<PowerStateSpec>,
 }
 
 impl HostType {
@@ -187,6 +190,11 @@ impl DatacenterSpec {
                     "off_w",
                     format!("must be a number >= 0, found {}", t.off_power_w),
                 );
+            }
+            if let Some(states) = &t.power_states
+                && let Err((key, message)) = states.check()
+            {
+                return err(item, key, message);
             }
             if !(t.bw_mbps.is_finite() && t.bw_mbps > 0.0) {
                 return err(

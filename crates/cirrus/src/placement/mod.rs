@@ -122,10 +122,15 @@ pub struct PlacementContext<'a> {
 /// than to one policy's parameters (CloudSim compatibility, chosen once for
 /// initial placement and consolidation alike). A policy reads the fields it
 /// has a use for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PlacementSettings {
     /// How PABFD computes and compares power increases.
     pub pabfd: PabfdMode,
+    /// With power states managed (outside CloudSim's mode): the seconds over
+    /// which a host's wake-up energy is spread when power-aware policies
+    /// compare power increases (the scheduling interval). `None`: waking a
+    /// host is free, as in CloudSim.
+    pub wake_horizon_s: Option<f64>,
 }
 
 /// Chooses hosts for VMs. `Send + Sync`, as every policy object: a
@@ -259,6 +264,7 @@ pub(crate) mod test_support {
                 power: Arc::new(Lin(idle, max)),
                 power_name: "lin".into(),
                 off_power_w: 0.0,
+                power_states: None,
             })
             .collect();
         let vm_types = vm_mips

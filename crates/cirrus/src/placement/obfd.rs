@@ -1,9 +1,11 @@
 //! OBFD and its rack-aware variant (Esfandiarpoor, Pahlavan & Goudarzi).
 
+use super::pabfd::WakeClass;
 use super::support::{Topology, TopologyCache, active_domains, admitted, nominal_mips, suitable};
-use super::{HostFilter, PlacementContext, PlacementPolicy};
+use super::{HostFilter, PlacementContext, PlacementPolicy, PlacementSettings};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
+use crate::power::PowerStateSpec;
 
 /// OBFD, "optimized BFD" (Esfandiarpoor, Pahlavan & Goudarzi, arXiv 1302.2227,
 /// 2013; Computers & Electrical Engineering 42, 2015), and with `rack_aware`
@@ -44,6 +46,10 @@ use crate::params::{ParamError, Params};
 #[derive(Debug, Clone, Default)]
 pub struct OptimizedBestFitDecreasing {
     rack_aware: bool,
+    /// With power states managed, outside CloudSim's mode: an idle host on
+    /// costs its increase over idle power, one off or asleep its wake charge
+    /// ([`PlacementSettings::wake_horizon_s`]).
+    wake_horizon_s: Option<f64>,
     topology: TopologyCache,
     active: Vec<bool>,
 }
@@ -68,12 +74,20 @@ const IDLE_HOST_ACTIVE_RACK: u8 = 1;
 /// An idle host in a rack that is off (`obfd-rack` only).
 const IDLE_HOST_IDLE_RACK: u8 = 2;
 
-/// The power increase of host `h` if VM `v` is added to its current allocation.
-fn power_increase_w(dc: &Datacenter, h: HostId, v: VmId) -> f64 {
+/// The power increase of host `h` if VM `v` is added to its current
+/// allocation; with `wake_horizon_s`, an idle host is charged from its power
+/// state ([`PowerStateSpec::wake_charge_w`]) instead of from its off power.
+fn power_increase_w(dc: &Datacenter, h: HostId, v: VmId, wake_horizon_s: Option<f64>) -> f64 {
     let ht = dc.host_type(h);
     let capacity = ht.total_mips();
     if dc.is_idle(h) {
         let after = (dc.vm_requested_mips(v) / capacity).min(1.0);
+        if let Some(horizon_s) = wake_horizon_s {
+            let idle_w = ht.power.idle_power_watts();
+            let spec = ht.power_states.unwrap_or(PowerStateSpec::INSTANT);
+            let charge = spec.wake_charge_w(dc.power_state(h), idle_w, ht.off_power_w, horizon_s);
+            return ht.power.power_watts(after) - idle_w + charge;
+        }
         return ht.power.power_watts(after) - ht.off_power_w;
     }
     let base = dc.potential_utilization_mips(h);
@@ -99,20 +113,39 @@ impl OptimizedBestFitDecreasing {
         if filter.exclude_idle {
             return;
         }
+        // Idle hosts of a type cost the same, or, with power states charged,
+        // those of a type in one wake class.
+        let all = [
+            Some(WakeClass::On),
+            Some(WakeClass::Waking),
+            Some(WakeClass::Asleep),
+            Some(WakeClass::Off),
+        ];
+        let classes: &[Option<WakeClass>] = if self.wake_horizon_s.is_some() {
+            &all
+        } else {
+            &[None]
+        };
+        let other_class = |h: HostId, class: Option<WakeClass>| {
+            class.is_some_and(|c| WakeClass::of(dc.power_state(h)) != c)
+        };
         for t in 0..dc.spec().host_types.len() {
-            match topo {
-                None => {
-                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h)) {
-                        f(h, IDLE_HOST_ACTIVE_RACK);
+            for &class in classes {
+                let skip = |h: HostId| filter.is_excluded(h) || other_class(h, class);
+                match topo {
+                    None => {
+                        if let Some(h) = dc.first_idle_host(t, skip) {
+                            f(h, IDLE_HOST_ACTIVE_RACK);
+                        }
                     }
-                }
-                Some(topo) => {
-                    let on = |h: HostId| self.active[topo.domain(h)];
-                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || !on(h)) {
-                        f(h, IDLE_HOST_ACTIVE_RACK);
-                    }
-                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || on(h)) {
-                        f(h, IDLE_HOST_IDLE_RACK);
+                    Some(topo) => {
+                        let on = |h: HostId| self.active[topo.domain(h)];
+                        if let Some(h) = dc.first_idle_host(t, |h| skip(h) || !on(h)) {
+                            f(h, IDLE_HOST_ACTIVE_RACK);
+                        }
+                        if let Some(h) = dc.first_idle_host(t, |h| skip(h) || on(h)) {
+                            f(h, IDLE_HOST_IDLE_RACK);
+                        }
                     }
                 }
             }
@@ -123,6 +156,10 @@ impl OptimizedBestFitDecreasing {
 impl PlacementPolicy for OptimizedBestFitDecreasing {
     fn name(&self) -> &'static str {
         if self.rack_aware { "obfd-rack" } else { "obfd" }
+    }
+
+    fn configure(&mut self, settings: &PlacementSettings) {
+        self.wake_horizon_s = settings.wake_horizon_s;
     }
 
     fn order_batch(&self, dc: &Datacenter, vms: &mut [VmId]) {
@@ -149,7 +186,7 @@ impl PlacementPolicy for OptimizedBestFitDecreasing {
             if !suitable(dc, ctx.filter, h, v) {
                 return;
             }
-            let delta = power_increase_w(dc, h, v);
+            let delta = power_increase_w(dc, h, v, self.wake_horizon_s);
             let wins =
                 best.is_none_or(|(c, d, b)| (class, delta) < (c, d) || (class == c && delta == d && h < b));
             if wins && admitted(dc, ctx.admission, h, v) {
@@ -188,6 +225,28 @@ mod tests {
         assert!(dc.create_vm(HostId(0), VmId(0)));
         let mut p = OptimizedBestFitDecreasing::default();
         assert_eq!(p.select_host(&dc, ctx!(), VmId(1)), Some(HostId(0)));
+    }
+
+    #[test]
+    fn with_power_states_charged_an_idle_host_on_beats_one_asleep_then_one_off() {
+        use crate::power::PowerState;
+        let mut s = spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0]);
+        s.host_types[0].power_states = Some(PowerStateSpec::typical(200.0, 100.0, true));
+        s.hosts = vec![s.hosts[0]; 3];
+        let mut dc = Datacenter::new(s);
+        dc.set_power_managed();
+        dc.set_power_state(HostId(0), PowerState::Off);
+        dc.set_power_state(HostId(1), PowerState::Sleep);
+        let mut p = OptimizedBestFitDecreasing::default();
+        // Waking free: the first idle host, whatever its state.
+        assert_eq!(p.select_host(&dc, ctx!(), VmId(0)), Some(HostId(0)));
+        p.configure(&PlacementSettings {
+            pabfd: crate::placement::PabfdMode::Paper,
+            wake_horizon_s: Some(300.0),
+        });
+        assert_eq!(p.select_host(&dc, ctx!(), VmId(0)), Some(HostId(2)));
+        dc.set_power_state(HostId(2), PowerState::Off);
+        assert_eq!(p.select_host(&dc, ctx!(), VmId(0)), Some(HostId(1)));
     }
 
     #[test]

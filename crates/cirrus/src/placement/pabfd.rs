@@ -9,7 +9,7 @@ use super::{PlacementContext, PlacementPolicy, PlacementSettings};
 use crate::datacenter::HostState;
 use crate::datacenter::{Datacenter, HostId, HostType, VmId, VmNeed};
 use crate::params::{ParamError, Params};
-use crate::power::{PowerModel, SpecPowerTable};
+use crate::power::{PowerModel, PowerState, PowerStateSpec, SpecPowerTable};
 
 /// How PABFD computes and compares power increases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +97,10 @@ pub struct PowerAwareBestFitDecreasing {
     /// The paper rule's increase per host type, for the datacenter layout
     /// it was made for.
     rules: Option<(u64, Vec<IncreaseRule>)>,
+    /// With power states managed, outside CloudSim's mode: waking a host
+    /// that is not on is charged its wake energy over these seconds
+    /// ([`PlacementSettings::wake_horizon_s`]).
+    wake_horizon_s: Option<f64>,
 }
 
 /// The paper rule through a [`PabfdIndex`]. Measured slower than the scan
@@ -204,6 +208,37 @@ fn empty_host_fits(ht: &HostType, need: &VmNeed) -> bool {
         && ht.bw_mbps >= need.bw_mbps
 }
 
+/// Idle hosts of one type and one class cost the same to wake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WakeClass {
+    /// On.
+    On,
+    /// Booting or resuming: on soon, nothing more to pay.
+    Waking,
+    /// Asleep or suspending: a resume to pay.
+    Asleep,
+    /// Off or shutting down: a boot to pay.
+    Off,
+}
+
+impl WakeClass {
+    pub(super) const ALL: [WakeClass; 4] = [
+        WakeClass::On,
+        WakeClass::Waking,
+        WakeClass::Asleep,
+        WakeClass::Off,
+    ];
+
+    pub(super) fn of(state: PowerState) -> Self {
+        match state {
+            PowerState::On => WakeClass::On,
+            PowerState::Booting | PowerState::Resuming => WakeClass::Waking,
+            PowerState::Sleep | PowerState::Suspending => WakeClass::Asleep,
+            PowerState::Off | PowerState::ShuttingDown => WakeClass::Off,
+        }
+    }
+}
+
 /// Host types whose power tables the scan calls without dynamic dispatch.
 const DIRECT_TYPES: usize = 8;
 
@@ -215,7 +250,11 @@ pub(super) fn build(params: Params) -> Result<Box<dyn PlacementPolicy>, ParamErr
 impl PowerAwareBestFitDecreasing {
     /// A policy in `mode`.
     pub fn new(mode: PabfdMode) -> Self {
-        Self { mode, rules: None }
+        Self {
+            mode,
+            rules: None,
+            wake_horizon_s: None,
+        }
     }
 
     /// How it computes and compares increases.
@@ -237,7 +276,9 @@ impl PowerAwareBestFitDecreasing {
         let need = dc.vm_need(v);
         let filter = ctx.filter;
         let types = &dc.spec().host_types;
-        let mut best: Option<(HostId, f64)> = None;
+        let wake_horizon_s = self.wake_horizon_s.filter(|_| dc.power_managed());
+        // (host, increase, delay until it is on).
+        let mut best: Option<(HostId, f64, f64)> = None;
         let mut consider = |h: HostId| {
             if !dc.suits(h, &need) {
                 return;
@@ -245,20 +286,48 @@ impl PowerAwareBestFitDecreasing {
             let t = dc.host_type_index(h);
             let capacity = types[t].total_mips();
             let base = dc.potential_utilization_mips(h);
-            let increase = rules[t].increase_w(base / capacity, canonical_demand(need.mips / capacity));
-            // Out of id order: ties go explicitly to the lower id.
-            let wins = best.is_none_or(|(b, min)| increase < min || (increase == min && h < b));
+            let mut increase = rules[t].increase_w(base / capacity, canonical_demand(need.mips / capacity));
+            let mut delay_s = 0.0;
+            if let Some(horizon_s) = wake_horizon_s {
+                let state = dc.power_state(h);
+                if state != PowerState::On {
+                    let ht = &types[t];
+                    let spec = ht.power_states.unwrap_or(PowerStateSpec::INSTANT);
+                    let idle_w = ht.power.idle_power_watts();
+                    increase += spec.wake_charge_w(state, idle_w, ht.off_power_w, horizon_s);
+                    delay_s = spec.wake_cost(state).0;
+                }
+            }
+            // Out of id order: ties go explicitly to the sooner ready, then the lower id.
+            let wins = best.is_none_or(|(b, min, d)| {
+                increase < min || (increase == min && (delay_s < d || (delay_s == d && h < b)))
+            });
             if wins && !(base != 0.0 && ctx.admission.overloaded_after(dc, h, v)) {
-                best = Some((h, increase));
+                best = Some((h, increase, delay_s));
             }
         };
         if !filter.exclude_idle {
             for (t, ht) in types.iter().enumerate() {
-                // Idle hosts of a type cost the same: the first that suits.
-                if empty_host_fits(ht, &need)
-                    && let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || !dc.suits(h, &need))
-                {
-                    consider(h);
+                if !empty_host_fits(ht, &need) {
+                    continue;
+                }
+                if wake_horizon_s.is_none() {
+                    // Idle hosts of a type cost the same: the first that suits.
+                    if let Some(h) = dc.first_idle_host(t, |h| filter.is_excluded(h) || !dc.suits(h, &need)) {
+                        consider(h);
+                    }
+                    continue;
+                }
+                // Idle hosts of a type in one wake class cost the same: the first of each.
+                for class in WakeClass::ALL {
+                    let skip = |h: HostId| {
+                        WakeClass::of(dc.power_state(h)) != class
+                            || filter.is_excluded(h)
+                            || !dc.suits(h, &need)
+                    };
+                    if let Some(h) = dc.first_idle_host(t, skip) {
+                        consider(h);
+                    }
                 }
             }
         }
@@ -267,7 +336,7 @@ impl PowerAwareBestFitDecreasing {
                 consider(h);
             }
         }
-        best.map(|(h, _)| h)
+        best.map(|(h, _, _)| h)
     }
 
     /// CloudSim's scan; `LAST_STEP_POWER`: the reference power is the last
@@ -338,6 +407,7 @@ impl PlacementPolicy for PowerAwareBestFitDecreasing {
 
     fn configure(&mut self, settings: &PlacementSettings) {
         self.mode = settings.pabfd;
+        self.wake_horizon_s = settings.wake_horizon_s;
     }
 
     fn order_batch(&self, dc: &Datacenter, vms: &mut [VmId]) {

@@ -359,6 +359,7 @@ mod tests {
                 power: Arc::new(Lin(100.0, 200.0)),
                 power_name: "lin".into(),
                 off_power_w: 0.0,
+                power_states: None,
             }],
             hosts: vec![
                 HostSpec {

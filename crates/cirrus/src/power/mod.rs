@@ -28,6 +28,7 @@
 mod analytic;
 mod fan;
 mod spec_power;
+mod states;
 
 pub use analytic::{AnalyticPowerModel, AnalyticShape};
 pub use fan::FanPowerModel;
@@ -35,6 +36,8 @@ pub use spec_power::{
     HP_ML110_G3_PENTIUM_D930, HP_ML110_G4_XEON_3040, HP_ML110_G5_XEON_3075, IBM_X3250_XEON_X3470,
     IBM_X3250_XEON_X3480, IBM_X3550_XEON_X5670, IBM_X3550_XEON_X5675, SpecPowerTable,
 };
+
+pub use states::{PowerState, PowerStateSpec, SleepSpec};
 
 use crate::catalog::Entry;
 use crate::params::{ParamError, Params};

@@ -2,6 +2,7 @@
 //! energy accounting, placement, CloudSim's quirks — and why a run can fail.
 
 use super::energy::{Cooling, EnergyAccounting, InfrastructurePower, Integration, MigrationEnergy, OffRule};
+use super::power_states::PowerManagement;
 use crate::datacenter::SpecError;
 use crate::placement::{PabfdMode, PlacementSettings};
 
@@ -68,6 +69,10 @@ pub struct SimulationConfig {
     /// The availability each VM is promised, a fraction (0.9995 = 99.95 %):
     /// VMs below it count as availability-SLA violations.
     pub availability_target: f64,
+    /// Host power states managed (`docs/MODELS.md` C.5): when hosts go down
+    /// and come up. `None`, and no host type with power states: hosts switch
+    /// instantly under the off rule, as in CloudSim.
+    pub power_management: Option<PowerManagement>,
 }
 
 /// The availability target of [`SimulationConfig::default`]: 99.95 %, the
@@ -137,7 +142,10 @@ impl CloudSimQuirks {
                     message: why.into(),
                 }
             })?;
-        Ok(PlacementSettings { pabfd })
+        Ok(PlacementSettings {
+            pabfd,
+            wake_horizon_s: None,
+        })
     }
 }
 
@@ -162,6 +170,7 @@ impl Default for SimulationConfig {
             infrastructure: InfrastructurePower::default(),
             migration_energy: None,
             availability_target: DEFAULT_AVAILABILITY_TARGET,
+            power_management: None,
         }
     }
 }
@@ -225,6 +234,11 @@ impl SimulationConfig {
                 field: "switch",
                 message: format!("powers must be finite and >= 0, found {sw:?}"),
             });
+        }
+        if let Some(pm) = &self.power_management
+            && let Err((field, message)) = pm.check()
+        {
+            return Err(SimError::Config { field, message });
         }
         match self.infrastructure.cooling {
             Cooling::Pue { pue: p } if !(p.is_finite() && p >= 1.0) => Err(SimError::Config {

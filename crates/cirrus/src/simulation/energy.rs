@@ -5,6 +5,7 @@
 use super::config::SimulationConfig;
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostState};
 use crate::metrics::{EnergySummary, JOULES_PER_KWH};
+use crate::power::{PowerState, PowerStateSpec};
 
 /// When a host counts as switched off (drawing 0 W) for an interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,6 +130,34 @@ struct HostEnergy {
     energy_j: f64,
     /// ∫ utilisation dt, seconds.
     utilization_s: f64,
+    /// Energy by [`StateGroup`], J.
+    group_j: [f64; StateGroup::COUNT],
+}
+
+/// The groups of power states a host's energy is reported in (`hosts.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StateGroup {
+    /// On.
+    On = 0,
+    /// Off (or counted off by the off rule, or failed).
+    Off = 1,
+    /// Asleep.
+    Sleep = 2,
+    /// Booting, shutting down, suspending or resuming.
+    Transition = 3,
+}
+
+impl StateGroup {
+    const COUNT: usize = 4;
+
+    fn of(state: PowerState) -> Self {
+        match state {
+            PowerState::On => StateGroup::On,
+            PowerState::Off => StateGroup::Off,
+            PowerState::Sleep => StateGroup::Sleep,
+            _ => StateGroup::Transition,
+        }
+    }
 }
 
 /// The energy meter of a run: integrates each host's power from one
@@ -154,6 +183,11 @@ pub(super) struct EnergyMeter {
     migration_energy_j: f64,
     /// Server energy since the last regular step, J.
     interval_energy_j: f64,
+    /// Power states are managed: a host's power state decides its power
+    /// (the off rule no longer applies).
+    managed: bool,
+    /// Server energy by power state ([`PowerState::ALL`] order), J.
+    state_j: [f64; 7],
 }
 
 impl EnergyMeter {
@@ -184,7 +218,37 @@ impl EnergyMeter {
             cooling_energy_j: 0.0,
             migration_energy_j: 0.0,
             interval_energy_j: 0.0,
+            managed: false,
+            state_j: [0.0; 7],
         }
+    }
+
+    /// From now on each host draws the power of its power state
+    /// ([`Datacenter::power_state`]), and while on its power model's power
+    /// (its idle power at no load), whatever the off rule.
+    pub(super) fn manage_power_states(&mut self) {
+        self.managed = true;
+    }
+
+    /// The power state a host's last interval is booked under: its power
+    /// state when managed; otherwise off if failed or counted off by the off
+    /// rule, else on.
+    #[inline(always)]
+    fn booked_state(&self, dc: &Datacenter, h: HostId, from: &HostEnergy) -> PowerState {
+        if dc.host_state(h) == HostState::Down {
+            PowerState::Off
+        } else if self.managed {
+            dc.power_state(h)
+        } else if from.migrating || self.host_on(from.prev_utilization, from.had_vms) {
+            PowerState::On
+        } else {
+            PowerState::Off
+        }
+    }
+
+    /// Host `h` counts as on now (as its next interval will be booked).
+    pub(super) fn counts_on(&self, dc: &Datacenter, h: HostId) -> bool {
+        self.booked_state(dc, h, &self.hosts[h.index()]) == PowerState::On
     }
 
     /// From now on, a host sending or receiving a migration is on (at least
@@ -260,13 +324,14 @@ impl EnergyMeter {
     /// rack if it was; returns `e`.
     #[inline]
     pub(super) fn book(&mut self, dc: &Datacenter, h: HostId, e: f64, dt: f64, count_racks: bool) -> f64 {
-        let from = self.hosts[h.index()];
+        let state = self.booked_state(dc, h, &self.hosts[h.index()]);
         self.add(h, e);
-        self.hosts[h.index()].utilization_s += from.prev_utilization * dt;
-        if count_racks
-            && dc.host_state(h) != HostState::Down
-            && (from.migrating || self.host_on(from.prev_utilization, from.had_vms))
-        {
+        self.state_j[state.index()] += e;
+        let l = &mut self.hosts[h.index()];
+        l.utilization_s += l.prev_utilization * dt;
+        l.group_j[StateGroup::of(state) as usize] += e;
+        let powered = !matches!(state, PowerState::Off | PowerState::Sleep);
+        if count_racks && dc.host_state(h) != HostState::Down && powered {
             self.count_on(h);
         }
         e
@@ -327,7 +392,15 @@ impl EnergyMeter {
         if self.accounting == EnergyAccounting::NonPowerAware {
             return host_type.power.max_power_watts() * dt;
         }
+        if self.managed {
+            let state = dc.power_state(h);
+            if state != PowerState::On {
+                let spec = host_type.power_states.unwrap_or(PowerStateSpec::INSTANT);
+                return spec.power_w(state, host_type.off_power_w) * dt;
+            }
+        }
         let off = !from.migrating
+            && !self.managed
             && match self.off_rule {
                 OffRule::ZeroUtilization => u_prev == 0.0,
                 OffRule::NoVms => !had_vms,
@@ -336,7 +409,7 @@ impl EnergyMeter {
         if off {
             return host_type.off_power_w * dt;
         }
-        let (p_prev, p_now) = if from.migrating {
+        let (p_prev, p_now) = if from.migrating || self.managed {
             // On throughout: its state holds until its next processing, and a
             // host at no load draws its idle power even where the model's
             // power at u = 0 reads "off".
@@ -400,6 +473,16 @@ impl EnergyMeter {
     /// Host `h`'s energy, kWh.
     pub(super) fn host_energy_kwh(&self, h: HostId) -> f64 {
         self.hosts[h.index()].energy_j / JOULES_PER_KWH
+    }
+
+    /// Host `h`'s energy on, off, asleep and in transitions, kWh.
+    pub(super) fn host_group_kwh(&self, h: HostId) -> [f64; 4] {
+        self.hosts[h.index()].group_j.map(|j| j / JOULES_PER_KWH)
+    }
+
+    /// Server energy by power state, in [`PowerState::ALL`] order, kWh.
+    pub(super) fn state_kwh(&self) -> [f64; 7] {
+        self.state_j.map(|j| j / JOULES_PER_KWH)
     }
 
     /// Host `h`'s ∫ utilisation dt, seconds.

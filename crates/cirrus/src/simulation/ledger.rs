@@ -6,6 +6,7 @@
 
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::metrics::{DegradationSummary, SlaSummary, mean_and_sample_std};
+use crate::power::PowerState;
 
 /// One host's state history (CloudSim `HostStateHistoryEntry`): its open
 /// entry, and what its closed entries added up to.
@@ -22,6 +23,8 @@ struct HostStates {
     last_switched_on_s: f64,
     active_s: f64,
     violation_s: f64,
+    /// VMs of the entry waiting for the host to be on.
+    entry_waiting_vms: u32,
 }
 
 /// One VM's state history (CloudSim `VmStateHistoryEntry`), kept together:
@@ -52,6 +55,8 @@ pub(super) struct StateLedger {
     migration_durations_s: Vec<f64>,
     /// Host-seconds of SLA violation since the last regular step.
     interval_violation_s: f64,
+    /// Σ over VMs of the seconds spent on a host that was not on.
+    vm_waiting_s: f64,
 }
 
 impl StateLedger {
@@ -72,6 +77,7 @@ impl StateLedger {
             shutdown_durations_s: Vec::new(),
             migration_durations_s: Vec::new(),
             interval_violation_s: 0.0,
+            vm_waiting_s: 0.0,
         }
     }
 
@@ -90,6 +96,7 @@ impl StateLedger {
         if l.has_entry && l.entry_t != t {
             // CloudSim getSlaTimePerActiveHost: the previous entry's state holds until the next.
             let dt = t - l.entry_t;
+            self.vm_waiting_s += f64::from(l.entry_waiting_vms) * dt;
             if l.entry_active {
                 l.active_s += dt;
                 if l.entry_alloc < l.entry_req {
@@ -104,11 +111,16 @@ impl StateLedger {
         l.entry_alloc = util_mips;
         l.entry_req = requested;
         l.entry_active = util_mips > 0.0;
+        // A host that is not on serves none of its VMs: they wait, and the
+        // host counts as active and in violation while they do.
+        let waiting = dc.power_state(h) != PowerState::On;
+        let mut waiting_vms = 0;
         for &v in dc.vms_on(h) {
             if dc.is_incoming(h, v) {
                 // CloudSim records a migrating VM at its source only.
                 continue;
             }
+            waiting_vms += u32::from(waiting);
             self.record_vm(
                 v,
                 t,
@@ -117,6 +129,18 @@ impl StateLedger {
                 dc.in_migration(v),
             );
         }
+        if waiting_vms > 0 {
+            let l = &mut self.hosts[h.index()];
+            l.entry_waiting_vms = waiting_vms;
+            l.entry_active = true;
+        } else {
+            self.hosts[h.index()].entry_waiting_vms = 0;
+        }
+    }
+
+    /// VM-seconds spent waiting for a host to be on (closed entries).
+    pub(super) fn vm_waiting_s(&self) -> f64 {
+        self.vm_waiting_s
     }
 
     /// Records VM `v`'s state at `t`, replacing an entry already made at `t`.

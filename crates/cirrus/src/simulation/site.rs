@@ -12,6 +12,7 @@ use super::energy::EnergyMeter;
 use super::ledger::StateLedger;
 use crate::consolidation::history::VmHistories;
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, HostStep, SlotStep, StepScratch, VmId};
+use crate::power::PowerState;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -374,7 +375,16 @@ fn measure_chunk(
             continue;
         }
         let first = chunk.slots.len();
-        let step = dc.compute_step(h, t, &mut chunk.scratch, &mut chunk.slots);
+        let mut step = dc.compute_step(h, t, &mut chunk.scratch, &mut chunk.slots);
+        if dc.power_state(h) != PowerState::On {
+            // Not on (booting, resuming, ...): its VMs wait, served nothing.
+            for s in &mut chunk.slots[first..] {
+                s.alloc_mips = 0.0;
+            }
+            step.utilization_mips = 0.0;
+            step.potential_mips = 0.0;
+            step.power_w = dc.host_type(h).power.idle_power_watts();
+        }
         let energy_j = if dt > 0.0 {
             meter.pending_j(dc, h, step.power_w, dt)
         } else {

@@ -1,10 +1,12 @@
 //! The record of the regular steps: one [`IntervalRecord`] per step, and the
 //! activity (hosts and racks in use) over them.
 
+use super::energy::EnergyMeter;
 use super::site::Site;
 use crate::consolidation::MigrationReason;
-use crate::datacenter::{Datacenter, HostId};
+use crate::datacenter::{Datacenter, HostId, HostState};
 use crate::metrics::{ActivitySummary, IntervalRecord, JOULES_PER_KWH, MigrationRecord};
+use crate::power::PowerState;
 
 /// What the steps of a run recorded.
 #[derive(Debug, Default)]
@@ -49,6 +51,7 @@ impl StepLog {
         let mut active_hosts = 0;
         let mut requested_total = 0.0;
         let mut allocated_total = 0.0;
+        let mut by_state = [0usize; 4];
         self.scratch_racks.clear();
         for h in dc.hosts() {
             // Taking part in a migration is only known to the meter when
@@ -66,6 +69,7 @@ impl StepLog {
                 dc.requested_mips(h)
             };
             allocated_total += dc.utilization_mips(h);
+            by_state[state_column(dc, &site.meter, h)] += 1;
             self.vm_steps += dc.vms_on(h).len() as u64;
         }
         self.scratch_racks.sort_unstable();
@@ -90,6 +94,10 @@ impl StepLog {
             migrations_underload: by(MigrationReason::Underload),
             migrations_evacuation: by(MigrationReason::Evacuation),
             migrations_scripted: by(MigrationReason::Scripted),
+            hosts_on: by_state[0],
+            hosts_off: by_state[1],
+            hosts_asleep: by_state[2],
+            hosts_in_transition: by_state[3],
         });
         self.steps += 1;
         self.last_step_s = t;
@@ -114,6 +122,20 @@ impl StepLog {
             active_hosts_min: active().min().unwrap_or(0),
             active_hosts_max: active().max().unwrap_or(0),
         }
+    }
+}
+
+/// Which of the interval record's hosts-per-state columns host `h` counts
+/// in: on, off (failed included), asleep, in transition.
+fn state_column(dc: &Datacenter, meter: &EnergyMeter, h: HostId) -> usize {
+    if dc.host_state(h) == HostState::Down {
+        return 1;
+    }
+    match dc.power_state(h) {
+        PowerState::On => usize::from(!meter.counts_on(dc, h)),
+        PowerState::Off => 1,
+        PowerState::Sleep => 2,
+        _ => 3,
     }
 }
 

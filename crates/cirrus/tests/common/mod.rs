@@ -154,6 +154,7 @@ pub fn host_type(
         power,
         power_name,
         off_power_w: 0.0,
+        power_states: None,
     }
 }
 

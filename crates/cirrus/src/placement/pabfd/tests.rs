@@ -21,6 +21,7 @@ const CLOUDSIM: PowerAwareBestFitDecreasing = PowerAwareBestFitDecreasing {
         last_step_power: true,
     },
     rules: None,
+    wake_horizon_s: None,
 };
 
 fn all_hosts() -> PlacementContext<'static> {
@@ -99,6 +100,7 @@ fn the_run_settings_choose_the_mode() {
         pabfd: PabfdMode::CloudSim {
             last_step_power: true,
         },
+        wake_horizon_s: None,
     });
     assert_eq!(
         policy.mode(),
@@ -204,6 +206,7 @@ fn random_spec(rng: &mut Rng) -> DatacenterSpec {
                 power,
                 power_name: power_name.into(),
                 off_power_w: 0.0,
+                power_states: None,
             }
         })
         .collect();
@@ -505,5 +508,54 @@ fn the_last_step_power_without_float_ties_is_refused_with_a_reason() {
             assert!(message.contains("pabfd_float_ties = true"), "{message}");
         }
         other => panic!("expected a configuration error, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn the_paper_rule_pays_for_waking_a_host_cloudsim_does_not() {
+    use crate::power::{PowerState, PowerStateSpec};
+    let mut s = spec(&[(1000.0, 2, 100.0, 200.0)], &[500.0]);
+    s.host_types[0].power_states = Some(PowerStateSpec::typical(200.0, 100.0, true));
+    s.host_types[0].off_power_w = 10.0;
+    s.hosts = vec![s.hosts[0]; 3];
+    // Three idle hosts: 0 off, 1 asleep, 2 on.
+    let mut dc = Datacenter::new(s);
+    dc.set_power_managed();
+    dc.set_power_state(HostId(0), PowerState::Off);
+    dc.set_power_state(HostId(1), PowerState::Sleep);
+    let wake = PlacementSettings {
+        pabfd: PabfdMode::Paper,
+        wake_horizon_s: Some(300.0),
+    };
+    let mut policy = PowerAwareBestFitDecreasing::default();
+    policy.configure(&wake);
+    let choose = |policy: &mut PowerAwareBestFitDecreasing, dc: &Datacenter| {
+        policy.select_host(dc, &mut all_hosts(), VmId(0))
+    };
+    assert_eq!(dc.host_count(), 3);
+    // The host already on costs only its increase.
+    assert_eq!(choose(&mut policy, &dc), Some(HostId(2)));
+    // Asleep (resume 5 s at 100 W, 10 W asleep) beats off (boot 200 s at 200 W, 10 W off).
+    dc.set_power_state(HostId(2), PowerState::Off);
+    assert_eq!(choose(&mut policy, &dc), Some(HostId(1)));
+    // A host already booting pays nothing more and beats one asleep.
+    dc.set_power_state(HostId(0), PowerState::Booting);
+    assert_eq!(choose(&mut policy, &dc), Some(HostId(0)));
+    // Waking free (no horizon, or CloudSim's scan): the lowest id, whatever its state.
+    dc.set_power_state(HostId(0), PowerState::Off);
+    for settings in [
+        PlacementSettings {
+            pabfd: PabfdMode::Paper,
+            wake_horizon_s: None,
+        },
+        PlacementSettings {
+            pabfd: PabfdMode::CloudSim {
+                last_step_power: true,
+            },
+            wake_horizon_s: Some(300.0),
+        },
+    ] {
+        policy.configure(&settings);
+        assert_eq!(choose(&mut policy, &dc), Some(HostId(0)), "{settings:?}");
     }
 }

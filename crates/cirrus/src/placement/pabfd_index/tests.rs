@@ -25,6 +25,7 @@ fn host_type(mips_per_core: f64, cores: u32, power: Arc<dyn PowerModel>) -> Host
         power,
         power_name: "p".into(),
         off_power_w: 0.0,
+        power_states: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! From parsed TOML to the model's types, checking every value on the way.
 
 mod applications;
+mod real_time;
 mod sizing;
 mod workload;
 
@@ -262,7 +263,9 @@ impl Context {
         let failures = self.failures(&host_types, hosts.len())?;
 
         let (applications, app_tables) = self.applications(vms.len())?;
+        let real_time = self.real_time(&vms, derived.as_ref(), &applications, &app_tables)?;
         let spec = DatacenterSpec {
+            real_time,
             host_types,
             hosts,
             vm_types,

@@ -863,6 +863,21 @@ impl Context {
                 toml::Value::Float(x) => ParamValue::Number(*x),
                 toml::Value::String(s) => ParamValue::Text(s.clone()),
                 toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                toml::Value::Array(a) if a.first().is_some_and(toml::Value::is_str) => {
+                    let mut list = Vec::with_capacity(a.len());
+                    for (j, item) in a.iter().enumerate() {
+                        match item {
+                            toml::Value::String(s) => list.push(s.clone()),
+                            _ => {
+                                return Err(
+                                    self.invalid(&format!("{}[{j}]", join(key, k)), "expected a string")
+                                );
+                            }
+                        }
+                    }
+                    ParamValue::Texts(list)
+                }
+                toml::Value::Table(t) => ParamValue::Table(self.params(&join(key, k), t)?),
                 toml::Value::Array(a) => {
                     let mut list = Vec::with_capacity(a.len());
                     for (j, item) in a.iter().enumerate() {
@@ -881,7 +896,7 @@ impl Context {
                 _ => {
                     return Err(self.invalid(
                         &join(key, k),
-                        "expected a number, string, boolean or list of numbers",
+                        "expected a number, string, boolean, list or table",
                     ));
                 }
             };

@@ -296,7 +296,7 @@ fn wrong_types() {
         ),
         (
             with("max_w = 250.0", "max_w = { w = 1 }"),
-            "x.toml:24:31: host_types[1].power.max_w: expected a number, string, boolean or list of numbers",
+            "x.toml:24:31: host_types[1].power.max_w: expected a number, found a table",
         ),
     ];
     expect_all(cases.iter().map(|(t, e)| (t.as_str(), *e)));

@@ -337,10 +337,15 @@ pub struct Summary {
     pub consolidation: ConsolidationSummary,
     /// Initial placement quality.
     pub placement: PlacementSummary,
+    /// Real-time VMs and the deadline-aware policy (docs/REALTIME.md): only in runs with a
+    /// real-time VM, whose `summary.json` and sweep rows end with its columns; `None` (and
+    /// no columns) otherwise, as CloudSim's runs.
+    pub real_time: Option<RealTimeCounts>,
 }
 
 impl Summary {
-    /// Every column, in the order written.
+    /// Every column, in the order written ([`RealTimeCounts::COLUMNS`] follow in runs with a
+    /// real-time VM).
     pub fn columns() -> impl Iterator<Item = &'static str> {
         [
             RunSummary::COLUMNS,
@@ -377,7 +382,26 @@ impl Serialize for Summary {
         self.fates.serialize_fields(&mut out)?;
         self.consolidation.serialize_fields(&mut out)?;
         self.placement.serialize_fields(&mut out)?;
+        if let Some(rt) = &self.real_time {
+            rt.serialize_fields(&mut out)?;
+        }
         out.end()
+    }
+}
+
+summary_part! {
+    /// Real-time VMs' migrations (docs/REALTIME.md).
+    pub struct RealTimeCounts {
+        /// VMs with a `real_time` declaration.
+        pub real_time_vms: u64,
+        /// Migrations of real-time VMs whose simulated downtime exceeded the VM's bound.
+        pub deadline_misses: u64,
+        /// Moves the deadline-aware policy did not start: no candidate was predicted to meet
+        /// the VM's bound.
+        pub deadline_deferrals: u64,
+        /// Evacuations the deadline-aware policy started although no candidate was predicted
+        /// to finish before the announced failure (it took the fastest).
+        pub evacuations_too_late: u64,
     }
 }
 
@@ -462,6 +486,10 @@ pub struct MigrationRecord {
     /// Its model's predicted total time, seconds, made as
     /// [`predicted_downtime_s`](Self::predicted_downtime_s).
     pub predicted_total_s: f64,
+    /// The VM's downtime bound, seconds, for a real-time VM: written as the last column,
+    /// `max_downtime_s`, of runs with a real-time VM ([`MigrationRecord::REAL_TIME_COLUMN`]).
+    #[serde(skip)]
+    pub max_downtime_s: Option<f64>,
 }
 
 impl MigrationRecord {
@@ -483,6 +511,10 @@ impl MigrationRecord {
         "predicted_downtime_s",
         "predicted_total_s",
     ];
+
+    /// The column runs with a real-time VM add after [`COLUMNS`](Self::COLUMNS): the VM's
+    /// bound, empty for an ordinary VM.
+    pub const REAL_TIME_COLUMN: &'static str = "max_downtime_s";
 }
 
 /// One host over the run.

@@ -509,6 +509,10 @@ impl Simulation {
                 consolidation_rounds: self.consolidation_rounds,
             },
             placement: placing::summary(&initial),
+            real_time: {
+                let rt_vms = site.dc.spec().real_time.iter().flatten().count() as u64;
+                (rt_vms > 0).then(|| self.executor.real_time_counts(rt_vms))
+            },
         };
         let spec = dc.spec();
         let hosts = dc

@@ -33,6 +33,10 @@ pub struct PredictionInput<'a> {
     pub cpu_fraction: f64,
     /// Absolute time the migration starts, seconds (dirty-rate traces only).
     pub now_s: f64,
+    /// This migration's downtime target, seconds, over the model's own (QEMU's
+    /// `downtime-limit`, set per migration): pre-copy's `max_downtime_s` rule; models without
+    /// a downtime target ignore it. `None`: the model's own rules.
+    pub downtime_limit_s: Option<f64>,
 }
 
 impl<'a> PredictionInput<'a> {
@@ -44,6 +48,7 @@ impl<'a> PredictionInput<'a> {
             bandwidth_mbps,
             cpu_fraction: 1.0,
             now_s: 0.0,
+            downtime_limit_s: None,
         }
     }
 }

@@ -175,6 +175,7 @@ fn result() -> RunResult {
             predicted_downtime_s: 0.0,
             predicted_total_s: 13.92,
             max_downtime_s: None,
+            chosen_on_downtime_s: None,
         }],
     }
 }

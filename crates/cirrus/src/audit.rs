@@ -28,8 +28,9 @@ pub struct AuditError {
 /// runs on at most one host, the one `host_of` names, and a VM listed as
 /// migrating in somewhere is in migration from another host; a failed host
 /// lists no VM, and no VM migrates in to a host that is not up; a real-time VM with a
-/// reservation that runs (not paused by a migration) gets all it requests, times its
-/// migration share (docs/REALTIME.md).
+/// reservation that runs and is not migrating gets all it requests (docs/REALTIME.md; in
+/// migration its request may have been updated by its other host's processing since its
+/// host shared the CPU, so the check waits until it has landed).
 #[derive(Debug, Clone, Default)]
 pub struct Auditor {
     last_time_s: f64,
@@ -140,7 +141,9 @@ impl Auditor {
             let mut reserved_here = 0u64;
             let mut shortfall_here = false;
             for &v in dc.vms_on(h) {
-                if dc.is_incoming(h, v) {
+                // A VM in migration is listed on two hosts, and the processing of either
+                // updates its request: the other's allocation may be from an earlier one.
+                if dc.is_incoming(h, v) || dc.in_migration(v) {
                     continue;
                 }
                 let share = dc.vm_share_on(h, v);

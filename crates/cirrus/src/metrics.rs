@@ -490,6 +490,11 @@ pub struct MigrationRecord {
     /// `max_downtime_s`, of runs with a real-time VM ([`MigrationRecord::REAL_TIME_COLUMN`]).
     #[serde(skip)]
     pub max_downtime_s: Option<f64>,
+    /// The downtime the model that chose this migration's model predicted at its start, on
+    /// the link share a new transfer would get then ([`MigrationModel::choose`](crate::migration::MigrationModel::choose)):
+    /// for a real-time VM's move by the deadline-aware policy; not written.
+    #[serde(skip)]
+    pub chosen_on_downtime_s: Option<f64>,
 }
 
 impl MigrationRecord {

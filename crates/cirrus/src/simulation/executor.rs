@@ -242,8 +242,8 @@ impl MigrationExecutor {
                 0.0
             };
             let max_downtime_s = site.dc.real_time(m.vm).map(|rt| rt.max_downtime_s);
-            let (candidate, downtime_limit_s) = if model.candidates().is_empty() {
-                (None, None)
+            let (candidate, downtime_limit_s, chosen_on) = if model.candidates().is_empty() {
+                (None, None, None)
             } else {
                 let request = MoveRequest {
                     input: PredictionInput {
@@ -273,7 +273,14 @@ impl MigrationExecutor {
                         if !in_time {
                             self.real_time.evacuations_too_late += 1;
                         }
-                        (candidate, downtime_limit_s)
+                        let on = max_downtime_s.map(|_| {
+                            let input = PredictionInput {
+                                downtime_limit_s,
+                                ..request.input
+                            };
+                            chosen(model, candidate).predict(&input).downtime_s
+                        });
+                        (candidate, downtime_limit_s, on)
                     }
                 }
             };
@@ -318,6 +325,7 @@ impl MigrationExecutor {
                 predicted_downtime_s: predicted.downtime_s,
                 predicted_total_s: predicted.total_s,
                 max_downtime_s,
+                chosen_on_downtime_s: chosen_on,
             });
             self.vm_migrations[m.vm.index()] += 1;
             let slot = self.alloc(Flight {

@@ -175,7 +175,9 @@ pub fn migrations_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
         out.push(b',');
         if let Some(bound) = m.max_downtime_s {
             // Formatted as the other columns are (the csv writer's float format).
-            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
             w.serialize(bound)?;
             out.extend_from_slice(&w.into_inner().map_err(|e| e.into_error())?);
         } else {

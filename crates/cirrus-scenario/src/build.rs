@@ -894,10 +894,9 @@ impl Context {
                     ParamValue::List(list)
                 }
                 _ => {
-                    return Err(self.invalid(
-                        &join(key, k),
-                        "expected a number, string, boolean, list or table",
-                    ));
+                    return Err(
+                        self.invalid(&join(key, k), "expected a number, string, boolean, list or table")
+                    );
                 }
             };
             params.insert(k.clone(), value);

@@ -28,7 +28,11 @@ fn run(name: &str) -> (RunResult, Auditor) {
             }
         })
         .expect("run");
-    assert!(failures.is_empty(), "{name}: {:?}", &failures[..failures.len().min(3)]);
+    assert!(
+        failures.is_empty(),
+        "{name}: {:?}",
+        &failures[..failures.len().min(3)]
+    );
     (result, auditor)
 }
 
@@ -48,7 +52,11 @@ fn reserved_real_time_vms_never_fall_short_and_deadline_aware_misses_least() {
         audit.reserved_beside_shortfall()
     );
     // No move started that the choice predicted to miss (evacuations may have to).
-    let bounded: Vec<_> = da.migrations.iter().filter(|m| m.max_downtime_s.is_some()).collect();
+    let bounded: Vec<_> = da
+        .migrations
+        .iter()
+        .filter(|m| m.max_downtime_s.is_some())
+        .collect();
     assert!(bounded.len() >= 20, "{} real-time migrations", bounded.len());
     for m in &bounded {
         let bound = m.max_downtime_s.unwrap();
@@ -70,5 +78,9 @@ fn reserved_real_time_vms_never_fall_short_and_deadline_aware_misses_least() {
     // Fixed pre-copy (QEMU's 300 ms rule) misses more.
     let (pre, _) = run("pre-copy");
     let pre_misses = pre.summary.real_time.expect("counts").deadline_misses;
-    assert!(rt.deadline_misses < pre_misses, "{} vs {pre_misses}", rt.deadline_misses);
+    assert!(
+        rt.deadline_misses < pre_misses,
+        "{} vs {pre_misses}",
+        rt.deadline_misses
+    );
 }

@@ -57,7 +57,10 @@ impl Context {
         if !(s.max_downtime_ms.is_finite() && s.max_downtime_ms > 0.0) {
             return Err(self.invalid(
                 &format!("{key}.max_downtime_ms"),
-                format!("must be a positive number of milliseconds, found {}", s.max_downtime_ms),
+                format!(
+                    "must be a positive number of milliseconds, found {}",
+                    s.max_downtime_ms
+                ),
             ));
         }
         Ok(Some(RealTime {

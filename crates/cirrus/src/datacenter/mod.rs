@@ -36,7 +36,9 @@ pub use fit_index::FirstFitIndex;
 pub use host_log::{HostLog, LogCursor};
 pub use migration::MigrationShares;
 pub use processing::{HostStep, SlotStep, StepScratch};
-pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, RealTime, SpecError, SpecItem, VmSpec, VmType};
+pub use spec::{
+    CreationRequest, DatacenterSpec, HostSpec, HostType, RealTime, SpecError, SpecItem, VmSpec, VmType,
+};
 pub use suitability::VmNeed;
 
 use planning::Change;

@@ -246,13 +246,23 @@ mod tests {
     fn a_reservation_is_served_first_and_held_in_full() {
         // 1000 MIPS: a reserved VM asking 600 of its 800, two others asking 400 each.
         let mut out = [0.0; 3];
-        let left = share(1000.0, 1000.0, &[req(400.0), reserved(600.0, 800.0), req(400.0)], &mut out);
+        let left = share(
+            1000.0,
+            1000.0,
+            &[req(400.0), reserved(600.0, 800.0), req(400.0)],
+            &mut out,
+        );
         // The others share the 400 left: scale 0.5.
         assert_eq!(out, [200.0, 600.0, 200.0]);
         assert_eq!(left, 0.0);
         // Room enough: everyone gets the request, and the reservation's unused 200 MIPS are
         // not offered to new VMs.
-        let left = share(2000.0, 1000.0, &[req(400.0), reserved(600.0, 800.0), req(400.0)], &mut out);
+        let left = share(
+            2000.0,
+            1000.0,
+            &[req(400.0), reserved(600.0, 800.0), req(400.0)],
+            &mut out,
+        );
         assert_eq!(out, [400.0, 600.0, 400.0]);
         assert_eq!(left, 2000.0 - 800.0 - 800.0);
         // A migrating-out reserved VM gets its migration share of the request, unscaled.

@@ -14,8 +14,8 @@
 //!
 //! An evacuation of a real-time VM also asks the bound-meeting candidate to finish in time.
 
-use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, MoveChoice, MoveRequest};
 use super::{CATALOG, Completion, Prediction, PredictionInput};
+use super::{MigrationModel, MigrationPlan, MigrationProcess, MigrationStart, MoveChoice, MoveRequest};
 use crate::datacenter::{Datacenter, HostId, VmId};
 use crate::params::{ParamError, Params};
 
@@ -54,7 +54,10 @@ impl DeadlineAware {
         {
             return Err(ParamError::new(
                 "candidates",
-                format!("\"{}\" cannot be a candidate: its migrations end per instant or it chooses itself", c.name()),
+                format!(
+                    "\"{}\" cannot be a candidate: its migrations end per instant or it chooses itself",
+                    c.name()
+                ),
             ));
         }
         Ok(Self { candidates })
@@ -164,9 +167,15 @@ pub(super) fn build(mut params: Params) -> Result<Box<dyn MigrationModel>, Param
     let mut candidates = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
-            return Err(ParamError::new("candidates", format!("\"{name}\" is listed twice")));
+            return Err(ParamError::new(
+                "candidates",
+                format!("\"{name}\" is listed twice"),
+            ));
         }
-        let Some(entry) = CATALOG.iter().find(|e| e.name == name && e.name != "deadline-aware") else {
+        let Some(entry) = CATALOG
+            .iter()
+            .find(|e| e.name == name && e.name != "deadline-aware")
+        else {
             let known: Vec<&str> = (CATALOG.iter().map(|e| e.name))
                 .filter(|&n| n != "deadline-aware" && n != "cloudsim")
                 .collect();
@@ -176,7 +185,8 @@ pub(super) fn build(mut params: Params) -> Result<Box<dyn MigrationModel>, Param
             ));
         };
         let own = params.table(name)?.unwrap_or_default();
-        let model = (entry.build)(own).map_err(|e| ParamError::new(format!("{name}.{}", e.key), e.message))?;
+        let model =
+            (entry.build)(own).map_err(|e| ParamError::new(format!("{name}.{}", e.key), e.message))?;
         candidates.push(model);
     }
     let keys: Vec<&str> = std::iter::once("candidates")
@@ -206,7 +216,12 @@ mod tests {
         build(p).unwrap()
     }
 
-    fn request(memory: &VmMemory, bw_mbps: f64, bound: Option<f64>, deadline: Option<f64>) -> MoveRequest<'_> {
+    fn request(
+        memory: &VmMemory,
+        bw_mbps: f64,
+        bound: Option<f64>,
+        deadline: Option<f64>,
+    ) -> MoveRequest<'_> {
         MoveRequest {
             input: PredictionInput {
                 now_s: 100.0,
@@ -237,8 +252,15 @@ mod tests {
             ..r.input
         });
         let post = m.candidates()[2].predict(&r.input);
-        assert!(pre.downtime_s <= 0.05 && post.downtime_s <= 0.05, "{pre:?} {post:?}");
-        let expect = if cheaper(&pre, &post) { "pre-copy" } else { "post-copy" };
+        assert!(
+            pre.downtime_s <= 0.05 && post.downtime_s <= 0.05,
+            "{pre:?} {post:?}"
+        );
+        let expect = if cheaper(&pre, &post) {
+            "pre-copy"
+        } else {
+            "post-copy"
+        };
         assert_eq!(picked(m.as_ref(), &r), Some(expect));
         // The chosen run carries the bound as its downtime target.
         assert!(matches!(
@@ -279,7 +301,14 @@ mod tests {
         assert!(matches!(m.choose(&r), MoveChoice::Run { in_time: true, .. }));
         // A failure in 1 s: nothing can make it; the fastest runs, counted as too late.
         let r = request(&mem, 1000.0, Some(0.05), Some(101.0));
-        assert!(matches!(m.choose(&r), MoveChoice::Run { in_time: false, candidate: Some(1), .. }));
+        assert!(matches!(
+            m.choose(&r),
+            MoveChoice::Run {
+                in_time: false,
+                candidate: Some(1),
+                ..
+            }
+        ));
         // An ordinary VM's evacuation: the first candidate predicted to finish in time.
         let r = request(&mem, 1000.0, None, Some(120.0));
         assert_eq!(picked(m.as_ref(), &r), Some("stop-and-copy"));
@@ -302,7 +331,10 @@ mod tests {
         let e = build(
             Params::new()
                 .with("candidates", ParamValue::Texts(vec!["pre-copy".into()]))
-                .with("pre-copy", ParamValue::Table(Params::new().with("stop_rule", ParamValue::Text("x".into())))),
+                .with(
+                    "pre-copy",
+                    ParamValue::Table(Params::new().with("stop_rule", ParamValue::Text("x".into()))),
+                ),
         )
         .unwrap_err();
         assert_eq!(e.key, "pre-copy.stop_rule");

@@ -353,13 +353,7 @@ impl ProcessModel for PreCopy {
         if let Some(limit_s) = input.downtime_limit_s {
             rules.max_downtime_s = Some(limit_s);
         }
-        predict::pre_copy(
-            &self.overheads,
-            &rules,
-            self.adaptive,
-            self.cpu_overhead,
-            input,
-        )
+        predict::pre_copy(&self.overheads, &rules, self.adaptive, self.cpu_overhead, input)
     }
 }
 

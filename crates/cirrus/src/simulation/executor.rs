@@ -32,8 +32,8 @@ use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
 use crate::metrics::{MigrationCosts, MigrationCounts, MigrationRecord, RealTimeCounts};
 use crate::migration::{
-    Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, MoveChoice, MoveRequest, Phase,
-    PhaseEffects, PhaseOutcome, Prediction, PredictionInput, StopReason, VmLocation, VmMemory, chosen,
+    Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, MoveChoice, MoveRequest,
+    Phase, PhaseEffects, PhaseOutcome, Prediction, PredictionInput, StopReason, VmLocation, VmMemory, chosen,
 };
 use crate::network::{Direction, FlowId, FlowRequest, LinkSpec, Network, Topology, TopologySpec};
 

@@ -48,7 +48,7 @@ pub use hybrid::Hybrid;
 pub use memory::{DirtyRate, RateSeries, VmMemory, WrittenFn};
 pub use post_copy::{FaultModel, PostCopy};
 pub use pre_copy::{AdaptiveRate, PreCopy, StopRules};
-pub use predict::{Prediction, PredictionInput};
+pub use predict::{Approximation, Prediction, PredictionInput};
 pub use process::{
     MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome, StopReason, VmLocation,
     rebox,

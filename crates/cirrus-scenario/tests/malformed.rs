@@ -709,5 +709,8 @@ fn deepest_allowed_nesting_does_not_overflow() {
         .unwrap()
         .join()
         .expect("no panic, no overflow");
-    assert!(e.contains("placement.params.a: expected a number"), "{e}");
+    assert!(
+        e.contains("placement.params.a.a.a") && e.ends_with("expected a number"),
+        "{e}"
+    );
 }

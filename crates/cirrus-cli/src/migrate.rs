@@ -134,6 +134,8 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
                 "data_mb": predicted.data_mb,
                 "rounds": predicted.rounds,
                 "stop_reason": predicted.stop.as_str(),
+                "exact": predicted.approximate.is_none(),
+                "approximation": predicted.approximate.map(|a| a.as_str()),
             },
         });
         match serde_json::to_string_pretty(&value) {
@@ -151,8 +153,12 @@ pub(crate) fn migrate(a: MigrateArgs) -> ExitCode {
         out!("faults        {}", report.faults);
     }
     out!("stop reason   {stop}");
+    let form = match predicted.approximate {
+        None => "(closed form)".to_string(),
+        Some(a) => format!("(closed form, approximate: {})", a.as_str()),
+    };
     out!(
-        "predicted     {:.3} s, {:.1} ms down, {:.1} MB, {} rounds, {} (closed form)",
+        "predicted     {:.3} s, {:.1} ms down, {:.1} MB, {} rounds, {} {form}",
         predicted.total_s,
         predicted.downtime_s * 1000.0,
         predicted.data_mb,

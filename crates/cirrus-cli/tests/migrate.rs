@@ -44,6 +44,41 @@ fn specweb99_matches_clark_within_20_percent() {
         "downtime {downtime_s} s"
     );
     assert!((data_mb - 960.0).abs() / 960.0 <= 0.2, "data {data_mb} MB");
+    // The adaptive rate's closed form is approximate, and says so.
+    assert_eq!(r["predicted"]["exact"], false);
+    assert!(
+        r["predicted"]["approximation"]
+            .as_str()
+            .unwrap()
+            .contains("adaptive rate"),
+        "{}",
+        r["predicted"]
+    );
+    let text = Command::new(CIRRUS)
+        .args([
+            "migrate",
+            "--model",
+            "pre-copy",
+            "--ram-mb",
+            "800",
+            "--bandwidth-mbps",
+            "870",
+        ])
+        .args([
+            "--dirty-mb-per-s",
+            "62.5",
+            "--param",
+            "adaptive_rate=true",
+            "--memory",
+            "wws_mb=18.2",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("(closed form, approximate: adaptive rate"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -90,6 +125,8 @@ fn prediction_of_the_geometric_example_matches_the_run() {
     }
     assert_eq!((&r["rounds"], &p["rounds"]), (&3.into(), &3.into()));
     assert_eq!(p["stop_reason"], "downtime-target");
+    assert_eq!(p["exact"], true);
+    assert!(p["approximation"].is_null());
 }
 
 #[test]

@@ -154,6 +154,39 @@ pub fn csv_bytes_with_header<T: Serialize>(rows: &[T], header: &[&str]) -> Resul
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// `migrations.csv`: the records, and in a run with a real-time VM a last column, the VM's
+/// bound ([`MigrationRecord::REAL_TIME_COLUMN`], empty for an ordinary VM).
+pub fn migrations_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let bytes = csv_bytes_with_header(&result.migrations, MigrationRecord::COLUMNS)?;
+    if result.summary.real_time.is_none() {
+        return Ok(bytes);
+    }
+    // Each row of the records is one line (numbers and names, never quoted newlines).
+    let mut out = Vec::with_capacity(bytes.len() + 16 * (result.migrations.len() + 1));
+    let mut rows = bytes.split_inclusive(|&b| b == b'\n');
+    if let Some(header) = rows.next() {
+        out.extend_from_slice(header.strip_suffix(b"\n").unwrap_or(header));
+        out.push(b',');
+        out.extend_from_slice(MigrationRecord::REAL_TIME_COLUMN.as_bytes());
+        out.push(b'\n');
+    }
+    for (row, m) in rows.zip(&result.migrations) {
+        out.extend_from_slice(row.strip_suffix(b"\n").unwrap_or(row));
+        out.push(b',');
+        if let Some(bound) = m.max_downtime_s {
+            // Formatted as the other columns are (the csv writer's float format).
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            w.serialize(bound)?;
+            out.extend_from_slice(&w.into_inner().map_err(|e| e.into_error())?);
+        } else {
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
+}
+
 /// Serialises one table of a run.
 type CsvOf = fn(&RunResult) -> Result<Vec<u8>, csv::Error>;
 
@@ -181,9 +214,7 @@ pub fn write_run_with(
         ("intervals.csv", selection.intervals, |r| csv_bytes(&r.intervals)),
         ("hosts.csv", selection.hosts, |r| csv_bytes(&r.hosts)),
         ("vms.csv", selection.vms, |r| csv_bytes(&r.vms)),
-        ("migrations.csv", selection.migrations, |r| {
-            csv_bytes_with_header(&r.migrations, MigrationRecord::COLUMNS)
-        }),
+        ("migrations.csv", selection.migrations, migrations_csv),
     ];
     for (name, selected, bytes) in files {
         let path = dir.join(name);

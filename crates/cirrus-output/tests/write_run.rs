@@ -104,6 +104,7 @@ fn result() -> RunResult {
             consolidation: ConsolidationSummary {
                 consolidation_rounds: 2,
             },
+            real_time: None,
             placement: PlacementSummary {
                 placement_hosts: 1,
                 placement_racks: 1,
@@ -184,6 +185,8 @@ fn result() -> RunResult {
             stop_reason: Some(StopReason::FixedDelay),
             predicted_downtime_s: 0.0,
             predicted_total_s: 13.92,
+            max_downtime_s: None,
+            chosen_on_downtime_s: None,
         }],
     }
 }

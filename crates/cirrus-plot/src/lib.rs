@@ -9,6 +9,7 @@
 //! | run | power (kW) and active hosts over time | `power-hosts` |
 //! | run | hosts in SLA violation and overloaded, migrations per interval | `sla-migrations` |
 //! | run with migrations | CDF of migration duration and downtime | `migration-cdf` |
+//! | run with real-time VMs | each real-time migration's downtime against its bound and against its prediction, by model (log-log) | `downtime-vs-bound` |
 //! | sweep | a metric vs the swept parameter, mean ± 95 % CI per series (policy) | `METRIC-vs-AXIS` |
 //! | sweep | energy vs SLAV per policy, with the Pareto front of each panel | `energy-vs-slav` |
 //!
@@ -32,6 +33,7 @@
 mod data;
 mod draw;
 mod layout;
+mod realtime;
 mod run;
 mod sweep;
 

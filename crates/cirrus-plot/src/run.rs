@@ -413,6 +413,14 @@ pub(crate) fn plot(
             downtime_desc,
         };
         written.extend(render(&fig, out, "migration-cdf", formats, style)?);
+        let points = crate::realtime::points(&migrations)?;
+        if !points.is_empty() {
+            let fig = crate::realtime::DowntimeVsBound {
+                title: format!("{name}: real-time VMs' migration downtime"),
+                points,
+            };
+            written.extend(render(&fig, out, "downtime-vs-bound", formats, style)?);
+        }
     }
     Ok(written)
 }

@@ -2,6 +2,7 @@
 
 mod applications;
 mod power_states;
+mod real_time;
 mod sizing;
 mod workload;
 
@@ -263,7 +264,9 @@ impl Context {
         let failures = self.failures(&host_types, hosts.len())?;
 
         let (applications, app_tables) = self.applications(vms.len())?;
+        let real_time = self.real_time(&vms, derived.as_ref(), &applications, &app_tables)?;
         let spec = DatacenterSpec {
+            real_time,
             host_types,
             hosts,
             vm_types,
@@ -867,6 +870,21 @@ impl Context {
                 toml::Value::Float(x) => ParamValue::Number(*x),
                 toml::Value::String(s) => ParamValue::Text(s.clone()),
                 toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                toml::Value::Array(a) if a.first().is_some_and(toml::Value::is_str) => {
+                    let mut list = Vec::with_capacity(a.len());
+                    for (j, item) in a.iter().enumerate() {
+                        match item {
+                            toml::Value::String(s) => list.push(s.clone()),
+                            _ => {
+                                return Err(
+                                    self.invalid(&format!("{}[{j}]", join(key, k)), "expected a string")
+                                );
+                            }
+                        }
+                    }
+                    ParamValue::Texts(list)
+                }
+                toml::Value::Table(t) => ParamValue::Table(self.params(&join(key, k), t)?),
                 toml::Value::Array(a) => {
                     let mut list = Vec::with_capacity(a.len());
                     for (j, item) in a.iter().enumerate() {
@@ -883,10 +901,9 @@ impl Context {
                     ParamValue::List(list)
                 }
                 _ => {
-                    return Err(self.invalid(
-                        &join(key, k),
-                        "expected a number, string, boolean or list of numbers",
-                    ));
+                    return Err(
+                        self.invalid(&join(key, k), "expected a number, string, boolean, list or table")
+                    );
                 }
             };
             params.insert(k.clone(), value);

@@ -488,6 +488,20 @@ pub struct VmTypeSection {
     /// `dirty_rate_series_mb_per_s`, `wws_mb`, `hot_fraction`).
     #[serde(default)]
     pub memory: toml::Table,
+    /// `real_time = { max_downtime_ms, reserve }`: every VM of this type is a real-time guest.
+    pub real_time: Option<RealTimeSection>,
+}
+
+/// `real_time = { max_downtime_ms = …, reserve = true }` of a VM type or an application
+/// (docs/REALTIME.md).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealTimeSection {
+    /// The longest pause one migration may cause, milliseconds (> 0).
+    pub max_downtime_ms: f64,
+    /// Its MIPS are a hard reservation (default true).
+    #[serde(default = "yes")]
+    pub reserve: bool,
 }
 
 fn one() -> u32 {
@@ -890,6 +904,9 @@ pub struct ApplicationSection {
     /// `[{ vms, level = "host" | "rack" }, …]`.
     #[serde(default)]
     pub anti_collocation: Vec<AntiCollocationSection>,
+    /// `real_time = { max_downtime_ms, reserve }`: every member is a real-time guest (over
+    /// its VM type's `real_time`).
+    pub real_time: Option<RealTimeSection>,
 }
 
 /// One anti-collocation set of an application.

@@ -27,13 +27,18 @@ pub struct AuditError {
 /// free-RAM figure agrees with its list; every VM
 /// runs on at most one host, the one `host_of` names, and a VM listed as
 /// migrating in somewhere is in migration from another host; a failed host
-/// lists no VM, and no VM migrates in to a host that is not up.
+/// lists no VM, and no VM migrates in to a host that is not up; a real-time VM with a
+/// reservation that runs and is not migrating gets all it requests (docs/REALTIME.md; in
+/// migration its request may have been updated by its other host's processing since its
+/// host shared the CPU, so the check waits until it has landed).
 #[derive(Debug, Clone, Default)]
 pub struct Auditor {
     last_time_s: f64,
     last_energy_j: f64,
     events: u64,
     runs_on: Vec<u32>,
+    reserved_checked: u64,
+    reserved_beside_shortfall: u64,
 }
 
 impl Auditor {
@@ -45,6 +50,17 @@ impl Auditor {
     /// Observations checked so far.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Times a running reserved VM's allocation was checked against its request.
+    pub fn reserved_checked(&self) -> u64 {
+        self.reserved_checked
+    }
+
+    /// Of those, times another VM on its host got less than it requested: the reservation
+    /// held while the host was oversubscribed.
+    pub fn reserved_beside_shortfall(&self) -> u64 {
+        self.reserved_beside_shortfall
     }
 
     /// Checks one observation.
@@ -65,6 +81,7 @@ impl Auditor {
         let dc = obs.datacenter;
         check_hosts(dc).map_err(err)?;
         self.check_vms(dc).map_err(err)?;
+        self.check_reservations(dc).map_err(err)?;
         self.last_time_s = obs.time_s;
         self.last_energy_j = obs.energy_j;
         self.events += 1;
@@ -107,6 +124,49 @@ impl Auditor {
             }
             if n == 0 && dc.in_migration(v) {
                 return Err(format!("{v:?} is in migration but runs nowhere"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Auditor {
+    /// Every running reserved VM gets its capped request times its share, in full.
+    fn check_reservations(&mut self, dc: &Datacenter) -> Result<(), String> {
+        if dc.spec().real_time.is_empty() {
+            return Ok(());
+        }
+        for h in dc.hosts() {
+            let pe_mips = dc.host_type(h).mips_per_core;
+            let mut reserved_here = 0u64;
+            let mut shortfall_here = false;
+            for &v in dc.vms_on(h) {
+                // A VM in migration is listed on two hosts, and the processing of either
+                // updates its request: the other's allocation may be from an earlier one.
+                if dc.is_incoming(h, v) || dc.in_migration(v) {
+                    continue;
+                }
+                let share = dc.vm_share_on(h, v);
+                let cores = f64::from(dc.vm_type(v).cores);
+                let wanted = (dc.vm_requested_mips(v) / cores).min(pe_mips) * share * cores;
+                let got = dc.vm_allocated_mips(v);
+                // The sharing computes the same product; the request per PE is read back
+                // through one multiplication and division here: a relative 1e-12 covers it.
+                let short = got < wanted * (1.0 - 1e-12);
+                if dc.reserve_mips(v) > 0.0 && share > 0.0 {
+                    if short {
+                        return Err(format!(
+                            "reserved {v:?} on {h:?} got {got} MIPS of the {wanted} it requests"
+                        ));
+                    }
+                    reserved_here += 1;
+                } else if short {
+                    shortfall_here = true;
+                }
+            }
+            self.reserved_checked += reserved_here;
+            if shortfall_here {
+                self.reserved_beside_shortfall += reserved_here;
             }
         }
         Ok(())
@@ -246,6 +306,36 @@ mod tests {
             energy_j: 0.0,
             migrations: &[],
         }
+    }
+
+    #[test]
+    fn a_reserved_vm_is_served_in_full_and_the_audit_checks_it() {
+        // One host of 1000 MIPS; VM 0 reserved (800 MIPS), VM 1 not (800 MIPS).
+        let mut s = spec(&[(1000.0, 1, 50.0, 100.0)], &[800.0, 800.0]);
+        s.real_time = vec![
+            Some(crate::datacenter::RealTime {
+                max_downtime_s: 0.05,
+                reserve: true,
+            }),
+            None,
+        ];
+        s.traces[0] = crate::workload::UtilizationTrace::new("t", 300.0, vec![0.75; 3]).unwrap();
+        let mut dc = Datacenter::new(s);
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        // The reservation holds 800 of 1000 MIPS: the other VM does not fit at its full MIPS.
+        assert!(!dc.is_suitable(HostId(0), VmId(1)));
+        // Created at their demand instead, then stepped: 600 + 600 on 1000 MIPS.
+        let mut s2 = dc.spec().clone();
+        s2.creation_request = crate::datacenter::CreationRequest::Demand;
+        let mut dc = Datacenter::new(s2);
+        assert!(dc.create_vm(HostId(0), VmId(1)));
+        assert!(dc.create_vm(HostId(0), VmId(0)));
+        dc.step_host(HostId(0), 300.0);
+        assert_eq!(dc.vm_allocated_mips(VmId(0)), 600.0);
+        assert_eq!(dc.vm_allocated_mips(VmId(1)), 400.0);
+        let mut a = Auditor::new();
+        a.check(&obs_of(&dc)).unwrap();
+        assert_eq!((a.reserved_checked(), a.reserved_beside_shortfall()), (1, 1));
     }
 
     #[test]

@@ -387,10 +387,15 @@ pub struct Summary {
     pub placement: PlacementSummary,
     /// Host power states.
     pub power_states: PowerStateSummary,
+    /// Real-time VMs and the deadline-aware policy (docs/REALTIME.md): only in runs with a
+    /// real-time VM, whose `summary.json` and sweep rows end with its columns; `None` (and
+    /// no columns) otherwise, as CloudSim's runs.
+    pub real_time: Option<RealTimeCounts>,
 }
 
 impl Summary {
-    /// Every column, in the order written.
+    /// Every column, in the order written ([`RealTimeCounts::COLUMNS`] follow in runs with a
+    /// real-time VM).
     pub fn columns() -> impl Iterator<Item = &'static str> {
         [
             RunSummary::COLUMNS,
@@ -429,7 +434,26 @@ impl Serialize for Summary {
         self.consolidation.serialize_fields(&mut out)?;
         self.placement.serialize_fields(&mut out)?;
         self.power_states.serialize_fields(&mut out)?;
+        if let Some(rt) = &self.real_time {
+            rt.serialize_fields(&mut out)?;
+        }
         out.end()
+    }
+}
+
+summary_part! {
+    /// Real-time VMs' migrations (docs/REALTIME.md).
+    pub struct RealTimeCounts {
+        /// VMs with a `real_time` declaration.
+        pub real_time_vms: u64,
+        /// Migrations of real-time VMs whose simulated downtime exceeded the VM's bound.
+        pub deadline_misses: u64,
+        /// Moves the deadline-aware policy did not start: no candidate was predicted to meet
+        /// the VM's bound.
+        pub deadline_deferrals: u64,
+        /// Evacuations the deadline-aware policy started although no candidate was predicted
+        /// to finish before the announced failure (it took the fastest).
+        pub evacuations_too_late: u64,
     }
 }
 
@@ -523,6 +547,15 @@ pub struct MigrationRecord {
     /// Its model's predicted total time, seconds, made as
     /// [`predicted_downtime_s`](Self::predicted_downtime_s).
     pub predicted_total_s: f64,
+    /// The VM's downtime bound, seconds, for a real-time VM: written as the last column,
+    /// `max_downtime_s`, of runs with a real-time VM ([`MigrationRecord::REAL_TIME_COLUMN`]).
+    #[serde(skip)]
+    pub max_downtime_s: Option<f64>,
+    /// The downtime the model that chose this migration's model predicted at its start, on
+    /// the link share a new transfer would get then ([`MigrationModel::choose`](crate::migration::MigrationModel::choose)):
+    /// for a real-time VM's move by the deadline-aware policy; not written.
+    #[serde(skip)]
+    pub chosen_on_downtime_s: Option<f64>,
 }
 
 impl MigrationRecord {
@@ -544,6 +577,10 @@ impl MigrationRecord {
         "predicted_downtime_s",
         "predicted_total_s",
     ];
+
+    /// The column runs with a real-time VM add after [`COLUMNS`](Self::COLUMNS): the VM's
+    /// bound, empty for an ordinary VM.
+    pub const REAL_TIME_COLUMN: &'static str = "max_downtime_s";
 }
 
 /// One host over the run.

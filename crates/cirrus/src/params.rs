@@ -19,6 +19,10 @@ pub enum ParamValue {
     Bool(bool),
     /// A list of numbers.
     List(Vec<f64>),
+    /// A list of strings (e.g. the candidate models of `deadline-aware`).
+    Texts(Vec<String>),
+    /// A nested table of parameters (e.g. one candidate model's).
+    Table(Params),
 }
 
 impl ParamValue {
@@ -28,6 +32,8 @@ impl ParamValue {
             ParamValue::Text(_) => "a string",
             ParamValue::Bool(_) => "a boolean",
             ParamValue::List(_) => "a list of numbers",
+            ParamValue::Texts(_) => "a list of strings",
+            ParamValue::Table(_) => "a table",
         }
     }
 }
@@ -192,6 +198,30 @@ impl Params {
             Some(other) => Err(ParamError::new(
                 key,
                 format!("expected a list of numbers, found {}", other.kind()),
+            )),
+        }
+    }
+
+    /// Takes an optional list of strings.
+    pub fn texts(&mut self, key: &str) -> Result<Option<Vec<String>>, ParamError> {
+        match self.entries.remove(key) {
+            None => Ok(None),
+            Some(ParamValue::Texts(v)) => Ok(Some(v)),
+            Some(other) => Err(ParamError::new(
+                key,
+                format!("expected a list of strings, found {}", other.kind()),
+            )),
+        }
+    }
+
+    /// Takes an optional nested table of parameters.
+    pub fn table(&mut self, key: &str) -> Result<Option<Params>, ParamError> {
+        match self.entries.remove(key) {
+            None => Ok(None),
+            Some(ParamValue::Table(p)) => Ok(Some(p)),
+            Some(other) => Err(ParamError::new(
+                key,
+                format!("expected a table, found {}", other.kind()),
             )),
         }
     }

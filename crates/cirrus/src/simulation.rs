@@ -563,6 +563,10 @@ impl Simulation {
             },
             placement: placing::summary(&initial),
             power_states: self.power_state_summary(),
+            real_time: {
+                let rt_vms = site.dc.spec().real_time.iter().flatten().count() as u64;
+                (rt_vms > 0).then(|| self.executor.real_time_counts(rt_vms))
+            },
         };
         let spec = dc.spec();
         let hosts = dc

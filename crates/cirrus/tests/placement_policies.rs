@@ -229,6 +229,7 @@ fn build(w: &World) -> DatacenterSpec {
         });
     }
     DatacenterSpec {
+        real_time: Vec::new(),
         host_types,
         hosts,
         vm_types,

@@ -36,7 +36,9 @@ pub use fit_index::FirstFitIndex;
 pub use host_log::{HostLog, LogCursor};
 pub use migration::MigrationShares;
 pub use processing::{HostStep, SlotStep, StepScratch};
-pub use spec::{CreationRequest, DatacenterSpec, HostSpec, HostType, SpecError, SpecItem, VmSpec, VmType};
+pub use spec::{
+    CreationRequest, DatacenterSpec, HostSpec, HostType, RealTime, SpecError, SpecItem, VmSpec, VmType,
+};
 pub use suitability::VmNeed;
 
 use crate::power::PowerState;
@@ -140,6 +142,9 @@ pub struct Datacenter {
     vm_cpu_fraction: Vec<f64>,
     vm_requested_mips_per_pe: Vec<f64>,
     vm_allocated_mips: Vec<f64>,
+    /// MIPS reserved for each real-time VM with a reservation (its full MIPS), 0 for the
+    /// others; empty when no VM has one.
+    vm_reserve_mips: Vec<f64>,
     reserve_memory: bool,
     tentative: Option<Vec<Change>>,
     /// The emptied log of the last tentative planning, kept for the next.
@@ -195,6 +200,16 @@ impl Datacenter {
             .zip(&vm_cpu_fraction)
             .map(|(v, &u)| u * spec.vm_types[v.vm_type].mips)
             .collect();
+        let vm_reserve_mips = if spec.real_time.iter().flatten().any(|rt| rt.reserve) {
+            (spec.vms.iter().zip(&spec.real_time))
+                .map(|(v, rt)| match rt {
+                    Some(rt) if rt.reserve => spec.vm_types[v.vm_type].total_mips(),
+                    _ => 0.0,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             host_vms: vec![Vec::new(); n_hosts],
             host_slots: vec![Vec::new(); n_hosts],
@@ -226,6 +241,7 @@ impl Datacenter {
             vm_cpu_fraction,
             vm_requested_mips_per_pe,
             vm_allocated_mips: vec![0.0; n_vms],
+            vm_reserve_mips,
             reserve_memory: true,
             tentative: None,
             spare_log: Vec::new(),
@@ -377,6 +393,33 @@ impl Datacenter {
     #[inline]
     pub fn vm_allocated_mips(&self, v: VmId) -> f64 {
         self.vm_allocated_mips[v.index()]
+    }
+
+    /// MIPS reserved for VM `v`: its full MIPS if it is a real-time VM with a reservation,
+    /// else 0 (docs/REALTIME.md).
+    #[inline]
+    pub fn reserve_mips(&self, v: VmId) -> f64 {
+        self.vm_reserve_mips.get(v.index()).copied().unwrap_or(0.0)
+    }
+
+    /// VM `v`'s real-time demands, if it is a real-time VM.
+    #[inline]
+    pub fn real_time(&self, v: VmId) -> Option<RealTime> {
+        self.spec.real_time.get(v.index()).copied().flatten()
+    }
+
+    /// The share of its request VM `v` may use on host `h` now (its migration share: 1 when
+    /// it is not migrating, 0 while a migration pauses it).
+    #[inline]
+    pub fn vm_share_on(&self, h: HostId, v: VmId) -> f64 {
+        let Some(i) = self.host_vms[h.index()].iter().position(|&x| x == v) else {
+            return 0.0;
+        };
+        match self.role_on(h.index(), i) {
+            MigrationRole::None => 1.0,
+            MigrationRole::Out => self.vm_shares[v.index()].source,
+            MigrationRole::In => self.vm_shares[v.index()].target,
+        }
     }
 
     /// Migration role of VM `v` on the host it runs on.

@@ -148,6 +148,7 @@ impl Datacenter {
                     MigrationRole::Out => shares.source,
                     MigrationRole::In => shares.target,
                 },
+                reserve_mips: self.reserve_mips(v),
             });
         }
         scratch.allocated.clear();
@@ -213,6 +214,7 @@ impl Datacenter {
                     MigrationRole::Out => self.vm_shares[v.index()].source,
                     MigrationRole::In => self.vm_shares[v.index()].target,
                 },
+                reserve_mips: self.reserve_mips(v),
             });
         }
         scratch.allocated.clear();

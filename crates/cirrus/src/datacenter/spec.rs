@@ -87,6 +87,17 @@ pub struct VmSpec {
     pub trace: usize,
 }
 
+/// A real-time guest's demands (docs/REALTIME.md): the most downtime one migration may cause,
+/// and whether its CPU is a hard reservation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RealTime {
+    /// The longest pause a migration may impose on it, seconds (> 0, finite).
+    pub max_downtime_s: f64,
+    /// Its MIPS are reserved: the host's CPU sharing gives it its full request before any
+    /// other VM, and admission counts it at its full MIPS whatever it uses now.
+    pub reserve: bool,
+}
+
 /// What a VM asks for while it is being created, i.e. what initial placement
 /// reserves for it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -123,6 +134,9 @@ pub struct DatacenterSpec {
     pub applications: Applications,
     /// What a VM reserves while it is created (CloudSim: its full MIPS).
     pub creation_request: CreationRequest,
+    /// Each VM's real-time demands, by VM id, `None` for an ordinary VM; empty when no VM
+    /// is real-time (as CloudSim's datacenters).
+    pub real_time: Vec<Option<RealTime>>,
 }
 
 /// Which part of a [`DatacenterSpec`] an error is about.
@@ -239,6 +253,28 @@ impl DatacenterSpec {
             }
             vm_type_used[v.vm_type] = true;
         }
+        if !self.real_time.is_empty() && self.real_time.len() != self.vms.len() {
+            return err(
+                SpecItem::Datacenter,
+                "real_time",
+                format!(
+                    "{} entries for {} VMs: give one per VM, or none",
+                    self.real_time.len(),
+                    self.vms.len()
+                ),
+            );
+        }
+        for (i, rt) in self.real_time.iter().enumerate() {
+            if let Some(rt) = rt
+                && !(rt.max_downtime_s.is_finite() && rt.max_downtime_s > 0.0)
+            {
+                return err(
+                    SpecItem::Vm(i),
+                    "max_downtime_ms",
+                    format!("must be a positive number, found {} ms", rt.max_downtime_s * 1e3),
+                );
+            }
+        }
         if let Err(e) = application::validate(&self.applications, self.vms.len()) {
             return err(SpecItem::Application(e.app), e.field, e.message);
         }
@@ -326,6 +362,21 @@ mod tests {
         let mut s = base();
         s.hosts[0].host_type = 1;
         assert_eq!(error(s), (SpecItem::Host(0), "type"));
+        let rt = |max_downtime_s| RealTime {
+            max_downtime_s,
+            reserve: true,
+        };
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut s = base();
+            s.real_time = vec![Some(rt(bad))];
+            assert_eq!(error(s), (SpecItem::Vm(0), "max_downtime_ms"));
+        }
+        let mut s = base();
+        s.real_time = vec![None, Some(rt(0.05))];
+        assert_eq!(error(s), (SpecItem::Datacenter, "real_time"));
+        let mut s = base();
+        s.real_time = vec![Some(rt(0.05))];
+        assert_eq!(s.validate(), Ok(()));
     }
 
     #[test]

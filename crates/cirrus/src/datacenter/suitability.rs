@@ -20,7 +20,9 @@ impl Datacenter {
     /// currently requests per PE (its full MIPS while being instantiated, its
     /// trace-driven demand later), free MIPS ≥ its current total request, free
     /// RAM and bandwidth for what it would reserve.
-    /// A host that is not [`HostState::Up`] suits no VM.
+    /// A host that is not [`HostState::Up`] suits no VM. A real-time VM with a reservation
+    /// needs its full MIPS, and the free MIPS exclude every reservation on the host in full
+    /// (docs/REALTIME.md).
     #[inline]
     pub fn is_suitable(&self, h: HostId, v: VmId) -> bool {
         self.suits(h, &self.vm_need(v))
@@ -31,6 +33,16 @@ impl Datacenter {
     #[inline]
     pub fn vm_need(&self, v: VmId) -> VmNeed {
         let (ram_mb, bw_mbps) = self.memory_request(v);
+        if self.reserve_mips(v) > 0.0 {
+            // A reservation is admitted at its full MIPS, whatever the VM uses now.
+            let vt = self.vm_type(v);
+            return VmNeed {
+                mips_per_pe: vt.mips,
+                mips: vt.total_mips(),
+                ram_mb,
+                bw_mbps,
+            };
+        }
         VmNeed {
             mips_per_pe: self.vm_requested_mips_per_pe[v.index()],
             mips: self.vm_requested_mips(v),

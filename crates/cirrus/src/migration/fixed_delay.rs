@@ -61,6 +61,7 @@ impl MigrationModel for FixedDelay {
             data_mb: input.memory.ram_mb,
             rounds: 0,
             stop: StopReason::FixedDelay,
+            approximate: None,
         }
     }
 

@@ -20,11 +20,13 @@
 //! | `time-series` | [`TimeSeriesPreCopy`] (hot pages deferred) | Hu et al. ICPADS 2011, A.4 |
 //! | `post-copy` | [`PostCopy`] (push + demand faults, pre-paging) | Hines & Gopalan VEE 2009, A.2 |
 //! | `hybrid` | [`Hybrid`] (k pre-copy rounds, then post-copy) | A.3 |
+//! | `deadline-aware` | [`DeadlineAware`] (per move, the cheapest candidate predicted to meet a real-time VM's downtime bound) | Groesbrink SERE-C 2014, docs/REALTIME.md |
 //!
 //! [`simulate_alone`] runs any of them at a constant bandwidth: the same code as
 //! the simulator, for the `cirrus migrate` calculator and the closed-form tests.
 
 mod alone;
+mod deadline_aware;
 mod estimate;
 mod fixed_delay;
 mod hybrid;
@@ -40,12 +42,13 @@ mod time_series;
 mod tests;
 
 pub use alone::{PhaseRecord, simulate_alone, trace_alone};
+pub use deadline_aware::DeadlineAware;
 pub use fixed_delay::FixedDelay;
 pub use hybrid::Hybrid;
 pub use memory::{DirtyRate, RateSeries, VmMemory, WrittenFn};
 pub use post_copy::{FaultModel, PostCopy};
 pub use pre_copy::{AdaptiveRate, PreCopy, StopRules};
-pub use predict::{Prediction, PredictionInput};
+pub use predict::{Approximation, Prediction, PredictionInput};
 pub use process::{
     MigrationProcess, MigrationReport, Phase, PhaseEffects, PhaseKind, PhaseOutcome, StopReason, VmLocation,
     rebox,
@@ -87,6 +90,9 @@ pub struct MigrationStart<'a> {
     pub target_bw_mbps: f64,
     /// Absolute simulated time the migration starts, seconds (dirty-rate traces use it).
     pub now_s: f64,
+    /// This migration's downtime target, seconds, over the model's own (see
+    /// [`PredictionInput::downtime_limit_s`]).
+    pub downtime_limit_s: Option<f64>,
 }
 
 impl<'a> MigrationStart<'a> {
@@ -97,6 +103,7 @@ impl<'a> MigrationStart<'a> {
             source_bw_mbps: bw_mbps,
             target_bw_mbps: bw_mbps,
             now_s,
+            downtime_limit_s: None,
         }
     }
 
@@ -123,6 +130,8 @@ pub enum ModelKind {
     PostCopy,
     /// `hybrid`: [`Hybrid`].
     Hybrid,
+    /// `deadline-aware`: [`DeadlineAware`] (its records name the candidate that ran).
+    DeadlineAware,
     /// A model registered nowhere here, by its [`MigrationModel::name`].
     Other(&'static str),
 }
@@ -137,6 +146,7 @@ impl ModelKind {
             "time-series" => Self::TimeSeries,
             "post-copy" => Self::PostCopy,
             "hybrid" => Self::Hybrid,
+            "deadline-aware" => Self::DeadlineAware,
             other => Self::Other(other),
         }
     }
@@ -150,6 +160,7 @@ impl ModelKind {
             Self::TimeSeries => "time-series",
             Self::PostCopy => "post-copy",
             Self::Hybrid => "hybrid",
+            Self::DeadlineAware => "deadline-aware",
             Self::Other(name) => name,
         }
     }
@@ -185,6 +196,52 @@ pub enum Completion {
     /// planner sends to two hosts in one round migrates to both at once and ends at the
     /// later.
     PerInstant,
+}
+
+/// One move to decide: what [`MigrationModel::choose`] sees.
+#[derive(Debug, Clone, Copy)]
+pub struct MoveRequest<'a> {
+    /// The VM's memory, the bandwidth a new transfer would get on its path now (the link
+    /// share at the start), its CPU share and the time; no downtime limit.
+    pub input: PredictionInput<'a>,
+    /// The VM's downtime bound, seconds, if it is a real-time VM.
+    pub max_downtime_s: Option<f64>,
+    /// For an evacuation under a failure warning, when the host is announced to fail,
+    /// seconds; `None` for any other move.
+    pub deadline_s: Option<f64>,
+}
+
+/// How one move runs, as [`MigrationModel::choose`] decides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MoveChoice {
+    /// Start it.
+    Run {
+        /// With candidate `i` of [`MigrationModel::candidates`]; `None`: the model itself.
+        candidate: Option<usize>,
+        /// The downtime target of this migration ([`MigrationStart::downtime_limit_s`]).
+        downtime_limit_s: Option<f64>,
+        /// `false` for an evacuation no candidate is predicted to finish before the failure.
+        in_time: bool,
+    },
+    /// Do not start it now (counted; a consolidation move may be planned again later).
+    Defer,
+}
+
+impl MoveChoice {
+    /// Run the model itself, as every model but a chooser does.
+    pub const ITSELF: Self = Self::Run {
+        candidate: None,
+        downtime_limit_s: None,
+        in_time: true,
+    };
+}
+
+/// The model that runs a move `model` chose ([`MoveChoice::Run`]'s `candidate`).
+pub fn chosen(model: &dyn MigrationModel, candidate: Option<usize>) -> &dyn MigrationModel {
+    match candidate {
+        Some(i) => model.candidates()[i].as_ref(),
+        None => model,
+    }
 }
 
 /// A live-migration model.
@@ -234,6 +291,18 @@ pub trait MigrationModel: Send + Sync + std::fmt::Debug {
     /// model says otherwise).
     fn completion(&self) -> Completion {
         Completion::PerPhase
+    }
+
+    /// Which model runs the move `request`, or whether to defer it. Every model runs its
+    /// moves itself ([`MoveChoice::ITSELF`]) but a chooser ([`DeadlineAware`]).
+    fn choose(&self, request: &MoveRequest<'_>) -> MoveChoice {
+        let _ = request;
+        MoveChoice::ITSELF
+    }
+
+    /// The models [`choose`](Self::choose) picks among (none for a model that runs itself).
+    fn candidates(&self) -> &[Box<dyn MigrationModel>] {
+        &[]
     }
 }
 
@@ -360,6 +429,11 @@ pub(crate) static CATALOG: &[Entry<Box<dyn MigrationModel>>] = &[
         name: "hybrid",
         summary: "k live pre-copy rounds, then post-copy of the remaining dirty pages",
         build: hybrid::build,
+    },
+    Entry {
+        name: "deadline-aware",
+        summary: "per move, the cheapest candidate predicted to meet a real-time VM's downtime bound (pre-copy's target set to it); else defer, or for an evacuation the one predicted to finish before the failure",
+        build: deadline_aware::build,
     },
 ];
 

@@ -236,9 +236,13 @@ impl PreCopy {
         start: &MigrationStart<'_>,
         deferral: Option<HotDeferral>,
     ) -> PreCopyProcess {
+        let mut model = *self;
+        if let Some(limit_s) = start.downtime_limit_s {
+            model.rules.max_downtime_s = Some(limit_s);
+        }
         PreCopyProcess {
             ledger: Ledger::new(start.now_s),
-            model: *self,
+            model,
             rounds: Rounds::new(
                 start.memory.clone(),
                 self.overheads,
@@ -345,13 +349,11 @@ impl ProcessModel for PreCopy {
     /// for a constant dirty rate (or CPU-proportional at a constant CPU share) without the
     /// adaptive rate; with it, rounds after the first are taken at `clamp(8·D + increment)`.
     fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
-        predict::pre_copy(
-            &self.overheads,
-            &self.rules,
-            self.adaptive,
-            self.cpu_overhead,
-            input,
-        )
+        let mut rules = self.rules;
+        if let Some(limit_s) = input.downtime_limit_s {
+            rules.max_downtime_s = Some(limit_s);
+        }
+        predict::pre_copy(&self.overheads, &rules, self.adaptive, self.cpu_overhead, input)
     }
 }
 

@@ -33,6 +33,10 @@ pub struct PredictionInput<'a> {
     pub cpu_fraction: f64,
     /// Absolute time the migration starts, seconds (dirty-rate traces only).
     pub now_s: f64,
+    /// This migration's downtime target, seconds, over the model's own (QEMU's
+    /// `downtime-limit`, set per migration): pre-copy's `max_downtime_s` rule; models without
+    /// a downtime target ignore it. `None`: the model's own rules.
+    pub downtime_limit_s: Option<f64>,
 }
 
 impl<'a> PredictionInput<'a> {
@@ -44,6 +48,7 @@ impl<'a> PredictionInput<'a> {
             bandwidth_mbps,
             cpu_fraction: 1.0,
             now_s: 0.0,
+            downtime_limit_s: None,
         }
     }
 }
@@ -61,6 +66,40 @@ pub struct Prediction {
     pub rounds: u32,
     /// The rule predicted to end the live rounds, as the process would report it.
     pub stop: StopReason,
+    /// Why the closed form is not exact for this move (docs/MODELS.md A.6, "exact when"),
+    /// `None` where it equals the process run alone.
+    pub approximate: Option<Approximation>,
+}
+
+/// Why a [`Prediction`] is approximate (docs/MODELS.md A.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approximation {
+    /// Clark's adaptive rate: rounds after the first are taken at `clamp(8·D + increment)`,
+    /// while the process measures each round's dirtying.
+    AdaptiveRate,
+    /// A dirty-rate trace or workload function: its mean over round 1 is taken as constant.
+    VaryingDirtyRate,
+    /// Time-series pre-copy with hot pages: their deferral to the last round is not modelled.
+    HotPages,
+}
+
+impl Approximation {
+    /// What the closed form assumes, for messages.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AdaptiveRate => "adaptive rate, later rounds at clamp(dirty rate + increment)",
+            Self::VaryingDirtyRate => "varying dirty rate, taken as its mean over round 1",
+            Self::HotPages => "hot pages, their deferral not modelled",
+        }
+    }
+}
+
+/// [`Approximation::VaryingDirtyRate`] if `memory`'s dirty rate varies in time.
+fn varying(memory: &VmMemory) -> Option<Approximation> {
+    match memory.dirty {
+        DirtyRate::Series(_) | DirtyRate::Cumulative(_) => Some(Approximation::VaryingDirtyRate),
+        DirtyRate::Constant { .. } | DirtyRate::CpuProportional { .. } => None,
+    }
 }
 
 /// MB/s a transfer capped at `cap_mbps` moves at over `bandwidth_mbps`, as the calculator
@@ -84,6 +123,7 @@ pub(super) fn stop_and_copy(o: &Overheads, input: &PredictionInput<'_>) -> Predi
         data_mb: m,
         rounds: 0,
         stop: StopReason::StopAndCopy,
+        approximate: None,
     }
 }
 
@@ -105,6 +145,7 @@ pub(super) fn post_copy(o: &Overheads, state_mb: f64, input: &PredictionInput<'_
         data_mb: data,
         rounds: 0,
         stop: StopReason::PostCopyDone,
+        approximate: None,
     }
 }
 
@@ -318,6 +359,9 @@ pub(super) fn pre_copy(
         data_mb: g.data_mb(n) + rest,
         rounds: rounds_u32(n),
         stop,
+        approximate: adaptive
+            .map(|_| Approximation::AdaptiveRate)
+            .or_else(|| varying(input.memory)),
     }
 }
 
@@ -344,6 +388,7 @@ pub(super) fn hybrid(
         data_mb: g.data_mb(n) + tail_mb,
         rounds: rounds_u32(n),
         stop,
+        approximate: varying(input.memory),
     }
 }
 

@@ -10,7 +10,7 @@
 use super::estimate::ProcessModel;
 use super::pre_copy::PreCopy;
 use super::pre_copy::PreCopyProcess;
-use super::{MigrationModel, MigrationStart, Prediction, PredictionInput, count};
+use super::{Approximation, MigrationModel, MigrationStart, Prediction, PredictionInput, count};
 use crate::params::{ParamError, Params};
 
 /// Which pages are "high dirty pages": dirty in at least `hot_threshold` of the last
@@ -95,7 +95,14 @@ impl ProcessModel for TimeSeriesPreCopy {
     /// pre-copy's. With hot pages the deferral is not modelled: the live rounds are
     /// over-counted by the hot pages they would hold back.
     fn predict(&self, input: &PredictionInput<'_>) -> Prediction {
-        ProcessModel::predict(&self.pre_copy, input)
+        let p = ProcessModel::predict(&self.pre_copy, input);
+        if input.memory.hot_fraction > 0.0 && p.approximate.is_none() {
+            return Prediction {
+                approximate: Some(Approximation::HotPages),
+                ..p
+            };
+        }
+        p
     }
 }
 

@@ -30,10 +30,10 @@ use super::Event;
 use super::site::Site;
 use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
-use crate::metrics::{MigrationCosts, MigrationCounts, MigrationRecord};
+use crate::metrics::{MigrationCosts, MigrationCounts, MigrationRecord, RealTimeCounts};
 use crate::migration::{
-    Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, Phase, PhaseEffects,
-    PhaseOutcome, Prediction, PredictionInput, StopReason, VmLocation, VmMemory,
+    Completion, MigrationModel, MigrationProcess, MigrationReport, MigrationStart, MoveChoice, MoveRequest,
+    Phase, PhaseEffects, PhaseOutcome, Prediction, PredictionInput, StopReason, VmLocation, VmMemory, chosen,
 };
 use crate::network::{Direction, FlowId, FlowRequest, LinkSpec, Network, Topology, TopologySpec};
 
@@ -67,6 +67,10 @@ struct Flight {
     predicted_on_share: bool,
     /// Fraction of its full CPU the VM had when the move started (for the prediction).
     cpu_fraction_at_start: f64,
+    /// The candidate of a choosing model that runs it ([`chosen`]).
+    candidate: Option<usize>,
+    /// Its downtime target, if the choice set one.
+    downtime_limit_s: Option<f64>,
 }
 
 /// A wait ending at a due instant: flight `slot` as of `generation`.
@@ -126,6 +130,8 @@ pub(super) struct MigrationExecutor {
     vm_downtime_s: Vec<f64>,
     /// Moves asked for that could not start (VM gone, already moving, no room).
     refused: u64,
+    /// What the deadline-aware policy did.
+    real_time: RealTimeCounts,
 }
 
 impl MigrationExecutor {
@@ -158,6 +164,7 @@ impl MigrationExecutor {
             vm_migrations: vec![0; n_vms],
             vm_downtime_s: vec![0.0; n_vms],
             refused: 0,
+            real_time: RealTimeCounts::default(),
         }
     }
 
@@ -203,6 +210,21 @@ impl MigrationExecutor {
         planned: &[PlannedMigration],
         t: f64,
     ) {
+        self.start_before(site, model, planned, t, None);
+    }
+
+    /// [`start`](Self::start) for evacuations of a host announced to fail at `deadline_s`
+    /// (`None`: any other moves). A model that chooses per move
+    /// ([`MigrationModel::choose`]) is asked first: it may run a candidate, with a downtime
+    /// target, or defer the move (counted).
+    pub(super) fn start_before(
+        &mut self,
+        site: &mut Site,
+        model: &dyn MigrationModel,
+        planned: &[PlannedMigration],
+        t: f64,
+        deadline_s: Option<f64>,
+    ) {
         for (i, m) in planned.iter().enumerate() {
             if self.completion == Completion::PerPhase
                 && planned[i + 1..].iter().any(|later| later.vm == m.vm)
@@ -213,27 +235,73 @@ impl MigrationExecutor {
                 continue;
             };
             let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
-            let start = MigrationStart {
-                memory: &self.vm_memory[vm_type],
-                source_bw_mbps: site.dc.host_type(source).bw_mbps,
-                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
-                now_s: t,
-            };
             let full_mips = site.dc.vm_type(m.vm).total_mips();
             let cpu_fraction_at_start = if full_mips > 0.0 {
                 (site.dc.vm_allocated_mips(m.vm) / full_mips).clamp(0.0, 1.0)
             } else {
                 0.0
             };
+            let max_downtime_s = site.dc.real_time(m.vm).map(|rt| rt.max_downtime_s);
+            let (candidate, downtime_limit_s, chosen_on) = if model.candidates().is_empty() {
+                (None, None, None)
+            } else {
+                let request = MoveRequest {
+                    input: PredictionInput {
+                        memory: &self.vm_memory[vm_type],
+                        bandwidth_mbps: self.share_at_start_mbps(&site.dc, source, m.target),
+                        cpu_fraction: cpu_fraction_at_start,
+                        now_s: t,
+                        downtime_limit_s: None,
+                    },
+                    max_downtime_s,
+                    deadline_s: if m.reason == MigrationReason::Evacuation {
+                        deadline_s
+                    } else {
+                        None
+                    },
+                };
+                match model.choose(&request) {
+                    MoveChoice::Defer => {
+                        self.real_time.deadline_deferrals += 1;
+                        continue;
+                    }
+                    MoveChoice::Run {
+                        candidate,
+                        downtime_limit_s,
+                        in_time,
+                    } => {
+                        if !in_time {
+                            self.real_time.evacuations_too_late += 1;
+                        }
+                        let on = max_downtime_s.map(|_| {
+                            let input = PredictionInput {
+                                downtime_limit_s,
+                                ..request.input
+                            };
+                            chosen(model, candidate).predict(&input).downtime_s
+                        });
+                        (candidate, downtime_limit_s, on)
+                    }
+                }
+            };
+            let runs = chosen(model, candidate);
+            let start = MigrationStart {
+                memory: &self.vm_memory[vm_type],
+                source_bw_mbps: site.dc.host_type(source).bw_mbps,
+                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
+                now_s: t,
+                downtime_limit_s,
+            };
             let predicted = predict(
-                model,
+                runs,
                 start.memory,
                 start.target_bw_mbps,
                 cpu_fraction_at_start,
                 t,
+                downtime_limit_s,
             );
             let path_bw_mbps = start.path_bw_mbps();
-            let process = model.start_in(&start, self.spare_processes.pop());
+            let process = runs.start_in(&start, self.spare_processes.pop());
             // The destination holds the VM's memory from the start; the shares
             // of each phase come with it.
             site.dc.start_migration(m.vm, m.target);
@@ -250,12 +318,14 @@ impl MigrationExecutor {
                 downtime_s: 0.0,
                 data_mb: 0.0,
                 reason: m.reason,
-                model: model.kind(),
+                model: runs.kind(),
                 rounds: 0,
                 faults: 0,
                 stop_reason: None,
                 predicted_downtime_s: predicted.downtime_s,
                 predicted_total_s: predicted.total_s,
+                max_downtime_s,
+                chosen_on_downtime_s: chosen_on,
             });
             self.vm_migrations[m.vm.index()] += 1;
             let slot = self.alloc(Flight {
@@ -273,11 +343,34 @@ impl MigrationExecutor {
                 path_bw_mbps,
                 predicted_on_share: false,
                 cpu_fraction_at_start,
+                candidate,
+                downtime_limit_s,
             });
             let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
             self.begin_phase(site, slot, first, t);
         }
         site.process_touched(t);
+    }
+
+    /// The rate a new transfer from `source` to `target` would get now, Mbit/s: the slower
+    /// end's link shared equally with the flows already on it and the transfers starting
+    /// at this event (a max-min fair share, ignoring links further up).
+    fn share_at_start_mbps(&self, dc: &Datacenter, source: HostId, target: HostId) -> f64 {
+        let flows_on = |h: HostId, dir: Direction| {
+            let on_network = self.network.as_ref().map_or(0, |net| {
+                (net.topology().host_link(h.0, dir)).map_or(0, |l| net.link_flow_count(l).unwrap_or(0))
+            });
+            let pending = (self.pending_flows.iter())
+                .filter(|(_, r)| match dir {
+                    Direction::Up => r.src == h.0,
+                    Direction::Down => r.dst == h.0,
+                })
+                .count();
+            (on_network + pending) as f64
+        };
+        let up = dc.host_type(source).bw_mbps / (1.0 + flows_on(source, Direction::Up));
+        let down = dc.host_type(target).bw_mbps / (1.0 + flows_on(target, Direction::Down));
+        up.min(down)
     }
 
     fn alloc(&mut self, f: Flight) -> u32 {
@@ -587,11 +680,12 @@ impl MigrationExecutor {
                     };
                     let r = &mut self.records[f.record];
                     let p = predict(
-                        model,
+                        chosen(model, f.candidate),
                         &self.vm_memory[f.vm_type],
                         share,
                         f.cpu_fraction_at_start,
                         r.start_s,
+                        f.downtime_limit_s,
                     );
                     (r.predicted_downtime_s, r.predicted_total_s) = (p.downtime_s, p.total_s);
                 }
@@ -786,6 +880,19 @@ impl MigrationExecutor {
         }
     }
 
+    /// What the deadline-aware policy did, and how real-time VMs' migrations went (after
+    /// [`finish`](Self::finish)): `vms` real-time VMs in the run.
+    pub(super) fn real_time_counts(&self, vms: u64) -> RealTimeCounts {
+        let misses = (self.records.iter())
+            .filter(|m| m.max_downtime_s.is_some_and(|b| m.downtime_s > b))
+            .count();
+        RealTimeCounts {
+            real_time_vms: vms,
+            deadline_misses: misses as u64,
+            ..self.real_time
+        }
+    }
+
     /// Evacuations that completed, and migrations called off (after
     /// [`finish`](Self::finish)).
     pub(super) fn evacuated_and_aborted(&self) -> (u64, u64) {
@@ -809,19 +916,21 @@ impl MigrationExecutor {
 /// that already ends at `t` — a wait booked per instant — keeps its duration,
 /// the wait's own, rather than a difference of instants.
 /// `model`'s prediction for `memory` over `bandwidth_mbps` from `now_s`, the VM getting
-/// `cpu_fraction` of its full CPU.
+/// `cpu_fraction` of its full CPU, with the downtime target `downtime_limit_s`.
 fn predict(
     model: &dyn MigrationModel,
     memory: &VmMemory,
     bandwidth_mbps: f64,
     cpu_fraction: f64,
     now_s: f64,
+    downtime_limit_s: Option<f64>,
 ) -> Prediction {
     model.predict(&PredictionInput {
         memory,
         bandwidth_mbps,
         cpu_fraction,
         now_s,
+        downtime_limit_s,
     })
 }
 

@@ -116,7 +116,8 @@ impl Faults {
         if self.config.as_ref().is_some_and(|c| c.evacuate)
             && let Some(model) = model
         {
-            evacuate(h, t, site, executor, placement, model);
+            let down_s = self.schedule[i as usize].down_s;
+            evacuate(h, t, down_s, site, executor, placement, model);
         }
         site.process_touched(t);
     }
@@ -327,10 +328,12 @@ impl Faults {
 
 /// Starts a live migration of every VM running on `h` (not already
 /// migrating) to the host the placement policy picks among those up,
-/// with no admission test: getting out matters more than where.
+/// with no admission test: getting out matters more than where. The host is announced to
+/// fail at `down_s`.
 fn evacuate(
     h: HostId,
     t: f64,
+    down_s: f64,
     site: &mut Site,
     executor: &mut MigrationExecutor,
     placement: &mut dyn PlacementPolicy,
@@ -357,7 +360,7 @@ fn evacuate(
     }
     site.touch(h);
     site.process_touched(t);
-    executor.start(site, model, &planned, t);
+    executor.start_before(site, model, &planned, t, Some(down_s));
 }
 
 /// Where evacuated and restarted VMs may go: any host that is up and has

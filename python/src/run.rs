@@ -170,6 +170,10 @@ mod samples {
             migrations_underload: 0,
             migrations_evacuation: 0,
             migrations_scripted: 0,
+            hosts_on: 0,
+            hosts_off: 0,
+            hosts_asleep: 0,
+            hosts_in_transition: 0,
         }
     }
 
@@ -183,6 +187,12 @@ mod samples {
             mean_utilization: 0.0,
             shutdowns: 0,
             vms_at_end: 0,
+            energy_on_kwh: 0.0,
+            energy_off_kwh: 0.0,
+            energy_sleep_kwh: 0.0,
+            energy_transition_kwh: 0.0,
+            boots: 0,
+            sleeps: 0,
         }
     }
 
@@ -220,6 +230,8 @@ mod samples {
             stop_reason: Some(StopReason::MaxRounds),
             predicted_downtime_s: 0.0,
             predicted_total_s: 0.0,
+            max_downtime_s: Some(0.0),
+            chosen_on_downtime_s: Some(0.0),
         }
     }
 }
@@ -255,10 +267,19 @@ impl RunResult {
         Table::of_records("vms", &self.result.vms, &samples::vm()).map_err(table_error)
     }
 
-    /// One row per live migration, in start order (`migrations.csv`).
+    /// One row per live migration, in start order (`migrations.csv`; in runs with a
+    /// real-time VM, a last column `max_downtime_s`, null for an ordinary VM).
     #[getter]
     fn migrations(&self) -> PyResult<Table> {
-        Table::of_records("migrations", &self.result.migrations, &samples::migration()).map_err(table_error)
+        let table = Table::of_records("migrations", &self.result.migrations, &samples::migration())
+            .map_err(table_error)?;
+        if self.result.summary.real_time.is_none() {
+            return Ok(table);
+        }
+        let bounds: Vec<Option<f64>> = self.result.migrations.iter().map(|m| m.max_downtime_s).collect();
+        table
+            .with_column(MigrationRecord::REAL_TIME_COLUMN, bounds)
+            .map_err(table_error)
     }
 
     /// The run's `manifest.json` as a dict: scenario, overrides, seed, version, commit.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{RecordBatch, RecordBatchIterator};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, RecordBatchIterator};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{DataType, Field, FieldRef, SchemaRef};
 use pyo3::prelude::*;
@@ -54,6 +54,22 @@ impl Table {
             schema,
             batches,
         }
+    }
+
+    /// The table with a last nullable float64 column `name` (one value per row).
+    pub fn with_column(self, name: &str, values: Vec<Option<f64>>) -> Result<Self, String> {
+        let mut fields: Vec<FieldRef> = self.schema.fields().iter().cloned().collect();
+        fields.push(Arc::new(Field::new(name, DataType::Float64, true)));
+        let schema = Arc::new(arrow_schema::Schema::new(fields));
+        let column: ArrayRef = Arc::new(Float64Array::from(values));
+        let mut columns: Vec<ArrayRef> = match self.batches.as_slice() {
+            [batch] => batch.columns().to_vec(),
+            _ => return Err(format!("{}: one record batch is expected", self.name)),
+        };
+        columns.push(column);
+        let batch =
+            RecordBatch::try_new(Arc::clone(&schema), columns).map_err(|e| format!("{}: {e}", self.name))?;
+        Ok(Self::of_batches(&self.name, schema, vec![batch]))
     }
 
     fn rows(&self) -> usize {

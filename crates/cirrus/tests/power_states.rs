@@ -36,6 +36,7 @@ fn run(rule: IdleRule, arrival_s: f64, duration_s: f64) -> (Vec<(f64, f64)>, Run
         vms: vec![VmSpec { vm_type: 0, trace: 0 }],
         traces: vec![constant_trace("half", 300.0, 0.5, 10)],
         applications: Default::default(),
+        real_time: Vec::new(),
         creation_request: CreationRequest::FullMips,
     };
     let config = SimulationConfig {
@@ -122,6 +123,7 @@ fn the_spare_pool_keeps_an_empty_host_on() {
         vms: vec![VmSpec { vm_type: 0, trace: 0 }],
         traces: vec![constant_trace("half", 300.0, 0.5, 10)],
         applications: Default::default(),
+        real_time: Vec::new(),
         creation_request: CreationRequest::FullMips,
     };
     for (spare_hosts, spare_load_fraction, expected_off) in

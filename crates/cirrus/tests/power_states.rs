@@ -26,19 +26,24 @@ fn simgrid_host() -> HostType {
     }
 }
 
-/// One host, empty until a VM arrives at `arrival_s`, whose idle rule is `rule`;
-/// every (time, cumulative energy J) an observer saw, and the result.
-fn run(rule: IdleRule, arrival_s: f64, duration_s: f64) -> (Vec<(f64, f64)>, RunResult) {
-    let spec = DatacenterSpec {
+/// `hosts` SimGrid hosts and one VM at half load.
+fn one_vm_on(hosts_n: usize) -> DatacenterSpec {
+    DatacenterSpec {
         host_types: vec![simgrid_host()],
-        hosts: hosts(1, 0),
+        hosts: hosts(hosts_n, 0),
         vm_types: vec![vm_type("vm", 1, 500.0, 512, 100.0)],
         vms: vec![VmSpec { vm_type: 0, trace: 0 }],
         traces: vec![constant_trace("half", 300.0, 0.5, 10)],
         applications: Default::default(),
         real_time: Vec::new(),
         creation_request: CreationRequest::FullMips,
-    };
+    }
+}
+
+/// One host, empty until a VM arrives at `arrival_s`, whose idle rule is `rule`;
+/// every (time, cumulative energy J) an observer saw, and the result.
+fn run(rule: IdleRule, arrival_s: f64, duration_s: f64) -> (Vec<(f64, f64)>, RunResult) {
+    let spec = one_vm_on(1);
     let config = SimulationConfig {
         duration_s,
         scheduling_interval_s: 1000.0,
@@ -116,16 +121,7 @@ fn never_keeps_the_host_on_and_immediately_switches_it_off_at_once() {
 fn the_spare_pool_keeps_an_empty_host_on() {
     // Three hosts, one VM from the start: of the two empty hosts one shuts
     // down at t = 0, the other stays on as the pool's spare.
-    let spec = DatacenterSpec {
-        host_types: vec![simgrid_host()],
-        hosts: hosts(3, 0),
-        vm_types: vec![vm_type("vm", 1, 500.0, 512, 100.0)],
-        vms: vec![VmSpec { vm_type: 0, trace: 0 }],
-        traces: vec![constant_trace("half", 300.0, 0.5, 10)],
-        applications: Default::default(),
-        real_time: Vec::new(),
-        creation_request: CreationRequest::FullMips,
-    };
+    let spec = one_vm_on(3);
     for (spare_hosts, spare_load_fraction, expected_off) in
         [(1, 0.0, 1), (0, 1.0, 1), (0, 0.0, 2), (2, 0.0, 0)]
     {

@@ -54,9 +54,13 @@ impl Figure for PowerHosts {
         };
         panel(&panels[1], std::slice::from_ref(&self.hosts), &axes, None, style)?;
         if let Some(states) = &self.states {
+            // Headroom above the curves for the four-line legend, which takes the upper ~60 %
+            // of this short panel: the state holding most hosts (off, on a consolidated day)
+            // runs near the top of its range.
+            let (lo, hi) = padded(states.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
             let axes = Axes {
                 x: self.x_range,
-                y: padded(states.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true),
+                y: (lo, lo + (hi - lo) * 2.6),
                 x_desc: self.x_desc,
                 y_desc: "Hosts per power state (hosts)",
                 y_integer: true,

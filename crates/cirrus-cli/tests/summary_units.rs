@@ -2,7 +2,7 @@
 //! names stay as they are, for CloudSim and `runs.csv` compatibility): one row
 //! per field, no row for a field that does not exist, no unit left unknown.
 
-use cirrus::metrics::{RealTimeCounts, Summary};
+use cirrus::metrics::{MoveWaits, RealTimeCounts, Summary};
 
 #[test]
 fn every_summary_field_has_a_unit_in_the_docs() {
@@ -17,8 +17,10 @@ fn every_summary_field_has_a_unit_in_the_docs() {
             (name.to_string(), unit)
         })
         .collect();
-    // Runs with a real-time VM end with the real-time columns.
+    // Runs with power states have the move-wait columns, runs with a real-time VM end with
+    // the real-time columns.
     let columns: Vec<&str> = Summary::columns()
+        .chain(MoveWaits::COLUMNS.iter().copied())
         .chain(RealTimeCounts::COLUMNS.iter().copied())
         .collect();
     let documented: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();

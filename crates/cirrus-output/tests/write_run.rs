@@ -118,6 +118,7 @@ fn result() -> RunResult {
                 placement_trace_overloaded_hosts: 0,
             },
             power_states: Default::default(),
+            move_waits: None,
         },
         intervals: vec![IntervalRecord {
             time_s: 300.0,

@@ -335,10 +335,24 @@ summary_part! {
         pub energy_suspending_kwh: f64,
         /// Server energy while resuming, kWh.
         pub energy_resuming_kwh: f64,
-        /// VM-seconds spent on a host that was not on (placed on, or
-        /// migrated to, a host still booting or resuming), unserved: counted
-        /// in the SLA figures as an active host delivering nothing.
+        /// VM-seconds spent on a host that was not on (placed on a host
+        /// still booting or resuming), unserved: counted in the SLA figures
+        /// as an active host delivering nothing. A migration towards such a
+        /// host waits for it instead, the VM served at its source.
         pub vm_waiting_s: f64,
+    }
+}
+
+summary_part! {
+    /// Moves that waited for their target to come on (`docs/MODELS.md` C.5): only in runs
+    /// with power states, whose `summary.json` and sweep rows have these columns after
+    /// the power-state ones (before any real-time ones).
+    pub struct MoveWaits {
+        /// Migrations (consolidation, scripted, evacuation) that started after waiting for
+        /// their target to boot or resume; the VM ran at its source meanwhile.
+        pub moves_waited_for_host: u64,
+        /// The seconds those moves waited, summed.
+        pub move_wait_s: f64,
     }
 }
 
@@ -387,6 +401,9 @@ pub struct Summary {
     pub placement: PlacementSummary,
     /// Host power states.
     pub power_states: PowerStateSummary,
+    /// Moves that waited for their target: only in runs with power states; `None` (and no
+    /// columns) otherwise.
+    pub move_waits: Option<MoveWaits>,
     /// Real-time VMs and the deadline-aware policy (docs/REALTIME.md): only in runs with a
     /// real-time VM, whose `summary.json` and sweep rows end with its columns; `None` (and
     /// no columns) otherwise, as CloudSim's runs.
@@ -394,8 +411,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Every column, in the order written ([`RealTimeCounts::COLUMNS`] follow in runs with a
-    /// real-time VM).
+    /// Every column, in the order written ([`MoveWaits::COLUMNS`] follow in runs with power
+    /// states, then [`RealTimeCounts::COLUMNS`] in runs with a real-time VM).
     pub fn columns() -> impl Iterator<Item = &'static str> {
         [
             RunSummary::COLUMNS,
@@ -434,6 +451,9 @@ impl Serialize for Summary {
         self.consolidation.serialize_fields(&mut out)?;
         self.placement.serialize_fields(&mut out)?;
         self.power_states.serialize_fields(&mut out)?;
+        if let Some(w) = &self.move_waits {
+            w.serialize_fields(&mut out)?;
+        }
         if let Some(rt) = &self.real_time {
             rt.serialize_fields(&mut out)?;
         }

@@ -57,8 +57,8 @@ use crate::consolidation::{Consolidation, PlannedMigration};
 use crate::datacenter::{Datacenter, DatacenterSpec, HostId, VmId};
 use crate::failures::FailureConfig;
 use crate::metrics::{
-    ConsolidationSummary, HostRecord, MigrationRecord, PowerStateSummary, RunResult, RunSummary, Summary,
-    VmRecord,
+    ConsolidationSummary, HostRecord, MigrationRecord, MoveWaits, PowerStateSummary, RunResult, RunSummary,
+    Summary, VmRecord,
 };
 use crate::migration::{MigrationModel, VmMemory};
 use crate::network::{Network, Topology, TopologySpec};
@@ -563,6 +563,13 @@ impl Simulation {
             },
             placement: placing::summary(&initial),
             power_states: self.power_state_summary(),
+            move_waits: self.power.as_ref().map(|_| {
+                let waits = self.executor.wait_counts();
+                MoveWaits {
+                    moves_waited_for_host: waits.moves,
+                    move_wait_s: waits.wait_s,
+                }
+            }),
             real_time: {
                 let rt_vms = site.dc.spec().real_time.iter().flatten().count() as u64;
                 (rt_vms > 0).then(|| self.executor.real_time_counts(rt_vms))
@@ -676,6 +683,12 @@ impl Handler<Event> for Simulation {
             Event::PowerTimer { host, generation } => {
                 if let Some(p) = self.power.as_mut() {
                     p.timer(site, HostId(host), generation, t);
+                }
+                // A host that came on now receives the moves that waited for it.
+                if executor.has_waiting()
+                    && let Some(model) = model
+                {
+                    executor.start_waiting(site, model, t);
                 }
             }
         }

@@ -26,6 +26,14 @@ impl MigrationShares {
         target: MIGRATION_IN_FACTOR,
         charge_source_in_full: true,
     };
+
+    /// A booked move waiting for its target to be on: the VM runs at its
+    /// source in full; the target charges 10 % of it, as a migration does.
+    pub const BOOKED: Self = Self {
+        source: 1.0,
+        target: MIGRATION_IN_FACTOR,
+        charge_source_in_full: false,
+    };
 }
 
 impl Datacenter {
@@ -33,8 +41,11 @@ impl Datacenter {
     /// `Host.addMigratingInVm`): the target lists the VM as migrating in and
     /// reserves its memory and 10 % of its CPU; at the source it runs at 90 %.
     /// Step both hosts again to record the new shares.
+    /// A move booked with [`book_migration`](Self::book_migration) starts
+    /// on its reservation.
     pub fn start_migration(&mut self, v: VmId, target: HostId) {
         let (ram, bw) = self.memory_request(v);
+        self.vm_move_booked[v.index()] = false;
         self.set_in_migration(v, true);
         if self.is_incoming(target, v) {
             return;
@@ -101,9 +112,31 @@ impl Datacenter {
         source
     }
 
-    /// Abandons VM `v`'s migration to `target` before its switch-over: the
-    /// target drops the reservation, the VM keeps running where it was.
+    /// Books `target`'s room for VM `v`'s migration, to start once the
+    /// target is on: the target lists the VM as migrating in, with its memory
+    /// reserved, as [`start_migration`](Self::start_migration) does; the VM
+    /// is in migration (no other move takes it) but runs at its source in
+    /// full ([`MigrationShares::BOOKED`]) until the move starts
+    /// ([`start_migration`](Self::start_migration)) or is called off
+    /// ([`abort_migration`](Self::abort_migration)).
+    pub fn book_migration(&mut self, v: VmId, target: HostId) {
+        self.set_migration_shares(v, MigrationShares::BOOKED);
+        self.start_migration(v, target);
+        self.vm_move_booked[v.index()] = true;
+    }
+
+    /// Whether VM `v`'s migration is booked and not started
+    /// ([`book_migration`](Self::book_migration)): it is not moving yet.
+    #[inline]
+    pub fn migration_booked(&self, v: VmId) -> bool {
+        self.vm_move_booked[v.index()]
+    }
+
+    /// Abandons VM `v`'s migration to `target` before its switch-over (or
+    /// its booking): the target drops the reservation, the VM keeps running
+    /// where it was.
     pub fn abort_migration(&mut self, v: VmId, target: HostId) {
+        self.vm_move_booked[v.index()] = false;
         if let Some(i) = self.slot_index(target, v)
             && self.host_slots[target.index()][i].incoming
         {

@@ -124,6 +124,9 @@ pub struct Datacenter {
     host_state: Vec<HostState>,
     /// Each host's power state (all `On` unless power states are modelled).
     host_power_state: Vec<PowerState>,
+    /// When each host's current power transition ends, s (NaN: in a stable
+    /// state, or not known).
+    host_power_until_s: Vec<f64>,
     /// Power states are managed: hosts may be in states other than on.
     power_managed: bool,
     /// The hosts whose room changed, for first-fit indexes.
@@ -136,6 +139,9 @@ pub struct Datacenter {
     /// Hosts on which each VM is listed as migrating in.
     vm_incoming: Vec<u8>,
     vm_shares: Vec<MigrationShares>,
+    /// Each VM whose migration is booked but not started: its target is not
+    /// on yet ([`book_migration`](Self::book_migration)).
+    vm_move_booked: Vec<bool>,
     /// RAM a host still holds for VMs that already run elsewhere (post-copy
     /// until its last page has left), MB.
     host_held_ram_mb: Vec<u64>,
@@ -230,6 +236,7 @@ impl Datacenter {
             idle_by_type,
             host_state: vec![HostState::Up; n_hosts],
             host_power_state: vec![PowerState::On; n_hosts],
+            host_power_until_s: vec![f64::NAN; n_hosts],
             power_managed: false,
             room_log: HostLog::new(n_hosts, layout),
             vm_host: vec![None; n_vms],
@@ -237,6 +244,7 @@ impl Datacenter {
             vms_in_migration: 0,
             vm_incoming: vec![0; n_vms],
             vm_shares: vec![MigrationShares::CLOUDSIM; n_vms],
+            vm_move_booked: vec![false; n_vms],
             host_held_ram_mb: vec![0; n_hosts],
             vm_cpu_fraction,
             vm_requested_mips_per_pe,
@@ -462,6 +470,46 @@ impl Datacenter {
     /// at the instants its transitions begin and end).
     pub fn set_power_state(&mut self, h: HostId, state: PowerState) {
         self.host_power_state[h.index()] = state;
+        self.host_power_until_s[h.index()] = f64::NAN;
+    }
+
+    /// Host `h` begins the power transition `state`, which ends at `until_s`.
+    pub fn set_power_transition(&mut self, h: HostId, state: PowerState, until_s: f64) {
+        self.host_power_state[h.index()] = state;
+        self.host_power_until_s[h.index()] = until_s;
+    }
+
+    /// When host `h` can be on at the earliest, seen at `now_s`: `now_s` if it
+    /// is on (or power states are not managed); the end of its boot or resume
+    /// if it is waking; the end of its shutdown (suspend) plus a boot (resume)
+    /// if it is going down; `now_s` plus a boot (resume) if it is off (asleep).
+    /// A transition begun without a known end counts in full from `now_s`.
+    /// Its power state only: a failing or failed host is the caller's business.
+    pub fn ready_at_s(&self, h: HostId, now_s: f64) -> f64 {
+        let state = self.host_power_state[h.index()];
+        if state == PowerState::On {
+            return now_s;
+        }
+        let spec = self
+            .host_type(h)
+            .power_states
+            .unwrap_or(crate::power::PowerStateSpec::INSTANT);
+        let until = self.host_power_until_s[h.index()];
+        let end_of = |s: PowerState| {
+            if until.is_nan() {
+                now_s + spec.duration_s(s)
+            } else {
+                until.max(now_s)
+            }
+        };
+        match state {
+            PowerState::On => now_s,
+            PowerState::Off => now_s + spec.boot_s,
+            PowerState::Sleep => now_s + spec.duration_s(PowerState::Resuming),
+            PowerState::Booting | PowerState::Resuming => end_of(state),
+            PowerState::ShuttingDown => end_of(state) + spec.boot_s,
+            PowerState::Suspending => end_of(state) + spec.duration_s(PowerState::Resuming),
+        }
     }
 
     /// Changes whenever host `h`'s VM list changes (for caches of per-host sums).

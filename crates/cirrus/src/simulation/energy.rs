@@ -347,7 +347,7 @@ impl EnergyMeter {
         // A VM listed here in migration is leaving or arriving.
         l.migrating = self.migrating_hosts_on
             && dc.vms_in_migration() > 0
-            && dc.vms_on(h).iter().any(|&v| dc.in_migration(v));
+            && (dc.vms_on(h).iter()).any(|&v| dc.in_migration(v) && !dc.migration_booked(v));
     }
 
     #[inline]

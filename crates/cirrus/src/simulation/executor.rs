@@ -22,6 +22,8 @@
 //! share it had when the move started.
 //! Its error shows what sharing the network costs.
 
+mod waiting;
+
 use std::collections::BTreeMap;
 
 use cirrus_engine::{EventId, Scheduler, SimTime};
@@ -132,6 +134,12 @@ pub(super) struct MigrationExecutor {
     refused: u64,
     /// What the deadline-aware policy did.
     real_time: RealTimeCounts,
+    /// Booked moves waiting for their target to be on, in booking order (`waiting.rs`).
+    waiting: Vec<waiting::WaitingMove>,
+    /// Scratch for the booked moves starting at one instant.
+    ready_scratch: Vec<waiting::WaitingMove>,
+    /// Moves that started after waiting, and how long they waited.
+    waits: waiting::WaitCounts,
 }
 
 impl MigrationExecutor {
@@ -165,6 +173,9 @@ impl MigrationExecutor {
             vm_downtime_s: vec![0.0; n_vms],
             refused: 0,
             real_time: RealTimeCounts::default(),
+            waiting: Vec::new(),
+            ready_scratch: Vec::new(),
+            waits: waiting::WaitCounts::default(),
         }
     }
 
@@ -234,122 +245,135 @@ impl MigrationExecutor {
             let Some(source) = site.dc.host_of(m.vm) else {
                 continue;
             };
-            let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
-            let full_mips = site.dc.vm_type(m.vm).total_mips();
-            let cpu_fraction_at_start = if full_mips > 0.0 {
-                (site.dc.vm_allocated_mips(m.vm) / full_mips).clamp(0.0, 1.0)
+            let deadline_s = if m.reason == MigrationReason::Evacuation {
+                deadline_s
             } else {
-                0.0
+                None
             };
-            let max_downtime_s = site.dc.real_time(m.vm).map(|rt| rt.max_downtime_s);
-            let (candidate, downtime_limit_s, chosen_on) = if model.candidates().is_empty() {
-                (None, None, None)
-            } else {
-                let request = MoveRequest {
-                    input: PredictionInput {
-                        memory: &self.vm_memory[vm_type],
-                        bandwidth_mbps: self.share_at_start_mbps(&site.dc, source, m.target),
-                        cpu_fraction: cpu_fraction_at_start,
-                        now_s: t,
-                        downtime_limit_s: None,
-                    },
-                    max_downtime_s,
-                    deadline_s: if m.reason == MigrationReason::Evacuation {
-                        deadline_s
-                    } else {
-                        None
-                    },
-                };
-                match model.choose(&request) {
-                    MoveChoice::Defer => {
-                        self.real_time.deadline_deferrals += 1;
-                        continue;
-                    }
-                    MoveChoice::Run {
-                        candidate,
-                        downtime_limit_s,
-                        in_time,
-                    } => {
-                        if !in_time {
-                            self.real_time.evacuations_too_late += 1;
-                        }
-                        let on = max_downtime_s.map(|_| {
-                            let input = PredictionInput {
-                                downtime_limit_s,
-                                ..request.input
-                            };
-                            chosen(model, candidate).predict(&input).downtime_s
-                        });
-                        (candidate, downtime_limit_s, on)
-                    }
+            if site.dc.power_managed() {
+                let ready_s = site.dc.ready_at_s(m.target, t);
+                if ready_s > t {
+                    // The target is not on yet: the move waits for it (`waiting.rs`).
+                    self.book_move(site, model, m, source, t, ready_s, deadline_s);
+                    continue;
                 }
-            };
-            let runs = chosen(model, candidate);
-            let start = MigrationStart {
-                memory: &self.vm_memory[vm_type],
-                source_bw_mbps: site.dc.host_type(source).bw_mbps,
-                target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
-                now_s: t,
-                downtime_limit_s,
-            };
-            let predicted = predict(
-                runs,
-                start.memory,
-                start.target_bw_mbps,
-                cpu_fraction_at_start,
-                t,
-                downtime_limit_s,
-            );
-            let path_bw_mbps = start.path_bw_mbps();
-            let process = runs.start_in(&start, self.spare_processes.pop());
-            // The destination holds the VM's memory from the start; the shares
-            // of each phase come with it.
-            site.dc.start_migration(m.vm, m.target);
-            site.touch(source);
-            site.touch(m.target);
-            let record = self.records.len();
-            self.records.push(MigrationRecord {
-                start_s: t,
-                end_s: f64::NAN,
-                vm: m.vm.0,
-                source: source.0,
-                target: m.target.0,
-                duration_s: f64::NAN,
-                downtime_s: 0.0,
-                data_mb: 0.0,
-                reason: m.reason,
-                model: runs.kind(),
-                rounds: 0,
-                faults: 0,
-                stop_reason: None,
-                predicted_downtime_s: predicted.downtime_s,
-                predicted_total_s: predicted.total_s,
-                max_downtime_s,
-                chosen_on_downtime_s: chosen_on,
-            });
-            self.vm_migrations[m.vm.index()] += 1;
-            let slot = self.alloc(Flight {
-                record,
-                vm: m.vm,
-                source,
-                target: m.target,
-                process,
-                phase_start_s: t,
-                flow: None,
-                switched: false,
-                due_s: None,
-                networked: false,
-                vm_type,
-                path_bw_mbps,
-                predicted_on_share: false,
-                cpu_fraction_at_start,
-                candidate,
-                downtime_limit_s,
-            });
-            let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
-            self.begin_phase(site, slot, first, t);
+            }
+            self.start_one(site, model, m, source, t, deadline_s, false);
         }
         site.process_touched(t);
+    }
+
+    /// Starts move `m` of the VM running on `source` at `t` (`deadline_s`: an evacuation's
+    /// announced failure), unless a choosing model defers it: returns whether it started.
+    /// `late_counted`: it was already counted too late when it was booked.
+    #[allow(clippy::too_many_arguments)]
+    fn start_one(
+        &mut self,
+        site: &mut Site,
+        model: &dyn MigrationModel,
+        m: &PlannedMigration,
+        source: HostId,
+        t: f64,
+        deadline_s: Option<f64>,
+        late_counted: bool,
+    ) -> bool {
+        let vm_type = site.dc.spec().vms[m.vm.index()].vm_type;
+        let cpu_fraction_at_start = cpu_fraction(&site.dc, m.vm);
+        let max_downtime_s = site.dc.real_time(m.vm).map(|rt| rt.max_downtime_s);
+        let (candidate, downtime_limit_s, chosen_on) = if model.candidates().is_empty() {
+            (None, None, None)
+        } else {
+            let bandwidth_mbps = self.share_at_start_mbps(&site.dc, source, m.target);
+            let request = move_request(&self.vm_memory, &site.dc, m.vm, bandwidth_mbps, t, deadline_s);
+            match model.choose(&request) {
+                MoveChoice::Defer => {
+                    self.real_time.deadline_deferrals += 1;
+                    return false;
+                }
+                MoveChoice::Run {
+                    candidate,
+                    downtime_limit_s,
+                    in_time,
+                } => {
+                    if !in_time && !late_counted {
+                        self.real_time.evacuations_too_late += 1;
+                    }
+                    let on = max_downtime_s.map(|_| {
+                        let input = PredictionInput {
+                            downtime_limit_s,
+                            ..request.input
+                        };
+                        chosen(model, candidate).predict(&input).downtime_s
+                    });
+                    (candidate, downtime_limit_s, on)
+                }
+            }
+        };
+        let runs = chosen(model, candidate);
+        let start = MigrationStart {
+            memory: &self.vm_memory[vm_type],
+            source_bw_mbps: site.dc.host_type(source).bw_mbps,
+            target_bw_mbps: site.dc.host_type(m.target).bw_mbps,
+            now_s: t,
+            downtime_limit_s,
+        };
+        let predicted = predict(
+            runs,
+            start.memory,
+            start.target_bw_mbps,
+            cpu_fraction_at_start,
+            t,
+            downtime_limit_s,
+        );
+        let path_bw_mbps = start.path_bw_mbps();
+        let process = runs.start_in(&start, self.spare_processes.pop());
+        // The destination holds the VM's memory from the start; the shares
+        // of each phase come with it.
+        site.dc.start_migration(m.vm, m.target);
+        site.touch(source);
+        site.touch(m.target);
+        let record = self.records.len();
+        self.records.push(MigrationRecord {
+            start_s: t,
+            end_s: f64::NAN,
+            vm: m.vm.0,
+            source: source.0,
+            target: m.target.0,
+            duration_s: f64::NAN,
+            downtime_s: 0.0,
+            data_mb: 0.0,
+            reason: m.reason,
+            model: runs.kind(),
+            rounds: 0,
+            faults: 0,
+            stop_reason: None,
+            predicted_downtime_s: predicted.downtime_s,
+            predicted_total_s: predicted.total_s,
+            max_downtime_s,
+            chosen_on_downtime_s: chosen_on,
+        });
+        self.vm_migrations[m.vm.index()] += 1;
+        let slot = self.alloc(Flight {
+            record,
+            vm: m.vm,
+            source,
+            target: m.target,
+            process,
+            phase_start_s: t,
+            flow: None,
+            switched: false,
+            due_s: None,
+            networked: false,
+            vm_type,
+            path_bw_mbps,
+            predicted_on_share: false,
+            cpu_fraction_at_start,
+            candidate,
+            downtime_limit_s,
+        });
+        let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
+        self.begin_phase(site, slot, first, t);
+        true
     }
 
     /// The rate a new transfer from `source` to `target` would get now, Mbit/s: the slower
@@ -731,7 +755,8 @@ impl MigrationExecutor {
     /// source, target, switched_over)` says so: `Some(lost)`, the VM being
     /// lost with it (`true`: `on_lost` is told) or staying at its source.
     /// A migration whose wait ends at `t` under [`Completion::PerInstant`]
-    /// is not called off: its completion is already due.
+    /// is not called off: its completion is already due. Booked moves
+    /// waiting for their target are asked too (as not switched over).
     pub(super) fn call_off(
         &mut self,
         site: &mut Site,
@@ -766,6 +791,14 @@ impl MigrationExecutor {
             }
             site.touch(source);
             site.touch(target);
+        }
+        if self.has_waiting() {
+            self.cancel_waiting(
+                site,
+                t,
+                |vm, source, target| which(vm, source, target, false),
+                on_lost,
+            );
         }
     }
 
@@ -915,6 +948,39 @@ impl MigrationExecutor {
 /// Ends migration record `r` at `t` with what the process reported. A record
 /// that already ends at `t` — a wait booked per instant — keeps its duration,
 /// the wait's own, rather than a difference of instants.
+/// The request a choosing model sees for moving VM `vm` at `now_s` over a transfer at
+/// `bandwidth_mbps` (`deadline_s`: an evacuation's announced failure).
+fn move_request<'a>(
+    vm_memory: &'a [VmMemory],
+    dc: &Datacenter,
+    vm: VmId,
+    bandwidth_mbps: f64,
+    now_s: f64,
+    deadline_s: Option<f64>,
+) -> MoveRequest<'a> {
+    MoveRequest {
+        input: PredictionInput {
+            memory: &vm_memory[dc.spec().vms[vm.index()].vm_type],
+            bandwidth_mbps,
+            cpu_fraction: cpu_fraction(dc, vm),
+            now_s,
+            downtime_limit_s: None,
+        },
+        max_downtime_s: dc.real_time(vm).map(|rt| rt.max_downtime_s),
+        deadline_s,
+    }
+}
+
+/// The fraction of its full CPU VM `v` gets now.
+fn cpu_fraction(dc: &Datacenter, v: VmId) -> f64 {
+    let full_mips = dc.vm_type(v).total_mips();
+    if full_mips > 0.0 {
+        (dc.vm_allocated_mips(v) / full_mips).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// `model`'s prediction for `memory` over `bandwidth_mbps` from `now_s`, the VM getting
 /// `cpu_fraction` of its full CPU, with the downtime target `downtime_limit_s`.
 fn predict(

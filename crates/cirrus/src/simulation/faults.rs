@@ -116,6 +116,13 @@ impl Faults {
         if self.config.as_ref().is_some_and(|c| c.evacuate)
             && let Some(model) = model
         {
+            if executor.has_waiting() {
+                // Moves out of it still waiting for their target are planned again, as
+                // evacuations (which may choose the same target, if it is ready in time).
+                // Without evacuation they keep waiting: they may still finish in time.
+                let out_of_h = |_, source, _| (source == h).then_some(false);
+                executor.cancel_waiting(site, t, out_of_h, |_, _| {});
+            }
             let down_s = self.schedule[i as usize].down_s;
             evacuate(h, t, down_s, site, executor, placement, model);
         }
@@ -329,7 +336,10 @@ impl Faults {
 /// Starts a live migration of every VM running on `h` (not already
 /// migrating) to the host the placement policy picks among those up,
 /// with no admission test: getting out matters more than where. The host is announced to
-/// fail at `down_s`.
+/// fail at `down_s`. With managed power states the policy first picks among the hosts
+/// that can take the VM in time — ready ([`Datacenter::ready_at_s`]) and done (`model`'s
+/// predicted total time from then) before `down_s` — and among all only if none can: a
+/// move to a host not on yet waits for it (see the executor's booked moves).
 fn evacuate(
     h: HostId,
     t: f64,
@@ -343,9 +353,31 @@ fn evacuate(
         .filter(|&v| !site.dc.is_incoming(h, v) && !site.dc.in_migration(v))
         .collect();
     let mut planned = Vec::new();
+    let mut late = Vec::new();
     site.dc.begin_tentative();
     for v in vms {
-        match placement.select_host(&site.dc, &mut any_host_up(&mut NoAdmissionCheck), v) {
+        let mut choice = None;
+        if site.dc.power_managed() {
+            late.clear();
+            late.extend(site.dc.hosts().map(|g| {
+                let ready_s = site.dc.ready_at_s(g, t);
+                ready_s + executor.predicted_total_s(&site.dc, model, v, h, g, ready_s) > down_s
+            }));
+            if late.contains(&false) {
+                let mut none = NoAdmissionCheck;
+                let mut in_time = PlacementContext {
+                    filter: HostFilter {
+                        excluded: &late,
+                        exclude_idle: false,
+                    },
+                    admission: &mut none,
+                };
+                choice = placement.select_host(&site.dc, &mut in_time, v);
+            }
+        }
+        let choice =
+            choice.or_else(|| placement.select_host(&site.dc, &mut any_host_up(&mut NoAdmissionCheck), v));
+        match choice {
             Some(target) if site.dc.create_vm(target, v) => planned.push(PlannedMigration {
                 vm: v,
                 target,

@@ -121,13 +121,9 @@ impl StateLedger {
                 continue;
             }
             waiting_vms += u32::from(waiting);
-            self.record_vm(
-                v,
-                t,
-                dc.vm_allocated_mips(v),
-                dc.vm_requested_mips(v),
-                dc.in_migration(v),
-            );
+            // A booked move waiting for its target has not started.
+            let migrating = dc.in_migration(v) && !dc.migration_booked(v);
+            self.record_vm(v, t, dc.vm_allocated_mips(v), dc.vm_requested_mips(v), migrating);
         }
         if waiting_vms > 0 {
             let l = &mut self.hosts[h.index()];

@@ -332,7 +332,8 @@ impl PowerManager {
     /// timed (or ended at once if it takes no time).
     fn enter(&mut self, site: &mut Site, h: HostId, state: PowerState, t: f64) {
         close_books(site, h, t);
-        site.dc.set_power_state(h, state);
+        let duration_s = self.specs[site.dc.host_type_index(h)].duration_s(state);
+        site.dc.set_power_transition(h, state, t + duration_s);
         let l = &mut self.hosts[h.index()];
         l.generation += 1;
         l.idle_since_s = f64::NAN;
@@ -345,7 +346,6 @@ impl PowerManager {
         };
         count(&mut l.counts);
         count(&mut self.counts);
-        let duration_s = self.specs[site.dc.host_type_index(h)].duration_s(state);
         if duration_s > 0.0 {
             site.agenda.push((
                 t + duration_s,

@@ -197,3 +197,64 @@ fn a_run_with_power_states_passes_the_auditor() {
         6
     );
 }
+
+/// The shipped LR-MMT day `scenarios/power-states/lr-mmt-NAME.toml` with memory packed as
+/// CloudSim packs it (the variant in which consolidation wakes hosts), run under the
+/// auditor.
+fn audited_day(name: &str) -> cirrus::metrics::RunResult {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../scenarios/power-states/lr-mmt-{name}.toml"));
+    let overrides = ["cloudsim_quirks.memory_only_at_creation=true".to_string()];
+    let s = cirrus_scenario::load(&path, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    let mut auditor = cirrus::audit::Auditor::new();
+    let mut violations = Vec::new();
+    let result = s
+        .into_simulation()
+        .unwrap()
+        .run_observed(|o| {
+            if let Err(e) = auditor.check(o)
+                && violations.len() < 5
+            {
+                violations.push(e);
+            }
+        })
+        .unwrap();
+    assert!(violations.is_empty(), "{name}: {violations:?}");
+    result
+}
+
+#[test]
+fn on_the_shipped_boot_day_moves_wait_for_booting_hosts() {
+    // The rare path: a consolidation move towards a host that is off. Each waits for the
+    // host's boot (200 s), its VM served at its source: none waits unserved on a host.
+    let r = audited_day("boot");
+    let waits = r.summary.move_waits.expect("power states");
+    let p = &r.summary.power_states;
+    assert!(waits.moves_waited_for_host > 0, "{waits:?}");
+    assert!(p.power_boots > 0);
+    // At most a shutdown (10 s) and a boot each.
+    assert!(waits.move_wait_s > 0.0 && waits.move_wait_s <= waits.moves_waited_for_host as f64 * 210.0);
+    assert_eq!(p.vm_waiting_s, 0.0);
+    // Every move started when its target was on: none starts before the step that
+    // planned it, and those that waited start off the step grid.
+    let off_grid = (r.migrations.iter())
+        .filter(|m| ((m.start_s - 0.1) / 300.0).fract() != 0.0)
+        .count();
+    assert_eq!(off_grid as u64, waits.moves_waited_for_host);
+}
+
+#[test]
+fn with_instant_transitions_no_move_waits() {
+    // Every transition 0 s: each host is ready at once, every move starts at the step that
+    // planned it, as before moves could wait (the day's figures as they were: 149 boots,
+    // 11,947 migrations).
+    let r = audited_day("managed-instant");
+    let waits = r.summary.move_waits.expect("power states");
+    assert_eq!((waits.moves_waited_for_host, waits.move_wait_s), (0, 0.0));
+    assert_eq!(r.summary.power_states.power_boots, 149);
+    assert_eq!(r.migrations.len(), 11_947);
+    assert!(
+        (r.migrations.iter()).all(|m| ((m.start_s - 0.1) / 300.0).fract() == 0.0),
+        "a move started off the step grid"
+    );
+}

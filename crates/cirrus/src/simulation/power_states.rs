@@ -4,8 +4,10 @@
 //! A host is served only while [`PowerState::On`]. An empty host goes down
 //! (shuts down, or suspends to RAM) under the datacenter's [`IdleRule`],
 //! unless the spare pool keeps it on; a host that is off or asleep and is
-//! given a VM (by any placement: initial, arrival, restart, migration
-//! target) wakes, and its VMs wait, unserved, until it is on. Transitions
+//! given a VM (by any placement: initial, arrival, restart) wakes, and its
+//! VMs wait, unserved, until it is on. A migration towards it is booked
+//! instead (the executor's waiting moves): the host wakes all the same, and
+//! the move starts when it is on. Transitions
 //! take their host type's durations and end at [`Event::PowerTimer`]s; the
 //! energy meter charges each state's power while a host is in it. Every
 //! state change happens at an instant at which the host's books are closed

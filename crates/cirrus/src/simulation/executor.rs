@@ -250,7 +250,8 @@ impl MigrationExecutor {
             } else {
                 None
             };
-            if site.dc.power_managed() {
+            // (A VM CloudSim's planner already sent elsewhere in this round moves at once.)
+            if site.dc.power_managed() && !site.dc.in_migration(m.vm) {
                 let ready_s = site.dc.ready_at_s(m.target, t);
                 if ready_s > t {
                     // The target is not on yet: the move waits for it (`waiting.rs`).

@@ -410,6 +410,12 @@ impl Datacenter {
         self.vm_reserve_mips.get(v.index()).copied().unwrap_or(0.0)
     }
 
+    /// Whether some VM of the datacenter has a reservation.
+    #[inline]
+    pub(crate) fn has_reservations(&self) -> bool {
+        !self.vm_reserve_mips.is_empty()
+    }
+
     /// VM `v`'s real-time demands, if it is a real-time VM.
     #[inline]
     pub fn real_time(&self, v: VmId) -> Option<RealTime> {

@@ -88,7 +88,9 @@ impl Clone for TraceMemo {
 }
 
 impl Datacenter {
-    #[inline]
+    // Always inlined: called for every VM at every sharing, and with no VM in migration
+    // (most of the time) it is one test.
+    #[inline(always)]
     pub(super) fn role_on(&self, hi: usize, i: usize) -> MigrationRole {
         // A slot migrating in belongs to a VM in migration.
         if self.vms_in_migration == 0 {
@@ -153,7 +155,14 @@ impl Datacenter {
         }
         scratch.allocated.clear();
         scratch.allocated.resize(scratch.requests.len(), 0.0);
-        time_shared::share(capacity, pe_mips, &scratch.requests, &mut scratch.allocated)
+        let reserved = self.has_reservations() && scratch.requests.iter().any(|r| r.reserve_mips > 0.0);
+        time_shared::share_known(
+            capacity,
+            pe_mips,
+            &scratch.requests,
+            &mut scratch.allocated,
+            reserved,
+        )
     }
 
     /// One datacenter step at time `t_s` for host `h` (CloudSim
@@ -219,7 +228,14 @@ impl Datacenter {
         }
         scratch.allocated.clear();
         scratch.allocated.resize(scratch.requests.len(), 0.0);
-        let available_mips = time_shared::share(capacity, pe_mips, &scratch.requests, &mut scratch.allocated);
+        let reserved = self.has_reservations() && scratch.requests.iter().any(|r| r.reserve_mips > 0.0);
+        let available_mips = time_shared::share_known(
+            capacity,
+            pe_mips,
+            &scratch.requests,
+            &mut scratch.allocated,
+            reserved,
+        );
         // The same operations, in the same order, as `reallocate`,
         // `sum_potential_mips` and the sums of the step (each sum on its own).
         let mut potential_mips = 0.0;

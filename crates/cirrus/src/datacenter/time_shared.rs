@@ -103,8 +103,23 @@ impl CpuRequest {
 /// each VM's total allocated MIPS into `allocated` and returning the MIPS left
 /// available (0 once the host is oversubscribed). No allocation.
 pub fn share(capacity_mips: f64, pe_mips: f64, requests: &[CpuRequest], allocated: &mut [f64]) -> f64 {
+    let reserved = requests.iter().any(|r| r.reserve_mips > 0.0);
+    share_known(capacity_mips, pe_mips, requests, allocated, reserved)
+}
+
+/// [`share`] when the caller knows whether any request has a reservation (`reserved`; a
+/// datacenter without reserved VMs need not look).
+#[inline]
+pub fn share_known(
+    capacity_mips: f64,
+    pe_mips: f64,
+    requests: &[CpuRequest],
+    allocated: &mut [f64],
+    reserved: bool,
+) -> f64 {
     debug_assert_eq!(requests.len(), allocated.len());
-    if requests.iter().any(|r| r.reserve_mips > 0.0) {
+    debug_assert_eq!(reserved, requests.iter().any(|r| r.reserve_mips > 0.0));
+    if reserved {
         return share_reserved(capacity_mips, pe_mips, requests, allocated);
     }
     let mut available = capacity_mips;

@@ -140,7 +140,7 @@ impl StateLedger {
     }
 
     /// Records VM `v`'s state at `t`, replacing an entry already made at `t`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn record_vm(&mut self, v: VmId, t: f64, alloc: f64, req: f64, in_migration: bool) {
         let l = &mut self.vms[v.index()];
         if l.has_entry && l.entry_t != t {

@@ -193,6 +193,12 @@ fn an_evacuation_prefers_a_host_ready_in_time_and_counts_one_that_is_not_too_lat
         .collect();
     assert_eq!(evac.len(), 1, "{:?}", r.migrations);
     assert_eq!((evac[0].target, evac[0].start_s), (2, 1000.0));
+    // VM 1's move to host 2, shutting down at t = 0, waited for the rest of the shutdown
+    // (10 s) and a boot (200 s): the host's ready time.
+    let scripted = (r.migrations.iter())
+        .find(|m| m.reason == MigrationReason::Scripted)
+        .expect("VM 1's move");
+    assert_eq!((scripted.target, scripted.start_s), (2, 210.0));
     assert!(evac[0].end_s <= 1100.0);
     assert_eq!(r.summary.failures.vm_losses, 0);
     // Only host 1, too slow to wake: the move is booked, cannot start before the failure,

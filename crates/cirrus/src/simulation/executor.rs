@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use cirrus_engine::{EventId, Scheduler, SimTime};
 
 use super::Event;
+use super::batch_flows::BatchFlows;
 use super::site::Site;
 use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
@@ -132,6 +133,8 @@ pub(super) struct MigrationExecutor {
     refused: u64,
     /// What the deadline-aware policy did.
     real_time: RealTimeCounts,
+    /// The current batch's moves yet to start, per host link (choosing models only).
+    batch: BatchFlows,
 }
 
 impl MigrationExecutor {
@@ -165,6 +168,7 @@ impl MigrationExecutor {
             vm_downtime_s: vec![0.0; n_vms],
             refused: 0,
             real_time: RealTimeCounts::default(),
+            batch: BatchFlows::default(),
         }
     }
 
@@ -225,11 +229,23 @@ impl MigrationExecutor {
         t: f64,
         deadline_s: Option<f64>,
     ) {
+        let per_phase = self.completion == Completion::PerPhase;
+        let superseded = |i: usize| {
+            per_phase
+                && planned[i + 1..]
+                    .iter()
+                    .any(|later: &PlannedMigration| later.vm == planned[i].vm)
+        };
+        let choosing = !model.candidates().is_empty();
+        if choosing {
+            self.batch.fill(&site.dc, planned, |i| !superseded(i));
+        }
         for (i, m) in planned.iter().enumerate() {
-            if self.completion == Completion::PerPhase
-                && planned[i + 1..].iter().any(|later| later.vm == m.vm)
-            {
+            if superseded(i) {
                 continue;
+            }
+            if choosing {
+                self.batch.take(site.dc.host_of(m.vm), m.target);
             }
             let Some(source) = site.dc.host_of(m.vm) else {
                 continue;
@@ -349,12 +365,14 @@ impl MigrationExecutor {
             let first = self.flight_mut(slot).process.next(PhaseOutcome::START);
             self.begin_phase(site, slot, first, t);
         }
+        self.batch.clear();
         site.process_touched(t);
     }
 
     /// The rate a new transfer from `source` to `target` would get now, Mbit/s: the slower
-    /// end's link shared equally with the flows already on it and the transfers starting
-    /// at this event (a max-min fair share, ignoring links further up).
+    /// end's link shared equally with the flows already on it, the transfers started at
+    /// this event and the batch's moves still to start (a max-min fair share, ignoring
+    /// links further up).
     fn share_at_start_mbps(&self, dc: &Datacenter, source: HostId, target: HostId) -> f64 {
         let flows_on = |h: HostId, dir: Direction| {
             let on_network = self.network.as_ref().map_or(0, |net| {
@@ -366,7 +384,11 @@ impl MigrationExecutor {
                     Direction::Down => r.dst == h.0,
                 })
                 .count();
-            (on_network + pending) as f64
+            let batch = match dir {
+                Direction::Up => self.batch.leaving(h),
+                Direction::Down => self.batch.entering(h),
+            };
+            (on_network + pending) as f64 + f64::from(batch)
         };
         let up = dc.host_type(source).bw_mbps / (1.0 + flows_on(source, Direction::Up));
         let down = dc.host_type(target).bw_mbps / (1.0 + flows_on(target, Direction::Down));

@@ -183,9 +183,14 @@ fn real_time_line(result: &RunResult) -> Option<String> {
         .filter(|m| m.max_downtime_s.is_some())
         .count();
     Some(format!(
-        "real-time     {} VMs: {} of their {} migrations over the downtime bound (deadline \
+        "real-time     {} VM{}: {} of their {} migrations over the downtime bound (deadline \
          misses), {} moves deferred, {} evacuations predicted too late",
-        rt.real_time_vms, rt.deadline_misses, bounded, rt.deadline_deferrals, rt.evacuations_too_late
+        rt.real_time_vms,
+        if rt.real_time_vms == 1 { "" } else { "s" },
+        rt.deadline_misses,
+        bounded,
+        rt.deadline_deferrals,
+        rt.evacuations_too_late
     ))
 }
 

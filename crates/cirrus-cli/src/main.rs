@@ -379,7 +379,7 @@ fn run(path: &std::path::Path, opts: &RunOptions) -> ExitCode {
         return fail(EXIT_FAILURE, &format!("audit: {e} (no results written)"));
     }
     if let Some(a) = &auditor {
-        eprintln!("{}", report::audit_line(a.events()));
+        eprintln!("{}", report::audit_line(a));
     }
     let sim_wall = sim_started.elapsed();
     let write_started = Instant::now();

@@ -109,6 +109,12 @@ pub(crate) fn print_text(result: &RunResult, ctx: &Context<'_>) {
             s.availability.vm_downtime_crash_s
         );
     }
+    if let Some(line) = power_states_line(result) {
+        out!("{line}");
+    }
+    if let Some(line) = real_time_line(result) {
+        out!("{line}");
+    }
     out!(
         "SLA           SLAV {:.5} %  SLATAH {:.2} %  PDM {:.2} %  ESV {:.5} (kWh x SLAV as a fraction)",
         s.degradation.slav * 100.0,
@@ -141,6 +147,51 @@ pub(crate) fn print_text(result: &RunResult, ctx: &Context<'_>) {
         "results       {} (summary.json, manifest.json, scenario.resolved.toml, tables)",
         ctx.out_dir.display()
     );
+}
+
+/// Host power states, when a host went through a transition or a VM waited for one (runs
+/// without power management print nothing: every host is on or off at once).
+fn power_states_line(result: &RunResult) -> Option<String> {
+    let p = &result.summary.power_states;
+    let transitions = p.power_boots + p.power_shutdowns + p.power_sleeps + p.power_wakes;
+    if transitions == 0 && p.vm_waiting_s == 0.0 {
+        return None;
+    }
+    let in_transitions_kwh =
+        p.energy_booting_kwh + p.energy_shutting_down_kwh + p.energy_suspending_kwh + p.energy_resuming_kwh;
+    Some(format!(
+        "power states  {} boots, {} shutdowns, {} sleeps, {} wakes; energy on {:.2}, off {:.2}, \
+         asleep {:.2}, in transitions {:.2} kWh; VMs waited {:.2} VM-h for a host to come on",
+        p.power_boots,
+        p.power_shutdowns,
+        p.power_sleeps,
+        p.power_wakes,
+        p.energy_on_kwh,
+        p.energy_off_kwh,
+        p.energy_sleep_kwh,
+        in_transitions_kwh,
+        p.vm_waiting_s / 3600.0
+    ))
+}
+
+/// Real-time VMs' deadlines, in runs that have any (docs/REALTIME.md).
+fn real_time_line(result: &RunResult) -> Option<String> {
+    let rt = result.summary.real_time.as_ref()?;
+    let bounded = result
+        .migrations
+        .iter()
+        .filter(|m| m.max_downtime_s.is_some())
+        .count();
+    Some(format!(
+        "real-time     {} VM{}: {} of their {} migrations over the downtime bound (deadline \
+         misses), {} moves deferred, {} evacuations predicted too late",
+        rt.real_time_vms,
+        if rt.real_time_vms == 1 { "" } else { "s" },
+        rt.deadline_misses,
+        bounded,
+        rt.deadline_deferrals,
+        rt.evacuations_too_late
+    ))
 }
 
 /// The initial placement's quality; racks only when the scenario has racks
@@ -262,13 +313,23 @@ fn sparkline(values: &[f64], width: usize) -> String {
 }
 
 /// What `--audit` checked, for stderr after a run without violation.
-pub(crate) fn audit_line(events: u64) -> String {
-    format!(
+pub(crate) fn audit_line(audit: &cirrus::audit::Auditor) -> String {
+    let mut line = format!(
         "audit: {} states checked (after initial placement and every event): capacity per host, \
          each VM on one host or in one migration, energy finite and never decreasing, time never \
-         going back, failed hosts empty, no migration into a host that is not up; no violation",
-        group_thousands(events)
-    )
+         going back, failed hosts empty, no migration into a host that is not up",
+        group_thousands(audit.events())
+    );
+    if audit.reserved_checked() > 0 {
+        line.push_str(&format!(
+            ", reserved real-time VMs served in full ({} VM-states, {} of them on an \
+             oversubscribed host)",
+            group_thousands(audit.reserved_checked()),
+            group_thousands(audit.reserved_beside_shortfall())
+        ));
+    }
+    line.push_str("; no violation");
+    line
 }
 
 /// `1234567` as `1,234,567`.

@@ -198,9 +198,9 @@ impl Default for PlotOptions {
     }
 }
 
-/// Metrics a sweep is plotted by when none are named; `energy` stands for
-/// the column [`Energy`] chooses.
-pub const DEFAULT_METRICS: &[&str] = &["energy", "slav", "slatah", "pdm", "migrations"];
+/// Metrics a sweep is plotted by when none are named, those its runs have; `energy` stands
+/// for the column [`Energy`] chooses. Real-time runs add their deadline misses.
+pub const DEFAULT_METRICS: &[&str] = &["energy", "slav", "slatah", "pdm", "migrations", "deadline_misses"];
 
 /// A plot that cannot be made.
 #[derive(Debug, thiserror::Error)]

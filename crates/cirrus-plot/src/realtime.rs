@@ -21,8 +21,9 @@ pub(crate) struct Point {
     pub predicted_ms: f64,
 }
 
-/// The real-time migrations of `migrations.csv` (rows with a `max_downtime_s`), or none when
-/// the run has no real-time VM (no such column).
+/// The real-time migrations of `migrations.csv` (rows with a `max_downtime_s`) that ended
+/// (those still running when the run stopped have no downtime yet: `end_s` is NaN), or none
+/// when the run has no real-time VM (no such column).
 pub(crate) fn points(migrations: &Table) -> Result<Vec<Point>, PlotError> {
     if !migrations.has("max_downtime_s") {
         return Ok(Vec::new());
@@ -31,9 +32,18 @@ pub(crate) fn points(migrations: &Table) -> Result<Vec<Point>, PlotError> {
     let models = migrations.strings("model")?;
     let downtime = migrations.numbers("downtime_s")?;
     let predicted = migrations.numbers("predicted_downtime_s")?;
+    let ended = if migrations.has("end_s") {
+        migrations
+            .numbers("end_s")?
+            .iter()
+            .map(|t| t.is_finite())
+            .collect()
+    } else {
+        vec![true; bounds.len()]
+    };
     let mut out = Vec::new();
     for (i, bound) in bounds.iter().enumerate() {
-        if bound.trim().is_empty() {
+        if bound.trim().is_empty() || !ended[i] {
             continue;
         }
         let bound_s: f64 = bound.trim().parse().map_err(|_| PlotError::Input {
@@ -215,6 +225,16 @@ mod tests {
         );
         std::fs::write(&path, "model,downtime_s,predicted_downtime_s\npre-copy,0.2,0.1\n").unwrap();
         assert!(points(&Table::read(&path).unwrap()).unwrap().is_empty());
+        // A migration still running at the end (end_s NaN, downtime 0 so far) is left out.
+        std::fs::write(
+            &path,
+            "end_s,model,downtime_s,predicted_downtime_s,max_downtime_s\n\
+             NaN,post-copy,0.0,0.024,0.05\n12.5,post-copy,0.01,0.012,0.05\n",
+        )
+        .unwrap();
+        let p = points(&Table::read(&path).unwrap()).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].downtime_ms, 10.0);
         assert_eq!(log_range([0.5, 50.0].into_iter()), (0.1, 100.0));
     }
 }

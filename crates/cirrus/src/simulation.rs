@@ -27,6 +27,7 @@
 
 mod arrivals;
 mod availability;
+mod batch_flows;
 mod config;
 mod energy;
 mod executor;

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use cirrus_engine::{EventId, Scheduler, SimTime};
 
 use super::Event;
+use super::batch_flows::BatchFlows;
 use super::site::Site;
 use crate::consolidation::{MigrationReason, PlannedMigration};
 use crate::datacenter::{Datacenter, HostId, MigrationShares, VmId};
@@ -137,10 +138,13 @@ pub(super) struct MigrationExecutor {
     real_time: RealTimeCounts,
     /// Booked moves waiting for their target to be on, in booking order (`waiting.rs`).
     waiting: Vec<waiting::WaitingMove>,
-    /// Scratch for the booked moves starting at one instant.
+    /// Scratch for the booked moves starting at one instant, and their moves.
     ready_scratch: Vec<waiting::WaitingMove>,
+    ready_planned: Vec<PlannedMigration>,
     /// Moves that started after waiting, and how long they waited.
     waits: waiting::WaitCounts,
+    /// The current batch's moves yet to start, per host link (choosing models only).
+    batch: BatchFlows,
 }
 
 impl MigrationExecutor {
@@ -176,7 +180,9 @@ impl MigrationExecutor {
             real_time: RealTimeCounts::default(),
             waiting: Vec::new(),
             ready_scratch: Vec::new(),
+            ready_planned: Vec::new(),
             waits: waiting::WaitCounts::default(),
+            batch: BatchFlows::default(),
         }
     }
 
@@ -237,11 +243,29 @@ impl MigrationExecutor {
         t: f64,
         deadline_s: Option<f64>,
     ) {
+        let per_phase = self.completion == Completion::PerPhase;
+        let superseded = |i: usize| {
+            per_phase
+                && planned[i + 1..]
+                    .iter()
+                    .any(|later: &PlannedMigration| later.vm == planned[i].vm)
+        };
+        let choosing = !model.candidates().is_empty();
+        if choosing {
+            // A move whose target is not ready is booked, not started: it shares no link now.
+            let dc = &site.dc;
+            let booked = |m: &PlannedMigration| {
+                dc.power_managed() && !dc.in_migration(m.vm) && dc.ready_at_s(m.target, t) > t
+            };
+            self.batch
+                .fill(dc, planned, |i| !superseded(i) && !booked(&planned[i]));
+        }
         for (i, m) in planned.iter().enumerate() {
-            if self.completion == Completion::PerPhase
-                && planned[i + 1..].iter().any(|later| later.vm == m.vm)
-            {
+            if superseded(i) {
                 continue;
+            }
+            if choosing {
+                self.batch.take(site.dc.host_of(m.vm), m.target);
             }
             let Some(source) = site.dc.host_of(m.vm) else {
                 continue;
@@ -262,6 +286,7 @@ impl MigrationExecutor {
             }
             self.start_one(site, model, m, source, t, deadline_s, false);
         }
+        self.batch.clear();
         site.process_touched(t);
     }
 
@@ -379,8 +404,9 @@ impl MigrationExecutor {
     }
 
     /// The rate a new transfer from `source` to `target` would get now, Mbit/s: the slower
-    /// end's link shared equally with the flows already on it and the transfers starting
-    /// at this event (a max-min fair share, ignoring links further up).
+    /// end's link shared equally with the flows already on it, the transfers started at
+    /// this event and the batch's moves still to start (a max-min fair share, ignoring
+    /// links further up).
     fn share_at_start_mbps(&self, dc: &Datacenter, source: HostId, target: HostId) -> f64 {
         let flows_on = |h: HostId, dir: Direction| {
             let on_network = self.network.as_ref().map_or(0, |net| {
@@ -392,7 +418,11 @@ impl MigrationExecutor {
                     Direction::Down => r.dst == h.0,
                 })
                 .count();
-            (on_network + pending) as f64
+            let batch = match dir {
+                Direction::Up => self.batch.leaving(h),
+                Direction::Down => self.batch.entering(h),
+            };
+            (on_network + pending) as f64 + f64::from(batch)
         };
         let up = dc.host_type(source).bw_mbps / (1.0 + flows_on(source, Direction::Up));
         let down = dc.host_type(target).bw_mbps / (1.0 + flows_on(target, Direction::Down));

@@ -110,7 +110,19 @@ impl MigrationExecutor {
             }
             !on
         });
+        // They start together: a choosing model predicts each on the share they leave it.
+        let choosing = !model.candidates().is_empty();
+        if choosing {
+            let mut planned = std::mem::take(&mut self.ready_planned);
+            planned.clear();
+            planned.extend(ready.iter().map(|w| w.planned));
+            self.batch.fill(&site.dc, &planned, |_| true);
+            self.ready_planned = planned;
+        }
         for w in ready.drain(..) {
+            if choosing {
+                self.batch.take(site.dc.host_of(w.planned.vm), w.planned.target);
+            }
             let (vm, target) = (w.planned.vm, w.planned.target);
             let source =
                 (site.dc.host_of(vm)).filter(|&s| s != target && site.dc.host_state(target) == HostState::Up);
@@ -130,6 +142,7 @@ impl MigrationExecutor {
             }
         }
         self.ready_scratch = ready;
+        self.batch.clear();
         site.process_touched(t);
     }
 

@@ -159,9 +159,17 @@ fn power_states_line(result: &RunResult) -> Option<String> {
     }
     let in_transitions_kwh =
         p.energy_booting_kwh + p.energy_shutting_down_kwh + p.energy_suspending_kwh + p.energy_resuming_kwh;
+    let moves = match &result.summary.move_waits {
+        Some(w) if w.moves_waited_for_host > 0 => format!(
+            "; {} moves waited {:.2} h for their target",
+            w.moves_waited_for_host,
+            w.move_wait_s / 3600.0
+        ),
+        _ => String::new(),
+    };
     Some(format!(
         "power states  {} boots, {} shutdowns, {} sleeps, {} wakes; energy on {:.2}, off {:.2}, \
-         asleep {:.2}, in transitions {:.2} kWh; VMs waited {:.2} VM-h for a host to come on",
+         asleep {:.2}, in transitions {:.2} kWh; VMs waited {:.2} VM-h for a host to come on{moves}",
         p.power_boots,
         p.power_shutdowns,
         p.power_sleeps,

@@ -1020,10 +1020,14 @@ fn prediction_property_reaches_several_rounds_and_every_stop_rule() {
     );
 }
 
-#[test]
-fn prediction_of_the_ci_failure_of_2026_12_07_is_the_process_alone() {
-    // QEMU's rule with a 1 ms target on a VM whose working set never fits it: ~1.5·10⁸ rounds
-    // until the 10⁷ s timeout, where the per-round sums drift 1.5·10⁻⁹ from the closed form.
+/// QEMU's rule with a 1 ms downtime target on a VM whose working set never fits it, run until
+/// the 10⁷ s timeout: the prediction against the process alone, and the rounds simulated.
+fn qemu_1ms_until_the_timeout(
+    bw_mbps: f64,
+    ram_mb: f64,
+    dirty_ratio: f64,
+    wws_fraction: f64,
+) -> (Prediction, u32) {
     let model = PreCopy {
         rules: StopRules {
             max_downtime_s: Some(1e-3),
@@ -1036,37 +1040,32 @@ fn prediction_of_the_ci_failure_of_2026_12_07_is_the_process_alone() {
         },
         ..PreCopy::XEN
     };
-    let bw_mbps = 39935.734206175955;
-    let ram_mb = 4156.740040890119;
-    let memory = VmMemory::constant(ram_mb, 1.4128827633375673 * bw_mbps / 8.0)
-        .with_wws_mb(0.08181617037502631 * ram_mb);
-    let p = prediction_matches_alone(&model, &memory, bw_mbps).unwrap();
+    let memory = VmMemory::constant(ram_mb, dirty_ratio * bw_mbps / 8.0).with_wws_mb(wws_fraction * ram_mb);
+    let (p, rounds) = prediction_and_rounds_alone(&model, &memory, bw_mbps).unwrap();
     assert_eq!(p.stop, StopReason::Timeout);
+    (p, rounds)
+}
+
+#[test]
+fn prediction_of_the_ci_failure_of_2026_12_07_is_the_process_alone() {
+    // ~1.5·10⁸ rounds until the timeout, where the per-round sums drift 1.5·10⁻⁹ from the
+    // closed form.
+    let (p, _) = qemu_1ms_until_the_timeout(
+        39935.734206175955,
+        4156.740040890119,
+        1.4128827633375673,
+        0.08181617037502631,
+    );
     assert!(p.rounds > 100_000_000, "{}", p.rounds);
 }
 
 #[test]
 fn prediction_of_a_timeout_one_round_apart_is_the_process_alone() {
-    // A case the property drew on 2026-12-08: QEMU's rule with a 1 ms target, 3.5·10⁸ rounds
-    // until the timeout; the process's clock passes the 10⁷ s one round after the closed
-    // form's (349,645,940 against 349,645,939), the sums within their drift.
-    let model = PreCopy {
-        rules: StopRules {
-            max_downtime_s: Some(1e-3),
-            ..StopRules::QEMU
-        },
-        overheads: Overheads {
-            setup_s: 0.0,
-            resume_s: 0.02,
-            rate_cap_mbps: None,
-        },
-        ..PreCopy::XEN
-    };
-    let bw_mbps = 35945.077287844535;
-    let ram_mb = 12850.523623503097;
-    let memory = VmMemory::constant(ram_mb, 1.363491192237376 * bw_mbps / 8.0).with_wws_mb(0.01 * ram_mb);
-    let (p, simulated_rounds) = prediction_and_rounds_alone(&model, &memory, bw_mbps).unwrap();
-    assert_eq!(p.stop, StopReason::Timeout);
+    // A case the property drew on 2026-12-08: 3.5·10⁸ rounds; the process's clock passes the
+    // timeout one round after the closed form's (349,645,940 against 349,645,939), the sums
+    // within their drift.
+    let (p, simulated_rounds) =
+        qemu_1ms_until_the_timeout(35945.077287844535, 12850.523623503097, 1.363491192237376, 0.01);
     assert_eq!(
         p.rounds.abs_diff(simulated_rounds),
         1,

@@ -292,3 +292,89 @@ fn a_booked_move_whose_target_or_source_fails_is_called_off_cleanly() {
     let waits = r.summary.move_waits.unwrap();
     assert_eq!((waits.moves_waited_for_host, waits.move_wait_s), (1, 200.0));
 }
+
+#[test]
+fn a_booked_move_takes_nothing_from_the_link_shares_of_the_moves_starting_beside_it() {
+    // Host 0 (3 cores) is evacuated: VM 0 to host 1, which is off, so it is booked; VMs 1 and
+    // 2 start at once, to hosts 2 and 3, both leaving host 0's link. The deadline-aware
+    // choice must predict both on half of it (a booked move taking one of their counts let
+    // the first be predicted on the whole link).
+    let with_boot = |cores: u32| HostType {
+        off_power_w: 10.0,
+        power_states: Some(PowerStateSpec {
+            boot_s: 5.0,
+            boot_w: 200.0,
+            shutdown_s: 10.0,
+            shutdown_w: 100.0,
+            sleep: None,
+        }),
+        ..host_type("h", cores, 1000.0, 4096, 1000.0, linear_power(200.0, 0.5))
+    };
+    let cores = [3u32, 1, 3, 3];
+    let spec = DatacenterSpec {
+        host_types: cores.iter().map(|&c| with_boot(c)).collect(),
+        hosts: (0..4).map(|i| hosts(1, i).remove(0)).collect(),
+        vm_types: vec![
+            vm_type("v1", 1, 1000.0, 512, 100.0),
+            vm_type("v2", 2, 1000.0, 512, 100.0),
+        ],
+        vms: [0, 0, 0, 1, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| VmSpec { vm_type: t, trace: i })
+            .collect(),
+        traces: (0..5)
+            .map(|i| constant_trace(&format!("t{i}"), 300.0, 0.9, 40))
+            .collect(),
+        applications: Default::default(),
+        real_time: [Some(RealTime {
+            max_downtime_s: 100.0,
+            reserve: false,
+        }); 3]
+            .into_iter()
+            .chain([None, None])
+            .collect(),
+        creation_request: CreationRequest::FullMips,
+    };
+    let config = SimulationConfig {
+        duration_s: 1800.0,
+        scheduling_interval_s: 300.0,
+        power_management: Some(PowerManagement::default()),
+        ..SimulationConfig::default()
+    };
+    let stop_and_copy = build_migration_model("stop-and-copy", Params::default()).unwrap();
+    let model: Box<dyn MigrationModel> = Box::new(DeadlineAware::new(vec![stop_and_copy]).unwrap());
+    let failure = HostFailure {
+        host: HostId(0),
+        warning_s: 1000.0,
+        down_s: 1100.0,
+        up_s: 5000.0,
+        kind: FailureKind::Degraded,
+    };
+    let sim = Simulation::new(
+        spec,
+        config,
+        build_placement_policy("ff", Params::default()).unwrap(),
+    )
+    .unwrap()
+    .with_migration_model(model)
+    .with_failures(FailureConfig {
+        source: FailureSource::Trace(vec![failure]),
+        restart_delay_s: 60.0,
+        evacuate: true,
+    })
+    .unwrap();
+    let (r, violations) = audited(sim);
+    assert!(violations.is_empty(), "{violations:?}");
+    let first = |vm: u32| r.migrations.iter().find(|m| m.vm == vm).expect("moved");
+    // VM 0 waited for host 1 (reached: a batch mixing a booked move and started ones).
+    assert!(first(0).start_s > 1000.0, "{:?}", first(0));
+    assert_eq!((first(1).start_s, first(2).start_s), (1000.0, 1000.0));
+    let on = |vm: u32| first(vm).chosen_on_downtime_s.unwrap();
+    assert_eq!(on(1), on(2), "VM 1 predicted on a link of its own");
+    // The share each first transfer got is the share chosen on (VM 0's transfer joining at
+    // host 1's boot, 5 s later, slows both afterwards: sharing the choice could not know).
+    for vm in [1, 2] {
+        assert_eq!(first(vm).predicted_downtime_s, on(vm), "{:?}", first(vm));
+    }
+}

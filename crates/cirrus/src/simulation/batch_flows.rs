@@ -19,6 +19,9 @@ pub(super) struct BatchFlows {
     entering: Vec<u32>,
     /// Hosts counted in the current batch (each once or more), to clear.
     counted: Vec<HostId>,
+    /// Per move of the batch, the source and target it was counted under, until taken
+    /// (`None`: not counted, or taken).
+    moves: Vec<Option<(Option<HostId>, HostId)>>,
 }
 
 impl BatchFlows {
@@ -35,30 +38,34 @@ impl BatchFlows {
             self.leaving.resize(n, 0);
             self.entering.resize(n, 0);
         }
+        self.moves.clear();
         for (i, m) in planned.iter().enumerate() {
             if !tried(i) {
+                self.moves.push(None);
                 continue;
             }
-            if let Some(source) = dc.host_of(m.vm) {
-                self.leaving[source.index()] += 1;
-                self.counted.push(source);
+            let source = dc.host_of(m.vm);
+            if let Some(s) = source {
+                self.leaving[s.index()] += 1;
+                self.counted.push(s);
             }
             self.entering[m.target.index()] += 1;
             self.counted.push(m.target);
+            self.moves.push(Some((source, m.target)));
         }
     }
 
-    /// Takes one move from `source` to `target` off the counts: it is being started now
-    /// (or dropped).
-    pub(super) fn take(&mut self, source: Option<HostId>, target: HostId) {
-        if let Some(s) = source
-            && let Some(c) = self.leaving.get_mut(s.index())
-        {
-            *c = c.saturating_sub(1);
+    /// Takes move `i` of the batch off the counts, if it was counted: it is being started,
+    /// booked or dropped now. (A move not counted — one booked rather than started — takes
+    /// nothing from the others'.)
+    pub(super) fn take(&mut self, i: usize) {
+        let Some((source, target)) = self.moves.get_mut(i).and_then(Option::take) else {
+            return;
+        };
+        if let Some(s) = source {
+            self.leaving[s.index()] -= 1;
         }
-        if let Some(c) = self.entering.get_mut(target.index()) {
-            *c = c.saturating_sub(1);
-        }
+        self.entering[target.index()] -= 1;
     }
 
     /// The batch's moves still to start that leave `h`.
@@ -78,6 +85,7 @@ impl BatchFlows {
             self.leaving[h.index()] = 0;
             self.entering[h.index()] = 0;
         }
+        self.moves.clear();
     }
 }
 
@@ -108,7 +116,11 @@ mod tests {
         batch.fill(&dc, &planned, |i| i < 2);
         assert_eq!((batch.leaving(HostId(0)), batch.leaving(HostId(1))), (2, 0));
         assert_eq!(batch.entering(HostId(2)), 2);
-        batch.take(Some(HostId(0)), HostId(2));
+        batch.take(0);
+        assert_eq!((batch.leaving(HostId(0)), batch.entering(HostId(2))), (1, 1));
+        // A move not counted, or taken already, takes nothing.
+        batch.take(2);
+        batch.take(0);
         assert_eq!((batch.leaving(HostId(0)), batch.entering(HostId(2))), (1, 1));
         batch.clear();
         assert_eq!((batch.leaving(HostId(0)), batch.entering(HostId(2))), (0, 0));

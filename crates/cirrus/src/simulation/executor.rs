@@ -265,7 +265,7 @@ impl MigrationExecutor {
                 continue;
             }
             if choosing {
-                self.batch.take(site.dc.host_of(m.vm), m.target);
+                self.batch.take(i);
             }
             let Some(source) = site.dc.host_of(m.vm) else {
                 continue;
@@ -895,9 +895,6 @@ impl MigrationExecutor {
     }
 }
 
-/// Ends migration record `r` at `t` with what the process reported. A record
-/// that already ends at `t` — a wait booked per instant — keeps its duration,
-/// the wait's own, rather than a difference of instants.
 /// The request a choosing model sees for moving VM `vm` at `now_s` over a transfer at
 /// `bandwidth_mbps` (`deadline_s`: an evacuation's announced failure).
 fn move_request<'a>(
@@ -950,6 +947,9 @@ fn predict(
     })
 }
 
+/// Ends migration record `r` at `t` with what the process reported. A record
+/// that already ends at `t` — a wait booked per instant — keeps its duration,
+/// the wait's own, rather than a difference of instants.
 fn close_record(r: &mut MigrationRecord, report: &MigrationReport, t: f64, stop: Option<StopReason>) {
     if r.end_s != t {
         r.end_s = t;

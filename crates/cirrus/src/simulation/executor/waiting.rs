@@ -119,9 +119,9 @@ impl MigrationExecutor {
             self.batch.fill(&site.dc, &planned, |_| true);
             self.ready_planned = planned;
         }
-        for w in ready.drain(..) {
+        for (i, w) in ready.drain(..).enumerate() {
             if choosing {
-                self.batch.take(site.dc.host_of(w.planned.vm), w.planned.target);
+                self.batch.take(i);
             }
             let (vm, target) = (w.planned.vm, w.planned.target);
             let source =

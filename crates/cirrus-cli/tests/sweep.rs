@@ -343,3 +343,50 @@ fn bad_input_is_a_located_error() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/sweep.toml: cannot read sweep file"));
 }
+
+#[test]
+fn a_sweep_mixing_runs_with_and_without_power_states_leaves_their_columns_empty() {
+    // Power management adds summary columns (the moves that waited for their target) that a
+    // run without it does not have; the tables hold the union, empty where a run has none.
+    let dir = TempDir::new().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/power-states");
+    let sweep = dir.path().join("mixed.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "[sweep]\nname = \"mixed\"\nreplications = 1\nset = [\"simulation.duration_s=900.0\"]\n\n\
+             [[axes]]\nname = \"variant\"\nkey = \"scenario\"\nvalues = [{:?}, {:?}]\nlabels = [\"instant\", \"boot\"]\n",
+            scenarios.join("lr-mmt-instant.toml").display().to_string(),
+            scenarios.join("lr-mmt-boot.toml").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&cirrus(&[
+        "sweep",
+        sweep.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|&c| c == "moves_waited_for_host")
+        .expect("the union's column");
+    let cells: Vec<String> = lines
+        .map(|l| l.split(',').nth(column).unwrap().to_string())
+        .collect();
+    assert_eq!(cells[0], "", "instant has no power management");
+    assert!(cells[1].parse::<u64>().is_ok(), "{cells:?}");
+    // The aggregate has the column, empty for the point without it.
+    let aggregate = std::fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let header: Vec<&str> = aggregate.lines().next().unwrap().split(',').collect();
+    let mean = header
+        .iter()
+        .position(|&c| c == "moves_waited_for_host_mean")
+        .expect("aggregated");
+    let row0: Vec<&str> = aggregate.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row0[mean], "");
+}

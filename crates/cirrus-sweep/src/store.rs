@@ -316,21 +316,19 @@ pub(crate) fn write_tables(
     if !missing.is_empty() {
         return Err(incomplete(dir, manifest, &missing));
     }
-    let first = records.values().next();
-    let metric_names: Vec<&str> =
-        first.map_or_else(Vec::new, |r| r.metrics.iter().map(|(n, _)| n.as_str()).collect());
-    for r in records.values() {
-        if r.metrics.len() != metric_names.len()
-            || r.metrics.iter().zip(&metric_names).any(|((a, _), b)| a != b)
-        {
-            return Err(SweepError::Results {
-                path: record_path(dir, r.run),
-                message:
-                    "its metric columns differ from run 0's: the records come from different Cirrus versions"
-                        .into(),
-            });
-        }
-    }
+    let metric_names = metric_union(dir, records)?;
+    // Each run's values by the union's columns: a column a run does not have (the power-state
+    // or real-time part of a scenario without them) is empty.
+    let cells: BTreeMap<usize, Vec<Option<&str>>> = records
+        .iter()
+        .map(|(&i, r)| {
+            let mut own = r.metrics.iter().peekable();
+            let row = (metric_names.iter())
+                .map(|&name| own.next_if(|(n, _)| n == name).map(|(_, v)| v.as_str()))
+                .collect();
+            (i, row)
+        })
+        .collect();
     let axis_names: Vec<&str> = manifest.axes.iter().map(|a| a.name.as_str()).collect();
 
     // runs.csv
@@ -343,15 +341,16 @@ pub(crate) fn write_tables(
     for r in records.values() {
         let mut row: Vec<String> = vec![r.run.to_string(), r.point.to_string(), r.replication.to_string()];
         row.extend(r.labels.iter().cloned());
-        row.extend(r.metrics.iter().map(|(_, v)| v.clone()));
+        row.extend(cells[&r.run].iter().map(|v| v.unwrap_or("").to_string()));
         w.write_record(&row).map_err(|e| out_err(&path, e))?;
     }
     write_atomic(&path, &w.into_inner().map_err(|e| out_err(&path, e.error()))?)?;
 
-    // aggregate.csv: every metric that is a number in every run, but the seed.
+    // aggregate.csv: every metric that is a number in every run that has it, but the seed.
     let numeric: Vec<usize> = (0..metric_names.len())
         .filter(|&m| {
-            metric_names[m] != "seed" && records.values().all(|r| r.metrics[m].1.parse::<f64>().is_ok())
+            metric_names[m] != "seed"
+                && (cells.values()).all(|row| row[m].is_none_or(|v| v.parse::<f64>().is_ok()))
         })
         .collect();
     let path = dir.join("aggregate.csv");
@@ -375,10 +374,14 @@ pub(crate) fn write_tables(
         row.extend(rs[0].labels.iter().cloned());
         row.push(rs.len().to_string());
         for &m in &numeric {
-            let values: Vec<f64> = rs
-                .iter()
-                .map(|r| r.metrics[m].1.parse().unwrap_or(f64::NAN))
+            let values: Vec<f64> = (rs.iter())
+                .filter_map(|r| cells[&r.run][m])
+                .map(|v| v.parse().unwrap_or(f64::NAN))
                 .collect();
+            if values.is_empty() {
+                row.extend([String::new(), String::new(), String::new()]);
+                continue;
+            }
             let e = Estimate::of(&values);
             row.push(e.mean.to_string());
             row.push(fmt_opt(e.std));
@@ -398,6 +401,36 @@ pub(crate) fn write_tables(
     }
     write_atomic(&path, &w.into_inner().map_err(|e| out_err(&path, e.error()))?)?;
     Ok(())
+}
+
+/// The metric columns of all `records`, in one order. Each run's columns are the summary's
+/// columns in their order, its optional parts (power-state moves, real-time counts) present
+/// or not, so merging them keeps that order; runs whose columns disagree in order come from
+/// different Cirrus versions.
+fn metric_union<'a>(dir: &Path, records: &'a BTreeMap<usize, RunRecord>) -> Result<Vec<&'a str>, SweepError> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in records.values() {
+        let mut at = 0;
+        for (name, _) in &r.metrics {
+            match names.iter().position(|n| n == name) {
+                Some(p) if p >= at => at = p + 1,
+                Some(_) => {
+                    return Err(SweepError::Results {
+                        path: record_path(dir, r.run),
+                        message: format!(
+                            "its metric column {name} comes in another order than in the runs before: \
+                             the records come from different Cirrus versions"
+                        ),
+                    });
+                }
+                None => {
+                    names.insert(at, name);
+                    at += 1;
+                }
+            }
+        }
+    }
+    Ok(names)
 }
 
 fn incomplete(dir: &Path, manifest: &Manifest, missing: &[usize]) -> SweepError {

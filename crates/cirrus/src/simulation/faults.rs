@@ -337,9 +337,9 @@ impl Faults {
 /// migrating) to the host the placement policy picks among those up,
 /// with no admission test: getting out matters more than where. The host is announced to
 /// fail at `down_s`. With managed power states the policy first picks among the hosts
-/// that can take the VM in time — ready ([`Datacenter::ready_at_s`]) and done (`model`'s
-/// predicted total time from then) before `down_s` — and among all only if none can: a
-/// move to a host not on yet waits for it (see the executor's booked moves).
+/// that can take the VM in time — on now, or ready ([`Datacenter::ready_at_s`]) and done
+/// (`model`'s predicted total time from then) before `down_s` — and among all only if
+/// none can: a move to a host not on yet waits for it (see the executor's booked moves).
 fn evacuate(
     h: HostId,
     t: f64,
@@ -354,15 +354,33 @@ fn evacuate(
         .collect();
     let mut planned = Vec::new();
     let mut late = Vec::new();
+    let mut known: Vec<((usize, u64), f64)> = Vec::new();
     site.dc.begin_tentative();
     for v in vms {
         let mut choice = None;
         if site.dc.power_managed() {
+            // A host that is on is as timely as without power states; one not on yet is
+            // tested. Its link carries no transfer (moves to it wait), so its prediction
+            // depends on its type and ready time only: computed once per pair, per VM.
             late.clear();
-            late.extend(site.dc.hosts().map(|g| {
+            known.clear();
+            for g in site.dc.hosts() {
                 let ready_s = site.dc.ready_at_s(g, t);
-                ready_s + executor.predicted_total_s(&site.dc, model, v, h, g, ready_s) > down_s
-            }));
+                if ready_s <= t {
+                    late.push(false);
+                    continue;
+                }
+                let key = (site.dc.host_type_index(g), ready_s.to_bits());
+                let total_s = match known.iter().find(|(k, _)| *k == key) {
+                    Some(&(_, total_s)) => total_s,
+                    None => {
+                        let total_s = executor.predicted_total_s(&site.dc, model, v, h, g, ready_s);
+                        known.push((key, total_s));
+                        total_s
+                    }
+                };
+                late.push(ready_s + total_s > down_s);
+            }
             if late.contains(&false) {
                 let mut none = NoAdmissionCheck;
                 let mut in_time = PlacementContext {

@@ -231,8 +231,9 @@ fn an_evacuation_prefers_a_host_ready_in_time_and_counts_one_that_is_not_too_lat
     }
 }
 
-/// VM 0 on host 0, scripted to move at 100 s to host 1 (off: ready at 300 s); `failure`.
-fn booked_then(failure: HostFailure) -> (RunResult, Vec<String>) {
+/// VM 0 on host 0, scripted to move at 100 s to host 1 (off: ready at 300 s); `failure`,
+/// announced failures evacuated or not.
+fn booked_then(failure: HostFailure, evacuate: bool) -> (RunResult, Vec<String>) {
     let sim = Simulation::new(
         datacenter(2, &[0.3]),
         config(900.0),
@@ -249,7 +250,7 @@ fn booked_then(failure: HostFailure) -> (RunResult, Vec<String>) {
     .with_failures(FailureConfig {
         source: FailureSource::Trace(vec![failure]),
         restart_delay_s: 30.0,
-        evacuate: false,
+        evacuate,
     })
     .unwrap();
     audited(sim)
@@ -265,7 +266,7 @@ fn a_booked_move_whose_target_or_source_fails_is_called_off_cleanly() {
         kind: FailureKind::Crash,
     };
     // The target crashes while booting: the move never starts, the VM stays at its source.
-    let (r, violations) = booked_then(crash(1));
+    let (r, violations) = booked_then(crash(1), false);
     assert!(violations.is_empty(), "{violations:?}");
     assert!(r.migrations.is_empty(), "{:?}", r.migrations);
     assert_eq!(r.summary.migration_costs.migrations_refused, 1);
@@ -274,23 +275,46 @@ fn a_booked_move_whose_target_or_source_fails_is_called_off_cleanly() {
     assert_eq!(r.summary.move_waits.unwrap().moves_waited_for_host, 0);
     // The source crashes: the VM is lost with it, its booking given back; it restarts
     // 30 s later on host 1 (booting since 100 s).
-    let (r, violations) = booked_then(crash(0));
+    let (r, violations) = booked_then(crash(0), false);
     assert!(violations.is_empty(), "{violations:?}");
     assert!(r.migrations.is_empty(), "{:?}", r.migrations);
     assert_eq!(r.summary.migration_costs.migrations_refused, 1);
     assert_eq!(r.summary.failures.vm_losses, 1);
     assert_eq!(r.vms[0].host, Some(1));
     // Without a failure the move starts at 300 s, when host 1 is on.
-    let (r, violations) = booked_then(HostFailure {
-        down_s: 2000.0,
-        warning_s: 2000.0,
-        ..crash(0)
-    });
+    let (r, violations) = booked_then(
+        HostFailure {
+            down_s: 2000.0,
+            warning_s: 2000.0,
+            ..crash(0)
+        },
+        false,
+    );
     assert!(violations.is_empty(), "{violations:?}");
     assert_eq!(r.migrations.len(), 1);
     assert_eq!(r.migrations[0].start_s, 300.0);
     let waits = r.summary.move_waits.unwrap();
     assert_eq!((waits.moves_waited_for_host, waits.move_wait_s), (1, 200.0));
+    // The source is announced to fail at 150 s (down at 1000 s): the booked move is planned
+    // again as an evacuation, to host 1 again (ready in time), and not counted refused.
+    let (r, violations) = booked_then(
+        HostFailure {
+            warning_s: 150.0,
+            down_s: 1000.0,
+            kind: FailureKind::Degraded,
+            ..crash(0)
+        },
+        true,
+    );
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(r.migrations.len(), 1, "{:?}", r.migrations);
+    let m = &r.migrations[0];
+    assert_eq!(
+        (m.reason, m.target, m.start_s),
+        (MigrationReason::Evacuation, 1, 300.0)
+    );
+    assert_eq!(r.summary.migration_costs.migrations_refused, 0);
+    assert_eq!(r.summary.failures.vm_losses, 0);
 }
 
 #[test]

@@ -828,6 +828,7 @@ impl MigrationExecutor {
             self.cancel_waiting(
                 site,
                 t,
+                true,
                 |vm, source, target| which(vm, source, target, false),
                 on_lost,
             );

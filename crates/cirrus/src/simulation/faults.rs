@@ -121,7 +121,7 @@ impl Faults {
                 // evacuations (which may choose the same target, if it is ready in time).
                 // Without evacuation they keep waiting: they may still finish in time.
                 let out_of_h = |_, source, _| (source == h).then_some(false);
-                executor.cancel_waiting(site, t, out_of_h, |_, _| {});
+                executor.cancel_waiting(site, t, false, out_of_h, |_, _| {});
             }
             let down_s = self.schedule[i as usize].down_s;
             evacuate(h, t, down_s, site, executor, placement, model);

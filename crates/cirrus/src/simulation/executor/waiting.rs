@@ -148,11 +148,13 @@ impl MigrationExecutor {
 
     /// Calls off, at `t`, every booked move for which `which(vm, source, target)` says so:
     /// `Some(lost)`, the VM being lost with it (`on_lost` is told) or staying at its
-    /// source. Each is counted with the moves that could not start.
+    /// source. With `refused`, each is counted with the moves that could not start (not
+    /// when the caller plans them again at once).
     pub(in crate::simulation) fn cancel_waiting(
         &mut self,
         site: &mut Site,
         t: f64,
+        refused: bool,
         which: impl Fn(VmId, HostId, HostId) -> Option<bool>,
         mut on_lost: impl FnMut(&mut Site, VmId),
     ) {
@@ -171,7 +173,7 @@ impl MigrationExecutor {
             };
             self.waiting.remove(i);
             self.drop_booking(site, &w, t);
-            self.refused += 1;
+            self.refused += u64::from(refused);
             if lost {
                 on_lost(site, vm);
             }
